@@ -1,0 +1,1 @@
+complete -c kanx -f -n __fish_use_subcommand -a "inspect predict validate serve-stdin"

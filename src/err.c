@@ -1,0 +1,76 @@
+/* err.c - error values. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+
+void
+kx_err_clear(struct kx_err *e)
+{
+	e->code = 0;
+	e->status = 0;
+	e->msg[0] = '\0';
+}
+
+int
+kx_err_set(struct kx_err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+kx_err_add(struct kx_err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+	size_t len = strlen(e->msg);
+
+	if (e->code == 0)
+		e->code = code;
+	if (len > 0 && len + 2 < sizeof e->msg) {
+		memcpy(e->msg + len, "; ", 3);
+		len += 2;
+	}
+	if (len + 1 < sizeof e->msg) {
+		va_start(ap, fmt);
+		vsnprintf(e->msg + len, sizeof e->msg - len, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+void
+kx_err_print(const struct kx_err *e)
+{
+	fprintf(stderr, "kanx: %s\n", e->msg[0] ? e->msg : "unknown error");
+}
+
+void
+kx_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kanx: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+kx_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kanx: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

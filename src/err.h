@@ -1,0 +1,39 @@
+/* err.h - error values passed up from the lower layers.
+ *
+ * A struct kx_err carries one message (possibly several lines joined by
+ * "; ") and the exit class it belongs to. Lower layers fill it and return
+ * -1 or NULL; they never print. */
+#ifndef KX_ERR_H
+#define KX_ERR_H
+
+#include <stddef.h>
+
+#define KX_ERR_MAX 4096
+
+struct kx_err {
+	int code;              /* an enum kx_exit value; 0 = no error */
+	int status;            /* the REST API's HTTP-like status (400, 404, 413, 422, 503), or 0 */
+	char msg[KX_ERR_MAX];  /* "FILE:member: message" style, no "kanx: " prefix */
+};
+
+/* Reset to "no error". */
+void kx_err_clear(struct kx_err *e);
+
+/* Set the error (replacing any previous one). Returns -1 for convenience. */
+int kx_err_set(struct kx_err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Append another problem to the message, separated by "; ". Keeps the
+ * first code unless none was set. Returns -1. */
+int kx_err_add(struct kx_err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Print "kanx: MSG\n" to stderr. */
+void kx_err_print(const struct kx_err *e);
+
+/* Print "kanx: " + formatted message + "\n" to stderr (for commands). */
+void kx_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "kanx: warning: " + formatted message + "\n" to stderr. */
+void kx_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

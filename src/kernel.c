@@ -1,0 +1,3 @@
+/* kernel.c - (being written) */
+#include "kernel.h"
+typedef int kx_kernel_placeholder;

@@ -1,0 +1,43 @@
+/* limits.h - every bound kanx applies to untrusted input, in one table,
+ * and the overflow-checked size arithmetic every allocation goes through. */
+#ifndef KX_LIMITS_H
+#define KX_LIMITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct kx_limits {
+	size_t max_batch;         /* KANX_MAX_BATCH: rows per request (API 413), default 4096 */
+	size_t archive_bytes;     /* whole .keras file, default 1 GiB */
+	size_t member_bytes;      /* one member, inflated, default 1 GiB */
+	size_t total_inflated;    /* all members inflated together, default 1 GiB */
+	size_t max_members;       /* members in the zip, default 64 */
+	size_t config_bytes;      /* config.json / metadata.json, default 4 MiB */
+	size_t json_depth;        /* nesting depth of config.json / requests, default 64 */
+	size_t max_layers;        /* layers in a model, default 1024 */
+	size_t max_width;         /* features of one layer, default 1048576 */
+	size_t max_grid;          /* grid size G, default 65536 */
+	size_t max_order;         /* spline order k, default 64 */
+	size_t weight_bytes;      /* all weights together as float32, default 1 GiB */
+	size_t line_bytes;        /* one input line / JSON record, default 16 MiB */
+};
+
+/* Fill with the defaults, then apply KANX_MAX_BATCH and KANX_MAX_LINE from
+ * the environment. Returns -1 with a message in *msg (static) when an
+ * environment value is not a positive integer. */
+int kx_limits_init(struct kx_limits *l, const char **msg);
+
+/* Overflow-checked arithmetic: return 0 and store the result, or -1. */
+int kx_mul(size_t a, size_t b, size_t *out);
+int kx_add(size_t a, size_t b, size_t *out);
+
+/* Bounded unsigned parse of a whole string (strtonum-style): 0 on success,
+ * -1 when s is not a decimal integer in [lo, hi]. */
+int kx_parse_size(const char *s, size_t lo, size_t hi, size_t *out);
+
+/* Allocate n*size bytes, zeroed, or NULL on overflow/out of memory. */
+void *kx_calloc(size_t n, size_t size);
+/* malloc(n*size) with overflow check; NULL on failure. */
+void *kx_mallocarray(size_t n, size_t size);
+
+#endif

@@ -1,0 +1,114 @@
+/* model.h - a loaded kanx/Keras model: layers, weights, and the forward pass.
+ *
+ * Loading is three steps below this header: archive.c (zip -> members),
+ * config.c (config.json -> layer specs), weights.c (model.weights.h5 ->
+ * float arrays, checked against the specs before reading). */
+#ifndef KX_MODEL_H
+#define KX_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "act.h"
+#include "err.h"
+#include "limits.h"
+
+enum kx_layer_kind {
+	KX_LAYER_KAN,         /* kanx>KANLinear, or one entry of a kanx>KAN */
+	KX_LAYER_DENSE,       /* Dense(units, activation, use_bias) */
+	KX_LAYER_ACTIVATION,  /* Activation(name) */
+	KX_LAYER_DROPOUT      /* identity at inference */
+};
+
+struct kx_layer {
+	enum kx_layer_kind kind;
+	char *name;            /* the Keras layer name, or "kan_linear_N" inside a KAN */
+	char *class_name;      /* "KANLinear", "Dense", ... as in the config */
+	char *h5_group;        /* "layers/kan_linear_1" (weights path, without /vars) */
+	size_t in, out;
+	enum kx_act act;       /* KAN: base activation; Dense/Activation: activation */
+
+	/* KAN */
+	size_t G, k;           /* grid size and spline order, from the weight shapes */
+	float *base_w;         /* (in, out) row-major, as stored */
+	float *spline_w;       /* (in, out, G+k) row-major, as stored */
+	float *grid;           /* (in, G+1), as stored */
+	float *ext;            /* (in, G+2k+1): grid extended by k knots each side */
+	int uniform;           /* 1 if every feature's grid is evenly spaced */
+	float grid_lo, grid_hi;/* min of grid[:,0], max of grid[:,G] */
+
+	/* Dense */
+	int use_bias;
+	float *kernel;         /* (in, out) */
+	float *bias;           /* (out) or NULL */
+
+	/* Fast-path packed weights (kernel.c): W = [base_w ; spline_w as (in*(G+k), out)] */
+	float *packed;         /* (in*(1+G+k), out) for KAN; NULL otherwise */
+};
+
+struct kx_model {
+	char *path;                 /* as given */
+	size_t file_size;
+	unsigned char sha256[32];
+	char *keras_version;        /* from metadata.json, or NULL */
+	char *date_saved;           /* from metadata.json, or NULL */
+	char *class_name;           /* "KAN", "Sequential", "Functional" */
+	char *registered_name;      /* "kanx>KAN", or NULL */
+	char *name;                 /* model name from config */
+	size_t in, out;             /* model input and output widths */
+	struct kx_layer *layers;
+	size_t n_layers;
+	int has_optimizer;          /* an /optimizer group with variables is present */
+	int compiled;               /* config has a non-empty compile_config */
+	/* For a kanx>KAN: the model-wide config (fallbacks for per-layer dicts). */
+	size_t cfg_grid_size, cfg_spline_order;
+	float cfg_grid_range[2];
+	char *cfg_base_activation;
+	size_t max_width;           /* widest layer (in or out), for buffers */
+};
+
+/* Load PATH ("-" = stdin). Returns NULL on failure with e filled:
+ * KX_EXIT_NOMODEL (missing/unreadable; status 404) or KX_EXIT_BADMODEL
+ * (invalid or unsupported; the message names every offending layer and
+ * tensor). The caller owns the model: kx_model_free(). */
+struct kx_model *kx_model_load(const char *path, const struct kx_limits *lim,
+                               struct kx_err *e);
+
+/* Load from an in-memory .keras image (fuzzing, tests). */
+struct kx_model *kx_model_load_mem(const char *name, const void *buf, size_t len,
+                                   const struct kx_limits *lim, struct kx_err *e);
+
+/* Build a fresh, untrained KAN from widths and hyper-parameters
+ * (Keras-style init: Glorot-uniform base weights, normal(0, 0.1) spline
+ * weights, uniform grids over grid_range). seed 0 = from the clock. */
+struct kx_model *kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k,
+                                enum kx_act act, float lo, float hi, uint64_t seed,
+                                struct kx_err *e);
+
+/* Free; accepts NULL. */
+void kx_model_free(struct kx_model *m);
+
+/* Trainable parameter count (kanx: in*out*(G+k+1) per KAN layer; Dense:
+ * in*out + bias). */
+size_t kx_layer_params(const struct kx_layer *l);
+size_t kx_model_params(const struct kx_model *m);
+
+/* Working memory for kx_model_forward, reusable across calls. */
+struct kx_work;
+
+/* Allocate work space for batches of up to max_rows rows. NULL on failure. */
+struct kx_work *kx_work_new(const struct kx_model *m, size_t max_rows);
+void kx_work_free(struct kx_work *w);
+
+/* Forward pass: x is (n, m->in) row-major, y is (n, m->out). n must be
+ * <= the work's max_rows. Uses the fast kernels (BLIS). Returns 0. */
+int kx_model_forward(const struct kx_model *m, struct kx_work *w,
+                     const float *x, size_t n, float *y);
+
+/* The same with the plain reference kernels (no BLIS, no local de Boor). */
+int kx_model_forward_ref(const struct kx_model *m, const float *x, size_t n, float *y);
+
+/* Evaluate one KAN edge function phi(x) = act(x)*base_w[i][o] +
+ * sum_j B_j(x)*spline_w[i][o][j] at x (for inspect --edges). */
+float kx_kan_edge(const struct kx_layer *l, size_t i, size_t o, float x);
+
+#endif

@@ -1,0 +1,3 @@
+/* output.c - (being written) */
+#include "output.h"
+typedef int kx_output_placeholder;

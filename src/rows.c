@@ -1,0 +1,3 @@
+/* rows.c - (being written) */
+#include "rows.h"
+typedef int kx_rows_placeholder;

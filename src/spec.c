@@ -1,0 +1,3 @@
+/* config.c - (being written) */
+#include "spec.h"
+typedef int kx_spec_placeholder;

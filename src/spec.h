@@ -1,0 +1,4 @@
+/* spec.h - (being written) */
+#ifndef KX_SPEC_H
+#define KX_SPEC_H
+#endif

@@ -1,0 +1,3 @@
+/* yamlcfg.c - (being written) */
+#include "yamlcfg.h"
+typedef int kx_yamlcfg_placeholder;

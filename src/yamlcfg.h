@@ -1,0 +1,4 @@
+/* yamlcfg.h - (being written) */
+#ifndef KX_YAMLCFG_H
+#define KX_YAMLCFG_H
+#endif

@@ -1,0 +1,25 @@
+# Shared bats setup: $KANX is the binary under test (set by make check).
+: "${KANX_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${KANX:=$KANX_SRCDIR/kanx}"
+FIX="$KANX_SRCDIR/tests/fixtures"
+kanx() { "$KANX" "$@"; }
+
+# Compare two CSV files numerically: |a-b| <= 1e-4*(1+|b|) per value,
+# same shape, same header. Prints the first mismatch.
+csv_close() {
+	awk -F, -v tol="${3:-1e-4}" '
+		NR == FNR { a[FNR] = $0; n = FNR; next }
+		{
+			m = FNR
+			if (FNR == 1) { if ($0 != a[1]) { print "header differs: " a[1] " vs " $0; bad = 1; exit } ; next }
+			k = split(a[FNR], x, ",")
+			if (k != NF) { print "line " FNR ": " k " fields vs " NF; bad = 1; exit }
+			for (i = 1; i <= NF; i++) {
+				d = x[i] - $i; if (d < 0) d = -d
+				ab = $i < 0 ? -$i : $i
+				if (d > tol * (1 + ab)) { print "line " FNR " col " i ": got " x[i] " want " $i; bad = 1; exit }
+			}
+		}
+		END { if (!bad && m != n) { print "rows: got " n " want " m; bad = 1 } ; exit bad }
+	' "$1" "$2"
+}
