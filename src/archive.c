@@ -130,38 +130,43 @@ kx_archive_find(const struct kx_archive *a, const char *name)
 	return NULL;
 }
 
+/* The most one member may inflate to: the JSON members are small. */
+static size_t
+member_cap(const struct kx_limits *lim, const char *name)
+{
+	if (strcmp(name, "config.json") == 0 || strcmp(name, "metadata.json") == 0)
+		return lim->config_bytes < lim->member_bytes ? lim->config_bytes : lim->member_bytes;
+	return lim->member_bytes;
+}
+
+/* Inflate one member into m, counting the bytes actually produced: never
+ * more than the member declared (a member that inflates past its declared
+ * size is a zip bomb or a corrupt archive), the member limit, or what is
+ * left of the total. The buffer grows as data arrives, so a member that
+ * declares much and holds little costs little. */
 static int
 read_member(struct archive *ar, struct archive_entry *ent, const char *label,
             const char *name, const struct kx_limits *lim, size_t *total,
             struct kx_member *m, struct kx_err *e)
 {
-	size_t cap = 4096, n = 0;
+	size_t limit = member_cap(lim, name), want, cap, n = 0;
+	int declared = 0;
 	unsigned char *buf, *nb;
 	la_ssize_t r;
 
 	if (archive_entry_size_is_set(ent)) {
-		la_int64_t s = archive_entry_size(ent);
-		if (s < 0 || (uint64_t)s > lim->member_bytes)
-			return kx_err_set(e, KX_EXIT_BADMODEL,
-			                  "%s:%s: member declares %jd bytes, over the limit of %zu",
-			                  label, name, (intmax_t)s, lim->member_bytes);
-		if ((size_t)s + 1 > cap)
-			cap = (size_t)s + 1;
+		/* checked against the limits by check_headers() */
+		limit = (size_t)archive_entry_size(ent);
+		declared = 1;
 	}
+	want = limit + 2;              /* one byte past the limit, and the NUL */
+	cap = want < 65536 ? want : 65536;
 	buf = malloc(cap);
 	if (!buf)
 		return kx_err_set(e, KX_EXIT_INTERNAL, "%s:%s: out of memory", label, name);
 	for (;;) {
-		if (n + 1 >= cap) {
-			size_t nc = cap * 2;
-			if (nc > lim->member_bytes + 1)
-				nc = lim->member_bytes + 1;
-			if (nc <= n + 1) {
-				free(buf);
-				return kx_err_set(e, KX_EXIT_BADMODEL,
-				                  "%s:%s: member inflates past the limit of %zu bytes",
-				                  label, name, lim->member_bytes);
-			}
+		if (cap - n < 2) {
+			size_t nc = cap > want / 2 ? want : cap * 2;
 			nb = realloc(buf, nc);
 			if (!nb) {
 				free(buf);
@@ -172,18 +177,28 @@ read_member(struct archive *ar, struct archive_entry *ent, const char *label,
 		}
 		r = archive_read_data(ar, buf + n, cap - n - 1);
 		if (r < 0) {
-			kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: %s", label, name, archive_error_string(ar));
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: %s", label, name,
+			           archive_error_string(ar) ? archive_error_string(ar) : "read error");
 			free(buf);
 			return -1;
 		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
-		if (n > lim->member_bytes || *total + n > lim->total_inflated) {
+		if (n > limit) {
+			free(buf);
+			if (declared)
+				return kx_err_set(e, KX_EXIT_BADMODEL,
+				                  "%s:%s: member inflates past its declared size of %zu bytes "
+				                  "(a zip bomb or a corrupt archive)", label, name, limit);
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: member inflates past the limit of %zu bytes",
+			                  label, name, limit);
+		}
+		if (*total + n > lim->total_inflated) {
 			free(buf);
 			return kx_err_set(e, KX_EXIT_BADMODEL,
-			                  "%s:%s: inflated size passes the limit of %zu bytes",
-			                  label, name, n > lim->member_bytes ? lim->member_bytes : lim->total_inflated);
+			                  "%s:%s: members inflate to more than the limit of %zu bytes together",
+			                  label, name, lim->total_inflated);
 		}
 	}
 	buf[n] = '\0';
@@ -193,16 +208,179 @@ read_member(struct archive *ar, struct archive_entry *ent, const char *label,
 	return 0;
 }
 
+static unsigned
+le16(const unsigned char *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+static uint64_t
+le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* The member count the end-of-central-directory record declares (zip64
+ * aware), checked before libarchive builds its index of the whole
+ * directory. No record at all is left for libarchive to report. */
+static int
+check_eocd(const char *label, const unsigned char *buf, size_t len,
+           const struct kx_limits *lim, struct kx_err *e)
+{
+	size_t i, lo = len > 22 + 65535 ? len - 22 - 65535 : 0;
+	uint64_t count;
+
+	if (len < 22)
+		return 0;
+	for (i = len - 22 + 1; i-- > lo;) {
+		if (memcmp(buf + i, "PK\5\6", 4) != 0)
+			continue;
+		count = le16(buf + i + 10);
+		if (count == 0xffff && i >= 20 && memcmp(buf + i - 20, "PK\6\7", 4) == 0) {
+			uint64_t off = le64(buf + i - 20 + 8);
+			if (off <= len - 56 && len >= 56 && memcmp(buf + off, "PK\6\6", 4) == 0)
+				count = le64(buf + off + 32);
+		}
+		if (count > lim->max_members)
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: the zip directory lists %ju members, "
+			                  "more than the limit of %zu", label, (uintmax_t)count, lim->max_members);
+		return 0;
+	}
+	return 0;
+}
+
+static struct archive *
+open_zip(const char *label, const unsigned char *buf, size_t len, struct kx_err *e)
+{
+	struct archive *ar = archive_read_new();
+
+	if (!ar) {
+		kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
+		return NULL;
+	}
+	/* The seekable reader only: it trusts the central directory, as
+	 * Python's zipfile does, and never inflates a member to skip it. */
+	archive_read_support_format_zip_seekable(ar);
+	if (archive_read_open_memory(ar, buf, len) != ARCHIVE_OK) {
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: %s", label,
+		           archive_error_string(ar) ? archive_error_string(ar) : "unrecognised format");
+		archive_read_free(ar);
+		return NULL;
+	}
+	return ar;
+}
+
+/* The next member header, or 0 at the end, -1 on error. */
+static int
+next_header(struct archive *ar, const char *label, struct archive_entry **ent, struct kx_err *e)
+{
+	int r = archive_read_next_header(ar, ent);
+
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a valid .keras (zip) archive: %s", label,
+		                  archive_error_string(ar) ? archive_error_string(ar) : "bad header");
+	return 1;
+}
+
+/* First pass, before anything is inflated: every header must be sound and
+ * the declared sizes must fit the limits, each and together. */
+static int
+check_headers(const char *label, const unsigned char *buf, size_t len,
+              const struct kx_limits *lim, struct kx_err *e)
+{
+	struct archive *ar;
+	struct archive_entry *ent;
+	char **names;
+	size_t n = 0, total = 0, i;
+	int r, rc = -1;
+
+	if (check_eocd(label, buf, len, lim, e) != 0)
+		return -1;
+	names = kx_calloc(lim->max_members, sizeof *names);
+	if (!names)
+		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
+	if (!(ar = open_zip(label, buf, len, e)))
+		goto out;
+	while ((r = next_header(ar, label, &ent, e)) > 0) {
+		const char *name = archive_entry_pathname(ent);
+
+		if (!name)
+			name = "";
+		if (n >= lim->max_members) {
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s: more than %zu members", label, lim->max_members);
+			goto out;
+		}
+		if (!name_ok(name)) {
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s: member name '%.200s' is absolute, has '..' or control characters",
+			           label, name);
+			goto out;
+		}
+		if (archive_entry_is_encrypted(ent)) {
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: encrypted members are not supported", label, name);
+			goto out;
+		}
+		if (archive_entry_filetype(ent) != AE_IFDIR &&
+		    (archive_entry_filetype(ent) != AE_IFREG || archive_entry_hardlink(ent) ||
+		     archive_entry_symlink(ent))) {
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: links, devices and other special members are refused",
+			           label, name);
+			goto out;
+		}
+		for (i = 0; i < n; i++)
+			if (strcmp(names[i], name) == 0) {
+				kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: duplicate member name", label, name);
+				goto out;
+			}
+		if (!(names[n++] = strdup(name))) {
+			kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
+			goto out;
+		}
+		if (archive_entry_filetype(ent) == AE_IFDIR || !archive_entry_size_is_set(ent))
+			continue;
+		{
+			la_int64_t s = archive_entry_size(ent);
+			if (s < 0 || (uint64_t)s > member_cap(lim, name)) {
+				kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: member declares %jd bytes, over the limit of %zu",
+				           label, name, (intmax_t)s, member_cap(lim, name));
+				goto out;
+			}
+			if (kx_add(total, (size_t)s, &total) != 0 || total > lim->total_inflated) {
+				kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: members declare more than the limit of %zu bytes "
+				           "together", label, name, lim->total_inflated);
+				goto out;
+			}
+		}
+	}
+	if (r == 0)
+		rc = 0;
+out:
+	if (ar)
+		archive_read_free(ar);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
 static struct kx_archive *
 parse_zip(const char *label, const unsigned char *buf, size_t len,
           const struct kx_limits *lim, struct kx_err *e)
 {
 	struct kx_archive *a;
-	struct archive *ar;
+	struct archive *ar = NULL;
 	struct archive_entry *ent;
-	size_t total = 0, i;
+	size_t total = 0;
 	int r;
 
+	if (check_headers(label, buf, len, lim, e) != 0)
+		return NULL;
 	a = calloc(1, sizeof *a);
 	if (!a || !(a->path = strdup(label)) ||
 	    !(a->members = kx_calloc(lim->max_members, sizeof *a->members))) {
@@ -213,73 +391,37 @@ parse_zip(const char *label, const unsigned char *buf, size_t len,
 	a->file_size = len;
 	kx_sha256(buf, len, a->sha256);
 
-	ar = archive_read_new();
-	if (!ar) {
-		kx_archive_free(a);
-		kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
-		return NULL;
-	}
-	archive_read_support_format_zip(ar);
-	if (archive_read_open_memory(ar, buf, len) != ARCHIVE_OK) {
-		kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: %s", label,
-		           archive_error_string(ar) ? archive_error_string(ar) : "unrecognised format");
+	if (!(ar = open_zip(label, buf, len, e)))
 		goto fail;
-	}
-	for (;;) {
-		const char *name;
+	/* Second pass: the headers are the ones check_headers() accepted. */
+	while ((r = next_header(ar, label, &ent, e)) > 0) {
+		const char *name = archive_entry_pathname(ent);
 
-		r = archive_read_next_header(ar, &ent);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a valid .keras (zip) archive: %s", label,
-			           archive_error_string(ar) ? archive_error_string(ar) : "bad header");
-			goto fail;
-		}
-		name = archive_entry_pathname(ent);
-		if (!name)
-			name = "";
+		if (archive_entry_filetype(ent) == AE_IFDIR)
+			continue;
 		if (a->n_members >= lim->max_members) {
 			kx_err_set(e, KX_EXIT_BADMODEL, "%s: more than %zu members", label, lim->max_members);
 			goto fail;
 		}
-		if (!name_ok(name)) {
-			kx_err_set(e, KX_EXIT_BADMODEL, "%s: member name '%.200s' is absolute, has '..' or control characters",
-			           label, name);
-			goto fail;
-		}
-		if (archive_entry_is_encrypted(ent)) {
-			kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: encrypted members are not supported", label, name);
-			goto fail;
-		}
-		if (archive_entry_filetype(ent) == AE_IFDIR)
-			continue;
-		if (archive_entry_filetype(ent) != AE_IFREG || archive_entry_hardlink(ent) ||
-		    archive_entry_symlink(ent)) {
-			kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: links, devices and other special members are refused",
-			           label, name);
-			goto fail;
-		}
-		for (i = 0; i < a->n_members; i++)
-			if (strcmp(a->members[i].name, name) == 0) {
-				kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: duplicate member name", label, name);
-				goto fail;
-			}
-		a->members[a->n_members].name = strdup(name);
+		a->members[a->n_members].name = strdup(name ? name : "");
 		if (!a->members[a->n_members].name) {
 			kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
 			goto fail;
 		}
-		if (read_member(ar, ent, label, name, lim, &total, &a->members[a->n_members], e) != 0) {
+		if (read_member(ar, ent, label, a->members[a->n_members].name, lim, &total,
+		                &a->members[a->n_members], e) != 0) {
 			a->n_members++;
 			goto fail;
 		}
 		a->n_members++;
 	}
+	if (r < 0)
+		goto fail;
 	archive_read_free(ar);
 	return a;
 fail:
-	archive_read_free(ar);
+	if (ar)
+		archive_read_free(ar);
 	kx_archive_free(a);
 	return NULL;
 }
