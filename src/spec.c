@@ -147,6 +147,122 @@ kx_spec_metadata(struct kx_model *m, const char *label, const char *json, size_t
 	return 0;
 }
 
+/* Keras writes a Python object as {"module", "class_name", "config",
+ * "registered_name"}; a Python loader imports the module and may run
+ * marshalled bytecode. kanx imports and runs nothing, and refuses, anywhere
+ * in the config, what would make Python do so or reach outside the
+ * archive: lambdas, functions from outside keras, modules other than
+ * keras.* and kanx.*, registered names other than kanx's, values that name
+ * a URL or a file. */
+
+static int
+module_ok(const char *m)
+{
+	return strcmp(m, "keras") == 0 || strncmp(m, "keras.", 6) == 0 ||
+	       strcmp(m, "kanx") == 0 || strncmp(m, "kanx.", 5) == 0;
+}
+
+static int
+registered_ok(const char *r)
+{
+	static const char *const ok[] = { "kanx>KAN", "kanx>KANLinear", "Functional", "Sequential", NULL };
+	size_t i;
+
+	for (i = 0; ok[i]; i++)
+		if (strcmp(r, ok[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A URL ("scheme://...", "file:...") or a file path ("/...", "~/...", "../..."). */
+static const char *
+names_outside(const char *s)
+{
+	const char *p = s;
+
+	if (isalpha((unsigned char)*p)) {
+		while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
+			p++;
+		if (strncmp(p, "://", 3) == 0 || (strncmp(s, "file:", 5) == 0))
+			return "a URL";
+	}
+	if (s[0] == '/' || strncmp(s, "~/", 2) == 0 || strncmp(s, "../", 3) == 0 ||
+	    strncmp(s, "./", 2) == 0)
+		return "a file";
+	return NULL;
+}
+
+static int
+file_key(const char *k)
+{
+	static const char *const keys[] = { "filepath", "file_path", "filename", "file", "path",
+	                                    "url", "uri", "origin", NULL };
+	size_t i;
+
+	for (i = 0; keys[i]; i++)
+		if (strcmp(k, keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+#define WHERE(p) ((p)[0] ? (p) : "top level")
+
+/* Scan v, found at PATH (a buffer of SIZE bytes holding LEN of them). */
+static int
+scan_value(const cJSON *v, char *path, size_t len, size_t size, const char *label,
+           struct kx_err *e)
+{
+	const cJSON *c;
+	size_t i = 0;
+
+	if (cJSON_IsString(v)) {
+		const char *what = names_outside(v->valuestring);
+		if (what)
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: %s: '%.100s' names %s; kanx reads "
+			                  "nothing outside the archive", label, WHERE(path), v->valuestring, what);
+		return 0;
+	}
+	if (cJSON_IsObject(v)) {
+		const char *cls = jstr(v, "class_name"), *mod = jstr(v, "module");
+		const char *reg = jstr(v, "registered_name");
+		int fn = cls && strcmp(cls, "function") == 0;
+
+		if (cls && strcmp(cls, "__lambda__") == 0)
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: %s: a Python lambda (marshalled bytecode) "
+			                  "is refused; kanx runs no Python code", label, WHERE(path));
+		if (mod && !module_ok(mod))
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: %s: names module '%.100s'; kanx imports "
+			                  "nothing and supports only keras and kanx objects", label,
+			                  WHERE(path), mod);
+		if (fn && !mod)
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: %s: a Python function from no named "
+			                  "module is refused", label, WHERE(path));
+		if (reg && !fn && !registered_ok(reg))
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: %s: registered_name '%.100s' is not "
+			                  "supported (only kanx>KAN and kanx>KANLinear)", label, WHERE(path), reg);
+	} else if (!cJSON_IsArray(v)) {
+		return 0;
+	}
+	cJSON_ArrayForEach(c, v) {
+		size_t n;
+		int w;
+
+		if (cJSON_IsObject(v))
+			w = snprintf(path + len, size - len, "%s%s", len ? "." : "", c->string ? c->string : "?");
+		else
+			w = snprintf(path + len, size - len, "[%zu]", i++);
+		n = w < 0 || (size_t)w >= size - len ? size - 1 : len + (size_t)w;
+		if (cJSON_IsObject(v) && c->string && file_key(c->string) && cJSON_IsString(c) &&
+		    c->valuestring[0])
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: %s: names a file or URL; kanx reads "
+			                  "nothing outside the archive", label, path);
+		if (scan_value(c, path, n, size, label, e) != 0)
+			return -1;
+		path[len] = '\0';
+	}
+	return 0;
+}
+
 /* The class of a layer object: registered_name when it is a string
  * (custom objects), else class_name (built-in Keras objects). */
 static const char *
@@ -322,12 +438,12 @@ kan_params(struct builder *b, const char *lname, const cJSON *obj, struct kx_lay
 	l->cfg_hi = dflt->cfg_hi;
 	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "grid_size")) &&
 	    jsize(v, 1, b->lim->max_grid, &l->cfg_G) != 0) {
-		bad(b, lname, "grid_size must be an integer from 1 to the limit");
+		bad(b, lname, "grid_size must be an integer from 1 to %zu", b->lim->max_grid);
 		return -1;
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "spline_order")) &&
 	    jsize(v, 1, b->lim->max_order, &l->cfg_k) != 0) {
-		bad(b, lname, "spline_order must be an integer from 1 to the limit");
+		bad(b, lname, "spline_order must be an integer from 1 to %zu", b->lim->max_order);
 		return -1;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(obj, "base_activation") &&
@@ -346,7 +462,7 @@ in_out(struct builder *b, const char *lname, const cJSON *obj, struct kx_layer *
 {
 	if (jsize(cJSON_GetObjectItemCaseSensitive(obj, "in_features"), 1, b->lim->max_width, &l->in) != 0 ||
 	    jsize(cJSON_GetObjectItemCaseSensitive(obj, "out_features"), 1, b->lim->max_width, &l->out) != 0) {
-		bad(b, lname, "in_features and out_features must be integers from 1 to the width limit");
+		bad(b, lname, "in_features and out_features must be integers from 1 to %zu", b->lim->max_width);
 		return -1;
 	}
 	return 0;
@@ -410,7 +526,7 @@ add_layer(struct builder *b, const cJSON *lo, const struct kx_layer *kan_default
 		if (!(l = new_layer(b, KX_LAYER_DENSE, "Dense", lname)))
 			goto nomem;
 		if (jsize(u, 1, b->lim->max_width, &l->out) != 0)
-			bad(b, lname, "units must be an integer from 1 to the width limit");
+			bad(b, lname, "units must be an integer from 1 to %zu", b->lim->max_width);
 		l->use_bias = ub ? cJSON_IsTrue(ub) : 1;
 		get_act(b, lname, cfg, "activation", "linear", 1, &l->act);
 		if (cJSON_GetObjectItemCaseSensitive(cfg, "lora_rank") &&
@@ -496,7 +612,7 @@ parse_kan(struct builder *b, const cJSON *cfg)
 	dflt.cfg_lo = -1.0f;
 	dflt.cfg_hi = 1.0f;
 	if (!dtype_ok(cfg, &dt))
-		bad(b, jstr(cfg, "name"), "dtype '%s' is not supported (float32 only)", dt);
+		bad(b, jstr(cfg, "name"), "dtype '%.80s' is not supported (float32 only)", dt ? dt : "?");
 	if (kan_params(b, jstr(cfg, "name"), cfg, &dflt, &dflt) != 0)
 		return -1;
 	b->m->cfg_grid_size = dflt.cfg_G;
@@ -518,7 +634,7 @@ parse_kan(struct builder *b, const cJSON *cfg)
 		for (i = 0; i < n; i++) {
 			v = cJSON_GetArrayItem(layers, (int)i);
 			if (jsize(v, 1, b->lim->max_width, &w) != 0) {
-				bad(b, jstr(cfg, "name"), "KAN widths must be integers from 1 to the width limit");
+				bad(b, jstr(cfg, "name"), "KAN widths must be integers from 1 to %zu", b->lim->max_width);
 				return -1;
 			}
 			if (i > 0) {
@@ -551,6 +667,27 @@ parse_kan(struct builder *b, const cJSON *cfg)
 	return 0;
 }
 
+/* Bytes of float32 weights layer l will hold: KAN in*out*(G+k) spline
+ * weights + in*out base weights + in*(G+1) grid; Dense in*out + bias.
+ * -1 on overflow. */
+static int
+layer_weight_bytes(const struct kx_layer *l, size_t *bytes)
+{
+	size_t io, n = 0, t;
+
+	if (kx_mul(l->in, l->out, &io) != 0)
+		return -1;
+	if (l->kind == KX_LAYER_KAN) {
+		if (kx_mul(io, l->cfg_G + l->cfg_k, &n) != 0 || kx_add(n, io, &n) != 0 ||
+		    kx_mul(l->in, l->cfg_G + 1, &t) != 0 || kx_add(n, t, &n) != 0)
+			return -1;
+	} else if (l->kind == KX_LAYER_DENSE) {
+		if (kx_add(io, l->use_bias ? l->out : 0, &n) != 0)
+			return -1;
+	}
+	return kx_mul(n, sizeof(float), bytes);
+}
+
 int
 kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t len,
               const struct kx_limits *lim, struct kx_err *e)
@@ -580,6 +717,11 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 	if (!cls || !cJSON_IsObject(cfg)) {
 		kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a Keras model config (no class_name/config)", label);
 		goto out;
+	}
+	{
+		char path[256] = "";
+		if (scan_value(root, path, 0, sizeof path, label, e) != 0)
+			goto out;
 	}
 	m->class_name = strdup(custom && strchr(cls, '>') ? strchr(cls, '>') + 1 : cls);
 	m->registered_name = custom ? strdup(cls) : NULL;
@@ -671,7 +813,19 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 	}
 	if (b->bad)
 		goto out;
-	m->out = w;
+	/* The weights the config implies, against the limit, before the HDF5
+	 * file is opened and anything is allocated for them. */
+	for (i = 0, w = 0; i < m->n_layers; i++) {
+		struct kx_layer *l = &m->layers[i];
+		size_t lb;
+		if (layer_weight_bytes(l, &lb) != 0 || kx_add(w, lb, &w) != 0 || w > lim->weight_bytes) {
+			kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s' (%zu -> %zu): the weights the config "
+			           "declares up to here pass the limit of %zu bytes", label, l->name, l->in,
+			           l->out, lim->weight_bytes);
+			goto out;
+		}
+	}
+	m->out = m->layers[m->n_layers - 1].out;
 	rc = 0;
 out:
 	free(b);
