@@ -1,14 +1,19 @@
 /* weights.c - model.weights.h5 from memory (see weights.h). */
 #include <hdf5.h>
 #include <H5PLpublic.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "kanx.h"
 #include "weights.h"
+
+#define KX_MAX_CHUNKS ((hsize_t)1 << 20)  /* chunks of one compressed dataset */
 
 void
 kx_weights_init(void)
@@ -20,6 +25,27 @@ kx_weights_init(void)
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 	H5PLset_loading_state(0);
 	done = 1;
+}
+
+/* The most specific message on HDF5's error stack, to put in ours (HDF5
+ * prints nothing itself: kx_weights_init turned that off). */
+static herr_t
+first_error(unsigned n, const H5E_error2_t *err, void *data)
+{
+	char *out = data;
+
+	if (n == 0 && err->desc && err->desc[0])
+		snprintf(out, 160, "%s", err->desc);
+	return 0;
+}
+
+static const char *
+h5_reason(char *buf)
+{
+	buf[0] = '\0';
+	H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, first_error, buf);
+	H5Eclear2(H5E_DEFAULT);
+	return buf[0] ? buf : "unknown HDF5 error";
 }
 
 /* 1 if NAME exists under loc as a hard link, 0 if absent, -1 if it is a
@@ -75,6 +101,141 @@ fmt_dims(char *buf, size_t size, const hsize_t *d, int rank)
 		snprintf(buf + o, size - o, ")");
 }
 
+/* Does the deflate stream in[n] inflate to more than cap bytes (1), or is
+ * it corrupt (-1)? Inflates into a small window, keeping nothing. */
+static int
+inflates_past(const unsigned char *in, size_t n, size_t cap)
+{
+	unsigned char win[16384];
+	z_stream z;
+	size_t out = 0;
+	int st, rc;
+
+	if (n > UINT_MAX)
+		return -1;
+	memset(&z, 0, sizeof z);
+	if (inflateInit(&z) != Z_OK)
+		return -1;
+	z.next_in = (unsigned char *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	do {
+		z.next_out = win;
+		z.avail_out = sizeof win;
+		st = inflate(&z, Z_NO_FLUSH);
+		out += sizeof win - z.avail_out;
+	} while (st == Z_OK && out <= cap);
+	rc = out > cap ? 1 : st == Z_STREAM_END ? 0 : -1;
+	inflateEnd(&z);
+	return rc;
+}
+
+/* The pipeline index of the deflate filter, -1 if there is none. */
+static int
+deflate_index(hid_t dcpl)
+{
+	int nf = H5Pget_nfilters(dcpl), i;
+
+	for (i = 0; i < nf; i++) {
+		unsigned flags, cd[8];
+		size_t ncd = 8;
+		if (H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, 0, NULL, NULL) == H5Z_FILTER_DEFLATE)
+			return i;
+	}
+	return -1;
+}
+
+/* Every stored chunk of a deflated dataset must inflate to at most the
+ * chunk's size. libhdf5's own deflate filter doubles its buffer for as
+ * long as the stream goes on (a few KiB of file can ask for gigabytes)
+ * and cannot be replaced, so each chunk is inflated here first, into a
+ * fixed window, from the same read-only image. Called once the dataset's
+ * shape matched the config, so the sizes are bounded. */
+static int
+check_deflate(struct wctx *c, hid_t ds, const char *path)
+{
+	hsize_t dims[3], cd[3], grid[3], off[3], nchunks = 1, i, q;
+	hid_t dcpl = H5Dget_create_plist(ds), type = H5Dget_type(ds), space = H5Dget_space(ds);
+	size_t cbytes = type >= 0 ? H5Tget_size(type) : 0;
+	int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1, bit, d, rc = -1;
+
+	if (dcpl < 0 || type < 0 || rank < 1 || rank > 3) {
+		problem(c, path, "unreadable dataset properties");
+		goto out;
+	}
+	if (H5Pget_layout(dcpl) != H5D_CHUNKED || (bit = deflate_index(dcpl)) < 0) {
+		rc = 0;
+		goto out;
+	}
+	H5Sget_simple_extent_dims(space, dims, NULL);
+	if (H5Pget_chunk(dcpl, rank, cd) != rank) {
+		problem(c, path, "unreadable chunk layout");
+		goto out;
+	}
+	for (d = 0; d < rank; d++) {
+		if (dims[d] == 0) {
+			rc = 0;
+			goto out;
+		}
+		cbytes *= (size_t)cd[d];   /* chunk <= dataset, checked by open_ds */
+		grid[d] = (dims[d] + cd[d] - 1) / cd[d];
+		nchunks *= grid[d];
+	}
+	if (nchunks > KX_MAX_CHUNKS) {
+		problem(c, path, "%llu compressed chunks, more than %llu", (unsigned long long)nchunks,
+		        (unsigned long long)KX_MAX_CHUNKS);
+		goto out;
+	}
+	for (i = 0; i < nchunks; i++) {
+		unsigned mask = 0;
+		uint32_t rmask = 0;
+		haddr_t addr = HADDR_UNDEF;
+		hsize_t size = 0;
+		unsigned char *raw;
+		int r;
+
+		for (d = rank - 1, q = i; d >= 0; d--) {  /* chunk i's offset */
+			off[d] = (q % grid[d]) * cd[d];
+			q /= grid[d];
+		}
+		if (H5Dget_chunk_info_by_coord(ds, off, &mask, &addr, &size) < 0) {
+			problem(c, path, "unreadable chunk index");
+			goto out;
+		}
+		if (addr == HADDR_UNDEF || size == 0 || (mask & (1u << bit)))
+			continue;    /* not stored, or stored without deflate */
+		if (size > c->file_len) {
+			problem(c, path, "a chunk claims %llu bytes, more than the file holds",
+			        (unsigned long long)size);
+			goto out;
+		}
+		raw = malloc((size_t)size);
+		if (!raw || H5Dread_chunk(ds, H5P_DEFAULT, off, &rmask, raw) < 0) {
+			problem(c, path, raw ? "a chunk cannot be read" : "out of memory");
+			free(raw);
+			goto out;
+		}
+		r = inflates_past(raw, (size_t)size, cbytes);
+		free(raw);
+		if (r != 0) {
+			if (r > 0)
+				problem(c, path, "a compressed chunk inflates past its %zu bytes "
+				        "(a compression bomb)", cbytes);
+			else
+				problem(c, path, "a compressed chunk is corrupt");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (space >= 0)
+		H5Sclose(space);
+	if (type >= 0)
+		H5Tclose(type);
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	return rc;
+}
+
 /* Open vars/IDX, check it is a plain float dataset of RANK dimensions,
  * store its dims. Returns the dataset id or -1 (problem recorded). */
 static hid_t
@@ -83,7 +244,7 @@ open_ds(struct wctx *c, hid_t vars, const char *gpath, int idx, const char *what
 {
 	char name[16], path[300];
 	hid_t ds, dcpl = -1, type = -1, space = -1;
-	int lk, r, nf, i;
+	int lk, r, nf, i, ndeflate = 0;
 
 	snprintf(name, sizeof name, "%d", idx);
 	snprintf(path, sizeof path, "%s/vars/%d (%s)", gpath, idx, what);
@@ -124,6 +285,10 @@ open_ds(struct wctx *c, hid_t vars, const char *gpath, int idx, const char *what
 			problem(c, path, "filter %d is not supported (deflate and shuffle only)", (int)f);
 			goto fail;
 		}
+		if (f == H5Z_FILTER_DEFLATE && ndeflate++ > 0) {
+			problem(c, path, "deflate twice in one pipeline is refused");
+			goto fail;
+		}
 	}
 	type = H5Dget_type(ds);
 	if (type < 0 || H5Tget_class(type) != H5T_FLOAT ||
@@ -142,6 +307,22 @@ open_ds(struct wctx *c, hid_t vars, const char *gpath, int idx, const char *what
 		goto fail;
 	}
 	H5Sget_simple_extent_dims(space, dims, NULL);
+	if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+		/* libhdf5 allocates whole chunks (and crashes on some that are
+		 * far larger than their dataset): no chunk beyond the dataset. */
+		hsize_t cd[3];
+		char buf[96];
+		if (H5Pget_chunk(dcpl, rank, cd) != rank) {
+			problem(c, path, "unreadable chunk layout");
+			goto fail;
+		}
+		for (i = 0; i < rank; i++)
+			if (cd[i] == 0 || cd[i] > (dims[i] ? dims[i] : 1)) {
+				fmt_dims(buf, sizeof buf, cd, rank);
+				problem(c, path, "chunk %s is larger than the dataset", buf);
+				goto fail;
+			}
+	}
 	H5Sclose(space);
 	H5Tclose(type);
 	H5Pclose(dcpl);
@@ -180,6 +361,8 @@ read_ds(struct wctx *c, hid_t ds, const char *gpath, int idx, const char *what, 
 		        (unsigned long long)storage);
 		goto out;
 	}
+	if (check_deflate(c, ds, path) != 0)
+		goto out;
 	out = kx_mallocarray(n, sizeof *out);
 	if (!out) {
 		problem(c, path, "out of memory");
@@ -187,7 +370,8 @@ read_ds(struct wctx *c, hid_t ds, const char *gpath, int idx, const char *what, 
 	}
 	if (esize == 4) {
 		if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
-			problem(c, path, "cannot be read (corrupt data or an unsupported encoding)");
+			char why[160];
+			problem(c, path, "cannot be read: %s", h5_reason(why));
 			free(out);
 			out = NULL;
 		}
@@ -195,7 +379,8 @@ read_ds(struct wctx *c, hid_t ds, const char *gpath, int idx, const char *what, 
 	}
 	tmp = kx_mallocarray(n, sizeof *tmp);
 	if (!tmp || H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) < 0) {
-		problem(c, path, tmp ? "cannot be read" : "out of memory");
+		char why[160];
+		problem(c, path, "%s%s", tmp ? "cannot be read: " : "out of memory", tmp ? h5_reason(why) : "");
 		free(out);
 		out = NULL;
 		goto out;
@@ -225,6 +410,31 @@ count_vars(hid_t vars)
 	if (H5Gget_info(vars, &gi) < 0)
 		return 0;
 	return (size_t)gi.nlinks;
+}
+
+/* Every row of a grid must be finite and non-decreasing with g[G] > g[0],
+ * and stay finite once extended by k knots each side (as kernel.c extends
+ * it, in float): the kernels index and divide by these knots. */
+static void
+grid_ok(struct wctx *c, const struct kx_layer *l, const char *gp)
+{
+	size_t G = l->G, k = l->k, i, j;
+
+	for (i = 0; i < l->in; i++) {
+		const float *g = l->grid + i * (G + 1);
+		float h = (g[G] - g[0]) / (float)G;
+		int ok = isfinite(h) && g[G] > g[0] && isfinite(g[0] - h * (float)k) &&
+		         isfinite(g[G] + h * (float)k);
+		for (j = 0; ok && j < G; j++)
+			ok = isfinite(g[j]) && g[j] <= g[j + 1];
+		if (!ok) {
+			char path[300];
+			snprintf(path, sizeof path, "%s/vars/2 (grid)", gp);
+			problem(c, path, "row %zu is not finite and increasing, or overflows float32 "
+			        "when extended by %zu knots", i, k);
+			return;
+		}
+	}
 }
 
 static void
@@ -275,6 +485,7 @@ load_kan(struct wctx *c, hid_t vars, struct kx_layer *l)
 		goto out;
 	if (kx_mul(l->in, G + 1, &n) != 0 || !(l->grid = read_ds(c, g, gp, 2, "grid", n)))
 		goto out;
+	grid_ok(c, l, gp);
 out:
 	if (b >= 0)
 		H5Dclose(b);
@@ -386,7 +597,8 @@ kx_weights_load(struct kx_model *m, const char *label, const void *buf, size_t l
 	}
 	f = H5Fopen("model.weights.h5", H5F_ACC_RDONLY, fapl);
 	if (f < 0) {
-		kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a readable HDF5 file", label);
+		char why[160];
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a readable HDF5 file (%s)", label, h5_reason(why));
 		goto out;
 	}
 	lk = hard_link(f, "layers");
