@@ -5,6 +5,16 @@
 
 #include "err.h"
 
+/* Messages quote names and strings from untrusted files: no control
+ * character (newline, escape sequence) of theirs reaches the terminal. */
+static void
+scrub(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 void
 kx_err_clear(struct kx_err *e)
 {
@@ -22,6 +32,7 @@ kx_err_set(struct kx_err *e, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
+	scrub(e->msg);
 	return -1;
 }
 
@@ -41,6 +52,7 @@ kx_err_add(struct kx_err *e, int code, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(e->msg + len, sizeof e->msg - len, fmt, ap);
 		va_end(ap);
+		scrub(e->msg + len);
 	}
 	return -1;
 }
