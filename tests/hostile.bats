@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# Hostile and broken checkpoints: the loader refuses every one with a clear
+# message and the right exit status, within bounded time and memory, with
+# nothing from libhdf5 on the terminal. The corpus and its manifest
+# (tests/hostile/cases.tsv: file, status, message fragment, what) are made
+# by tests/hostile/gen.py and committed.
+#
+# Bounds, per file: 10 s of wall time (timeout) and 128 MiB of virtual
+# memory (ulimit -v; not under ASan, which reserves terabytes of shadow).
+# Every case is refused in about 0.01 s with a peak RSS near 16 MiB.
+load helpers
+
+HOSTILE="$KANX_SRCDIR/tests/hostile"
+: "${KANX_BUILDDIR:=$KANX_SRCDIR}"
+LOADER="$KANX_BUILDDIR/tests/hostile/load"
+VMEM_KB=131072
+SECS=10
+
+# 1 when the loader was built with AddressSanitizer.
+asan() {
+	ldd "$LOADER" 2>/dev/null | grep -q libasan
+}
+
+# Run the loader on one file under the bounds; sets rc, out, err.
+bounded() {
+	local lim=""
+	asan || lim="ulimit -v $VMEM_KB;"
+	if out=$(bash -c "$lim exec timeout $SECS \"\$0\" \"\$@\" 2>\"$BATS_TEST_TMPDIR/err\"" "$LOADER" "$@"); then
+		rc=0
+	else
+		rc=$?
+	fi
+	err=$(cat "$BATS_TEST_TMPDIR/err")
+}
+
+# Check every manifest line whose file starts with PREFIX; print each
+# failure and fail at the end, so one run shows all broken cases.
+check_cases() {
+	local prefix=$1 n=0 bad=0 f st frag what
+	while IFS=$'\t' read -r f st frag what; do
+		case $f in "#"*|"") continue ;; esac
+		case $f in "$prefix"*) ;; *) continue ;; esac
+		n=$((n + 1))
+		bounded "$HOSTILE/cases/$f"
+		if [ "$rc" -ne "$st" ]; then
+			echo "$f ($what): exit $rc, want $st: $err"
+			bad=$((bad + 1))
+			continue
+		fi
+		if [ "$st" -eq 0 ]; then
+			if [ -n "$err" ]; then
+				echo "$f ($what): loaded but printed: $err"
+				bad=$((bad + 1))
+			fi
+			continue
+		fi
+		if [[ "$err" != "kanx: $HOSTILE/cases/$f"* ]] || [[ "$err" != *"$frag"* ]]; then
+			echo "$f ($what): message '$err' lacks '$frag'"
+			bad=$((bad + 1))
+		elif [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ] || [[ "$err" == *HDF5-DIAG* ]] || [ -n "$out" ]; then
+			echo "$f ($what): more than our one line: stdout '$out', stderr '$err'"
+			bad=$((bad + 1))
+		fi
+	done <"$HOSTILE/cases.tsv"
+	echo "$prefix: $n cases, $bad failed"
+	[ "$n" -gt 0 ] && [ "$bad" -eq 0 ]
+}
+
+@test "the corpus has at least 40 hostile files, each in the manifest" {
+	local n
+	n=$(grep -v '^#' "$HOSTILE/cases.tsv" | awk -F'\t' '$2 != 0' | wc -l)
+	[ "$n" -ge 40 ]
+	for f in "$HOSTILE"/cases/*.keras; do
+		grep -q "^$(basename "$f")	" "$HOSTILE/cases.tsv"
+	done
+	while IFS=$'\t' read -r f st frag what; do
+		case $f in "#"*) continue ;; esac
+		[ -f "$HOSTILE/cases/$f" ]
+	done <"$HOSTILE/cases.tsv"
+}
+
+@test "zip level: encrypted, traversing, linked, duplicate, too many and bomb members are refused" {
+	check_cases zip-
+}
+
+@test "config.json level: code, modules, URLs, unsupported classes and oversized shapes are refused" {
+	check_cases cfg-
+	check_cases meta-
+}
+
+@test "HDF5 level: links, external storage, virtual data, filters, bombs, bad shapes and grids are refused" {
+	check_cases h5-
+}
+
+@test "controls: sound variants (deflate, shuffle, float64, big-endian) still load" {
+	check_cases ok-
+}
+
+@test "a missing checkpoint is exit 3, not found" {
+	bounded "$BATS_TEST_TMPDIR/nope.keras"
+	[ "$rc" -eq 3 ]
+	[ "$err" = "kanx: Checkpoint not found: $BATS_TEST_TMPDIR/nope.keras" ]
+}
+
+@test "a directory is exit 3" {
+	bounded "$BATS_TEST_TMPDIR"
+	[ "$rc" -eq 3 ]
+	[[ "$err" == *"is a directory"* ]]
+}
+
+@test "a file over the archive limit is refused by its size, before it is read" {
+	truncate -s 1100M "$BATS_TEST_TMPDIR/big.keras" || skip "no sparse files here"
+	bounded "$BATS_TEST_TMPDIR/big.keras"
+	[ "$rc" -eq 4 ]
+	[[ "$err" == *"big.keras: file of 1153433600 bytes exceeds the limit of 1073741824 bytes"* ]]
+}
+
+@test "a hostile model on standard input is refused the same way" {
+	local lim=""
+	asan || lim="ulimit -v $VMEM_KB;"
+	run bash -c "$lim timeout $SECS \"\$0\" - <\"\$1\"" "$LOADER" "$HOSTILE/cases/zip-bomb-lying.keras"
+	[ "$status" -eq 4 ]
+	[[ "$output" == "kanx: <stdin>:model.weights.h5: member inflates past its declared size of 14112 bytes"* ]]
+}
+
+@test "valgrind: the loader over the whole corpus and the fixtures, no errors and no leaks" {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	! asan || skip "valgrind and ASan do not mix"
+	run valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--show-leak-kinds=definite,indirect "$LOADER" "$HOSTILE"/cases/*.keras "$FIX"/keras-3.16/*.keras
+	[ "$status" -ne 99 ]
+	[ "$status" -lt 128 ]
+	if printf '%s\n' "$output" | grep '^==[0-9]*=='; then
+		false
+	fi
+}

@@ -1,0 +1,965 @@
+#!/usr/bin/python3
+"""Generate the hostile-model corpus under tests/hostile/cases/.
+
+Run with Debian's /usr/bin/python3 (needs python3-h5py and python3-numpy):
+
+    /usr/bin/python3 tests/hostile/gen.py
+
+Every case starts from a real Keras 3 fixture (tests/fixtures/keras-3.16/)
+and breaks one thing at the zip, config.json or HDF5 level. The output is
+deterministic, and committed, so CI needs no h5py. cases.tsv lists
+
+    FILE <TAB> EXIT-STATUS <TAB> MESSAGE-FRAGMENT <TAB> WHAT
+
+and tests/hostile.bats checks every line: the loader must refuse the file
+with that exit status and a message containing the fragment, within the
+time and memory bounds stated there, with nothing from libhdf5 on the
+terminal.
+"""
+import bz2
+import io
+import json
+import os
+import struct
+import sys
+import tempfile
+import zipfile
+import zlib
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+FIX = os.path.join(ROOT, "tests", "fixtures", "keras-3.16")
+OUT = os.path.join(HERE, "cases")
+
+MiB = 1 << 20
+GiB = 1 << 30
+
+# ---------------------------------------------------------------- zip writer
+# A small hand-written zip writer, so a case can say anything a zip can:
+# lying sizes, flags, Unix file types, duplicate or absolute names.
+
+DOSTIME = (0, 0x21)  # 1980-01-01 00:00
+
+
+class Member:
+    def __init__(self, name, data=b"", method=0, flags=0, mode=0o100644,
+                 system=3, usize=None, csize=None, crc=None, raw=None):
+        self.name = name.encode() if isinstance(name, str) else name
+        self.method = method
+        self.flags = flags
+        self.mode = mode
+        self.system = system
+        if raw is not None:          # (compressed bytes, uncompressed size, crc)
+            self.comp, self.true_usize, self.true_crc = raw
+        else:
+            self.true_usize = len(data)
+            self.true_crc = zlib.crc32(data) & 0xffffffff
+            if method == 0:
+                self.comp = data
+            elif method == 8:
+                c = zlib.compressobj(9, zlib.DEFLATED, -15)
+                self.comp = c.compress(data) + c.flush()
+            elif method == 12:
+                self.comp = bz2.compress(data, 9)
+            else:
+                self.comp = data
+        self.usize = self.true_usize if usize is None else usize
+        self.csize = len(self.comp) if csize is None else csize
+        self.crc = self.true_crc if crc is None else crc
+
+
+def zip_bytes(members, comment=b""):
+    out = io.BytesIO()
+    central = []
+    for m in members:
+        off = out.tell()
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034b50, 20, m.flags, m.method,
+                              DOSTIME[0], DOSTIME[1], m.crc, m.csize, m.usize,
+                              len(m.name), 0))
+        out.write(m.name)
+        out.write(m.comp)
+        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50,
+                                   (m.system << 8) | 20, 20, m.flags, m.method,
+                                   DOSTIME[0], DOSTIME[1], m.crc, m.csize, m.usize,
+                                   len(m.name), 0, 0, 0, 0,
+                                   (m.mode << 16) & 0xffffffff, off) + m.name)
+    cd_off = out.tell()
+    for c in central:
+        out.write(c)
+    cd_size = out.tell() - cd_off
+    out.write(struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, len(members), len(members),
+                          cd_size, cd_off, len(comment)))
+    out.write(comment)
+    return out.getvalue()
+
+
+_ZEROS = {}
+
+
+def zeros_stream(total, method):
+    """Compress `total` zero bytes without holding them: (bytes, size, crc)."""
+    if (total, method) not in _ZEROS:
+        _ZEROS[total, method] = _zeros_stream(total, method)
+    return _ZEROS[total, method]
+
+
+def _zeros_stream(total, method):
+    if method == 12:
+        c = bz2.BZ2Compressor(9)
+        fin = c.flush
+    else:
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        fin = c.flush
+    chunk = b"\0" * (64 * MiB)
+    crc = 0
+    parts = []
+    left = total
+    while left:
+        n = min(left, len(chunk))
+        piece = chunk if n == len(chunk) else chunk[:n]
+        crc = zlib.crc32(piece, crc)
+        parts.append(c.compress(piece))
+        left -= n
+    parts.append(fin())
+    return b"".join(parts), total, crc & 0xffffffff
+
+
+# ---------------------------------------------------------------- the base model
+
+def load_fixture(name):
+    with zipfile.ZipFile(os.path.join(FIX, name + ".keras")) as z:
+        return {i.filename: z.read(i.filename) for i in z.infolist()}
+
+
+BASE = load_fixture("kan_a")          # KAN [2, 8, 1], G=5, k=3
+FUNC = load_fixture("functional_i")   # InputLayer -> KANLinear -> Dense -> KANLinear
+MIXED = load_fixture("mixed_g")       # Sequential: InputLayer, KANLinear x2, Dense
+
+
+def keras(members=None, base=BASE, **override):
+    """A .keras image: the base members with some replaced (None = removed)."""
+    parts = dict(base)
+    parts.update(override)
+    if members is not None:
+        return zip_bytes(members)
+    return zip_bytes([Member(n, d) for n, d in parts.items() if d is not None])
+
+
+def with_config(cfg, base=BASE):
+    return keras(base=base, **{"config.json": json.dumps(cfg).encode()})
+
+
+def base_config(base=BASE):
+    return json.loads(base["config.json"])
+
+
+def h5_edit(edit, base=BASE):
+    """Apply edit(h5py.File) to a copy of the base weights; return the bytes."""
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "model.weights.h5")
+        with open(p, "wb") as f:
+            f.write(base["model.weights.h5"])
+        with h5py.File(p, "r+") as f:
+            edit(f)
+        with open(p, "rb") as f:
+            return f.read()
+
+
+def with_h5(edit, base=BASE):
+    return keras(base=base, **{"model.weights.h5": h5_edit(edit, base)})
+
+
+def replace_ds(f, path, data=None, **kw):
+    """Replace dataset PATH by a new one (same data unless given)."""
+    old = f[path][()] if data is None else data
+    del f[path]
+    f.create_dataset(path, data=old, **kw)
+
+
+# ---------------------------------------------------------------- the cases
+
+CASES = []
+
+
+def case(name, status, fragment, what):
+    def reg(fn):
+        CASES.append((name, status, fragment, what, fn))
+        return fn
+    return reg
+
+
+KV = "layers/kan_linear/vars"
+
+# --- zip level -----------------------------------------------------------------
+
+
+@case("zip-not-a-zip.keras", 4, "not a .keras (zip) archive", "plain text, not a zip")
+def _():
+    return b"this is not a zip archive\n" * 8
+
+
+@case("zip-empty.keras", 4, "not a .keras (zip) archive", "a zero-byte file")
+def _():
+    return b""
+
+
+@case("zip-truncated.keras", 4, "zip", "the base model cut in half")
+def _():
+    b = keras()
+    return b[: len(b) // 2]
+
+
+@case("zip-tar.keras", 4, "not a .keras (zip) archive", "a tar archive, not a zip")
+def _():
+    import tarfile
+    bio = io.BytesIO()
+    with tarfile.open(fileobj=bio, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        for n, d in BASE.items():
+            ti = tarfile.TarInfo(n)
+            ti.size = len(d)
+            ti.mtime = 0
+            t.addfile(ti, io.BytesIO(d))
+    return bio.getvalue()
+
+
+@case("zip-encrypted.keras", 4, "config.json: encrypted members are not supported",
+      "config.json flagged as (traditional PKWARE) encrypted")
+def _():
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member("config.json", BASE["config.json"], flags=1),
+                  Member("model.weights.h5", BASE["model.weights.h5"])])
+
+
+@case("zip-absolute-name.keras", 4, "member name '/etc/config.json'",
+      "a member with an absolute path")
+def _():
+    return keras([Member(n, d) for n, d in BASE.items()] +
+                 [Member("/etc/config.json", b"{}")])
+
+
+@case("zip-dotdot-name.keras", 4, "member name '../../config.json'",
+      "a member whose path climbs out with ..")
+def _():
+    return keras([Member(n, d) for n, d in BASE.items()] +
+                 [Member("../../config.json", b"{}")])
+
+
+@case("zip-dotdot-inner.keras", 4, "member name 'assets/../../x'",
+      "a member with .. in the middle of its path")
+def _():
+    return keras([Member(n, d) for n, d in BASE.items()] +
+                 [Member("assets/../../x", b"x")])
+
+
+@case("zip-backslash-name.keras", 4, "member name '../evil'",
+      "a member with a DOS-style ..\\ path (libarchive turns \\ into /)")
+def _():
+    return keras([Member(n, d) for n, d in BASE.items()] + [Member("..\\evil", b"x")])
+
+
+@case("zip-control-name.keras", 4, "member name 'a?b?[31m' is absolute, has '..' or control characters",
+      "a member name with a newline and an escape in it")
+def _():
+    return keras([Member(n, d) for n, d in BASE.items()] + [Member("a\nb\x1b[31m", b"x")])
+
+
+@case("zip-symlink.keras", 4, "model.weights.h5: links, devices and other special members are refused",
+      "model.weights.h5 as a Unix symlink to /etc/passwd")
+def _():
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member("config.json", BASE["config.json"]),
+                  Member("model.weights.h5", b"/etc/passwd", mode=0o120777)])
+
+
+@case("zip-device.keras", 4, "config.json: links, devices and other special members are refused",
+      "config.json as a character device")
+def _():
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member("config.json", BASE["config.json"], mode=0o020644),
+                  Member("model.weights.h5", BASE["model.weights.h5"])])
+
+
+@case("zip-dir-dotdot.keras", 4, "member name '../'",
+      "a directory entry that climbs out with ..")
+def _():
+    return keras([Member(n, d) for n, d in BASE.items()] + [Member("../", b"", mode=0o040755)])
+
+
+@case("zip-duplicate.keras", 4, "config.json: duplicate member name",
+      "two config.json members, the second one different")
+def _():
+    evil = base_config()
+    evil["config"]["layers"] = [2, 3, 1]
+    return keras([Member(n, d) for n, d in BASE.items()] +
+                 [Member("config.json", json.dumps(evil).encode())])
+
+
+@case("zip-too-many-members.keras", 4, "the zip directory lists 65 members, more than the limit of 64",
+      "65 members (limit 64)")
+def _():
+    return keras([Member(n, d) for n, d in BASE.items()] +
+                 [Member("assets/%d" % i, b"") for i in range(62)])
+
+
+@case("zip-count-lie.keras", 4, "more than 64 members",
+      "65 members, but the end record claims 3")
+def _():
+    b = bytearray(keras([Member(n, d) for n, d in BASE.items()] +
+                        [Member("assets/%d" % i, b"") for i in range(62)]))
+    struct.pack_into("<HH", b, len(b) - 22 + 8, 3, 3)
+    return bytes(b)
+
+
+@case("zip-no-config.keras", 4, "missing config.json", "no config.json member")
+def _():
+    return keras(**{"config.json": None})
+
+
+@case("zip-no-weights.keras", 4, "missing model.weights.h5", "no model.weights.h5 member")
+def _():
+    return keras(**{"model.weights.h5": None})
+
+
+@case("zip-bad-method.keras", 4, "config.json", "config.json with an unknown compression method (99)")
+def _():
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member("config.json", BASE["config.json"], method=99),
+                  Member("model.weights.h5", BASE["model.weights.h5"])])
+
+
+@case("zip-bad-crc.keras", 4, "config.json", "config.json whose CRC does not match")
+def _():
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member("config.json", BASE["config.json"], method=8, crc=0x12345678),
+                  Member("model.weights.h5", BASE["model.weights.h5"])])
+
+
+@case("zip-bomb-declared.keras", 4, "model.weights.h5: member declares 3221225472 bytes",
+      "bzip2 bomb: model.weights.h5 inflates to 3 GiB and says so")
+def _():
+    raw = zeros_stream(3 * GiB, 12)
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member("config.json", BASE["config.json"]),
+                  Member("model.weights.h5", method=12, raw=raw)])
+
+
+@case("zip-bomb-lying.keras", 4, "model.weights.h5: member inflates past its declared size of 14112 bytes",
+      "bzip2 bomb: model.weights.h5 inflates to 3 GiB but declares 14112 bytes")
+def _():
+    raw = zeros_stream(3 * GiB, 12)
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member("config.json", BASE["config.json"]),
+                  Member("model.weights.h5", method=12, raw=raw, usize=14112, crc=0)])
+
+
+@case("zip-bomb-deflate.keras", 4, "config.json: member inflates past its declared size of 306 bytes",
+      "deflate bomb: config.json inflates to 64 MiB but declares 306 bytes")
+def _():
+    raw = zeros_stream(64 * MiB, 8)
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member("config.json", method=8, raw=raw, usize=306, crc=0),
+                  Member("model.weights.h5", BASE["model.weights.h5"])])
+
+
+@case("zip-bomb-total.keras", 4, "members declare more than the limit of 1073741824 bytes together",
+      "twelve honest 100 MiB bzip2 members: each under the member limit, 1.2 GiB together")
+def _():
+    raw = zeros_stream(100 * MiB, 12)
+    return keras([Member(n, d) for n, d in BASE.items()] +
+                 [Member("assets/blob%d" % i, method=12, raw=raw) for i in range(12)])
+
+
+# --- config.json level ---------------------------------------------------------
+
+
+@case("cfg-not-json.keras", 4, "config.json:1:1: invalid JSON", "config.json is not JSON")
+def _():
+    return keras(**{"config.json": b"<xml>not json</xml>"})
+
+
+@case("cfg-truncated.keras", 4, "config.json:1:", "config.json cut short")
+def _():
+    return keras(**{"config.json": BASE["config.json"][:100]})
+
+
+@case("cfg-nul.keras", 4, "config.json: contains a NUL byte", "a NUL byte inside config.json")
+def _():
+    c = BASE["config.json"]
+    return keras(**{"config.json": c[:20] + b"\0" + c[20:]})
+
+
+@case("cfg-deep.keras", 4, "config.json: JSON nested deeper than 64 levels",
+      "config.json nested 100000 levels deep")
+def _():
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member("config.json", b"[" * 100000 + b"]" * 100000, method=8),
+                  Member("model.weights.h5", BASE["model.weights.h5"])])
+
+
+@case("cfg-huge.keras", 4, "config.json: member declares 67108864 bytes, over the limit of 4194304",
+      "bzip2: config.json of 64 MiB of spaces")
+def _():
+    raw = (bz2.compress(b" " * (64 * MiB), 9), 64 * MiB, zlib.crc32(b" " * (64 * MiB)) & 0xffffffff)
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member("config.json", method=12, raw=raw),
+                  Member("model.weights.h5", BASE["model.weights.h5"])])
+
+
+@case("cfg-not-object.keras", 4, "not a Keras model config", "config.json is a JSON array")
+def _():
+    return keras(**{"config.json": b"[1, 2, 3]"})
+
+
+@case("cfg-lambda-layer.keras", 4, "Python lambda",
+      "a Sequential with a Lambda layer carrying marshalled bytecode")
+def _():
+    cfg = base_config(MIXED)
+    cfg["config"]["layers"].insert(1, {
+        "module": "keras.layers", "class_name": "Lambda", "registered_name": None,
+        "config": {"name": "pwn", "function": {
+            "class_name": "__lambda__",
+            "config": {"code": "4wEAAAAAAAAAAAAAAAEAAAADAAAAQwAAAHMMAAAAdABkAYMBAQB8AFMA",
+                       "defaults": None, "closure": None}}}})
+    return with_config(cfg, MIXED)
+
+
+@case("cfg-lambda-activation.keras", 4, "Python lambda",
+      "a KAN whose base_activation is a serialized lambda")
+def _():
+    cfg = base_config()
+    cfg["config"]["base_activation"] = {"class_name": "__lambda__",
+                                        "config": {"code": "YQ==", "defaults": None}}
+    return with_config(cfg)
+
+
+@case("cfg-function-builtins.keras", 4, "module 'builtins'",
+      "a Dense activation that names builtins.eval")
+def _():
+    cfg = base_config(MIXED)
+    for l in cfg["config"]["layers"]:
+        if l["class_name"] == "Dense":
+            l["config"]["activation"] = {"module": "builtins", "class_name": "function",
+                                         "config": "eval", "registered_name": "function"}
+    return with_config(cfg, MIXED)
+
+
+@case("cfg-module-os.keras", 4, "module 'os'",
+      "the model itself claims to come from module os")
+def _():
+    cfg = base_config()
+    cfg["module"] = "os"
+    return with_config(cfg)
+
+
+@case("cfg-initializer-module.keras", 4, "module 'subprocess'",
+      "a Dense kernel_initializer from module subprocess")
+def _():
+    cfg = base_config(MIXED)
+    for l in cfg["config"]["layers"]:
+        if l["class_name"] == "Dense":
+            l["config"]["kernel_initializer"] = {"module": "subprocess", "class_name": "Popen",
+                                                 "config": {"args": ["sh", "-c", "id"]},
+                                                 "registered_name": None}
+    return with_config(cfg, MIXED)
+
+
+@case("cfg-registered-name.keras", 4, "registered_name 'evil>Backdoor'",
+      "a layer registered under a custom name")
+def _():
+    cfg = base_config(MIXED)
+    cfg["config"]["layers"][1]["registered_name"] = "evil>Backdoor"
+    cfg["config"]["layers"][1]["module"] = "kanx.layers"
+    return with_config(cfg, MIXED)
+
+
+@case("cfg-unknown-class.keras", 4, "unsupported layer class 'Conv2D'",
+      "a Sequential with a Conv2D layer")
+def _():
+    cfg = base_config(MIXED)
+    cfg["config"]["layers"][3]["class_name"] = "Conv2D"
+    return with_config(cfg, MIXED)
+
+
+@case("cfg-escape-name.keras", 4, "layer '?]0;pwned??kanx: all good': unsupported layer class 'Conv2D'",
+      "a layer name carrying a terminal escape sequence and a newline")
+def _():
+    cfg = base_config(MIXED)
+    cfg["config"]["layers"][3]["class_name"] = "Conv2D"
+    cfg["config"]["layers"][3]["config"]["name"] = "\x1b]0;pwned\x07\nkanx: all good"
+    return with_config(cfg, MIXED)
+
+
+@case("cfg-unknown-model.keras", 4, "unsupported model class 'SimpleRNN'",
+      "a model class kanx does not run (a Keras RNN)")
+def _():
+    cfg = base_config()
+    cfg.update({"module": "keras.layers", "class_name": "SimpleRNN", "registered_name": None})
+    return with_config(cfg)
+
+
+@case("cfg-registered-model.keras", 4, "registered_name 'kanx>KANTransformer' is not supported",
+      "a kanx-looking registered class that kanx does not have")
+def _():
+    cfg = base_config()
+    cfg["registered_name"] = "kanx>KANTransformer"
+    cfg["class_name"] = "KANTransformer"
+    return with_config(cfg)
+
+
+@case("cfg-url.keras", 4, "names a URL", "a config value that is a URL")
+def _():
+    cfg = base_config()
+    cfg["config"]["weights_origin"] = "https://evil.example/payload.h5"
+    return with_config(cfg)
+
+
+@case("cfg-filepath.keras", 4, "names a file", "a config value that is an absolute file path")
+def _():
+    cfg = base_config()
+    cfg["config"]["filepath"] = "/etc/shadow"
+    return with_config(cfg)
+
+
+@case("cfg-width-limit.keras", 4, "KAN widths must be integers from 1 to 1048576",
+      "a KAN layer wider than the width limit")
+def _():
+    cfg = base_config()
+    cfg["config"]["layers"] = [2, 1048577, 1]
+    return with_config(cfg)
+
+
+@case("cfg-width-product.keras", 4, "layer 'kan_linear' (1048576 -> 1048576): the weights the config declares up to here pass the limit of 1073741824 bytes",
+      "KAN [1048576, 1048576]: each width allowed, in*out*(G+k) floats = 32 TiB")
+def _():
+    cfg = base_config()
+    cfg["config"]["layers"] = [1048576, 1048576]
+    cfg["build_config"]["input_shape"] = [1, 1048576]
+    return with_config(cfg)
+
+
+@case("cfg-dense-product.keras", 4, "(1048576 -> 1048576): the weights the config declares up to here pass the limit of 1073741824 bytes",
+      "a Sequential of Dense(1048576) layers: 4 TiB of kernel")
+def _():
+    cfg = base_config(MIXED)
+    for l in cfg["config"]["layers"]:
+        if l["class_name"] == "Dense":
+            l["config"]["units"] = 1048576
+    cfg["config"]["layers"].append(json.loads(json.dumps(
+        [l for l in cfg["config"]["layers"] if l["class_name"] == "Dense"][0])))
+    return with_config(cfg, MIXED)
+
+
+@case("cfg-grid-limit.keras", 4, "grid_size must be an integer from 1 to 65536",
+      "grid_size 1e9")
+def _():
+    cfg = base_config()
+    cfg["config"]["grid_size"] = 1000000000
+    return with_config(cfg)
+
+
+@case("cfg-grid-fraction.keras", 4, "grid_size must be an integer", "grid_size 2.5")
+def _():
+    cfg = base_config()
+    cfg["config"]["grid_size"] = 2.5
+    return with_config(cfg)
+
+
+@case("cfg-order-limit.keras", 4, "spline_order must be an integer from 1 to 64",
+      "spline_order 65")
+def _():
+    cfg = base_config()
+    cfg["config"]["spline_order"] = 65
+    return with_config(cfg)
+
+
+@case("cfg-order-zero.keras", 4, "spline_order must be an integer from 1", "spline_order 0")
+def _():
+    cfg = base_config()
+    cfg["config"]["spline_order"] = 0
+    return with_config(cfg)
+
+
+@case("cfg-too-many-layers.keras", 4, "more than 1024 layers", "a KAN of 2000 layers")
+def _():
+    cfg = base_config()
+    cfg["config"]["layers"] = [1] * 2001
+    return with_config(cfg)
+
+
+@case("cfg-grid-range.keras", 4, "grid_range must be [low, high] with low < high",
+      "grid_range [1, 1]")
+def _():
+    cfg = base_config()
+    cfg["config"]["grid_range"] = [1.0, 1.0]
+    return with_config(cfg)
+
+
+@case("cfg-dtype-number.keras", 4, "dtype '?' is not supported",
+      "a KAN whose dtype is a number, not a name")
+def _():
+    cfg = base_config()
+    cfg["config"]["dtype"] = 64
+    return with_config(cfg)
+
+
+@case("cfg-dtype-float64.keras", 4, "dtype 'float64' is not supported", "a float64 layer")
+def _():
+    cfg = base_config(MIXED)
+    cfg["config"]["layers"][1]["config"]["dtype"] = "float64"
+    return with_config(cfg, MIXED)
+
+
+@case("cfg-width-chain.keras", 4, "in_features is 3 but the previous layer gives 4",
+      "a KANLinear whose in_features does not match the layer before")
+def _():
+    cfg = base_config(MIXED)
+    cfg["config"]["layers"][1]["config"]["in_features"] = 3
+    return with_config(cfg, MIXED)
+
+
+@case("cfg-functional-branch.keras", 4, "only single-chain Functional models",
+      "a Functional model whose Dense layer takes the InputLayer, skipping a layer")
+def _():
+    cfg = base_config(FUNC)
+    cfg["config"]["layers"][2]["inbound_nodes"][0]["args"][0]["config"]["keras_history"][0] = "x"
+    return with_config(cfg, FUNC)
+
+
+@case("cfg-activation.keras", 4, "unsupported activation 'os.system'",
+      "an activation name kanx does not know")
+def _():
+    cfg = base_config()
+    cfg["config"]["base_activation"] = "os.system"
+    return with_config(cfg)
+
+
+@case("meta-not-object.keras", 4, "metadata.json: not a JSON object", "metadata.json is a string")
+def _():
+    return keras(**{"metadata.json": b'"3.16.0"'})
+
+
+# --- HDF5 level ------------------------------------------------------------------
+
+
+@case("h5-not-hdf5.keras", 4, "model.weights.h5: not an HDF5 file",
+      "model.weights.h5 is a zip, not HDF5")
+def _():
+    return keras(**{"model.weights.h5": keras()})
+
+
+@case("h5-truncated.keras", 4, "model.weights.h5: not a readable HDF5 file (",
+      "model.weights.h5 cut to its first 2 KiB")
+def _():
+    return keras(**{"model.weights.h5": BASE["model.weights.h5"][:2048]})
+
+
+@case("h5-superblock-garbage.keras", 4, "model.weights.h5", "HDF5 signature followed by garbage")
+def _():
+    b = bytearray(BASE["model.weights.h5"])
+    for i in range(8, 2048):
+        b[i] = (i * 131 + 7) & 0xff
+    return keras(**{"model.weights.h5": bytes(b)})
+
+
+@case("h5-missing-layer.keras", 4, "layers/kan_linear_1: missing: no weights for layer",
+      "the second layer's group is deleted")
+def _():
+    return with_h5(lambda f: f.__delitem__("layers/kan_linear_1"))
+
+
+@case("h5-missing-var.keras", 4, "layers/kan_linear: layer 'kan_linear' (KANLinear) has 2 weights, expected 3",
+      "vars/2 (grid) is deleted")
+def _():
+    return with_h5(lambda f: f.__delitem__(KV + "/2"))
+
+
+@case("h5-extra-var.keras", 4, "has 4 weights, expected 3", "a fourth variable is added")
+def _():
+    return with_h5(lambda f: f.create_dataset(KV + "/3", data=np.zeros(3, np.float32)))
+
+
+@case("h5-renamed-var.keras", 4, "layers/kan_linear/vars/2 (grid): missing",
+      "vars/2 renamed to vars/x")
+def _():
+    return with_h5(lambda f: f.move(KV + "/2", KV + "/x"))
+
+
+@case("h5-wrong-rank.keras", 4, "layers/kan_linear/vars/1 (spline_weight): rank 2, expected 3",
+      "spline_weight flattened to 2-D")
+def _():
+    return with_h5(lambda f: replace_ds(f, KV + "/1", f[KV + "/1"][()].reshape(2, 64)))
+
+
+@case("h5-wrong-shape.keras", 4, "vars/0 (base_weight) has shape (8, 2), expected (2, 8)",
+      "base_weight transposed")
+def _():
+    return with_h5(lambda f: replace_ds(f, KV + "/0", f[KV + "/0"][()].T.copy()))
+
+
+@case("h5-grid-mismatch.keras", 4, "weights give grid_size 6 and spline_order 2, but the config says 5 and 3",
+      "grid and spline_weight shapes that say G=6, k=2 against a config of G=5, k=3")
+def _():
+    def ed(f):
+        replace_ds(f, KV + "/2", np.tile(np.linspace(-1, 1, 7, dtype=np.float32), (2, 1)))
+    return with_h5(ed)
+
+
+@case("h5-huge-dims.keras", 4, "vars/1 (spline_weight) has shape (2, 8, 4294967296)",
+      "spline_weight declares 2x8x2^32 floats (never written: no storage)")
+def _():
+    def ed(f):
+        del f[KV + "/1"]
+        f.create_dataset(KV + "/1", shape=(2, 8, 1 << 32), dtype=np.float32, chunks=(1, 1, 1024))
+    return with_h5(ed)
+
+
+@case("h5-int-dtype.keras", 4, "vars/0 (base_weight): dtype must be float32",
+      "base_weight stored as int32")
+def _():
+    return with_h5(lambda f: replace_ds(f, KV + "/0", np.arange(16, dtype=np.int32).reshape(2, 8)))
+
+
+@case("h5-string-dtype.keras", 4, "vars/2 (grid): dtype must be float32", "grid stored as strings")
+def _():
+    return with_h5(lambda f: replace_ds(f, KV + "/2", np.array([[b"x"] * 6] * 2)))
+
+
+@case("h5-compound-dtype.keras", 4, "vars/0 (base_weight): dtype must be float32",
+      "base_weight as a compound (struct) type")
+def _():
+    dt = np.dtype([("a", np.float32), ("b", np.float32)])
+    return with_h5(lambda f: replace_ds(f, KV + "/0", np.zeros((2, 8), dt)))
+
+
+@case("h5-float64-inexact.keras", 4, "vars/0 (base_weight): float64 value 0.10000000000000001 at index 0 is not exactly a float32",
+      "base_weight as float64 holding 0.1")
+def _():
+    return with_h5(lambda f: replace_ds(f, KV + "/0", np.full((2, 8), 0.1, np.float64)))
+
+
+@case("h5-scalar.keras", 4, "vars/0 (base_weight): not a simple array", "base_weight is a scalar")
+def _():
+    return with_h5(lambda f: replace_ds(f, KV + "/0", np.float32(1.0)))
+
+
+@case("h5-var-is-group.keras", 4, "vars/1 (spline_weight): not a dataset", "spline_weight is a group")
+def _():
+    def ed(f):
+        del f[KV + "/1"]
+        f.create_group(KV + "/1")
+    return with_h5(ed)
+
+
+@case("h5-layers-dataset.keras", 4, "model.weights.h5: /layers is not a group",
+      "/layers is a dataset")
+def _():
+    def ed(f):
+        del f["layers"]
+        f.create_dataset("layers", data=np.zeros(4, np.float32))
+    return with_h5(ed)
+
+
+@case("h5-soft-link-var.keras", 4, "vars/0 (base_weight): is a soft or external link; refused",
+      "base_weight is a soft link to a dataset elsewhere in the file")
+def _():
+    def ed(f):
+        f.create_dataset("stash", data=f[KV + "/0"][()])
+        del f[KV + "/0"]
+        f[KV + "/0"] = h5py.SoftLink("/stash")
+    return with_h5(ed)
+
+
+@case("h5-soft-link-group.keras", 4, "layers/kan_linear: is a soft or external link; refused",
+      "a layer group is a soft link to another layer's group")
+def _():
+    def ed(f):
+        del f["layers/kan_linear"]
+        f["layers/kan_linear"] = h5py.SoftLink("/layers/kan_linear_1")
+    return with_h5(ed)
+
+
+@case("h5-external-link-var.keras", 4, "vars/2 (grid): is a soft or external link; refused",
+      "the grid is an external link into /etc/passwd")
+def _():
+    def ed(f):
+        del f[KV + "/2"]
+        f[KV + "/2"] = h5py.ExternalLink("/etc/passwd", "/grid")
+    return with_h5(ed)
+
+
+@case("h5-external-link-root.keras", 4, "model.weights.h5: /layers is a soft or external link; refused",
+      "/layers is an external link to another HDF5 file")
+def _():
+    def ed(f):
+        del f["layers"]
+        f["layers"] = h5py.ExternalLink("/tmp/kanx-evil.h5", "/layers")
+    return with_h5(ed)
+
+
+@case("h5-external-storage.keras", 4, "vars/2 (grid): datasets with external storage are refused",
+      "the grid's raw data lives in /etc/passwd (external storage)")
+def _():
+    def ed(f):
+        del f[KV + "/2"]
+        f.create_dataset(KV + "/2", shape=(2, 6), dtype=np.float32,
+                         external=[("/etc/passwd", 0, 48)])
+    return with_h5(ed)
+
+
+@case("h5-virtual.keras", 4, "vars/1 (spline_weight): virtual datasets are refused",
+      "spline_weight is a virtual dataset mapped from another file")
+def _():
+    def ed(f):
+        del f[KV + "/1"]
+        space = h5py.h5s.create_simple((2, 8, 8))
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_obj_track_times(False)
+        dcpl.set_virtual(space, b"/tmp/kanx-evil.h5", b"/data", space)
+        h5py.h5d.create(f[KV].id, b"1", h5py.h5t.IEEE_F32LE, space, dcpl=dcpl)
+    return with_h5(ed)
+
+
+@case("h5-filter-lzf.keras", 4, "vars/1 (spline_weight): filter 32000 is not supported",
+      "spline_weight compressed with h5py's LZF filter (a plugin for HDF5)")
+def _():
+    return with_h5(lambda f: replace_ds(f, KV + "/1", compression="lzf"))
+
+
+@case("h5-filter-unknown.keras", 4, "vars/0 (base_weight): filter 32123 is not supported",
+      "base_weight through an unregistered filter id (plugin loading must stay off)")
+def _():
+    def ed(f):
+        data = f[KV + "/0"][()]
+        del f[KV + "/0"]
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk((2, 8))
+        dcpl.set_obj_track_times(False)
+        dcpl.set_filter(32123, h5py.h5z.FLAG_OPTIONAL, ())
+        sid = h5py.h5s.create_simple((2, 8))
+        ds = h5py.h5d.create(f[KV].id, b"0", h5py.h5t.IEEE_F32LE, sid, dcpl=dcpl)
+        ds.write(h5py.h5s.ALL, h5py.h5s.ALL, data)
+    return with_h5(ed)
+
+
+@case("h5-filter-scaleoffset.keras", 4, "vars/0 (base_weight): filter 6 is not supported",
+      "base_weight with the lossy scale-offset filter")
+def _():
+    return with_h5(lambda f: replace_ds(f, KV + "/0", scaleoffset=3))
+
+
+@case("h5-deflate-bomb.keras", 4, "vars/1 (spline_weight): a compressed chunk inflates past its 512 bytes",
+      "spline_weight (512 bytes) whose one deflate chunk inflates to 256 MiB")
+def _():
+    def ed(f):
+        del f[KV + "/1"]
+        ds = f.create_dataset(KV + "/1", shape=(2, 8, 8), dtype=np.float32,
+                              chunks=(2, 8, 8), compression="gzip")
+        ds.id.write_direct_chunk((0, 0, 0), zlib.compress(b"\0" * (256 * MiB), 9))
+    return with_h5(ed)
+
+
+@case("h5-chunk-oversized.keras", 4, "vars/1 (spline_weight): chunk (1024, 1024, 1023) is larger than the dataset",
+      "spline_weight (2, 8, 8) stored in chunks of 1024^3 floats (4 GiB each)")
+def _():
+    def ed(f):
+        data = f[KV + "/1"][()]
+        del f[KV + "/1"]
+        ds = f.create_dataset(KV + "/1", shape=(2, 8, 8), maxshape=(None, None, None),
+                              dtype=np.float32, chunks=(1024, 1024, 1023), compression="gzip")
+        ds.id.write_direct_chunk((0, 0, 0), zlib.compress(data.tobytes(), 9))
+    return with_h5(ed)
+
+
+@case("h5-grid-nan.keras", 4, "vars/2 (grid): row 0 is not finite and increasing",
+      "a grid holding NaN")
+def _():
+    def ed(f):
+        g = f[KV + "/2"][()]
+        g[0, 2] = np.nan
+        f[KV + "/2"][...] = g
+    return with_h5(ed)
+
+
+@case("h5-grid-decreasing.keras", 4, "vars/2 (grid): row 1 is not finite and increasing",
+      "a grid whose knots run backwards")
+def _():
+    def ed(f):
+        g = f[KV + "/2"][()]
+        g[1] = g[1][::-1].copy()
+        f[KV + "/2"][...] = g
+    return with_h5(ed)
+
+
+@case("h5-grid-overflow.keras", 4, "vars/2 (grid): row 0 is not finite and increasing",
+      "a grid spanning +-3e38: extending it by k knots overflows float32")
+def _():
+    def ed(f):
+        g = f[KV + "/2"][()]
+        g[0] = np.linspace(-3e38, 3e38, 6, dtype=np.float32)
+        f[KV + "/2"][...] = g
+    return with_h5(ed)
+
+
+# --- controls: sound files the hardening must still accept (status 0) ---------
+
+
+@case("ok-deflate-shuffle.keras", 0, "", "control: every weight chunked, shuffled and deflated")
+def _():
+    def ed(f):
+        for layer in ("kan_linear", "kan_linear_1"):
+            for v in ("0", "1", "2"):
+                p = "layers/%s/vars/%s" % (layer, v)
+                replace_ds(f, p, compression="gzip", shuffle=True, chunks=f[p].shape)
+    return with_h5(ed)
+
+
+@case("ok-deflate-many-chunks.keras", 0, "", "control: spline_weight deflated in 1x1x8 chunks")
+def _():
+    return with_h5(lambda f: replace_ds(f, KV + "/1", compression="gzip", chunks=(1, 1, 8)))
+
+
+@case("ok-float64-exact.keras", 0, "", "control: weights stored as float64 holding float32 values")
+def _():
+    return with_h5(lambda f: replace_ds(f, KV + "/1", f[KV + "/1"][()].astype(np.float64)))
+
+
+@case("ok-big-endian.keras", 0, "", "control: weights stored as big-endian float32")
+def _():
+    return with_h5(lambda f: replace_ds(f, KV + "/0", f[KV + "/0"][()].astype(">f4")))
+
+
+@case("ok-deflated-zip.keras", 0, "", "control: the members deflated instead of stored")
+def _():
+    return keras([Member(n, d, method=8) for n, d in BASE.items()])
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    only = set(sys.argv[1:])
+    for old in os.listdir(OUT):
+        if not only and old.endswith(".keras"):
+            os.unlink(os.path.join(OUT, old))
+    rows = []
+    for name, status, frag, what, fn in CASES:
+        if only and name not in only:
+            rows.append((name, status, frag, what))
+            continue
+        data = fn()
+        with open(os.path.join(OUT, name), "wb") as f:
+            f.write(data)
+        rows.append((name, status, frag, what))
+        print("%-36s %8d bytes" % (name, len(data)))
+    with open(os.path.join(HERE, "cases.tsv"), "w") as f:
+        f.write("# file\tstatus\tmessage fragment\twhat it is (generated by gen.py)\n")
+        for r in rows:
+            f.write("%s\t%d\t%s\t%s\n" % (r[0], r[1], r[2] or "-", r[3]))
+    print("%d cases" % len(rows))
+
+
+if __name__ == "__main__":
+    main()
