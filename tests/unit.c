@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 
+#include "act.h"
 #include "cli.h"
 #include "kernel.h"
 #include "limits.h"
@@ -290,6 +291,23 @@ test_threads(const char *srcdir)
 	kx_model_free(m);
 }
 
+/* kx_act_expf stays within a few ulp of expf over the whole clamped range. */
+static void
+test_expf(void)
+{
+	float x, worst = 0.0f;
+
+	for (x = -87.0f; x <= 88.0f; x += 0.000731f) {
+		float a = kx_act_expf(x), b = expf(x);
+		float rel = fabsf(a - b) / b;
+		if (rel > worst)
+			worst = rel;
+	}
+	CHECK(worst < 3.0e-7f);
+	if (worst >= 3.0e-7f)
+		printf("not ok: kx_act_expf worst relative error %g\n", worst);
+}
+
 int
 main(void)
 {
@@ -301,6 +319,7 @@ main(void)
 	test_nearest();
 	test_fixtures(srcdir);
 	test_kernels();
+	test_expf();
 	test_threads(srcdir);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
