@@ -355,7 +355,7 @@ new_layer(struct builder *b, enum kx_layer_kind kind, const char *cls, const cha
 		snprintf(path, sizeof path, "layers/%s", snake);
 	}
 	l->class_name = strdup(cls);
-	l->name = strdup(name ? name : snake);
+	l->name = strdup(name ? name : path + strlen("layers/"));
 	l->h5_group = strdup(path);
 	if (!l->class_name || !l->name || !l->h5_group)
 		return NULL;
@@ -724,7 +724,7 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 			goto out;
 	}
 	m->class_name = strdup(custom && strchr(cls, '>') ? strchr(cls, '>') + 1 : cls);
-	m->registered_name = custom ? strdup(cls) : NULL;
+	m->registered_name = custom && strchr(cls, '>') ? strdup(cls) : NULL;
 	if ((v = jstr(cfg, "name")))
 		m->name = strdup(v);
 	m->compiled = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "compile_config")) &&
