@@ -12,6 +12,7 @@
 load helpers
 
 HOSTILE="$KANX_SRCDIR/tests/hostile"
+: "${KANX_BUILDDIR:=$KANX_SRCDIR}"
 VMEM_KB=131072
 SECS=10
 
@@ -132,4 +133,31 @@ check_cases() {
 	if printf '%s\n' "$output" | grep '^==[0-9]*=='; then
 		false
 	fi
+}
+
+# The fuzz targets' corpora, replayed once through each target with the
+# ordinary compiler (fuzz/replay.c): a crash or a sanitizer report fails.
+replay() {
+	local prog="$KANX_BUILDDIR/fuzz/replay-$1"
+	shift
+	[ -x "$prog" ] || skip "fuzz/replay programs not built"
+	run "$prog" "$@"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^[0-9]+\ inputs$ ]]
+	[ "${output%% *}" -ge 10 ]
+}
+
+@test "fuzz corpus replay: model (fixtures, hostile cases, fuzz/corpus/model)" {
+	local dirs=("$FIX"/* "$HOSTILE/cases")
+	[ -d "$KANX_SRCDIR/fuzz/corpus/model" ] && dirs+=("$KANX_SRCDIR/fuzz/corpus/model")
+	replay model "${dirs[@]}"
+}
+
+@test "fuzz corpus replay: spec (config.json)" {
+	replay spec "$KANX_SRCDIR/fuzz/corpus/spec"
+}
+
+@test "fuzz corpus replay: weights (model.weights.h5)" {
+	replay weights "$KANX_SRCDIR/fuzz/corpus/weights"
 }
