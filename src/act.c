@@ -72,7 +72,10 @@ kx_expf(float x)
 	union { float f; int32_t i; } sc;
 	float t, fn, r, p;
 
-	x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+	/* NaN goes to -87 too: (int32_t)NaN below would be undefined, and
+	 * silu's numerator keeps a NaN input NaN. */
+	x = x > -87.0f ? x : -87.0f;
+	x = x < 88.0f ? x : 88.0f;
 	t = x * 1.44269504088896341f;
 	fn = (t + 12582912.0f) - 12582912.0f;  /* round to nearest */
 	r = x - fn * 0.693145751953125f;
