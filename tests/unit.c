@@ -206,6 +206,8 @@ test_kernels(void)
 					l->grid[1] = l->grid[2];
 					l->grid[(G + 1) + 1] = l->grid[(G + 1)] + 0.01f;
 					free(l->ext);
+					free(l->t0);
+					free(l->inv_h);
 					free(l->packed);
 					kx_kan_prepare(l);
 					kx_kan_pack(l);
