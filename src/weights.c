@@ -1,12 +1,17 @@
 /* weights.c - model.weights.h5 from memory (see weights.h). */
+#include <errno.h>
 #include <hdf5.h>
 #include <H5PLpublic.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
@@ -14,6 +19,9 @@
 #include "weights.h"
 
 #define KX_MAX_CHUNKS ((hsize_t)1 << 20)  /* chunks of one compressed dataset */
+#define KX_HDF5_SECONDS 60                 /* the isolated HDF5 reader's time limit */
+
+static int isolate = 1;
 
 void
 kx_weights_init(void)
@@ -49,18 +57,27 @@ h5_reason(char *buf)
 }
 
 /* 1 if NAME exists under loc as a hard link, 0 if absent, -1 if it is a
- * soft, external or user-defined link. */
+ * soft, external or user-defined link, -2 if the link cannot be read. */
 static int
 hard_link(hid_t loc, const char *name)
 {
 	H5L_info_t info;
 	htri_t ex = H5Lexists(loc, name, H5P_DEFAULT);
 
-	if (ex <= 0)
+	if (ex == 0)
 		return 0;
-	if (H5Lget_info(loc, name, &info, H5P_DEFAULT) < 0)
-		return -1;
+	if (ex < 0 || H5Lget_info(loc, name, &info, H5P_DEFAULT) < 0) {
+		H5Eclear2(H5E_DEFAULT);
+		return -2;
+	}
 	return info.type == H5L_TYPE_HARD ? 1 : -1;
+}
+
+/* What is wrong with a link hard_link() refused. */
+static const char *
+link_problem(int lk)
+{
+	return lk == -1 ? "is a soft or external link; refused" : "is an unreadable (corrupt) link";
 }
 
 struct wctx {
@@ -254,7 +271,7 @@ open_ds(struct wctx *c, hid_t vars, const char *gpath, int idx, const char *what
 		return -1;
 	}
 	if (lk < 0) {
-		problem(c, path, "is a soft or external link; refused");
+		problem(c, path, "%s", link_problem(lk));
 		return -1;
 	}
 	ds = H5Dopen2(vars, name, H5P_DEFAULT);
@@ -540,7 +557,7 @@ load_layer(struct wctx *c, hid_t layers, struct kx_layer *l)
 
 	lk = layers >= 0 ? hard_link(layers, gname) : 0;
 	if (lk < 0) {
-		problem(c, l->h5_group, "is a soft or external link; refused");
+		problem(c, l->h5_group, "%s", link_problem(lk));
 		return;
 	}
 	if (lk == 0) {
@@ -551,9 +568,10 @@ load_layer(struct wctx *c, hid_t layers, struct kx_layer *l)
 	grp = H5Gopen2(layers, gname, H5P_DEFAULT);
 	lk = grp >= 0 ? hard_link(grp, "vars") : 0;
 	if (grp < 0 || lk <= 0) {
-		if (want || lk < 0)
-			problem(c, l->h5_group, lk < 0 ? "vars is a soft or external link; refused"
-			                                : "no vars group for layer '%s'", l->name);
+		if (lk < 0)
+			problem(c, l->h5_group, "vars %s", link_problem(lk));
+		else if (want)
+			problem(c, l->h5_group, "no vars group for layer '%s'", l->name);
 		goto out;
 	}
 	vars = H5Gopen2(grp, "vars", H5P_DEFAULT);
@@ -577,9 +595,10 @@ out:
 		H5Gclose(grp);
 }
 
-int
-kx_weights_load(struct kx_model *m, const char *label, const void *buf, size_t len,
-                const struct kx_limits *lim, struct kx_err *e)
+/* The whole read, in this process. */
+static int
+load_here(struct kx_model *m, const char *label, const void *buf, size_t len,
+          const struct kx_limits *lim, struct kx_err *e)
 {
 	struct wctx c = { label, lim, e, len, 0, 0 };
 	hid_t fapl = -1, f = -1, layers = -1, opt, ov;
@@ -603,7 +622,7 @@ kx_weights_load(struct kx_model *m, const char *label, const void *buf, size_t l
 	}
 	lk = hard_link(f, "layers");
 	if (lk < 0) {
-		kx_err_set(e, KX_EXIT_BADMODEL, "%s: /layers is a soft or external link; refused", label);
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s: /layers %s", label, link_problem(lk));
 		goto out;
 	}
 	if (lk > 0 && (layers = H5Gopen2(f, "layers", H5P_DEFAULT)) < 0) {
@@ -627,4 +646,184 @@ out:
 	if (fapl >= 0)
 		H5Pclose(fapl);
 	return (c.bad || e->code) ? -1 : 0;
+}
+
+/* ---- isolation: libhdf5 in a child process -------------------------------
+ *
+ * libhdf5 1.10.8 still crashes on some corrupt metadata (fuzzing found a
+ * NULL write in its local-heap code reached from H5Lexists), which no
+ * check of ours can see coming. So the file is read in a forked child
+ * under a time limit; the child sends back the outcome and, on success,
+ * every weight array, whose sizes the parent already knows from the
+ * config. A crash or a hang becomes an ordinary refusal. */
+
+struct reply {
+	int32_t rc, code, has_optimizer;
+	uint32_t msg_len;
+};
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+read_all(int fd, void *p, size_t n)
+{
+	char *c = p;
+
+	while (n > 0) {
+		ssize_t r = read(fd, c, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* The arrays of layer l in the order they travel (ptr[j] points at the
+ * layer's field), with their lengths in floats: sizes from the config,
+ * whose product the spec bounded; the child checked the shapes match. */
+static int
+layer_arrays(struct kx_layer *l, float **ptr[3], size_t n[3])
+{
+	size_t io = l->in * l->out;
+
+	if (l->kind == KX_LAYER_KAN) {
+		ptr[0] = &l->base_w;
+		ptr[1] = &l->spline_w;
+		ptr[2] = &l->grid;
+		n[0] = io;
+		n[1] = io * (l->cfg_G + l->cfg_k);
+		n[2] = l->in * (l->cfg_G + 1);
+		return 3;
+	}
+	if (l->kind == KX_LAYER_DENSE) {
+		ptr[0] = &l->kernel;
+		ptr[1] = &l->bias;
+		n[0] = io;
+		n[1] = l->out;
+		return l->use_bias ? 2 : 1;
+	}
+	return 0;
+}
+
+static void
+child(int fd, struct kx_model *m, const char *label, const void *buf, size_t len,
+      const struct kx_limits *lim, struct kx_err *e)
+{
+	struct reply r;
+	float **ptr[3];
+	size_t i, n[3];
+	int j, k;
+
+	alarm(KX_HDF5_SECONDS);
+	r.rc = load_here(m, label, buf, len, lim, e);
+	for (i = 0; r.rc == 0 && i < m->n_layers; i++) {
+		struct kx_layer *l = &m->layers[i];
+		k = layer_arrays(l, ptr, n);
+		for (j = 0; j < k && r.rc == 0; j++)
+			if (!*ptr[j] || (l->kind == KX_LAYER_KAN && (l->G != l->cfg_G || l->k != l->cfg_k)))
+				r.rc = kx_err_set(e, KX_EXIT_INTERNAL, "%s: layer '%s': weights do not match "
+				                  "the config after loading", label, l->name);
+	}
+	r.code = e->code;
+	r.has_optimizer = m->has_optimizer;
+	r.msg_len = (uint32_t)strlen(e->msg);
+	if (write_all(fd, &r, sizeof r) != 0 || write_all(fd, e->msg, r.msg_len) != 0)
+		_exit(1);
+	for (i = 0; r.rc == 0 && i < m->n_layers; i++) {
+		k = layer_arrays(&m->layers[i], ptr, n);
+		for (j = 0; j < k; j++)
+			if (write_all(fd, *ptr[j], n[j] * sizeof(float)) != 0)
+				_exit(1);
+	}
+	_exit(0);
+}
+
+static int
+load_isolated(struct kx_model *m, const char *label, const void *buf, size_t len,
+              const struct kx_limits *lim, struct kx_err *e)
+{
+	struct reply r;
+	float **ptr[3];
+	size_t i, n[3];
+	int fd[2], st = 0, j, k, got = -1;
+	pid_t pid, w;
+
+	if (pipe(fd) != 0)
+		return load_here(m, label, buf, len, lim, e);
+	pid = fork();
+	if (pid < 0) {
+		close(fd[0]);
+		close(fd[1]);
+		return load_here(m, label, buf, len, lim, e);
+	}
+	if (pid == 0) {
+		close(fd[0]);
+		child(fd[1], m, label, buf, len, lim, e);
+	}
+	close(fd[1]);
+	if (read_all(fd[0], &r, sizeof r) == 0 && r.msg_len < sizeof e->msg &&
+	    read_all(fd[0], e->msg, r.msg_len) == 0) {
+		e->msg[r.msg_len] = '\0';
+		e->code = r.code;
+		got = r.rc ? 1 : 0;
+		m->has_optimizer = r.has_optimizer;
+		for (i = 0; got == 0 && i < m->n_layers; i++) {
+			struct kx_layer *l = &m->layers[i];
+			k = layer_arrays(l, ptr, n);
+			l->G = l->cfg_G;
+			l->k = l->cfg_k;
+			for (j = 0; j < k && got == 0; j++) {
+				*ptr[j] = kx_mallocarray(n[j] ? n[j] : 1, sizeof(float));
+				if (!*ptr[j] || read_all(fd[0], *ptr[j], n[j] * sizeof(float)) != 0)
+					got = -1;
+			}
+		}
+	}
+	close(fd[0]);
+	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	if (w == pid && WIFSIGNALED(st)) {
+		if (WTERMSIG(st) == SIGALRM)
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: libhdf5 took more than %d s to read the file; "
+			                  "refused", label, KX_HDF5_SECONDS);
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: libhdf5 crashed reading the file (signal %d): "
+		                  "it is corrupt or hostile", label, WTERMSIG(st));
+	}
+	if (got < 0 || (w == pid && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)))
+		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: the HDF5 reader process failed (status %d)",
+		                  label, w == pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return got ? -1 : 0;
+}
+
+void
+kx_weights_isolate(int on)
+{
+	isolate = on;
+}
+
+int
+kx_weights_load(struct kx_model *m, const char *label, const void *buf, size_t len,
+                const struct kx_limits *lim, struct kx_err *e)
+{
+	if (!isolate)
+		return load_here(m, label, buf, len, lim, e);
+	return load_isolated(m, label, buf, len, lim, e);
 }

@@ -5,7 +5,8 @@
  * off. Every link on a weight path must be a hard link; datasets with
  * external storage, virtual layout or unknown filters are refused. Each
  * dataset's rank, shape, type and storage size are checked against the
- * layer spec before anything is read. */
+ * layer spec before anything is read. By default all of it runs in a
+ * child process (kx_weights_isolate). */
 #ifndef KX_WEIGHTS_H
 #define KX_WEIGHTS_H
 
@@ -23,5 +24,13 @@ int kx_weights_load(struct kx_model *m, const char *label, const void *buf, size
 
 /* One-time library setup: errors off, plugins off. Safe to call often. */
 void kx_weights_init(void);
+
+/* kx_weights_load reads the file in a forked child process (the default,
+ * on = 1) so that a crash or a hang inside libhdf5 on a hostile file is
+ * an ordinary refusal: "libhdf5 crashed reading the file" / "took more
+ * than 60 s", exit class KX_EXIT_BADMODEL. The parent receives the
+ * arrays through a pipe. If pipe() or fork() fails it reads in-process.
+ * The fuzz targets turn it off (on = 0) so libFuzzer sees the coverage. */
+void kx_weights_isolate(int on);
 
 #endif

@@ -15,6 +15,12 @@ HOSTILE="$KANX_SRCDIR/tests/hostile"
 : "${KANX_BUILDDIR:=$KANX_SRCDIR}"
 VMEM_KB=131072
 SECS=10
+# Under ASan (no ulimit -v there), an allocation over 1 GiB fails as it
+# would under the ulimit, instead of ASan poisoning gigabytes of shadow for
+# libhdf5's speculative mallocs; libhdf5's own small leaks on corrupt
+# object headers are suppressed (see fuzz/lsan.supp).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}allocator_may_return_null=1:max_allocation_size_mb=1024"
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$KANX_SRCDIR/fuzz/lsan.supp"
 
 # 1 when kanx was built with AddressSanitizer.
 asan() {
@@ -126,8 +132,15 @@ check_cases() {
 @test "valgrind: kanx inspect over the whole corpus and the fixtures, no errors and no leaks" {
 	command -v valgrind >/dev/null || skip "valgrind is not installed"
 	! asan || skip "valgrind and ASan do not mix"
+	local files=() f
+	for f in "$HOSTILE"/cases/*.keras; do
+		# h5-found-*: inputs on which libhdf5 itself misbehaves (a NULL
+		# read, a leak), contained by the child process; not our code.
+		case ${f##*/} in h5-found-*) continue ;; esac
+		files+=("$f")
+	done
 	run valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-		--show-leak-kinds=definite,indirect "$KANX" inspect "$HOSTILE"/cases/*.keras "$FIX"/keras-3.16/*.keras
+		--show-leak-kinds=definite,indirect "$KANX" inspect "${files[@]}" "$FIX"/keras-3.16/*.keras
 	[ "$status" -ne 99 ]
 	[ "$status" -lt 128 ]
 	if printf '%s\n' "$output" | grep '^==[0-9]*=='; then
@@ -137,6 +150,9 @@ check_cases() {
 
 # The fuzz targets' corpora, replayed once through each target with the
 # ordinary compiler (fuzz/replay.c): a crash or a sanitizer report fails.
+# The targets read HDF5 in-process (for libFuzzer's coverage), so inputs
+# that crash libhdf5 itself live in tests/hostile/found instead, where
+# kanx inspect reads them isolated in a child process.
 replay() {
 	local prog="$KANX_BUILDDIR/fuzz/replay-$1"
 	shift
@@ -149,7 +165,11 @@ replay() {
 }
 
 @test "fuzz corpus replay: model (fixtures, hostile cases, fuzz/corpus/model)" {
-	local dirs=("$FIX"/* "$HOSTILE/cases")
+	local dirs=("$FIX"/*) f
+	for f in "$HOSTILE"/cases/*.keras; do
+		case ${f##*/} in *-crash-*) continue ;; esac   # crashes libhdf5 in-process
+		dirs+=("$f")
+	done
 	[ -d "$KANX_SRCDIR/fuzz/corpus/model" ] && dirs+=("$KANX_SRCDIR/fuzz/corpus/model")
 	replay model "${dirs[@]}"
 }

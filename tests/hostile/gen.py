@@ -903,6 +903,32 @@ def _():
     return with_h5(ed)
 
 
+# --- found by fuzzing: fuzz/fuzz_weights.c inputs (model.weights.h5 files
+# for kan_a's config), kept in tests/hostile/found/ and wrapped here ------------
+
+FOUND = [
+    ("weights-crash-9b3583e6.h5", "model.weights.h5: libhdf5 crashed reading the file (signal 11)",
+     "a corrupt local heap: libhdf5 1.10.8 reads through NULL inside H5Lexists"),
+    ("weights-crash-3f176a69.h5", "model.weights.h5: libhdf5 crashed reading the file (signal 11)",
+     "another corrupt local heap: the same NULL read, by another path in H5HL_protect"),
+    ("weights-alloc16g-817deffd.h5", "model.weights.h5: layers/kan_linear",
+     "a corrupt object header: libhdf5 asks malloc for 16 GiB while opening a group"),
+    ("weights-leak-fe65a598.h5", "model.weights.h5: layers/kan_linear: vars is not a group",
+     "a corrupt object header on which libhdf5 leaks 56 bytes"),
+]
+
+
+def found_case(fname):
+    def build():
+        with open(os.path.join(HERE, "found", fname), "rb") as f:
+            return keras(**{"model.weights.h5": f.read()})
+    return build
+
+
+for _f, _frag, _what in FOUND:
+    case("h5-found-" + _f.rsplit(".", 1)[0] + ".keras", 4, _frag, "fuzzing: " + _what)(found_case(_f))
+
+
 # --- controls: sound files the hardening must still accept (status 0) ---------
 
 
