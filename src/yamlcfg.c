@@ -50,6 +50,7 @@ kx_diags_add(struct kx_diags *d, enum kx_severity sev, const char *file,
 	va_list ap;
 	int len;
 
+	d->last_kept = 0;
 	if (sev == KX_SEV_ERROR)
 		d->errors++;
 	else
@@ -95,10 +96,17 @@ kx_diags_add(struct kx_diags *d, enum kx_severity sev, const char *file,
 	vsnprintf(x->msg, (size_t)len + 1, fmt, ap);
 	va_end(ap);
 	d->n++;
+	d->last_kept = 1;
 	return 0;
 oom:
 	d->oom = 1;
 	return -1;
+}
+
+struct kx_diag *
+kx_diags_last(struct kx_diags *d)
+{
+	return d->n && d->last_kept ? &d->v[d->n - 1] : NULL;
 }
 
 void

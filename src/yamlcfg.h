@@ -32,6 +32,8 @@ struct kx_diag {
 	char *where;            /* owned; a non-textual location ("layers/kan_linear/vars/2",
 	                           "x[3][1]"), or NULL */
 	char *msg;              /* owned; lowercase-or-library wording, no prefix */
+	int status;             /* the REST API status the problem maps to (400, 413, 422), or 0;
+	                           set by the caller after kx_diags_add (see kx_diags_last) */
 };
 
 #define KX_DIAGS_MAX 10000  /* problems kept; later ones are only counted */
@@ -42,6 +44,7 @@ struct kx_diags {
 	size_t errors, warnings;   /* all problems added, kept or not */
 	size_t dropped;            /* not kept because of KX_DIAGS_MAX */
 	int oom;                   /* an allocation failed: the list is incomplete */
+	int last_kept;             /* the latest kx_diags_add kept its entry */
 };
 
 /* Start empty (or zero-initialise the struct). */
@@ -53,6 +56,10 @@ void kx_diags_init(struct kx_diags *d);
 int kx_diags_add(struct kx_diags *d, enum kx_severity sev, const char *file,
                  unsigned long line, unsigned long col, const char *where,
                  const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* The entry added last, or NULL when it was not kept (KX_DIAGS_MAX, or out
+ * of memory). */
+struct kx_diag *kx_diags_last(struct kx_diags *d);
 
 /* Free the entries (not d itself); d is left empty. Accepts NULL. */
 void kx_diags_free(struct kx_diags *d);
