@@ -87,10 +87,10 @@ fmtf(float f, char *buf)
 /* Non-finite values in one tensor. */
 static void
 check_finite(struct kx_diags *d, const char *model, const struct kx_layer *l, int var,
-             const char *what, const float *v, size_t n)
+             const char *what, const float *v, size_t d0, size_t d1, size_t d2)
 {
-	size_t i, bad = 0, first = 0;
-	char where[300];
+	size_t i, bad = 0, first = 0, n = d0 * (d1 ? d1 : 1) * (d2 ? d2 : 1);
+	char where[300], idx[80];
 
 	if (v == NULL)
 		return;
@@ -102,9 +102,15 @@ check_finite(struct kx_diags *d, const char *model, const struct kx_layer *l, in
 	if (bad == 0)
 		return;
 	snprintf(where, sizeof where, "%s/vars/%d (%s)", l->h5_group, var, what);
+	if (d2)
+		snprintf(idx, sizeof idx, "[%zu, %zu, %zu]", first / (d1 * d2), first / d2 % d1, first % d2);
+	else if (d1)
+		snprintf(idx, sizeof idx, "[%zu, %zu]", first / d1, first % d1);
+	else
+		snprintf(idx, sizeof idx, "[%zu]", first);
 	kx_diags_add(d, KX_SEV_ERROR, model, 0, 0, where,
-	             "%zu of %zu values are NaN or infinite (the first at flat index %zu: %s)",
-	             bad, n, first, isnan(v[first]) ? "nan" : v[first] > 0 ? "inf" : "-inf");
+	             "%zu of %zu values are NaN or infinite (the first at %s: %s)",
+	             bad, n, idx, isnan(v[first]) ? "nan" : v[first] > 0 ? "inf" : "-inf");
 }
 
 /* Each feature's knots must be non-decreasing with a non-zero span. */
@@ -153,7 +159,8 @@ near_eq(float a, float b, float span)
 	return fabsf(a - b) <= 1e-5f * fmaxf(span, 1e-30f) + 1e-7f * fmaxf(fabsf(a), fabsf(b));
 }
 
-/* Features whose grid ends are not [lo, hi]. Returns how many. */
+/* Features whose grid ends are not [lo, hi]. Returns how many. Broken
+ * grids (non-finite, zero span) are reported elsewhere and skipped. */
 static size_t
 grid_ends_off(const struct kx_layer *l, float lo, float hi, size_t *first)
 {
@@ -161,6 +168,8 @@ grid_ends_off(const struct kx_layer *l, float lo, float hi, size_t *first)
 
 	for (i = 0; i < l->in; i++) {
 		const float *g = l->grid + i * (l->G + 1);
+		if (!isfinite(g[0]) || !isfinite(g[l->G]) || !(g[l->G] > g[0]))
+			continue;
 		if (!near_eq(g[0], lo, hi - lo) || !near_eq(g[l->G], hi, hi - lo)) {
 			if (n++ == 0)
 				*first = i;
@@ -177,20 +186,19 @@ check_model(struct kx_diags *d, const struct kx_model *m)
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
 		char where[300], a[KX_FLOAT_BUF], b[KX_FLOAT_BUF], c[KX_FLOAT_BUF], e[KX_FLOAT_BUF];
-		size_t n, off, first = 0;
+		size_t off, first = 0;
 
 		if (l->kind == KX_LAYER_DENSE) {
-			check_finite(d, m->path, l, 0, "kernel", l->kernel, l->in * l->out);
+			check_finite(d, m->path, l, 0, "kernel", l->kernel, l->in, l->out, 0);
 			if (l->use_bias)
-				check_finite(d, m->path, l, 1, "bias", l->bias, l->out);
+				check_finite(d, m->path, l, 1, "bias", l->bias, l->out, 0, 0);
 			continue;
 		}
 		if (l->kind != KX_LAYER_KAN)
 			continue;
-		n = l->in * l->out;
-		check_finite(d, m->path, l, 0, "base_weight", l->base_w, n);
-		check_finite(d, m->path, l, 1, "spline_weight", l->spline_w, n * (l->G + l->k));
-		check_finite(d, m->path, l, 2, "grid", l->grid, l->in * (l->G + 1));
+		check_finite(d, m->path, l, 0, "base_weight", l->base_w, l->in, l->out, 0);
+		check_finite(d, m->path, l, 1, "spline_weight", l->spline_w, l->in, l->out, l->G + l->k);
+		check_finite(d, m->path, l, 2, "grid", l->grid, l->in, l->G + 1, 0);
 		check_grid(d, m->path, l);
 		snprintf(where, sizeof where, "%s", l->h5_group);
 		/* The loader refuses these today; kept so a relaxed loader stays checked. */

@@ -1641,6 +1641,21 @@ validate(struct vctx *c, const struct ytree *t, struct kx_kancfg *cfg)
 
 /* ---- entry points --------------------------------------------------------- */
 
+/* Stable insertion sort by (line, column): a config has few problems. */
+static void
+sort_diags(struct kx_diag *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		struct kx_diag x = v[i];
+		for (j = i; j > 0 && (v[j - 1].line > x.line ||
+		                      (v[j - 1].line == x.line && v[j - 1].col > x.col)); j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 void
 kx_kancfg_free(struct kx_kancfg *c)
 {
@@ -1665,6 +1680,7 @@ kx_kancfg_read_mem(const char *name, const void *buf, size_t len, const struct k
 	struct ytree t;
 	struct vctx c;
 	struct kx_kancfg *cfg;
+	size_t first;
 	int rc;
 
 	*out = NULL;
@@ -1699,8 +1715,12 @@ kx_kancfg_read_mem(const char *name, const void *buf, size_t len, const struct k
 		kx_kancfg_free(cfg);
 		return 0;
 	}
+	first = d->n;
 	if (validate(&c, &t, cfg) != 0)
 		goto oom;
+	/* Report in document order (validate runs in the library's order). */
+	if (d->n > first + 1)
+		sort_diags(d->v + first, d->n - first);
 	ytree_free(&t);
 	if (c.errors > 0 || d->oom) {
 		kx_kancfg_free(cfg);
