@@ -265,6 +265,8 @@ loader_problems(struct kx_diags *d, const char *path, const char *msg)
 
 /* ---- the checkpoint against the config ------------------------------------- */
 
+#define DFLT(mark) ((mark).dflt ? " (the default)" : "")
+
 static void
 cfg_problem(struct kx_diags *d, const struct kx_kancfg *c, struct kx_yaml_mark at,
             enum kx_severity sev, const char *msg)
@@ -314,18 +316,18 @@ check_against(struct kx_diags *d, const struct kx_model *m, const struct kx_kanc
 		if (l->kind != KX_LAYER_KAN)
 			continue;
 		if (l->G != c->grid_size) {
-			snprintf(msg, sizeof msg, "model.grid_size is %zu but layer '%s' has grid_size %zu (from its weights)",
-			         c->grid_size, l->name, l->G);
+			snprintf(msg, sizeof msg, "model.grid_size is %zu%s but layer '%s' has grid_size %zu (from its weights)",
+			         c->grid_size, DFLT(c->at_grid_size), l->name, l->G);
 			cfg_problem(d, c, c->at_grid_size, KX_SEV_ERROR, msg);
 		}
 		if (l->k != c->spline_order) {
-			snprintf(msg, sizeof msg, "model.spline_order is %zu but layer '%s' has spline_order %zu (from its weights)",
-			         c->spline_order, l->name, l->k);
+			snprintf(msg, sizeof msg, "model.spline_order is %zu%s but layer '%s' has spline_order %zu (from its weights)",
+			         c->spline_order, DFLT(c->at_spline_order), l->name, l->k);
 			cfg_problem(d, c, c->at_spline_order, KX_SEV_ERROR, msg);
 		}
 		if (l->act != c->act) {
-			snprintf(msg, sizeof msg, "model.base_activation is '%s' but layer '%s' uses '%s'",
-			         c->base_activation, l->name, kx_act_name(l->act));
+			snprintf(msg, sizeof msg, "model.base_activation is '%s'%s but layer '%s' uses '%s'",
+			         c->base_activation, DFLT(c->at_base_activation), l->name, kx_act_name(l->act));
 			cfg_problem(d, c, c->at_base_activation, KX_SEV_ERROR, msg);
 		}
 		/* Grid ends against grid_range. A uniform grid over other ends was
@@ -334,8 +336,9 @@ check_against(struct kx_diags *d, const struct kx_model *m, const struct kx_kanc
 		off = grid_ends_off(l, lo, hi, &first);
 		if (off > 0) {
 			const float *g = l->grid + first * (l->G + 1);
-			snprintf(msg, sizeof msg, "model.grid_range is [%s, %s] but layer '%s' has %zu of %zu features "
-			         "with other grid ends (feature %zu: [%s, %s])%s", fmtf(lo, a), fmtf(hi, b), l->name,
+			snprintf(msg, sizeof msg, "model.grid_range is [%s, %s]%s but layer '%s' has %zu of %zu features "
+			         "with other grid ends (feature %zu: [%s, %s])%s", fmtf(lo, a), fmtf(hi, b),
+			         DFLT(c->at_grid_range), l->name,
 			         off, l->in, first, fmtf(g[0], e), fmtf(g[l->G], f),
 			         l->uniform ? "" : "; the grid is non-uniform, as after update_grid_from_samples");
 			cfg_problem(d, c, c->at_grid_range, l->uniform ? KX_SEV_ERROR : KX_SEV_WARNING, msg);
@@ -720,7 +723,7 @@ exec_validate(int argc, char **argv)
 				rc = KX_EXIT_INTERNAL;
 				goto out;
 			}
-			loader_problems(&d, model, e.msg);
+			loader_problems(&d, strcmp(model, "-") == 0 ? "<stdin>" : model, e.msg);
 		} else {
 			check_model(&d, m);
 		}

@@ -1291,12 +1291,22 @@ problem(struct vctx *c, enum kx_severity sev, const struct ynode *at, const char
 static struct kx_yaml_mark
 mark_of(const struct ynode *n)
 {
-	struct kx_yaml_mark m = { 1, 1 };
+	struct kx_yaml_mark m = { 1, 1, 0 };
 
 	if (n) {
 		m.line = n->line;
 		m.col = n->col;
 	}
+	return m;
+}
+
+/* The mark of a key's value, or of the enclosing key when it is absent. */
+static struct kx_yaml_mark
+mark_or(const struct ynode *n, const struct ynode *enclosing)
+{
+	struct kx_yaml_mark m = mark_of(n ? n : enclosing);
+
+	m.dflt = n == NULL;
 	return m;
 }
 
@@ -1473,7 +1483,7 @@ check_nodes(struct vctx *c, const struct ytree *t)
 static int
 validate(struct vctx *c, const struct ytree *t, struct kx_kancfg *cfg)
 {
-	const struct ynode *root = t->root, *model, *n, *tr, *ck;
+	const struct ynode *root = t->root, *model, *n, *tr, *ck, *mkey = NULL;
 	struct yval v;
 	char msg[REPR_MAX], r[REPR_MAX];
 	long long ll;
@@ -1490,7 +1500,8 @@ validate(struct vctx *c, const struct ytree *t, struct kx_kancfg *cfg)
 	check_keys(c, root, "", root_keys, 1);
 
 	/* ---- model ---- */
-	model = get(c, root, "model");
+	c->budget = 100000;
+	model = map_get(root, "model", &mkey, &c->budget);
 	cfg->at_model = mark_of(model ? model : root);
 	if (model == NULL || model->kind != Y_MAP) {
 		problem(c, KX_SEV_ERROR, model ? model : root, "Config must contain a 'model' mapping");
@@ -1498,9 +1509,9 @@ validate(struct vctx *c, const struct ytree *t, struct kx_kancfg *cfg)
 	} else {
 		check_keys(c, model, "model", model_keys, 0);
 		n = get(c, model, "layers");
-		cfg->at_layers = mark_of(n ? n : model);
+		cfg->at_layers = mark_or(n, mkey);
 		if (n == NULL || n->kind != Y_SEQ || n->n < 2) {
-			problem(c, KX_SEV_ERROR, n ? n : model,
+			problem(c, KX_SEV_ERROR, n ? n : mkey,
 			        "model.layers must be a list of >= 2 positive integers");
 		} else {
 			size_t i;
@@ -1536,7 +1547,7 @@ validate(struct vctx *c, const struct ytree *t, struct kx_kancfg *cfg)
 
 		/* grid_range = tuple(m.get("grid_range", (-1.0, 1.0))) */
 		n = get(c, model, "grid_range");
-		cfg->at_grid_range = mark_of(n ? n : model);
+		cfg->at_grid_range = mark_or(n, mkey);
 		if (n) {
 			resolve(n, &v);
 			if (v.t != YV_SEQ) {
@@ -1568,7 +1579,7 @@ validate(struct vctx *c, const struct ytree *t, struct kx_kancfg *cfg)
 		}
 
 		int_field(c, model, "model", "grid_size", 5, &ll, &n);
-		cfg->at_grid_size = mark_of(n ? n : model);
+		cfg->at_grid_size = mark_or(n, mkey);
 		if (ll <= 0)
 			problem(c, KX_SEV_ERROR, n, "model.grid_size must be > 0");
 		else if ((unsigned long long)ll > c->lim->max_grid)
@@ -1578,7 +1589,7 @@ validate(struct vctx *c, const struct ytree *t, struct kx_kancfg *cfg)
 			cfg->grid_size = (size_t)ll;
 
 		int_field(c, model, "model", "spline_order", 3, &ll, &n);
-		cfg->at_spline_order = mark_of(n ? n : model);
+		cfg->at_spline_order = mark_or(n, mkey);
 		if (ll < 1)
 			problem(c, KX_SEV_ERROR, n, "model.spline_order must be >= 1");
 		else if ((unsigned long long)ll > c->lim->max_order)
@@ -1588,7 +1599,7 @@ validate(struct vctx *c, const struct ytree *t, struct kx_kancfg *cfg)
 			cfg->spline_order = (size_t)ll;
 
 		n = get(c, model, "base_activation");
-		cfg->at_base_activation = mark_of(n ? n : model);
+		cfg->at_base_activation = mark_or(n, mkey);
 		if (str_field(c, model, "base_activation", "silu", &cfg->base_activation) != 0)
 			return -1;
 		if (kx_act_lookup(cfg->base_activation, &cfg->act) != 0)

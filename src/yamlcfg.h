@@ -66,9 +66,11 @@ void kx_diags_free(struct kx_diags *d);
 
 /* ---- the kanx training config ------------------------------------------ */
 
-/* A position in the config file, 1-based; line 0 = the key was absent. */
+/* A position in the config file, 1-based. */
 struct kx_yaml_mark {
 	unsigned long line, col;
+	int dflt;     /* the key was absent (the default applies); the mark is
+	                 then the enclosing key's ("model:"), or 1:1 */
 };
 
 struct kx_kancfg {
@@ -97,7 +99,7 @@ struct kx_kancfg {
 	int save_best_only;             /* 1 */
 	char *monitor;                  /* "loss" */
 	/* Where things are, for messages comparing a checkpoint with the
-	 * config. A key that was absent has the mark of its mapping (or 1:1). */
+	 * config. */
 	struct kx_yaml_mark at_model, at_layers, at_grid_size, at_spline_order,
 		at_base_activation, at_grid_range;
 	struct kx_yaml_mark *at_layer;  /* one per layers entry */
