@@ -335,8 +335,17 @@ begin(struct server *s)
 	s->out.oom = 0;
 	out_put(&s->out, "{", 1);
 	if (s->req.id) {
+		/* Raw JSON text; raw tabs and line breaks can only be whitespace
+		 * between tokens (strings refuse them), so a space keeps the reply
+		 * on one line for every kind of line reader. */
+		size_t i, start;
 		out_s(&s->out, "\"id\": ");
+		start = s->out.len;
 		out_put(&s->out, s->req.id, s->req.id_len);
+		if (!s->out.oom)
+			for (i = start; i < s->out.len; i++)
+				if (s->out.p[i] == '\r' || s->out.p[i] == '\n' || s->out.p[i] == '\t')
+					s->out.p[i] = ' ';
 		out_s(&s->out, ", ");
 	}
 }

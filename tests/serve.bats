@@ -49,6 +49,13 @@ EOF
 	awk -v a="$(jq -r '.output[0][0]' <<<"$(resp 1)")" -v b="$want" 'BEGIN { d = a - b; exit !(d < 1e-4 && d > -1e-4) }'
 }
 
+@test "an id with raw tabs or CRs between its tokens is echoed on one line" {
+	out=$(printf '{"op": "health", "id": [1,\r\t2]}\n' | "$KANX" serve-stdin -m "$KA" | od -An -c)
+	[[ "$out" != *'\r'* && "$out" != *'\t'* ]]
+	out=$(printf '{"op": "health", "id": [1,\r\t2]}\n' | "$KANX" serve-stdin -m "$KA")
+	[ "$(jq -c .id <<<"$out")" = '[1,2]' ]
+}
+
 @test "floats print as shortest round-trip float32, not %.17g" {
 	serve -m "$KA" <<<'{"x": [0.3, 0.7]}'
 	v=$(grep -o '"output": \[\[[^]]*\]\]' <<<"$out")
