@@ -1,5 +1,7 @@
 /* cmd_inspect.c - kanx inspect: what is in a checkpoint. */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +15,22 @@
 
 const struct kx_cmd kx_cmd_inspect;
 
-enum { OPT_JSON = 'j' };
+enum { OPT_JSON = 'j', OPT_EDGES = 'e', OPT_PLOT = 'p', OPT_SAMPLES = 256 };
 
 static const struct kx_optdef opts[] = {
 	{ "json", 'j', NULL, OPT_JSON, "print one JSON object per model (JSON lines)" },
+	{ "edges", 'e', "LAYER", OPT_EDGES, "write layer LAYER's edge functions as CSV (layer,in,out,x,phi), or pick the layer to --plot" },
+	{ "plot", 'p', "FILE", OPT_PLOT, "draw the edge functions of --edges LAYER (default 0) as SVG" },
+	{ "samples", 0, "N", OPT_SAMPLES, "points per edge function for --edges/--plot (default 201)" },
 	{ NULL, 0, NULL, 0, NULL }
 };
 
 struct inspect_opts {
 	int json;
+	int edges;           /* --edges given */
+	size_t layer;
+	const char *plot;
+	size_t samples;
 };
 
 static int
@@ -29,10 +38,164 @@ set_opt(void *ctx, int val, const char *arg)
 {
 	struct inspect_opts *o = ctx;
 
-	(void)arg;
-	if (val == OPT_JSON)
+	switch (val) {
+	case OPT_JSON:
 		o->json = 1;
+		break;
+	case OPT_EDGES:
+		o->edges = 1;
+		return kx_cli_size("--edges", arg, 0, 1u << 20, &o->layer);
+	case OPT_PLOT:
+		o->plot = arg;
+		break;
+	case OPT_SAMPLES:
+		return kx_cli_size("--samples", arg, 2, 100000, &o->samples);
+	}
 	return 0;
+}
+
+/* The x range sampled for feature i of a KAN layer: its grid plus a 10%
+ * margin on each side, so the extended knots show. */
+static void
+edge_range(const struct kx_layer *l, size_t i, float *x0, float *x1)
+{
+	const float *g = l->grid + i * (l->G + 1);
+	float span = g[l->G] - g[0];
+
+	*x0 = g[0] - 0.1f * span;
+	*x1 = g[l->G] + 0.1f * span;
+}
+
+static int
+check_edge_layer(const struct kx_model *m, size_t layer)
+{
+	if (layer >= m->n_layers) {
+		kx_msg("%s: no layer %zu (the model has %zu layers, numbered from 0)", m->path, layer,
+		       m->n_layers);
+		return KX_EXIT_USAGE;
+	}
+	if (m->layers[layer].kind != KX_LAYER_KAN) {
+		kx_msg("%s: layer %zu ('%s') is a %s layer, not a KAN layer: it has no edge functions",
+		       m->path, layer, m->layers[layer].name, m->layers[layer].class_name);
+		return KX_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void
+print_edges(const struct kx_model *m, size_t layer, size_t samples)
+{
+	const struct kx_layer *l = &m->layers[layer];
+	char xb[KX_FLOAT_BUF], yb[KX_FLOAT_BUF];
+	size_t i, o, s;
+
+	printf("layer,in,out,x,phi\n");
+	for (i = 0; i < l->in; i++) {
+		float x0, x1;
+		edge_range(l, i, &x0, &x1);
+		for (o = 0; o < l->out; o++)
+			for (s = 0; s < samples; s++) {
+				float x = x0 + (x1 - x0) * (float)s / (float)(samples - 1);
+				kx_format_float(x, xb);
+				kx_format_float(kx_kan_edge(l, i, o, x), yb);
+				printf("%zu,%zu,%zu,%s,%s\n", layer, i, o, xb, yb);
+			}
+	}
+}
+
+/* Small multiples: one panel per edge (rows = inputs, columns = outputs),
+ * the curve, the grid knots as ticks, and the zero line. */
+static int
+write_plot(const struct kx_model *m, size_t layer, size_t samples, const char *path)
+{
+	const struct kx_layer *l = &m->layers[layer];
+	const double pw = 160, ph = 110, pad = 14, top = 40;
+	size_t i, o, s, j, e, n_edges = l->in * l->out;
+	size_t cols = n_edges < 8 ? n_edges : 8, rows = (n_edges + cols - 1) / cols;
+	float *ys;
+	FILE *f;
+	int rc = 0;
+
+	if (n_edges > 4096) {
+		kx_msg("%s: layer %zu has %zu edges; --plot draws at most 4096", m->path, layer, n_edges);
+		return KX_EXIT_USAGE;
+	}
+	ys = kx_mallocarray(samples, sizeof *ys);
+	if (!ys)
+		return KX_EXIT_INTERNAL;
+	f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (!f) {
+		kx_msg("%s: %s", path, strerror(errno));
+		free(ys);
+		return KX_EXIT_IO;
+	}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+	        "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\">\n",
+	        cols * (pw + pad) + pad, rows * (ph + pad) + pad + top,
+	        cols * (pw + pad) + pad, rows * (ph + pad) + pad + top);
+	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+	fprintf(f, "<text x=\"%.0f\" y=\"24\" font-size=\"16\">", pad);
+	for (const char *c = m->name ? m->name : "model"; *c; c++)
+		fputs(*c == '<' ? "&lt;" : *c == '&' ? "&amp;" : *c == '>' ? "&gt;" : (char[2]){ *c, 0 }, f);
+	fprintf(f, " layer %zu: %zu x %zu edge functions phi(x), G=%zu, k=%zu, %s</text>\n",
+	        layer, l->in, l->out, l->G, l->k, kx_act_name(l->act));
+	for (e = 0; e < n_edges; e++) {
+		float x0, x1;
+		const float *g;
+		i = e / l->out;
+		o = e % l->out;
+		g = l->grid + i * (l->G + 1);
+		edge_range(l, i, &x0, &x1);
+		{
+			double ox = pad + (double)(e % cols) * (pw + pad), oy = top + pad + (double)(e / cols) * (ph + pad);
+			float lo = INFINITY, hi = -INFINITY;
+			for (s = 0; s < samples; s++) {
+				float x = x0 + (x1 - x0) * (float)s / (float)(samples - 1);
+				ys[s] = kx_kan_edge(l, i, o, x);
+				if (isfinite(ys[s])) {
+					lo = fminf(lo, ys[s]);
+					hi = fmaxf(hi, ys[s]);
+				}
+			}
+			if (!(lo < hi)) {
+				lo = (isfinite(lo) ? lo : 0) - 1;
+				hi = lo + 2;
+			}
+			fprintf(f, "<g class=\"panel\" id=\"edge-%zu-%zu\">\n"
+			        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n",
+			        i, o, ox, oy, pw, ph);
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"#555\">in %zu &#8594; out %zu</text>\n",
+			        ox + 4, oy + 10, i, o);
+			if (lo < 0 && hi > 0)
+				fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
+				        ox, ox + pw, oy + ph - 6 - (0 - lo) / (hi - lo) * (ph - 20),
+				        oy + ph - 6 - (0 - lo) / (hi - lo) * (ph - 20));
+			for (j = 0; j <= l->G; j++) {
+				double kx = ox + (g[j] - x0) / (x1 - x0) * pw;
+				fprintf(f, "<line class=\"knot\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e08\"/>\n",
+				        kx, kx, oy + ph, oy + ph - 5);
+			}
+			fprintf(f, "<polyline fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"1.3\" points=\"");
+			for (s = 0; s < samples; s++) {
+				double px = ox + (double)s / (double)(samples - 1) * pw;
+				float yv = isfinite(ys[s]) ? ys[s] : lo;
+				fprintf(f, "%.1f,%.1f ", px, oy + ph - 6 - (yv - lo) / (hi - lo) * (ph - 20));
+			}
+			fprintf(f, "\"/>\n</g>\n");
+		}
+	}
+	fprintf(f, "</svg>\n");
+	free(ys);
+	if (f != stdout) {
+		if (ferror(f) | fclose(f)) {
+			kx_msg("%s: write error: %s", path, strerror(errno));
+			rc = KX_EXIT_IO;
+		}
+	} else if (fflush(f) != 0) {
+		rc = KX_EXIT_IO;
+	}
+	return rc;
 }
 
 static const char *
@@ -170,7 +333,7 @@ print_text(const struct kx_model *m)
 static int
 exec_inspect(int argc, char **argv)
 {
-	struct inspect_opts o = { 0 };
+	struct inspect_opts o = { 0, 0, 0, NULL, 201 };
 	struct kx_limits lim;
 	const char *msg, *env;
 	char *one[1];
@@ -209,7 +372,15 @@ exec_inspect(int argc, char **argv)
 				rc = e.code ? e.code : KX_EXIT_BADMODEL;
 			continue;
 		}
-		if (o.json)
+		if (o.edges || o.plot) {
+			int r = check_edge_layer(m, o.layer);
+			if (r == 0 && !o.plot)
+				print_edges(m, o.layer, o.samples);
+			if (r == 0 && o.plot)
+				r = write_plot(m, o.layer, o.samples, o.plot);
+			if (r && rc == KX_EXIT_OK)
+				rc = r;
+		} else if (o.json)
 			print_json(m);
 		else {
 			if (i > 0)
@@ -225,5 +396,5 @@ exec_inspect(int argc, char **argv)
 
 const struct kx_cmd kx_cmd_inspect = {
 	"inspect", "describe checkpoints: layers, widths, grids, parameters, provenance",
-	opts, "[--json] [MODEL ...]", exec_inspect
+	opts, "[--json] [--edges LAYER] [--plot FILE.svg] [MODEL ...]", exec_inspect
 };

@@ -118,3 +118,41 @@ kan_params() { echo $(( $1 * $2 * ($3 + $4 + 1) )); }
 	[ "$status" -eq 3 ]
 	[[ "$output" == *'"class":"KAN"'* ]]
 }
+
+@test "inspect --edges writes every edge function of a layer as CSV" {
+	run kanx inspect --edges 1 --samples 7 "$FIX/keras-3.16/kan_c.keras"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "layer,in,out,x,phi" ]
+	# layer 1 of KAN([3,5,2]) has 5*2 edges, 7 samples each
+	[ "${#lines[@]}" -eq $((1 + 5 * 2 * 7)) ]
+	# x spans the grid [-2, 3] plus a 10% margin: first sample -2.5, last 3.5
+	[[ "${lines[1]}" == "1,0,0,-2.5,"* ]]
+	[[ "${lines[7]}" == "1,0,0,3.5,"* ]]
+	run bash -c "'$KANX' inspect --edges 1 '$FIX/keras-3.16/kan_c.keras' | awk -F, 'NR > 1 && \$5 !~ /^-?[0-9.]+(e[-+][0-9]+)?\$/ { bad++ } END { exit bad }'"
+	[ "$status" -eq 0 ]
+}
+
+@test "inspect --edges on a Dense layer or past the last layer is a usage error" {
+	run kanx inspect --edges 1 "$FIX/keras-3.16/functional_i.keras"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"layer 1 ('dense_mid') is a Dense layer, not a KAN layer"* ]]
+	run kanx inspect --edges 9 "$FIX/keras-3.16/functional_i.keras"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"no layer 9"* ]]
+}
+
+@test "inspect --plot draws one panel per edge with its knots, as SVG that renders" {
+	svg="$BATS_TEST_TMPDIR/edges.svg"
+	run kanx inspect --plot "$svg" --edges 0 "$FIX/keras-3.16/kan_e.keras"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# KANLinear(3, 4, G=4): 12 panels, G+1 = 5 knots marked in each
+	[ "$(grep -c 'class="panel"' "$svg")" -eq 12 ]
+	[ "$(grep -c 'class="knot"' "$svg")" -eq $((12 * 5)) ]
+	if command -v rsvg-convert >/dev/null; then
+		rsvg-convert "$svg" -o "$BATS_TEST_TMPDIR/edges.png"
+		[ -s "$BATS_TEST_TMPDIR/edges.png" ]
+	elif [ -n "${CI:-}" ]; then
+		echo "rsvg-convert missing on CI"; false
+	fi
+}
