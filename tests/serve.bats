@@ -311,7 +311,10 @@ EOF
 
 @test "co-process: predict, load (good, bad, missing), reset, health, info, metrics, one reply per request" {
 	coproc SRV { "$KANX" serve-stdin -m "$KA" --config "$CFG/kan_b.yaml" 2>/dev/null; }
-	ask() { printf '%s\n' "$1" >&"${SRV[1]}"; IFS= read -r -t 10 reply <&"${SRV[0]}"; }
+	# bash unsets SRV and SRV_PID once the co-process is reaped: keep copies
+	pid=$SRV_PID
+	exec {to}>&"${SRV[1]}" {from}<&"${SRV[0]}"
+	ask() { printf '%s\n' "$1" >&"$to"; IFS= read -r -t 10 reply <&"$from"; }
 
 	ask '{"op": "predict", "x": [[-1, -1]], "id": 1}'
 	[ "$(jq -c '[.id, .shape]' <<<"$reply")" = '[1,[1,1]]' ]
@@ -340,8 +343,9 @@ EOF
 	[ "$(jq -c '[.id, .requests, .ops.load, .ops.predict, .ops.reset]' <<<"$reply")" = \
 	  '[10,9,{"200":1,"400":1,"404":1},{"200":2,"400":1},{"200":1}]' ]
 
-	exec {SRV[1]}>&-
-	wait "$SRV_PID"
+	exec {to}>&- {SRV[1]}>&-
+	IFS= read -r -t 10 reply <&"$from" && { echo "a reply after EOF: $reply"; false; }
+	wait "$pid"
 }
 
 @test "a mixed stream of 3000 requests is answered one for one, in order, each valid JSON" {

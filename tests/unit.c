@@ -432,6 +432,8 @@ test_yamlcfg(void)
 	c = cfg("model:\n  layers: !!python/tuple [2, 1]\n", &d);
 	CHECK(c == NULL && d.errors >= 1);
 	kx_diags_free(&d);
+}
+
 /* Splitting a batch over threads gives the same numbers as one thread. */
 static void
 test_threads(const char *srcdir)
