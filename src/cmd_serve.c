@@ -499,7 +499,8 @@ op_predict(struct server *s)
 		return error_reply(s, 500, "Out of memory for a batch of %zu rows", rows);
 
 	t0 = now_mono_ms();
-	kx_model_forward(s->m, s->work, r->x, rows, s->y);
+	if (kx_model_forward(s->m, s->work, r->x, rows, s->y) != 0)
+		return error_reply(s, 500, "Inference failed for a batch of %zu rows", rows);
 	dt = now_mono_ms() - t0;
 	nout = rows * s->m->out;
 	for (i = 0; i < nout; i++)
