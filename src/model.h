@@ -29,6 +29,8 @@ struct kx_layer {
 
 	/* KAN */
 	size_t G, k;           /* grid size and spline order, from the weight shapes */
+	size_t cfg_G, cfg_k;   /* grid size and spline order as the config declares them */
+	float cfg_lo, cfg_hi;  /* grid_range as the config declares it */
 	float *base_w;         /* (in, out) row-major, as stored */
 	float *spline_w;       /* (in, out, G+k) row-major, as stored */
 	float *grid;           /* (in, G+1), as stored */
