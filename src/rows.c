@@ -1705,7 +1705,8 @@ j_row(struct jp *j, size_t ri)
 {
 	struct kx_rows *r = j->r;
 	struct kx_batch *b = j->b;
-	const char *row_at = j->p - 1, *t;
+	const char *row_at = j->p - 1, *t, *z;
+	char at_[48];
 	size_t count = 0, in = r->in;
 	float *row, v;
 	int st;
@@ -1728,51 +1729,57 @@ j_row(struct jp *j, size_t ri)
 	for (;;) {
 		j_ws(j);
 		t = j->p;
-		if (t < j->e && (*t == '-' || (*t >= '0' && *t <= '9'))) {
-			if (j_number(j) != 0)
-				return -1;
-			if (count < in) {
-				st = kx_parse_float(t, (size_t)(j->p - t), &v);
-				if (st != KX_NUM_OK) {
-					char s[64];
-					show(t, (size_t)(j->p - t), s, sizeof s);
-					if (j->rank == 2)
-						return JFAIL(j, t, "x[%zu][%zu]: %s is out of the float32 range", ri, count, s);
-					return JFAIL(j, t, "x[%zu]: %s is out of the float32 range", count, s);
-				}
-				row[count] = v;
-				if (r->o.range && (v < r->o.lo || v > r->o.hi)) {
-					r->rec_oor++;
-					if (r->o.strict_range) {
-						char lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF];
-						kx_format_float(r->o.lo, lo);
-						kx_format_float(r->o.hi, hi);
-						return JFAIL(j, t, "%.*s is outside the grid range [%s, %s] of layer 0 (--strict-range)",
-						             (int)(j->p - t), t, lo, hi);
-					}
-				}
-			}
-			count++;
-		} else if (t < j->e && *t == '[') {
+		/* the token: up to the next delimiter */
+		for (z = t; z < j->e && *z != ',' && *z != ']' && *z != '[' && *z != '{' && *z != '"' &&
+		     *z != ' ' && *z != '\t' && *z != '\r' && *z != '\n'; z++)
+			;
+		if (t < j->e && *t == '[')
 			return 1;
-		} else {
-			char where_[48];
-			if (j->rank == 2)
-				snprintf(where_, sizeof where_, "x[%zu][%zu]", ri, count);
-			else
-				snprintf(where_, sizeof where_, "x[%zu]", count);
-			if (t < j->e && (*t == '"' || *t == '{' || *t == 't' || *t == 'f' || *t == 'n')) {
-				char s[64];
-				const char *z = t;
-				if (j_value(j) != 0)
-					return -1;
-				show(t, (size_t)(j->p - z), s, sizeof s);
-				return JFAIL(j, t, "%s: expected a number, got %s", where_, s);
-			}
-			if (t < j->e && (*t == 'N' || *t == 'I' || *t == '+' || *t == '.'))
-				return JFAIL(j, t, "%s: expected a plain decimal number, got %.8s", where_, t);
-			return j_unexpected(j, "a number");
+		if (j->rank == 2)
+			snprintf(at_, sizeof at_, "x[%zu][%zu]", ri, count);
+		else
+			snprintf(at_, sizeof at_, "x[%zu]", count);
+		if (t < j->e && (*t == '"' || *t == '{')) {
+			if (j_value(j) != 0)
+				return -1;
+			return JFAIL(j, t, "%s: expected a number, got %s", at_, *t == '"' ? "a string" : "an object");
 		}
+		if (z == t)
+			return j_unexpected(j, "a number");
+		if ((size_t)(z - t) == 4 && memcmp(t, "null", 4) == 0)
+			return JFAIL(j, t, "%s: expected a number, got null", at_);
+		if (((size_t)(z - t) == 4 && memcmp(t, "true", 4) == 0) ||
+		    ((size_t)(z - t) == 5 && memcmp(t, "false", 5) == 0))
+			return JFAIL(j, t, "%s: expected a number, got %.*s", at_, (int)(z - t), t);
+		if (!(*t == '-' || (*t >= '0' && *t <= '9')) || j_number(j) != 0 || j->p != z) {
+			char s[64];
+			if (memchr(t, 0, (size_t)(z - t)))
+				return JFAIL(j, t + strlen(t), "NUL byte in input");
+			if (utf8_bad(t, (size_t)(z - t)) >= 0)
+				return JFAIL(j, t + utf8_bad(t, (size_t)(z - t)), "invalid UTF-8");
+			show(t, (size_t)(z - t), s, sizeof s);
+			return JFAIL(j, t, "%s: expected a plain decimal number, got %s", at_, s);
+		}
+		if (count < in) {
+			st = kx_parse_float(t, (size_t)(j->p - t), &v);
+			if (st != KX_NUM_OK) {
+				char s[64];
+				show(t, (size_t)(j->p - t), s, sizeof s);
+				return JFAIL(j, t, "%s: %s is out of the float32 range", at_, s);
+			}
+			row[count] = v;
+			if (r->o.range && (v < r->o.lo || v > r->o.hi)) {
+				r->rec_oor++;
+				if (r->o.strict_range) {
+					char lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF];
+					kx_format_float(r->o.lo, lo);
+					kx_format_float(r->o.hi, hi);
+					return JFAIL(j, t, "%s: %.*s is outside the grid range [%s, %s] of layer 0 (--strict-range)",
+					             at_, (int)(j->p - t), t, lo, hi);
+				}
+			}
+		}
+		count++;
 		j_ws(j);
 		if (j->p < j->e && *j->p == ',') {
 			j->p++;
@@ -2076,6 +2083,8 @@ kx_rows_fill(struct kx_rows *r, struct kx_batch *b, struct kx_err *e)
 					}
 				fail_at(r, (size_t)(open - r->buf), KX_EXIT_BADINPUT, "unterminated quoted field");
 			}
+			while (r->re > r->rs && (r->buf[r->re - 1] == '\n' || r->buf[r->re - 1] == '\r'))
+				r->re--;
 			r->rej_off = r->rs;
 			r->rej_len = r->re - r->rs;
 			r->pos = r->end;
