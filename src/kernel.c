@@ -19,7 +19,9 @@ kx_kan_prepare(struct kx_layer *l)
 	float lo = INFINITY, hi = -INFINITY;
 
 	l->ext = kx_mallocarray(l->in, nk * sizeof(float));
-	if (!l->ext)
+	l->t0 = kx_mallocarray(l->in, sizeof(float));
+	l->inv_h = kx_mallocarray(l->in, sizeof(float));
+	if (!l->ext || !l->t0 || !l->inv_h)
 		return -1;
 	l->uniform = 1;
 	for (i = 0; i < l->in; i++) {
@@ -34,6 +36,10 @@ kx_kan_prepare(struct kx_layer *l)
 			t[k + j] = g[j];
 		for (j = 1; j <= k; j++)
 			t[k + G + j] = g[G] + h * (float)j;
+		l->t0[i] = t[0];
+		l->inv_h[i] = 1.0f / h;
+		if (!(h > 0.0f) || !isfinite(l->inv_h[i]))
+			l->uniform = 0;
 		for (j = 1; j < G; j++)
 			if (fabsf(g[j] - (g[0] + h * (float)j)) > tol)
 				l->uniform = 0;
@@ -204,6 +210,108 @@ sgemm(size_t m, size_t n, size_t kk, const float *a, const float *b, float *c, f
 	          (float *)a, (inc_t)kk, 1, (float *)b, (inc_t)n, 1, &beta, c, (inc_t)n, 1);
 }
 
+/* Uniform grids, by rows: the k+1 bases of every feature from
+ * f = (x - t0) / h, with mu = floor(f) and u = f - mu. B-splines of order
+ * k >= 1 are continuous, so a knot that rounding puts in the neighbouring
+ * interval changes a basis by an ulp or so, not by a step. The first loop
+ * is branch-free so the compiler can vectorise it; the second scatters. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define KX_VECTOR_CLONES \
+	__attribute__((target_clones("avx2", "default"), optimize("O3", "no-trapping-math")))
+#else
+#define KX_VECTOR_CLONES
+#endif
+
+KX_VECTOR_CLONES
+static void
+cubic_bases(const float *restrict x, const float *restrict t0, const float *restrict inv_h,
+            size_t in, float fn, int *restrict mu, float *restrict B0, float *restrict B1,
+            float *restrict B2, float *restrict B3)
+{
+	size_t i;
+
+	for (i = 0; i < in; i++) {
+		float f = (x[i] - t0[i]) * inv_h[i];
+		int ok = (f >= 0.0f) & (f < fn);
+		float fs = ok ? f : 0.0f;
+		int m = (int)fs;
+		float u = fs - (float)m, u2 = u * u, u3 = u2 * u, w = 1.0f - u, s6 = 1.0f / 6.0f;
+		mu[i] = ok ? m : -1;
+		B0[i] = w * w * w * s6;
+		B1[i] = (3.0f * u3 - 6.0f * u2 + 4.0f) * s6;
+		B2[i] = (-3.0f * u3 + 3.0f * u2 + 3.0f * u + 1.0f) * s6;
+		B3[i] = u3 * s6;
+	}
+}
+
+/* Any order k, uniform grid: de Boor with the constant denominators d*h. */
+static void
+uniform_bases(float u, size_t k, float *L)
+{
+	size_t d, idx;
+	float fk = (float)k;
+
+	for (idx = 0; idx < k; idx++)
+		L[idx] = 0.0f;
+	L[k] = 1.0f;
+	for (d = 1; d <= k; d++) {
+		float inv_d = 1.0f / (float)d, fd = (float)d;
+		for (idx = k - d; idx < k; idx++)
+			L[idx] = ((u + fk - (float)idx) * L[idx] +
+			          ((float)idx + fd + 1.0f - fk - u) * L[idx + 1]) * inv_d;
+		L[k] = u * L[k] * inv_d;
+	}
+}
+
+#define KX_ROW_CHUNK 256
+
+static void
+row_uniform(const struct kx_layer *l, const float *xr, float *seg)
+{
+	size_t in = l->in, G = l->G, k = l->k, nb = G + k, n = G + 2 * k, c, i, idx;
+	float B[4 * KX_ROW_CHUNK], L[72];
+	int mu[KX_ROW_CHUNK];
+
+	for (c = 0; c < in; c += KX_ROW_CHUNK) {
+		size_t m = in - c < KX_ROW_CHUNK ? in - c : KX_ROW_CHUNK;
+		if (k == 3) {
+			cubic_bases(xr + c, l->t0 + c, l->inv_h + c, m, (float)n, mu, B,
+			            B + KX_ROW_CHUNK, B + 2 * KX_ROW_CHUNK, B + 3 * KX_ROW_CHUNK);
+		} else {
+			for (i = 0; i < m; i++) {
+				float f = (xr[c + i] - l->t0[c + i]) * l->inv_h[c + i];
+				mu[i] = f >= 0.0f && f < (float)n ? (int)f : -1;
+				B[i] = mu[i] >= 0 ? f - (float)mu[i] : 0.0f;  /* u */
+			}
+		}
+		for (i = 0; i < m; i++) {
+			float *a = seg + (c + i) * nb;
+			const float *v;
+			long j = (long)mu[i] - (long)k;
+			if (mu[i] < 0)
+				continue;
+			if (k == 3) {
+				L[0] = B[i];
+				L[1] = B[KX_ROW_CHUNK + i];
+				L[2] = B[2 * KX_ROW_CHUNK + i];
+				L[3] = B[3 * KX_ROW_CHUNK + i];
+				v = L;
+			} else {
+				uniform_bases(B[i], k, L);
+				v = L;
+			}
+			if (j >= 0 && mu[i] < (long)nb) {
+				for (idx = 0; idx <= k; idx++)
+					a[j + (long)idx] = v[idx];
+			} else {
+				for (idx = 0; idx <= k; idx++, j++)
+					if (j >= 0 && j < (long)nb)
+						a[j] = v[idx];
+			}
+		}
+	}
+}
+
 void
 kx_kan_forward_fast(const struct kx_layer *l, const float *x, size_t n, float *y, float *a)
 {
@@ -214,12 +322,12 @@ kx_kan_forward_fast(const struct kx_layer *l, const float *x, size_t n, float *y
 		float *row = a + b * width;
 		const float *xr = x + b * l->in;
 		kx_act_apply(l->act, xr, row, l->in);
-		for (i = 0; i < l->in; i++) {
-			const float *t = l->ext + i * nk;
-			float inv_h = (float)l->G / (t[l->k + l->G] - t[l->k]);
-			bspline_local(t, l->G, l->k, xr[i], row + l->in + i * nb,
-			              l->uniform && isfinite(inv_h), inv_h);
+		if (l->uniform) {
+			row_uniform(l, xr, row + l->in);
+			continue;
 		}
+		for (i = 0; i < l->in; i++)
+			bspline_local(l->ext + i * nk, l->G, l->k, xr[i], row + l->in + i * nb, 0, 0.0f);
 	}
 	sgemm(n, l->out, width, a, l->packed, y, 0.0f);
 }
@@ -250,8 +358,17 @@ kx_dense_forward(const struct kx_layer *l, const float *x, size_t n, float *y, i
 		kx_act_apply(l->act, y, y, n * l->out);
 }
 
+static int kx_threads = 1;
+
 void
 kx_kernel_threads(int n)
 {
-	bli_thread_set_num_threads(n < 1 ? 1 : n);
+	kx_threads = n < 1 ? 1 : n > KX_MAX_THREADS ? KX_MAX_THREADS : n;
+	bli_thread_set_num_threads(1);
+}
+
+int
+kx_kernel_get_threads(void)
+{
+	return kx_threads;
 }

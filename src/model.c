@@ -1,5 +1,6 @@
 /* model.c - load a .keras checkpoint, run it, free it. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,12 @@ struct kx_work {
 	size_t max_rows;
 	float *buf[2];   /* ping-pong activations, max_rows * max_width each */
 	float *a;        /* [act(x) | B(x)] for the widest KAN layer */
+	size_t n_sub;    /* > 0: the batch is split over n_sub threads, each with its own work */
+	struct kx_work **sub;
 };
+
+/* Rows per thread below which splitting a batch does not pay. */
+#define KX_MIN_ROWS_PER_THREAD 32
 
 static void
 layer_free(struct kx_layer *l)
@@ -28,6 +34,8 @@ layer_free(struct kx_layer *l)
 	free(l->spline_w);
 	free(l->grid);
 	free(l->ext);
+	free(l->t0);
+	free(l->inv_h);
 	free(l->kernel);
 	free(l->bias);
 	free(l->packed);
@@ -117,9 +125,11 @@ fail:
 struct kx_model *
 kx_model_load(const char *path, const struct kx_limits *lim, struct kx_err *e)
 {
-	struct kx_archive *a = kx_archive_read(path, lim, e);
+	struct kx_archive *a;
 	struct kx_model *m;
 
+	kx_err_clear(e);
+	a = kx_archive_read(path, lim, e);
 	if (!a)
 		return NULL;
 	m = load_archive(a, lim, e);
@@ -131,9 +141,11 @@ struct kx_model *
 kx_model_load_mem(const char *name, const void *buf, size_t len, const struct kx_limits *lim,
                   struct kx_err *e)
 {
-	struct kx_archive *a = kx_archive_read_mem(name, buf, len, lim, e);
+	struct kx_archive *a;
 	struct kx_model *m;
 
+	kx_err_clear(e);
+	a = kx_archive_read_mem(name, buf, len, lim, e);
 	if (!a)
 		return NULL;
 	m = load_archive(a, lim, e);
@@ -161,8 +173,8 @@ kx_model_params(const struct kx_model *m)
 	return n;
 }
 
-struct kx_work *
-kx_work_new(const struct kx_model *m, size_t max_rows)
+static struct kx_work *
+work_alloc(const struct kx_model *m, size_t max_rows)
 {
 	struct kx_work *w = calloc(1, sizeof *w);
 	size_t amax = 0, i, s;
@@ -186,11 +198,43 @@ kx_work_new(const struct kx_model *m, size_t max_rows)
 	return w;
 }
 
+struct kx_work *
+kx_work_new(const struct kx_model *m, size_t max_rows)
+{
+	int threads = kx_kernel_get_threads();
+	struct kx_work *w;
+	size_t t, per;
+
+	if (max_rows == 0)
+		max_rows = 1;
+	if (threads <= 1 || max_rows < 2 * KX_MIN_ROWS_PER_THREAD)
+		return work_alloc(m, max_rows);
+	w = calloc(1, sizeof *w);
+	if (!w || !(w->sub = calloc((size_t)threads, sizeof *w->sub))) {
+		free(w);
+		return NULL;
+	}
+	w->max_rows = max_rows;
+	w->n_sub = (size_t)threads;
+	per = (max_rows + (size_t)threads - 1) / (size_t)threads;
+	for (t = 0; t < w->n_sub; t++)
+		if (!(w->sub[t] = work_alloc(m, per))) {
+			kx_work_free(w);
+			return NULL;
+		}
+	return w;
+}
+
 void
 kx_work_free(struct kx_work *w)
 {
+	size_t t;
+
 	if (!w)
 		return;
+	for (t = 0; t < w->n_sub; t++)
+		kx_work_free(w->sub[t]);
+	free(w->sub);
 	free(w->buf[0]);
 	free(w->buf[1]);
 	free(w->a);
@@ -224,8 +268,8 @@ run_layer(const struct kx_layer *l, const float *x, size_t n, float *y, float *a
 	}
 }
 
-int
-kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, size_t n, float *y)
+static void
+forward_one(const struct kx_model *m, struct kx_work *w, const float *x, size_t n, float *y)
 {
 	const float *cur = x;
 	size_t i;
@@ -235,6 +279,59 @@ kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, si
 		run_layer(&m->layers[i], cur, n, dst, w->a, 0);
 		cur = dst;
 	}
+}
+
+struct slice {
+	const struct kx_model *m;
+	struct kx_work *w;
+	const float *x;
+	size_t n;
+	float *y;
+};
+
+static void *
+slice_run(void *arg)
+{
+	struct slice *s = arg;
+
+	forward_one(s->m, s->w, s->x, s->n, s->y);
+	return NULL;
+}
+
+int
+kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, size_t n, float *y)
+{
+	struct slice sl[KX_MAX_THREADS];
+	pthread_t tid[KX_MAX_THREADS];
+	int started[KX_MAX_THREADS];
+	size_t t, parts, per, off = 0;
+
+	if (n > w->max_rows)
+		return -1;
+	if (w->n_sub == 0 || n < 2 * KX_MIN_ROWS_PER_THREAD) {
+		forward_one(m, w->n_sub ? w->sub[0] : w, x, n, y);
+		return 0;
+	}
+	parts = w->n_sub < KX_MAX_THREADS ? w->n_sub : KX_MAX_THREADS;
+	if (parts > n / KX_MIN_ROWS_PER_THREAD)
+		parts = n / KX_MIN_ROWS_PER_THREAD;
+	per = (n + parts - 1) / parts;
+	for (t = 0; t < parts; t++) {
+		size_t cnt = n - off < per ? n - off : per;
+		sl[t] = (struct slice){ m, w->sub[t], x + off * m->in, cnt, y + off * m->out };
+		off += cnt;
+	}
+	/* slice 0 runs here; the others on their own threads (inline if a
+	 * thread cannot be started) */
+	for (t = 1; t < parts; t++) {
+		started[t] = pthread_create(&tid[t], NULL, slice_run, &sl[t]) == 0;
+		if (!started[t])
+			slice_run(&sl[t]);
+	}
+	slice_run(&sl[0]);
+	for (t = 1; t < parts; t++)
+		if (started[t])
+			pthread_join(tid[t], NULL);
 	return 0;
 }
 

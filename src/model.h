@@ -36,6 +36,7 @@ struct kx_layer {
 	float *grid;           /* (in, G+1), as stored */
 	float *ext;            /* (in, G+2k+1): grid extended by k knots each side */
 	int uniform;           /* 1 if every feature's grid is evenly spaced */
+	float *t0, *inv_h;     /* (in): first extended knot and 1/h per feature (fast path) */
 	float grid_lo, grid_hi;/* min of grid[:,0], max of grid[:,G] */
 
 	/* Dense */

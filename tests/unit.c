@@ -246,6 +246,50 @@ test_kernels(void)
 			}
 }
 
+/* Splitting a batch over threads gives the same numbers as one thread. */
+static void
+test_threads(const char *srcdir)
+{
+	struct kx_limits lim;
+	struct kx_err e;
+	struct kx_model *m;
+	struct kx_work *w1, *w2;
+	const char *msg;
+	char path[1024];
+	size_t n = 1000, i, bad = 0;
+	float *x, *y1, *y2;
+
+	kx_limits_init(&lim, &msg);
+	snprintf(path, sizeof path, "%s/tests/fixtures/models/bench16.keras", srcdir);
+	m = kx_model_load(path, &lim, &e);
+	CHECK(m != NULL);
+	if (!m)
+		return;
+	x = malloc(n * m->in * sizeof *x);
+	y1 = malloc(n * m->out * sizeof *y1);
+	y2 = malloc(n * m->out * sizeof *y2);
+	for (i = 0; i < n * m->in; i++)
+		x[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
+	kx_kernel_threads(1);
+	w1 = kx_work_new(m, n);
+	kx_kernel_threads(2);
+	w2 = kx_work_new(m, n);
+	kx_model_forward(m, w1, x, n, y1);
+	kx_model_forward(m, w2, x, n, y2);
+	for (i = 0; i < n * m->out; i++)
+		if (fabsf(y1[i] - y2[i]) > 1e-6f * (1.0f + fabsf(y1[i])))
+			bad++;
+	CHECK(bad == 0);
+	CHECK(kx_model_forward(m, w2, x, n + 1, y2) == -1);
+	kx_kernel_threads(1);
+	kx_work_free(w1);
+	kx_work_free(w2);
+	free(x);
+	free(y1);
+	free(y2);
+	kx_model_free(m);
+}
+
 int
 main(void)
 {
@@ -257,6 +301,7 @@ main(void)
 	test_nearest();
 	test_fixtures(srcdir);
 	test_kernels();
+	test_threads(srcdir);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
