@@ -760,7 +760,7 @@ enum { FE_NUM = 1, FE_NUL, FE_UTF8, FE_RANGE };
 static size_t
 csv_field_at(const struct kx_rows *r, size_t k)
 {
-	const char *p = r->buf + r->rs, *e = r->buf + r->re;
+	const char *p = r->buf + r->rs, *e = r->buf + r->re, *a;
 	int inq = 0;
 
 	while (k > 0 && p < e) {
@@ -770,8 +770,11 @@ csv_field_at(const struct kx_rows *r, size_t k)
 			k--;
 		p++;
 	}
+	a = p;
 	while (p < e && (*p == ' ' || (*p == '\t' && r->delim != '\t')))
 		p++;
+	if (p == e || *p == (char)r->delim)
+		p = a;  /* a blank field: point at its start */
 	return (size_t)(p - r->buf);
 }
 
@@ -1320,6 +1323,39 @@ j_unescape(const char *s, size_t len, char *out)
 	return o;
 }
 
+/* The end of the JSON number at p, or NULL when there is none. */
+static const char *
+num_end(const char *p, const char *e)
+{
+	if (p < e && *p == '-')
+		p++;
+	if (p < e && *p == '0') {
+		p++;
+	} else if (p < e && *p >= '1' && *p <= '9') {
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	} else {
+		return NULL;
+	}
+	if (p < e && *p == '.') {
+		p++;
+		if (!(p < e && *p >= '0' && *p <= '9'))
+			return NULL;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (!(p < e && *p >= '0' && *p <= '9'))
+			return NULL;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	return p;
+}
+
 /* Validate a JSON number at j->p; leave p after it. */
 static int
 j_number(struct jp *j)
@@ -1708,6 +1744,8 @@ j_row(struct jp *j, size_t ri)
 	const char *row_at = j->p - 1, *t, *z;
 	char at_[48];
 	size_t count = 0, in = r->in;
+#define AT_ (j->rank == 2 ? snprintf(at_, sizeof at_, "x[%zu][%zu]", ri, count) : \
+             snprintf(at_, sizeof at_, "x[%zu]", count), at_)
 	float *row, v;
 	int st;
 
@@ -1729,43 +1767,46 @@ j_row(struct jp *j, size_t ri)
 	for (;;) {
 		j_ws(j);
 		t = j->p;
-		/* the token: up to the next delimiter */
+		z = num_end(t, j->e);
+		if (z && (z == j->e || *z == ',' || *z == ']' || *z == ' ' || *z == '\t' ||
+		          *z == '\r' || *z == '\n')) {
+			j->p = z;
+			goto number;
+		}
+		/* not a number: find the token (up to the next delimiter) to say why */
 		for (z = t; z < j->e && *z != ',' && *z != ']' && *z != '[' && *z != '{' && *z != '"' &&
 		     *z != ' ' && *z != '\t' && *z != '\r' && *z != '\n'; z++)
 			;
 		if (t < j->e && *t == '[')
 			return 1;
-		if (j->rank == 2)
-			snprintf(at_, sizeof at_, "x[%zu][%zu]", ri, count);
-		else
-			snprintf(at_, sizeof at_, "x[%zu]", count);
 		if (t < j->e && (*t == '"' || *t == '{')) {
 			if (j_value(j) != 0)
 				return -1;
-			return JFAIL(j, t, "%s: expected a number, got %s", at_, *t == '"' ? "a string" : "an object");
+			return JFAIL(j, t, "%s: expected a number, got %s", AT_, *t == '"' ? "a string" : "an object");
 		}
 		if (z == t)
 			return j_unexpected(j, "a number");
 		if ((size_t)(z - t) == 4 && memcmp(t, "null", 4) == 0)
-			return JFAIL(j, t, "%s: expected a number, got null", at_);
+			return JFAIL(j, t, "%s: expected a number, got null", AT_);
 		if (((size_t)(z - t) == 4 && memcmp(t, "true", 4) == 0) ||
 		    ((size_t)(z - t) == 5 && memcmp(t, "false", 5) == 0))
-			return JFAIL(j, t, "%s: expected a number, got %.*s", at_, (int)(z - t), t);
-		if (!(*t == '-' || (*t >= '0' && *t <= '9')) || j_number(j) != 0 || j->p != z) {
+			return JFAIL(j, t, "%s: expected a number, got %.*s", AT_, (int)(z - t), t);
+		{
 			char s[64];
 			if (memchr(t, 0, (size_t)(z - t)))
 				return JFAIL(j, t + strlen(t), "NUL byte in input");
 			if (utf8_bad(t, (size_t)(z - t)) >= 0)
 				return JFAIL(j, t + utf8_bad(t, (size_t)(z - t)), "invalid UTF-8");
 			show(t, (size_t)(z - t), s, sizeof s);
-			return JFAIL(j, t, "%s: expected a plain decimal number, got %s", at_, s);
+			return JFAIL(j, t, "%s: expected a plain decimal number, got %s", AT_, s);
 		}
+number:
 		if (count < in) {
 			st = kx_parse_float(t, (size_t)(j->p - t), &v);
 			if (st != KX_NUM_OK) {
 				char s[64];
 				show(t, (size_t)(j->p - t), s, sizeof s);
-				return JFAIL(j, t, "%s: %s is out of the float32 range", at_, s);
+				return JFAIL(j, t, "%s: %s is out of the float32 range", AT_, s);
 			}
 			row[count] = v;
 			if (r->o.range && (v < r->o.lo || v > r->o.hi)) {
@@ -1775,7 +1816,7 @@ j_row(struct jp *j, size_t ri)
 					kx_format_float(r->o.lo, lo);
 					kx_format_float(r->o.hi, hi);
 					return JFAIL(j, t, "%s: %.*s is outside the grid range [%s, %s] of layer 0 (--strict-range)",
-					             at_, (int)(j->p - t), t, lo, hi);
+					             AT_, (int)(j->p - t), t, lo, hi);
 				}
 			}
 		}
@@ -1799,6 +1840,7 @@ end:
 	}
 	j->rows++;
 	return 0;
+#undef AT_
 }
 
 /* x: a 1-D (one sample) or 2-D array of numbers. */
