@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 
+#include "act.h"
 #include "cli.h"
 #include "kernel.h"
 #include "limits.h"
@@ -293,6 +294,23 @@ test_threads(const char *srcdir)
 	kx_model_free(m);
 }
 
+/* kx_act_expf stays within a few ulp of expf over the whole clamped range. */
+static void
+test_expf(void)
+{
+	float x, worst = 0.0f;
+
+	for (x = -87.0f; x <= 88.0f; x += 0.000731f) {
+		float a = kx_act_expf(x), b = expf(x);
+		float rel = fabsf(a - b) / b;
+		if (rel > worst)
+			worst = rel;
+	}
+	CHECK(worst < 3.0e-7f);
+	if (worst >= 3.0e-7f)
+		printf("not ok: kx_act_expf worst relative error %g\n", worst);
+}
+
 /* ---- predict's readers and writers -------------------------------------- */
 
 /* Write TEXT to DIR/NAME and return the path (static buffer). */
@@ -484,6 +502,7 @@ main(void)
 	test_nearest();
 	test_fixtures(srcdir);
 	test_kernels();
+	test_expf();
 	test_threads(srcdir);
 	test_rows();
 	test_output();
