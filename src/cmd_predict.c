@@ -47,7 +47,7 @@ static const struct kx_optdef opts[] = {
 	{ "on-error", 0, "MODE", O_ONERROR, "stop: exit 5/6 at the first bad record (default); skip: report each on stderr, go on, exit 0" },
 	{ "rejects", 0, "FILE", O_REJECTS, "copy each refused record to FILE (implies --on-error skip)" },
 	{ "strict-range", 0, NULL, O_STRICT, "a value outside layer 0's grid range is a bad record (exit 5)" },
-	{ "threads", 't', "N", 't', "threads for the kernels (default: $KANX_THREADS, else 1)" },
+	{ "threads", 't', "N", 't', "threads for the forward pass (default: $KANX_THREADS, else all cores)" },
 	{ NULL, 0, NULL, 0, NULL }
 };
 
@@ -309,7 +309,10 @@ setup(struct predict *p, int argc, char **argv, int *first)
 	memset(p, 0, sizeof *p);
 	p->ro.header = -1;
 	p->out_header = 1;
-	p->threads = 1;
+	{
+		long nc = sysconf(_SC_NPROCESSORS_ONLN);
+		p->threads = nc >= 1 ? (size_t)(nc > KX_MAX_THREADS ? KX_MAX_THREADS : nc) : 1;
+	}
 	if (kx_limits_init(&p->lim, &msg) != 0) {
 		kx_msg("%s", msg);
 		return KX_EXIT_USAGE;
