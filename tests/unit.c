@@ -285,6 +285,30 @@ test_threads(const char *srcdir)
 			bad++;
 	CHECK(bad == 0);
 	CHECK(kx_model_forward(m, w2, x, n + 1, y2) == -1);
+	/* batches smaller than the work's maximum, down to one row, and one
+	 * just over what a single thread's share would hold */
+	{
+		size_t sizes[] = { 1, 31, 63, 64, 501, 999 }, si;
+		for (si = 0; si < 6; si++) {
+			size_t nn = sizes[si];
+			for (i = 0; i < nn * m->out; i++)
+				y2[i] = NAN;
+			CHECK(kx_model_forward(m, w2, x, nn, y2) == 0);
+			for (i = 0, bad = 0; i < nn * m->out; i++)
+				if (!(fabsf(y1[i] - y2[i]) <= 1e-6f * (1.0f + fabsf(y1[i]))))
+					bad++;
+			CHECK(bad == 0);
+		}
+	}
+	/* a small work area split over 2 threads (50 rows each) given a batch
+	 * of 56 rows: too many for one share, too few to split for speed */
+	kx_work_free(w2);
+	w2 = kx_work_new(m, 100);
+	CHECK(kx_model_forward(m, w2, x, 56, y2) == 0);
+	for (i = 0, bad = 0; i < 56 * m->out; i++)
+		if (!(fabsf(y1[i] - y2[i]) <= 1e-6f * (1.0f + fabsf(y1[i]))))
+			bad++;
+	CHECK(bad == 0);
 	kx_kernel_threads(1);
 	kx_work_free(w1);
 	kx_work_free(w2);
