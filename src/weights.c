@@ -429,9 +429,10 @@ count_vars(hid_t vars)
 	return (size_t)gi.nlinks;
 }
 
-/* Every row of a grid must be finite and non-decreasing with g[G] > g[0],
- * and stay finite once extended by k knots each side (as kernel.c extends
- * it, in float): the kernels index and divide by these knots. */
+/* Every knot must be finite, and stay finite once the grid is extended by
+ * k knots each side (as kernel.c extends it, in float): the kernels index
+ * and divide by these knots. Decreasing or zero-span grids still load, as
+ * Keras computes with them too; kanx validate reports them. */
 static void
 grid_ok(struct wctx *c, const struct kx_layer *l, const char *gp)
 {
@@ -440,14 +441,13 @@ grid_ok(struct wctx *c, const struct kx_layer *l, const char *gp)
 	for (i = 0; i < l->in; i++) {
 		const float *g = l->grid + i * (G + 1);
 		float h = (g[G] - g[0]) / (float)G;
-		int ok = isfinite(h) && g[G] > g[0] && isfinite(g[0] - h * (float)k) &&
-		         isfinite(g[G] + h * (float)k);
-		for (j = 0; ok && j < G; j++)
-			ok = isfinite(g[j]) && g[j] <= g[j + 1];
+		int ok = isfinite(h) && isfinite(g[0] - h * (float)k) && isfinite(g[G] + h * (float)k);
+		for (j = 0; ok && j <= G; j++)
+			ok = isfinite(g[j]);
 		if (!ok) {
 			char path[300];
 			snprintf(path, sizeof path, "%s/vars/2 (grid)", gp);
-			problem(c, path, "row %zu is not finite and increasing, or overflows float32 "
+			problem(c, path, "row %zu has a knot that is not finite, or overflows float32 "
 			        "when extended by %zu knots", i, k);
 			return;
 		}
