@@ -6,8 +6,12 @@
 fuzz/corpus/spec/    config.json of every fixture and hostile case (<= 64 KiB)
 fuzz/corpus/weights/ model.weights.h5 of the kan_a fixtures and of the
                      hostile cases built on kan_a (h5-*, ok-*), <= 64 KiB
+fuzz/corpus/rows/    the keras-3.16 fixture inputs as CSV, TSV, JSON lines
+                     (arrays, objects with ids, 2-D) and API documents,
+                     each behind the two option bytes fuzz_rows.c reads
+fuzz/corpus/request/ API request documents, good and bad
 The model target needs no copies: it replays tests/fixtures and
-tests/hostile/cases directly. Files are named seed-<sha1 prefix>, so
+tests/hostile/cases directly; the yamlcfg target replays tests/configs. Files are named seed-<sha1 prefix>, so
 re-running adds nothing twice; entries the fuzzer found are named by
 libFuzzer (a sha1) and kept.
 """
@@ -47,9 +51,38 @@ def main():
     hostile = sorted(glob.glob(os.path.join(ROOT, "tests", "hostile", "cases", "*.keras")))
     n = sum(put("spec", member(p, "config.json")) for p in fixtures + hostile)
     kan_a = [p for p in fixtures if os.path.basename(p) == "kan_a.keras"]
-    on_kan_a = [p for p in hostile if os.path.basename(p).startswith(("h5-", "ok-"))]
+    on_kan_a = [p for p in hostile if os.path.basename(p).startswith(("h5-", "ok-"))
+                and "-crash-" not in p]   # libhdf5 crashers: see fuzz/README.md
     w = sum(put("weights", member(p, "model.weights.h5")) for p in kan_a + on_kan_a)
-    print("spec: %d new seeds, weights: %d new seeds" % (n, w))
+    r = 0
+    for p in sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "keras-3.16", "*_input.csv"))):
+        with open(p) as f:
+            lines = f.read().splitlines()[:6]
+        head, rows = lines[0], [l.split(",") for l in lines[1:]]
+        ncol = len(rows[0])
+        b1 = bytes([ncol - 1])
+        csv = "\n".join(lines) + "\n"
+        r += put("rows", bytes([0]) + b1 + csv.encode())                      # auto
+        r += put("rows", bytes([1 | 2 << 3]) + b1 + csv.encode())             # csv, header
+        r += put("rows", bytes([2]) + b1 + csv.replace(",", "\t").encode())   # tsv
+        r += put("rows", bytes([1 | 2 << 3 | 32]) + bytes([ncol - 2]) +
+                 ("id," + head + "\n" + "".join("r%d,%s\n" % (i, ",".join(x))
+                                                for i, x in enumerate(rows))).encode())
+        jl = "".join("[%s]\n" % ",".join(x) for x in rows)
+        r += put("rows", bytes([3]) + b1 + jl.encode())
+        jo = "".join('{"x": [%s], "id": "r%d"}\n' % (",".join(x), i) for i, x in enumerate(rows))
+        r += put("rows", bytes([3 | 64]) + b1 + jo.encode())
+        api = '{"x": [\n%s\n]}\n' % ",\n".join("[%s]" % ",".join(x) for x in rows)
+        r += put("rows", bytes([4]) + b1 + api.encode())
+        r += put("rows", bytes([0]) + b1 + ("[%s]\n" % ",".join("[%s]" % ",".join(x) for x in rows)).encode())
+    q = 0
+    for doc in ['{"x": [0.1, 0.2]}', '{"x": [[1, 2], [3, 4]], "id": "a"}', '{"x": 3}',
+                '{"x": ["a", 1]}', '{"x": [[1], [2, 3]]}', '{"x": [1e39]}', '{"op": "info"}',
+                '{"op": "predict", "path": "m.keras", "x": [[-1, -1]], "id": {"k": [1, null]}}',
+                '{"x": [1, 2], "x": [3]}', '{"x": [[[[[[[[1]]]]]]]]}', '{"x": "\\ud800"}',
+                '{"x": [0.5,\n 0.5]}', '[1, 2]', '{"x": [NaN]}', '{"x": []}', '{"x": [[]]}']:
+        q += put("request", doc.encode())
+    print("spec: %d new seeds, weights: %d, rows: %d, request: %d" % (n, w, r, q))
 
 
 if __name__ == "__main__":

@@ -181,3 +181,17 @@ replay() {
 @test "fuzz corpus replay: weights (model.weights.h5)" {
 	replay weights "$KANX_SRCDIR/fuzz/corpus/weights"
 }
+
+@test "fuzz corpus replay: yamlcfg (tests/configs, fuzz/corpus/yamlcfg)" {
+	local dirs=("$KANX_SRCDIR/tests/configs")
+	[ -d "$KANX_SRCDIR/fuzz/corpus/yamlcfg" ] && dirs+=("$KANX_SRCDIR/fuzz/corpus/yamlcfg")
+	replay yamlcfg "${dirs[@]}"
+}
+
+@test "fuzz corpus replay: rows (CSV, TSV, JSON lines, API documents)" {
+	TMPDIR="$BATS_TEST_TMPDIR" replay rows "$KANX_SRCDIR/fuzz/corpus/rows"
+}
+
+@test "fuzz corpus replay: request (API request documents)" {
+	replay request "$KANX_SRCDIR/fuzz/corpus/request"
+}
