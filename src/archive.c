@@ -155,8 +155,10 @@ read_member(struct archive *ar, struct archive_entry *ent, const char *label,
 	la_ssize_t r;
 
 	if (archive_entry_size_is_set(ent)) {
-		/* checked against the limits by check_headers() */
-		limit = (size_t)archive_entry_size(ent);
+		/* checked against the limits by check_headers(); min() all the same */
+		la_int64_t s = archive_entry_size(ent);
+		if (s >= 0 && (uint64_t)s < limit)
+			limit = (size_t)s;
 		declared = 1;
 	}
 	want = limit + 2;              /* one byte past the limit, and the NUL */
@@ -243,7 +245,7 @@ check_eocd(const char *label, const unsigned char *buf, size_t len,
 		count = le16(buf + i + 10);
 		if (count == 0xffff && i >= 20 && memcmp(buf + i - 20, "PK\6\7", 4) == 0) {
 			uint64_t off = le64(buf + i - 20 + 8);
-			if (off <= len - 56 && len >= 56 && memcmp(buf + off, "PK\6\6", 4) == 0)
+			if (len >= 56 && off <= len - 56 && memcmp(buf + off, "PK\6\6", 4) == 0)
 				count = le64(buf + off + 32);
 		}
 		if (count > lim->max_members)
