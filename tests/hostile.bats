@@ -36,7 +36,9 @@ bounded() {
 	else
 		rc=$?
 	fi
-	err=$(cat "$BATS_TEST_TMPDIR/err")
+	# ASan's note that an allocation over the cap above failed (libhdf5's
+	# speculative mallocs) is the sanitizer's, not ours
+	err=$(grep -v '^==[0-9]*==WARNING: AddressSanitizer failed to allocate' "$BATS_TEST_TMPDIR/err" || true)
 }
 
 # Check every manifest line whose file starts with PREFIX; print each
@@ -47,7 +49,11 @@ check_cases() {
 		case $f in "#"*|"") continue ;; esac
 		case $f in "$prefix"*) ;; *) continue ;; esac
 		n=$((n + 1))
-		bounded "$HOSTILE/cases/$f"
+		# ASan would catch libhdf5's SEGV in the reader process itself and
+		# exit 1; let the signal through, as in a normal build.
+		case $f in *-crash-*) ASAN_OPTIONS="$ASAN_OPTIONS:handle_segv=0" bounded "$HOSTILE/cases/$f" ;;
+		*) bounded "$HOSTILE/cases/$f" ;;
+		esac
 		if [ "$rc" -ne "$st" ]; then
 			echo "$f ($what): exit $rc, want $st: $err"
 			bad=$((bad + 1))
@@ -160,8 +166,9 @@ replay() {
 	run "$prog" "$@"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" =~ ^[0-9]+\ inputs$ ]]
-	[ "${output%% *}" -ge 10 ]
+	[[ "${lines[-1]}" =~ ^[0-9]+\ inputs$ ]]   # after any sanitizer warnings
+	[ "${lines[-1]%% *}" -ge 10 ]
+	[[ "$output" != *"runtime error"* ]] && [[ "$output" != *"ERROR: "*"Sanitizer"* ]]
 }
 
 @test "fuzz corpus replay: model (fixtures, hostile cases, fuzz/corpus/model)" {
