@@ -39,7 +39,8 @@
 
 #ifdef KX_NUMFMT_STATS
 /* counts of slow paths taken, for tests/float_all.c */
-static unsigned long stat_parse_slow, stat_format_slow;
+#include <stdatomic.h>
+static atomic_ulong stat_parse_slow, stat_format_slow;
 #define STAT(x) ((x)++)
 #else
 #define STAT(x) ((void)0)
