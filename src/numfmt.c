@@ -418,13 +418,98 @@ static const float pow10f[] = {
 	1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f, 1e9f, 1e10f
 };
 
+/* SWAR digit conversion (little-endian only): are the 8 bytes of v all
+ * ASCII digits, and their value. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HAVE_SWAR 1
+static inline int
+eight_digits(uint64_t v)
+{
+	return (((v & 0xF0F0F0F0F0F0F0F0u) |
+	    (((v + 0x0606060606060606u) & 0xF0F0F0F0F0F0F0F0u) >> 4)) ==
+	    0x3333333333333333u);
+}
+
+static inline uint64_t
+eight_digits_value(uint64_t v)
+{
+	v -= 0x3030303030303030u;
+	v = v * 10 + (v >> 8);         /* pairs */
+	v = ((v & 0x000000FF000000FFu) * (100 + (1000000ull << 32)) +
+	    ((v >> 16) & 0x000000FF000000FFu) * (1 + (10000ull << 32))) >> 32;
+	return v;
+}
+#endif
+
+/* Scan a run of digits from p, accumulating into *w modulo 2^64. */
+static inline const char *
+scan_digits(const char *p, const char *end, uint64_t *w)
+{
+	uint64_t v = *w;
+
+#ifdef HAVE_SWAR
+	while (end - p >= 8) {
+		uint64_t chunk;
+
+		memcpy(&chunk, p, 8);
+		if (!eight_digits(chunk))
+			break;
+		v = v * 100000000 + eight_digits_value(chunk);
+		p += 8;
+	}
+#endif
+	while (p < end && (unsigned)(*p - '0') < 10)
+		v = v * 10 + (unsigned)(*p++ - '0');
+	*w = v;
+	return p;
+}
+
+/* More than 19 digits (counting leading zeros): redo the digits keeping
+ * the first 19 significant ones in *w, with the decimal exponent they need
+ * in *q, and whether a nonzero digit was dropped in *many. */
+static void
+long_mantissa(const char *ip, const char *ie, const char *fp, const char *fe,
+    uint64_t *w, int64_t *q, int *many)
+{
+	uint64_t v = 0;
+	int64_t e = 0;
+	int nsig = 0, dropped = 0;
+
+	for (; ip < ie; ip++) {
+		unsigned d = (unsigned)(*ip - '0');
+
+		if (nsig < 19) {
+			v = v * 10 + d;
+			nsig += v != 0;
+		} else {
+			e++;
+			dropped |= d != 0;
+		}
+	}
+	for (; fp < fe; fp++) {
+		unsigned d = (unsigned)(*fp - '0');
+
+		if (nsig < 19) {
+			v = v * 10 + d;
+			nsig += v != 0;
+			e--;
+		} else {
+			dropped |= d != 0;
+		}
+	}
+	*w = v;
+	*q = e;
+	*many = dropped;
+}
+
 int
 kx_parse_float(const char *s, size_t len, float *out)
 {
-	const char *p = s, *end = s + len;
+	const char *p = s, *end = s + len, *ip, *ie, *fp = NULL, *fe = NULL;
 	uint64_t w = 0;
 	int64_t q = 0, ev, bits;
-	int nsig = 0, ndig = 0, nexp, neg = 0, many = 0;
+	int nexp, neg = 0, many = 0;
+	size_t ndig;
 	uint32_t u;
 	float f;
 
@@ -434,35 +519,15 @@ kx_parse_float(const char *s, size_t len, float *out)
 		neg = *p == '-';
 		p++;
 	}
-	/* Integer part. Leading zeros do not count as significant. */
-	while (p < end && (unsigned)(*p - '0') < 10) {
-		unsigned d = (unsigned)(*p - '0');
-
-		if (nsig < 19) {
-			w = w * 10 + d;
-			nsig += w != 0;
-		} else {
-			q++;
-			many |= d != 0;
-		}
-		p++;
-		ndig++;
-	}
+	/* Digits first, into w modulo 2^64; redone below if more than 19. */
+	ip = p;
+	p = ie = scan_digits(p, end, &w);
+	ndig = (size_t)(ie - ip);
 	if (p < end && *p == '.') {
-		p++;
-		while (p < end && (unsigned)(*p - '0') < 10) {
-			unsigned d = (unsigned)(*p - '0');
-
-			if (nsig < 19) {
-				w = w * 10 + d;
-				nsig += w != 0;
-				q--;
-			} else {
-				many |= d != 0;
-			}
-			p++;
-			ndig++;
-		}
+		fp = ++p;
+		p = fe = scan_digits(p, end, &w);
+		ndig += (size_t)(fe - fp);
+		q = -(int64_t)(fe - fp);
 	}
 	if (ndig == 0)
 		return KX_NUM_SYNTAX;
@@ -470,10 +535,14 @@ kx_parse_float(const char *s, size_t len, float *out)
 		p = read_exp(p + 1, end, &ev, &nexp);
 		if (nexp == 0)
 			return KX_NUM_SYNTAX;
-		q += ev;
+	} else {
+		ev = 0;
 	}
 	if (p != end)
 		return KX_NUM_SYNTAX;
+	if (ndig > 19)
+		long_mantissa(ip, ie, fp, fe, &w, &q, &many);
+	q += ev;
 
 	if (w == 0) {
 		bits = 0;
