@@ -1,28 +1,400 @@
-/* cmd_inspect.c - kanx inspect (being written). */
-#include <stddef.h>
+/* cmd_inspect.c - kanx inspect: what is in a checkpoint. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
 #include "err.h"
 #include "kanx.h"
+#include "model.h"
+#include "numfmt.h"
+#include "sha256.h"
 
 const struct kx_cmd kx_cmd_inspect;
 
-static const struct kx_optdef opts[] = { { NULL, 0, NULL, 0, NULL } };
+enum { OPT_JSON = 'j', OPT_EDGES = 'e', OPT_PLOT = 'p', OPT_SAMPLES = 256 };
+
+static const struct kx_optdef opts[] = {
+	{ "json", 'j', NULL, OPT_JSON, "print one JSON object per model (JSON lines)" },
+	{ "edges", 'e', "LAYER", OPT_EDGES, "write layer LAYER's edge functions as CSV (layer,in,out,x,phi), or pick the layer to --plot" },
+	{ "plot", 'p', "FILE", OPT_PLOT, "draw the edge functions of --edges LAYER (default 0) as SVG" },
+	{ "samples", 0, "N", OPT_SAMPLES, "points per edge function for --edges/--plot (default 201)" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+struct inspect_opts {
+	int json;
+	int edges;           /* --edges given */
+	size_t layer;
+	const char *plot;
+	size_t samples;
+};
 
 static int
-noop(void *ctx, int val, const char *arg)
+set_opt(void *ctx, int val, const char *arg)
 {
+	struct inspect_opts *o = ctx;
+
+	switch (val) {
+	case OPT_JSON:
+		o->json = 1;
+		break;
+	case OPT_EDGES:
+		o->edges = 1;
+		return kx_cli_size("--edges", arg, 0, 1u << 20, &o->layer);
+	case OPT_PLOT:
+		o->plot = arg;
+		break;
+	case OPT_SAMPLES:
+		return kx_cli_size("--samples", arg, 2, 100000, &o->samples);
+	}
 	return 0;
+}
+
+/* The x range sampled for feature i of a KAN layer: its grid plus a 10%
+ * margin on each side, so the extended knots show. */
+static void
+edge_range(const struct kx_layer *l, size_t i, float *x0, float *x1)
+{
+	const float *g = l->grid + i * (l->G + 1);
+	float span = g[l->G] - g[0];
+
+	*x0 = g[0] - 0.1f * span;
+	*x1 = g[l->G] + 0.1f * span;
+}
+
+static int
+check_edge_layer(const struct kx_model *m, size_t layer)
+{
+	if (layer >= m->n_layers) {
+		kx_msg("%s: no layer %zu (the model has %zu layers, numbered from 0)", m->path, layer,
+		       m->n_layers);
+		return KX_EXIT_USAGE;
+	}
+	if (m->layers[layer].kind != KX_LAYER_KAN) {
+		kx_msg("%s: layer %zu ('%s') is a %s layer, not a KAN layer: it has no edge functions",
+		       m->path, layer, m->layers[layer].name, m->layers[layer].class_name);
+		return KX_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void
+print_edges(const struct kx_model *m, size_t layer, size_t samples)
+{
+	const struct kx_layer *l = &m->layers[layer];
+	char xb[KX_FLOAT_BUF], yb[KX_FLOAT_BUF];
+	size_t i, o, s;
+
+	printf("layer,in,out,x,phi\n");
+	for (i = 0; i < l->in; i++) {
+		float x0, x1;
+		edge_range(l, i, &x0, &x1);
+		for (o = 0; o < l->out; o++)
+			for (s = 0; s < samples; s++) {
+				float x = x0 + (x1 - x0) * (float)s / (float)(samples - 1);
+				kx_format_float(x, xb);
+				kx_format_float(kx_kan_edge(l, i, o, x), yb);
+				printf("%zu,%zu,%zu,%s,%s\n", layer, i, o, xb, yb);
+			}
+	}
+}
+
+/* Small multiples: one panel per edge (rows = inputs, columns = outputs),
+ * the curve, the grid knots as ticks, and the zero line. */
+static int
+write_plot(const struct kx_model *m, size_t layer, size_t samples, const char *path)
+{
+	const struct kx_layer *l = &m->layers[layer];
+	const double pw = 160, ph = 110, pad = 14, top = 40;
+	size_t i, o, s, j, e, n_edges = l->in * l->out;
+	size_t cols = n_edges < 8 ? n_edges : 8, rows = (n_edges + cols - 1) / cols;
+	float *ys;
+	FILE *f;
+	int rc = 0;
+
+	if (n_edges > 4096) {
+		kx_msg("%s: layer %zu has %zu edges; --plot draws at most 4096", m->path, layer, n_edges);
+		return KX_EXIT_USAGE;
+	}
+	ys = kx_mallocarray(samples, sizeof *ys);
+	if (!ys)
+		return KX_EXIT_INTERNAL;
+	f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (!f) {
+		kx_msg("%s: %s", path, strerror(errno));
+		free(ys);
+		return KX_EXIT_IO;
+	}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+	        "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\">\n",
+	        cols * (pw + pad) + pad, rows * (ph + pad) + pad + top,
+	        cols * (pw + pad) + pad, rows * (ph + pad) + pad + top);
+	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+	fprintf(f, "<text x=\"%.0f\" y=\"24\" font-size=\"16\">", pad);
+	for (const char *c = m->name ? m->name : "model"; *c; c++)
+		fputs(*c == '<' ? "&lt;" : *c == '&' ? "&amp;" : *c == '>' ? "&gt;" : (char[2]){ *c, 0 }, f);
+	fprintf(f, " layer %zu: %zu x %zu edge functions phi(x), G=%zu, k=%zu, %s</text>\n",
+	        layer, l->in, l->out, l->G, l->k, kx_act_name(l->act));
+	for (e = 0; e < n_edges; e++) {
+		float x0, x1;
+		const float *g;
+		i = e / l->out;
+		o = e % l->out;
+		g = l->grid + i * (l->G + 1);
+		edge_range(l, i, &x0, &x1);
+		{
+			double ox = pad + (double)(e % cols) * (pw + pad), oy = top + pad + (double)(e / cols) * (ph + pad);
+			float lo = INFINITY, hi = -INFINITY;
+			for (s = 0; s < samples; s++) {
+				float x = x0 + (x1 - x0) * (float)s / (float)(samples - 1);
+				ys[s] = kx_kan_edge(l, i, o, x);
+				if (isfinite(ys[s])) {
+					lo = fminf(lo, ys[s]);
+					hi = fmaxf(hi, ys[s]);
+				}
+			}
+			if (!(lo < hi)) {
+				lo = (isfinite(lo) ? lo : 0) - 1;
+				hi = lo + 2;
+			}
+			fprintf(f, "<g class=\"panel\" id=\"edge-%zu-%zu\">\n"
+			        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n",
+			        i, o, ox, oy, pw, ph);
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"#555\">in %zu &#8594; out %zu</text>\n",
+			        ox + 4, oy + 10, i, o);
+			if (lo < 0 && hi > 0)
+				fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
+				        ox, ox + pw, oy + ph - 6 - (0 - lo) / (hi - lo) * (ph - 20),
+				        oy + ph - 6 - (0 - lo) / (hi - lo) * (ph - 20));
+			for (j = 0; j <= l->G; j++) {
+				double kx = ox + (g[j] - x0) / (x1 - x0) * pw;
+				fprintf(f, "<line class=\"knot\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e08\"/>\n",
+				        kx, kx, oy + ph, oy + ph - 5);
+			}
+			fprintf(f, "<polyline fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"1.3\" points=\"");
+			for (s = 0; s < samples; s++) {
+				double px = ox + (double)s / (double)(samples - 1) * pw;
+				float yv = isfinite(ys[s]) ? ys[s] : lo;
+				fprintf(f, "%.1f,%.1f ", px, oy + ph - 6 - (yv - lo) / (hi - lo) * (ph - 20));
+			}
+			fprintf(f, "\"/>\n</g>\n");
+		}
+	}
+	fprintf(f, "</svg>\n");
+	free(ys);
+	if (f != stdout) {
+		if (ferror(f) | fclose(f)) {
+			kx_msg("%s: write error: %s", path, strerror(errno));
+			rc = KX_EXIT_IO;
+		}
+	} else if (fflush(f) != 0) {
+		rc = KX_EXIT_IO;
+	}
+	return rc;
+}
+
+static const char *
+kind_class(const struct kx_layer *l)
+{
+	return l->class_name ? l->class_name : "?";
+}
+
+static cJSON *
+num_raw(float f)
+{
+	char buf[KX_FLOAT_BUF];
+
+	kx_format_float(f, buf);
+	return cJSON_CreateRaw(buf);
+}
+
+static void
+print_json(const struct kx_model *m)
+{
+	cJSON *o = cJSON_CreateObject(), *layers, *lo, *r;
+	char hex[65], *s;
+	size_t i;
+
+	kx_sha256_hex(m->sha256, hex);
+	cJSON_AddStringToObject(o, "file", m->path);
+	cJSON_AddNumberToObject(o, "size", (double)m->file_size);
+	cJSON_AddStringToObject(o, "sha256", hex);
+	if (m->keras_version)
+		cJSON_AddStringToObject(o, "keras_version", m->keras_version);
+	else
+		cJSON_AddNullToObject(o, "keras_version");
+	if (m->date_saved)
+		cJSON_AddStringToObject(o, "date_saved", m->date_saved);
+	else
+		cJSON_AddNullToObject(o, "date_saved");
+	cJSON_AddStringToObject(o, "class", m->class_name);
+	if (m->registered_name)
+		cJSON_AddStringToObject(o, "registered_name", m->registered_name);
+	else
+		cJSON_AddNullToObject(o, "registered_name");
+	if (m->name)
+		cJSON_AddStringToObject(o, "name", m->name);
+	else
+		cJSON_AddNullToObject(o, "name");
+	cJSON_AddNumberToObject(o, "in", (double)m->in);
+	cJSON_AddNumberToObject(o, "out", (double)m->out);
+	cJSON_AddNumberToObject(o, "params", (double)kx_model_params(m));
+	cJSON_AddBoolToObject(o, "compiled", m->compiled);
+	cJSON_AddBoolToObject(o, "optimizer", m->has_optimizer);
+	layers = cJSON_AddArrayToObject(o, "layers");
+	for (i = 0; i < m->n_layers; i++) {
+		const struct kx_layer *l = &m->layers[i];
+		lo = cJSON_CreateObject();
+		cJSON_AddNumberToObject(lo, "index", (double)i);
+		cJSON_AddStringToObject(lo, "name", l->name);
+		cJSON_AddStringToObject(lo, "class", kind_class(l));
+		cJSON_AddNumberToObject(lo, "in", (double)l->in);
+		cJSON_AddNumberToObject(lo, "out", (double)l->out);
+		if (l->kind == KX_LAYER_KAN) {
+			cJSON_AddNumberToObject(lo, "grid_size", (double)l->G);
+			cJSON_AddNumberToObject(lo, "spline_order", (double)l->k);
+		} else {
+			cJSON_AddNullToObject(lo, "grid_size");
+			cJSON_AddNullToObject(lo, "spline_order");
+		}
+		if (l->kind == KX_LAYER_DROPOUT)
+			cJSON_AddNullToObject(lo, "activation");
+		else
+			cJSON_AddStringToObject(lo, "activation", kx_act_name(l->act));
+		if (l->kind == KX_LAYER_KAN) {
+			r = cJSON_AddArrayToObject(lo, "grid_range");
+			cJSON_AddItemToArray(r, num_raw(l->grid_lo));
+			cJSON_AddItemToArray(r, num_raw(l->grid_hi));
+			cJSON_AddBoolToObject(lo, "uniform", l->uniform);
+		} else {
+			cJSON_AddNullToObject(lo, "grid_range");
+			cJSON_AddNullToObject(lo, "uniform");
+		}
+		cJSON_AddNumberToObject(lo, "params", (double)kx_layer_params(l));
+		cJSON_AddItemToArray(layers, lo);
+	}
+	s = cJSON_PrintUnformatted(o);
+	if (s) {
+		fputs(s, stdout);
+		fputc('\n', stdout);
+	}
+	free(s);
+	cJSON_Delete(o);
+}
+
+static void
+print_text(const struct kx_model *m)
+{
+	char hex[65], lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF], range[80];
+	size_t i;
+
+	kx_sha256_hex(m->sha256, hex);
+	printf("%s\n", m->path);
+	printf("  size        %zu bytes\n", m->file_size);
+	printf("  sha256      %s\n", hex);
+	printf("  keras       %s, saved %s\n", m->keras_version ? m->keras_version : "unknown",
+	       m->date_saved ? m->date_saved : "unknown");
+	printf("  model       %s '%s'%s%s%s\n", m->class_name, m->name ? m->name : "",
+	       m->registered_name ? " (" : "", m->registered_name ? m->registered_name : "",
+	       m->registered_name ? ")" : "");
+	printf("  input       width %zu\n", m->in);
+	printf("  output      width %zu\n", m->out);
+	printf("  optimizer   %s\n", m->has_optimizer ? "state present (ignored)" :
+	       m->compiled ? "compiled, no state saved" : "none");
+	printf("  layers\n");
+	printf("    %-3s %-16s %-10s %6s %6s %4s %3s %-12s %-20s %-7s %10s\n", "#", "name", "class",
+	       "in", "out", "G", "k", "activation", "grid range", "uniform", "params");
+	for (i = 0; i < m->n_layers; i++) {
+		const struct kx_layer *l = &m->layers[i];
+		char g[16] = "-", k[16] = "-";
+		if (l->kind == KX_LAYER_KAN) {
+			snprintf(g, sizeof g, "%zu", l->G);
+			snprintf(k, sizeof k, "%zu", l->k);
+			kx_format_float(l->grid_lo, lo);
+			kx_format_float(l->grid_hi, hi);
+			snprintf(range, sizeof range, "[%s, %s]", lo, hi);
+		} else {
+			snprintf(range, sizeof range, "-");
+		}
+		printf("    %-3zu %-16s %-10s %6zu %6zu %4s %3s %-12s %-20s %-7s %10zu\n", i, l->name,
+		       kind_class(l), l->in, l->out, g, k,
+		       l->kind == KX_LAYER_DROPOUT ? "-" : kx_act_name(l->act), range,
+		       l->kind == KX_LAYER_KAN ? (l->uniform ? "yes" : "no") : "-",
+		       kx_layer_params(l));
+	}
+	printf("  trainable parameters: %zu\n", kx_model_params(m));
 }
 
 static int
 exec_inspect(int argc, char **argv)
 {
-	int rc;
+	struct inspect_opts o = { 0, 0, 0, NULL, 201 };
+	struct kx_limits lim;
+	const char *msg, *env;
+	char *one[1];
+	char **models;
+	int first, rc = KX_EXIT_OK, n, i;
 
-	if (kx_cli_parse(&kx_cmd_inspect, argc, argv, noop, NULL, &rc) < 0)
+	first = kx_cli_parse(&kx_cmd_inspect, argc, argv, set_opt, &o, &rc);
+	if (first < 0)
 		return rc;
-	kx_msg("inspect: not implemented yet");
-	return KX_EXIT_INTERNAL;
+	if (kx_limits_init(&lim, &msg) != 0) {
+		kx_msg("%s", msg);
+		return KX_EXIT_USAGE;
+	}
+	models = argv + first;
+	n = argc - first;
+	if (n == 0) {
+		env = getenv("KANX_CHECKPOINT");
+		if (!env || !*env) {
+			kx_msg("inspect: no model given (name one, or set KANX_CHECKPOINT)");
+			fprintf(stderr, "Try 'kanx inspect --help'.\n");
+			return KX_EXIT_USAGE;
+		}
+		one[0] = (char *)env;
+		models = one;
+		n = 1;
+	}
+	for (i = 0; i < n; i++) {
+		struct kx_err e;
+		struct kx_model *m;
+
+		kx_err_clear(&e);
+		m = kx_model_load(models[i], &lim, &e);
+		if (!m) {
+			kx_err_print(&e);
+			if (rc == KX_EXIT_OK)
+				rc = e.code ? e.code : KX_EXIT_BADMODEL;
+			continue;
+		}
+		if (o.edges || o.plot) {
+			int r = check_edge_layer(m, o.layer);
+			if (r == 0 && !o.plot)
+				print_edges(m, o.layer, o.samples);
+			if (r == 0 && o.plot)
+				r = write_plot(m, o.layer, o.samples, o.plot);
+			if (r && rc == KX_EXIT_OK)
+				rc = r;
+		} else if (o.json)
+			print_json(m);
+		else {
+			if (i > 0)
+				putchar('\n');
+			print_text(m);
+		}
+		kx_model_free(m);
+		if (fflush(stdout) != 0)
+			return KX_EXIT_IO;
+	}
+	return rc;
 }
 
-const struct kx_cmd kx_cmd_inspect = { "inspect", "(not implemented yet)", opts, "[OPTIONS]", exec_inspect };
+const struct kx_cmd kx_cmd_inspect = {
+	"inspect", "describe checkpoints: layers, widths, grids, parameters, provenance",
+	opts, "[--json] [--edges LAYER] [--plot FILE.svg] [MODEL ...]", exec_inspect
+};

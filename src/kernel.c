@@ -1,3 +1,374 @@
-/* kernel.c - (being written) */
+/* kernel.c - KAN and Dense kernels: the plain reference and the fast path.
+ *
+ * Both evaluate the kanx KANLinear layer exactly as Keras does in float32:
+ * the grid of each input feature is extended by k knots on each side with
+ * spacing h = (grid[G] - grid[0]) / G; the degree-0 bases are 1 where
+ * t_j <= x < t_{j+1}; Cox-de Boor raises the degree with a zero denominator
+ * replaced by 1; out = act(x) @ base_w + B(x) @ spline_w. */
+#include <blis.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "kernel.h"
-typedef int kx_kernel_placeholder;
+
+int
+kx_kan_prepare(struct kx_layer *l)
+{
+	size_t G = l->G, k = l->k, nk = G + 2 * k + 1, i, j;
+	float lo = INFINITY, hi = -INFINITY;
+
+	l->ext = kx_mallocarray(l->in, nk * sizeof(float));
+	l->t0 = kx_mallocarray(l->in, sizeof(float));
+	l->inv_h = kx_mallocarray(l->in, sizeof(float));
+	if (!l->ext || !l->t0 || !l->inv_h)
+		return -1;
+	l->uniform = 1;
+	for (i = 0; i < l->in; i++) {
+		const float *g = l->grid + i * (G + 1);
+		float *t = l->ext + i * nk;
+		float h = (g[G] - g[0]) / (float)G;
+		float tol = 1e-5f * fmaxf(fabsf(g[G] - g[0]), 1e-30f);
+
+		for (j = 0; j < k; j++)
+			t[j] = g[0] - h * (float)(k - j);
+		for (j = 0; j <= G; j++)
+			t[k + j] = g[j];
+		for (j = 1; j <= k; j++)
+			t[k + G + j] = g[G] + h * (float)j;
+		l->t0[i] = t[0];
+		l->inv_h[i] = 1.0f / h;
+		if (!(h > 0.0f) || !isfinite(l->inv_h[i]))
+			l->uniform = 0;
+		for (j = 1; j < G; j++)
+			if (fabsf(g[j] - (g[0] + h * (float)j)) > tol)
+				l->uniform = 0;
+		if (g[0] < lo)
+			lo = g[0];
+		if (g[G] > hi)
+			hi = g[G];
+	}
+	l->grid_lo = lo;
+	l->grid_hi = hi;
+	return 0;
+}
+
+int
+kx_kan_pack(struct kx_layer *l)
+{
+	size_t nb = l->G + l->k, rows, i, o, j;
+
+	if (kx_mul(l->in, 1 + nb, &rows) != 0)
+		return -1;
+	l->packed = kx_mallocarray(rows, l->out * sizeof(float));
+	if (!l->packed)
+		return -1;
+	memcpy(l->packed, l->base_w, l->in * l->out * sizeof(float));
+	for (i = 0; i < l->in; i++)
+		for (j = 0; j < nb; j++)
+			for (o = 0; o < l->out; o++)
+				l->packed[(l->in + i * nb + j) * l->out + o] =
+				    l->spline_w[(i * l->out + o) * nb + j];
+	return 0;
+}
+
+void
+kx_bspline_ref(const struct kx_layer *l, size_t i, float x, float *out, float *tmp)
+{
+	size_t k = l->k, nk = l->G + 2 * k + 1, n = nk - 1, d, j;
+	const float *t = l->ext + i * nk;
+
+	for (j = 0; j < n; j++)
+		tmp[j] = (x >= t[j] && x < t[j + 1]) ? 1.0f : 0.0f;
+	for (d = 1; d <= k; d++) {
+		for (j = 0; j + d < n; j++) {
+			float d1 = t[j + d] - t[j], d2 = t[j + d + 1] - t[j + 1];
+			if (d1 == 0.0f)
+				d1 = 1.0f;
+			if (d2 == 0.0f)
+				d2 = 1.0f;
+			tmp[j] = (x - t[j]) / d1 * tmp[j] + (t[j + d + 1] - x) / d2 * tmp[j + 1];
+		}
+	}
+	memcpy(out, tmp, (l->G + k) * sizeof(float));
+}
+
+void
+kx_kan_forward_ref(const struct kx_layer *l, const float *x, size_t n, float *y)
+{
+	size_t nb = l->G + l->k, b, i, o, j;
+	float *bases = malloc(nb * sizeof(float)), *tmp = malloc((nb + l->k + 1) * sizeof(float));
+	float a;
+
+	if (!bases || !tmp)
+		abort();
+	for (b = 0; b < n; b++) {
+		float *yr = y + b * l->out;
+		for (o = 0; o < l->out; o++)
+			yr[o] = 0.0f;
+		for (i = 0; i < l->in; i++) {
+			float xi = x[b * l->in + i];
+			kx_act_apply(l->act, &xi, &a, 1);
+			kx_bspline_ref(l, i, xi, bases, tmp);
+			for (o = 0; o < l->out; o++) {
+				float s = a * l->base_w[i * l->out + o];
+				const float *w = l->spline_w + (i * l->out + o) * nb;
+				for (j = 0; j < nb; j++)
+					s += bases[j] * w[j];
+				yr[o] += s;
+			}
+		}
+	}
+	free(bases);
+	free(tmp);
+}
+
+/* The interval mu with t[mu] <= x < t[mu+1] among the n intervals of t, or
+ * -1 when there is none (x outside the extended grid, or NaN). */
+static long
+find_interval(const float *t, size_t n, float x, int uniform, float inv_h)
+{
+	size_t lo, hi;
+
+	if (!(x >= t[0] && x < t[n]))
+		return -1;
+	if (uniform) {
+		float f = (x - t[0]) * inv_h;
+		long mu = (long)f;
+		if (mu < 0)
+			mu = 0;
+		if (mu > (long)n - 1)
+			mu = (long)n - 1;
+		/* the closed form is a guess: settle it against the knots */
+		while (mu > 0 && x < t[mu])
+			mu--;
+		while (mu < (long)n - 1 && x >= t[mu + 1])
+			mu++;
+		if (x >= t[mu] && x < t[mu + 1])
+			return mu;
+	}
+	/* largest j with t[j] <= x */
+	lo = 0;
+	hi = n;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (t[mid] <= x)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (long)lo;
+}
+
+/* Local de Boor: the k+1 bases that can be non-zero at x, written into the
+ * row segment a[0..G+k) (which must be zero), with exactly the reference
+ * arithmetic for each of them. */
+static void
+bspline_local(const float *t, size_t G, size_t k, float x, float *a, int uniform, float inv_h)
+{
+	size_t n = G + 2 * k, d, idx;
+	float L[72];
+	long mu = find_interval(t, n, x, uniform, inv_h), j;
+
+	if (mu < 0)
+		return;
+	for (idx = 0; idx < k; idx++)
+		L[idx] = 0.0f;
+	L[k] = 1.0f;
+	for (d = 1; d <= k; d++) {
+		long nd = (long)(n - d);  /* bases of degree d: 0..nd-1 */
+		for (idx = k - d; idx <= k; idx++) {
+			j = mu - (long)k + (long)idx;
+			if (j < 0 || j >= nd) {
+				L[idx] = 0.0f;
+				continue;
+			}
+			{
+				float d1 = t[j + (long)d] - t[j], d2 = t[j + (long)d + 1] - t[j + 1];
+				float right = idx < k ? L[idx + 1] : 0.0f;
+				if (d1 == 0.0f)
+					d1 = 1.0f;
+				if (d2 == 0.0f)
+					d2 = 1.0f;
+				L[idx] = (x - t[j]) / d1 * L[idx] + (t[j + (long)d + 1] - x) / d2 * right;
+			}
+		}
+	}
+	for (idx = 0; idx <= k; idx++) {
+		j = mu - (long)k + (long)idx;
+		if (j >= 0 && j < (long)(G + k))
+			a[j] = L[idx];
+	}
+}
+
+static void
+sgemm(size_t m, size_t n, size_t kk, const float *a, const float *b, float *c, float beta)
+{
+	float alpha = 1.0f;
+
+	bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)kk, &alpha,
+	          (float *)a, (inc_t)kk, 1, (float *)b, (inc_t)n, 1, &beta, c, (inc_t)n, 1);
+}
+
+/* Uniform grids, by rows: the k+1 bases of every feature from
+ * f = (x - t0) / h, with mu = floor(f) and u = f - mu. B-splines of order
+ * k >= 1 are continuous, so a knot that rounding puts in the neighbouring
+ * interval changes a basis by an ulp or so, not by a step. The first loop
+ * is branch-free so the compiler can vectorise it; the second scatters. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define KX_VECTOR_CLONES __attribute__((optimize("O3", "no-trapping-math")))
+#else
+#define KX_VECTOR_CLONES
+#endif
+
+KX_VECTOR_CLONES
+static void
+cubic_bases(const float *restrict x, const float *restrict t0, const float *restrict inv_h,
+            size_t in, float fn, int *restrict mu, float *restrict B0, float *restrict B1,
+            float *restrict B2, float *restrict B3)
+{
+	size_t i;
+
+	for (i = 0; i < in; i++) {
+		float f = (x[i] - t0[i]) * inv_h[i];
+		int ok = (f >= 0.0f) & (f < fn);
+		float fs = ok ? f : 0.0f;
+		int m = (int)fs;
+		float u = fs - (float)m, u2 = u * u, u3 = u2 * u, w = 1.0f - u, s6 = 1.0f / 6.0f;
+		mu[i] = ok ? m : -1000;
+		B0[i] = w * w * w * s6;
+		B1[i] = (3.0f * u3 - 6.0f * u2 + 4.0f) * s6;
+		B2[i] = (-3.0f * u3 + 3.0f * u2 + 3.0f * u + 1.0f) * s6;
+		B3[i] = u3 * s6;
+	}
+}
+
+/* Any order k, uniform grid: de Boor with the constant denominators d*h. */
+static void
+uniform_bases(float u, size_t k, float *L)
+{
+	size_t d, idx;
+	float fk = (float)k;
+
+	for (idx = 0; idx < k; idx++)
+		L[idx] = 0.0f;
+	L[k] = 1.0f;
+	for (d = 1; d <= k; d++) {
+		float inv_d = 1.0f / (float)d, fd = (float)d;
+		for (idx = k - d; idx < k; idx++)
+			L[idx] = ((u + fk - (float)idx) * L[idx] +
+			          ((float)idx + fd + 1.0f - fk - u) * L[idx + 1]) * inv_d;
+		L[k] = u * L[k] * inv_d;
+	}
+}
+
+#define KX_ROW_CHUNK 256
+
+static void
+row_uniform(const struct kx_layer *l, const float *xr, float *seg)
+{
+	size_t in = l->in, G = l->G, k = l->k, nb = G + k, n = G + 2 * k, c, i, idx;
+	float B[4 * KX_ROW_CHUNK], L[72];
+	int mu[KX_ROW_CHUNK];
+
+	for (c = 0; c < in; c += KX_ROW_CHUNK) {
+		size_t m = in - c < KX_ROW_CHUNK ? in - c : KX_ROW_CHUNK;
+		if (k == 3) {
+			cubic_bases(xr + c, l->t0 + c, l->inv_h + c, m, (float)n, mu, B,
+			            B + KX_ROW_CHUNK, B + 2 * KX_ROW_CHUNK, B + 3 * KX_ROW_CHUNK);
+		} else {
+			for (i = 0; i < m; i++) {
+				float f = (xr[c + i] - l->t0[c + i]) * l->inv_h[c + i];
+				mu[i] = f >= 0.0f && f < (float)n ? (int)f : -1;
+				B[i] = mu[i] >= 0 ? f - (float)mu[i] : 0.0f;  /* u */
+			}
+		}
+		if (k == 3) {
+			const float *B0 = B, *B1 = B + KX_ROW_CHUNK, *B2 = B + 2 * KX_ROW_CHUNK,
+			            *B3 = B + 3 * KX_ROW_CHUNK;
+			/* branch-free scatter: bases that fall off either end of
+			 * the basis range (or all four, outside the grid) go to a
+			 * dump slot instead of being tested for */
+			for (i = 0; i < m; i++) {
+				float *a = seg + (c + i) * nb, dump;
+				long j = (long)mu[i] - 3;
+				*((unsigned long)j < nb ? a + j : &dump) = B0[i];
+				*((unsigned long)(j + 1) < nb ? a + j + 1 : &dump) = B1[i];
+				*((unsigned long)(j + 2) < nb ? a + j + 2 : &dump) = B2[i];
+				*((unsigned long)(j + 3) < nb ? a + j + 3 : &dump) = B3[i];
+			}
+			continue;
+		}
+		for (i = 0; i < m; i++) {
+			float *a = seg + (c + i) * nb;
+			long j = (long)mu[i] - (long)k;
+			if (mu[i] < 0)
+				continue;
+			uniform_bases(B[i], k, L);
+			for (idx = 0; idx <= k; idx++, j++)
+				if (j >= 0 && j < (long)nb)
+					a[j] = L[idx];
+		}
+	}
+}
+
+void
+kx_kan_forward_fast(const struct kx_layer *l, const float *x, size_t n, float *y, float *a)
+{
+	size_t nb = l->G + l->k, nk = l->G + 2 * l->k + 1, width = l->in * (1 + nb), b, i;
+
+	memset(a, 0, n * width * sizeof(float));
+	for (b = 0; b < n; b++) {
+		float *row = a + b * width;
+		const float *xr = x + b * l->in;
+		kx_act_apply(l->act, xr, row, l->in);
+		if (l->uniform) {
+			row_uniform(l, xr, row + l->in);
+			continue;
+		}
+		for (i = 0; i < l->in; i++)
+			bspline_local(l->ext + i * nk, l->G, l->k, xr[i], row + l->in + i * nb, 0, 0.0f);
+	}
+	sgemm(n, l->out, width, a, l->packed, y, 0.0f);
+}
+
+void
+kx_dense_forward(const struct kx_layer *l, const float *x, size_t n, float *y, int ref)
+{
+	size_t b, i, o;
+
+	if (ref) {
+		for (b = 0; b < n; b++)
+			for (o = 0; o < l->out; o++) {
+				float s = 0.0f;
+				for (i = 0; i < l->in; i++)
+					s += x[b * l->in + i] * l->kernel[i * l->out + o];
+				y[b * l->out + o] = s;
+			}
+	} else {
+		sgemm(n, l->out, l->in, x, l->kernel, y, 0.0f);
+	}
+	if (l->bias)
+		for (b = 0; b < n; b++)
+			for (o = 0; o < l->out; o++)
+				y[b * l->out + o] += l->bias[o];
+	if (kx_act_is_rowwise(l->act))
+		kx_act_apply_rows(l->act, y, n, l->out);
+	else
+		kx_act_apply(l->act, y, y, n * l->out);
+}
+
+static int kx_threads = 1;
+
+void
+kx_kernel_threads(int n)
+{
+	kx_threads = n < 1 ? 1 : n > KX_MAX_THREADS ? KX_MAX_THREADS : n;
+	bli_thread_set_num_threads(1);
+}
+
+int
+kx_kernel_get_threads(void)
+{
+	return kx_threads;
+}

@@ -30,7 +30,11 @@ void kx_kan_forward_fast(const struct kx_layer *l, const float *x, size_t n, flo
 /* Dense: y = act(x @ kernel + bias). ref=1 uses plain loops. */
 void kx_dense_forward(const struct kx_layer *l, const float *x, size_t n, float *y, int ref);
 
-/* Set the number of threads BLIS may use (1 = single threaded). */
+/* Set the number of threads a forward pass splits its batch over (1 =
+ * single threaded; clamped to 1..KX_MAX_THREADS). BLIS itself runs single
+ * threaded inside each. Affects work areas created afterwards. */
+#define KX_MAX_THREADS 64
 void kx_kernel_threads(int n);
+int kx_kernel_get_threads(void);
 
 #endif

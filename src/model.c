@@ -1,3 +1,482 @@
-/* model.c - (being written) */
+/* model.c - load a .keras checkpoint, run it, free it. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "archive.h"
+#include "kanx.h"
+#include "kernel.h"
 #include "model.h"
-typedef int kx_model_placeholder;
+#include "spec.h"
+#include "weights.h"
+
+struct kx_work {
+	size_t max_rows;
+	float *buf[2];   /* ping-pong activations, max_rows * max_width each */
+	float *a;        /* [act(x) | B(x)] for the widest KAN layer */
+	size_t n_sub;    /* > 0: the batch is split over n_sub threads, each with its own work */
+	struct kx_work **sub;
+};
+
+/* Rows per thread below which splitting a batch does not pay. */
+#define KX_MIN_ROWS_PER_THREAD 32
+
+static void
+layer_free(struct kx_layer *l)
+{
+	free(l->name);
+	free(l->class_name);
+	free(l->h5_group);
+	free(l->base_w);
+	free(l->spline_w);
+	free(l->grid);
+	free(l->ext);
+	free(l->t0);
+	free(l->inv_h);
+	free(l->kernel);
+	free(l->bias);
+	free(l->packed);
+}
+
+void
+kx_model_free(struct kx_model *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->n_layers; i++)
+		layer_free(&m->layers[i]);
+	free(m->layers);
+	free(m->path);
+	free(m->keras_version);
+	free(m->date_saved);
+	free(m->class_name);
+	free(m->registered_name);
+	free(m->name);
+	free(m->cfg_base_activation);
+	free(m);
+}
+
+/* Extended grids, packed weights, widths. */
+static int
+finish(struct kx_model *m, struct kx_err *e)
+{
+	size_t i;
+
+	m->max_width = m->in;
+	for (i = 0; i < m->n_layers; i++) {
+		struct kx_layer *l = &m->layers[i];
+		if (l->out > m->max_width)
+			m->max_width = l->out;
+		if (l->kind == KX_LAYER_KAN && (kx_kan_prepare(l) != 0 || kx_kan_pack(l) != 0))
+			return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", m->path);
+	}
+	return 0;
+}
+
+static struct kx_model *
+load_archive(struct kx_archive *a, const struct kx_limits *lim, struct kx_err *e)
+{
+	const struct kx_member *meta, *cfg, *w;
+	struct kx_model *m;
+	char label[600];
+
+	m = calloc(1, sizeof *m);
+	if (!m || !(m->path = strdup(a->path))) {
+		free(m);
+		kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", a->path);
+		return NULL;
+	}
+	m->file_size = a->file_size;
+	memcpy(m->sha256, a->sha256, sizeof m->sha256);
+	cfg = kx_archive_find(a, "config.json");
+	w = kx_archive_find(a, "model.weights.h5");
+	meta = kx_archive_find(a, "metadata.json");
+	if (!cfg || !w) {
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a Keras 3 .keras archive (missing %s)", a->path,
+		           !cfg ? "config.json" : "model.weights.h5");
+		goto fail;
+	}
+	if (meta) {
+		snprintf(label, sizeof label, "%s:metadata.json", a->path);
+		if (kx_spec_metadata(m, label, (const char *)meta->data, meta->size, lim, e) != 0)
+			goto fail;
+	}
+	snprintf(label, sizeof label, "%s:config.json", a->path);
+	if (kx_spec_parse(m, label, (const char *)cfg->data, cfg->size, lim, e) != 0)
+		goto fail;
+	snprintf(label, sizeof label, "%s:model.weights.h5", a->path);
+	if (kx_weights_load(m, label, w->data, w->size, lim, e) != 0)
+		goto fail;
+	if (finish(m, e) != 0)
+		goto fail;
+	return m;
+fail:
+	if (e->code == 0)
+		e->code = KX_EXIT_BADMODEL;
+	kx_model_free(m);
+	return NULL;
+}
+
+struct kx_model *
+kx_model_load(const char *path, const struct kx_limits *lim, struct kx_err *e)
+{
+	struct kx_archive *a;
+	struct kx_model *m;
+
+	kx_err_clear(e);
+	a = kx_archive_read(path, lim, e);
+	if (!a)
+		return NULL;
+	m = load_archive(a, lim, e);
+	kx_archive_free(a);
+	return m;
+}
+
+struct kx_model *
+kx_model_load_mem(const char *name, const void *buf, size_t len, const struct kx_limits *lim,
+                  struct kx_err *e)
+{
+	struct kx_archive *a;
+	struct kx_model *m;
+
+	kx_err_clear(e);
+	a = kx_archive_read_mem(name, buf, len, lim, e);
+	if (!a)
+		return NULL;
+	m = load_archive(a, lim, e);
+	kx_archive_free(a);
+	return m;
+}
+
+size_t
+kx_layer_params(const struct kx_layer *l)
+{
+	if (l->kind == KX_LAYER_KAN)
+		return l->in * l->out * (l->G + l->k + 1);
+	if (l->kind == KX_LAYER_DENSE)
+		return l->in * l->out + (l->use_bias ? l->out : 0);
+	return 0;
+}
+
+size_t
+kx_model_params(const struct kx_model *m)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < m->n_layers; i++)
+		n += kx_layer_params(&m->layers[i]);
+	return n;
+}
+
+static struct kx_work *
+work_alloc(const struct kx_model *m, size_t max_rows)
+{
+	struct kx_work *w = calloc(1, sizeof *w);
+	size_t amax = 0, i, s;
+
+	if (!w)
+		return NULL;
+	w->max_rows = max_rows;
+	for (i = 0; i < m->n_layers; i++) {
+		const struct kx_layer *l = &m->layers[i];
+		if (l->kind == KX_LAYER_KAN && kx_mul(l->in, 1 + l->G + l->k, &s) == 0 && s > amax)
+			amax = s;
+	}
+	if (kx_mul(max_rows, m->max_width, &s) != 0 ||
+	    !(w->buf[0] = kx_mallocarray(s, sizeof(float))) ||
+	    !(w->buf[1] = kx_mallocarray(s, sizeof(float))) ||
+	    kx_mul(max_rows, amax ? amax : 1, &s) != 0 ||
+	    !(w->a = kx_mallocarray(s, sizeof(float)))) {
+		kx_work_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+struct kx_work *
+kx_work_new(const struct kx_model *m, size_t max_rows)
+{
+	int threads = kx_kernel_get_threads();
+	struct kx_work *w;
+	size_t t, per;
+
+	if (max_rows == 0)
+		max_rows = 1;
+	if (threads <= 1 || max_rows < 2 * KX_MIN_ROWS_PER_THREAD)
+		return work_alloc(m, max_rows);
+	w = calloc(1, sizeof *w);
+	if (!w || !(w->sub = calloc((size_t)threads, sizeof *w->sub))) {
+		free(w);
+		return NULL;
+	}
+	w->max_rows = max_rows;
+	w->n_sub = (size_t)threads;
+	per = (max_rows + (size_t)threads - 1) / (size_t)threads;
+	for (t = 0; t < w->n_sub; t++)
+		if (!(w->sub[t] = work_alloc(m, per))) {
+			kx_work_free(w);
+			return NULL;
+		}
+	return w;
+}
+
+void
+kx_work_free(struct kx_work *w)
+{
+	size_t t;
+
+	if (!w)
+		return;
+	for (t = 0; t < w->n_sub; t++)
+		kx_work_free(w->sub[t]);
+	free(w->sub);
+	free(w->buf[0]);
+	free(w->buf[1]);
+	free(w->a);
+	free(w);
+}
+
+static void
+run_layer(const struct kx_layer *l, const float *x, size_t n, float *y, float *a, int ref)
+{
+	switch (l->kind) {
+	case KX_LAYER_KAN:
+		if (ref)
+			kx_kan_forward_ref(l, x, n, y);
+		else
+			kx_kan_forward_fast(l, x, n, y, a);
+		break;
+	case KX_LAYER_DENSE:
+		kx_dense_forward(l, x, n, y, ref);
+		break;
+	case KX_LAYER_ACTIVATION:
+		if (kx_act_is_rowwise(l->act)) {
+			memcpy(y, x, n * l->in * sizeof *y);
+			kx_act_apply_rows(l->act, y, n, l->out);
+		} else {
+			kx_act_apply(l->act, x, y, n * l->in);
+		}
+		break;
+	case KX_LAYER_DROPOUT:
+		memcpy(y, x, n * l->in * sizeof *y);
+		break;
+	}
+}
+
+static void
+forward_one(const struct kx_model *m, struct kx_work *w, const float *x, size_t n, float *y)
+{
+	const float *cur = x;
+	size_t i;
+
+	for (i = 0; i < m->n_layers; i++) {
+		float *dst = (i + 1 == m->n_layers) ? y : w->buf[i % 2];
+		run_layer(&m->layers[i], cur, n, dst, w->a, 0);
+		cur = dst;
+	}
+}
+
+struct slice {
+	const struct kx_model *m;
+	struct kx_work *w;
+	const float *x;
+	size_t n;
+	float *y;
+};
+
+static void *
+slice_run(void *arg)
+{
+	struct slice *s = arg;
+
+	forward_one(s->m, s->w, s->x, s->n, s->y);
+	return NULL;
+}
+
+int
+kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, size_t n, float *y)
+{
+	struct slice sl[KX_MAX_THREADS];
+	pthread_t tid[KX_MAX_THREADS];
+	int started[KX_MAX_THREADS];
+	size_t t, parts, per, off = 0;
+
+	if (n > w->max_rows)
+		return -1;
+	if (w->n_sub == 0 || n < 2 * KX_MIN_ROWS_PER_THREAD) {
+		forward_one(m, w->n_sub ? w->sub[0] : w, x, n, y);
+		return 0;
+	}
+	parts = w->n_sub < KX_MAX_THREADS ? w->n_sub : KX_MAX_THREADS;
+	if (parts > n / KX_MIN_ROWS_PER_THREAD)
+		parts = n / KX_MIN_ROWS_PER_THREAD;
+	per = (n + parts - 1) / parts;
+	for (t = 0; t < parts; t++) {
+		size_t cnt = n - off < per ? n - off : per;
+		sl[t] = (struct slice){ m, w->sub[t], x + off * m->in, cnt, y + off * m->out };
+		off += cnt;
+	}
+	/* slice 0 runs here; the others on their own threads (inline if a
+	 * thread cannot be started) */
+	for (t = 1; t < parts; t++) {
+		started[t] = pthread_create(&tid[t], NULL, slice_run, &sl[t]) == 0;
+		if (!started[t])
+			slice_run(&sl[t]);
+	}
+	slice_run(&sl[0]);
+	for (t = 1; t < parts; t++)
+		if (started[t])
+			pthread_join(tid[t], NULL);
+	return 0;
+}
+
+int
+kx_model_forward_ref(const struct kx_model *m, const float *x, size_t n, float *y)
+{
+	float *buf[2];
+	const float *cur = x;
+	size_t i;
+
+	buf[0] = kx_mallocarray(n ? n : 1, m->max_width * sizeof(float));
+	buf[1] = kx_mallocarray(n ? n : 1, m->max_width * sizeof(float));
+	if (!buf[0] || !buf[1]) {
+		free(buf[0]);
+		free(buf[1]);
+		return -1;
+	}
+	for (i = 0; i < m->n_layers; i++) {
+		float *dst = (i + 1 == m->n_layers) ? y : buf[i % 2];
+		run_layer(&m->layers[i], cur, n, dst, NULL, 1);
+		cur = dst;
+	}
+	free(buf[0]);
+	free(buf[1]);
+	return 0;
+}
+
+float
+kx_kan_edge(const struct kx_layer *l, size_t i, size_t o, float x)
+{
+	size_t nb = l->G + l->k, j;
+	float bases[128 + 64], tmp[128 + 2 * 64 + 1], a, s;
+
+	if (nb > 128) {
+		/* large grids: evaluate through the reference with heap buffers */
+		float *bb = malloc(nb * sizeof *bb), *tt = malloc((nb + l->k + 1) * sizeof *tt);
+		if (!bb || !tt) {
+			free(bb);
+			free(tt);
+			return NAN;
+		}
+		kx_bspline_ref(l, i, x, bb, tt);
+		kx_act_apply(l->act, &x, &a, 1);
+		s = a * l->base_w[i * l->out + o];
+		for (j = 0; j < nb; j++)
+			s += bb[j] * l->spline_w[(i * l->out + o) * nb + j];
+		free(bb);
+		free(tt);
+		return s;
+	}
+	kx_bspline_ref(l, i, x, bases, tmp);
+	kx_act_apply(l->act, &x, &a, 1);
+	s = a * l->base_w[i * l->out + o];
+	for (j = 0; j < nb; j++)
+		s += bases[j] * l->spline_w[(i * l->out + o) * nb + j];
+	return s;
+}
+
+/* splitmix64, for fresh models */
+static uint64_t
+next_u64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double
+uniform01(uint64_t *s)
+{
+	return (double)(next_u64(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+struct kx_model *
+kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k, enum kx_act act,
+               float lo, float hi, uint64_t seed, struct kx_err *e)
+{
+	struct kx_model *m;
+	size_t i, j, n;
+
+	if (n_widths < 2 || G < 1 || k < 1 || k > 64 || !(lo < hi)) {
+		kx_err_set(e, KX_EXIT_BADMODEL, "fresh model: need >= 2 widths, G >= 1, 1 <= k <= 64, low < high");
+		return NULL;
+	}
+	if (seed == 0)
+		seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
+	m = calloc(1, sizeof *m);
+	if (!m || !(m->layers = calloc(n_widths - 1, sizeof *m->layers)))
+		goto nomem;
+	m->path = strdup("(fresh)");
+	m->class_name = strdup("KAN");
+	m->registered_name = strdup("kanx>KAN");
+	m->name = strdup("kan");
+	m->cfg_base_activation = strdup(kx_act_name(act));
+	m->cfg_grid_size = G;
+	m->cfg_spline_order = k;
+	m->cfg_grid_range[0] = lo;
+	m->cfg_grid_range[1] = hi;
+	m->in = widths[0];
+	m->out = widths[n_widths - 1];
+	for (i = 0; i + 1 < n_widths; i++) {
+		struct kx_layer *l = &m->layers[i];
+		char nm[32];
+		double limit;
+		m->n_layers++;
+		l->kind = KX_LAYER_KAN;
+		snprintf(nm, sizeof nm, i ? "kan_linear_%zu" : "kan_linear", i);
+		l->name = strdup(nm);
+		l->class_name = strdup("KANLinear");
+		snprintf(nm, sizeof nm, i ? "layers/kan_linear_%zu" : "layers/kan_linear", i);
+		l->h5_group = strdup(nm);
+		l->in = widths[i];
+		l->out = widths[i + 1];
+		l->G = l->cfg_G = G;
+		l->k = l->cfg_k = k;
+		l->act = act;
+		l->cfg_lo = lo;
+		l->cfg_hi = hi;
+		if (kx_mul(l->in, l->out, &n) != 0 || !(l->base_w = kx_mallocarray(n, sizeof(float))) ||
+		    !(l->spline_w = kx_mallocarray(n, (G + k) * sizeof(float))) ||
+		    !(l->grid = kx_mallocarray(l->in, (G + 1) * sizeof(float))))
+			goto nomem;
+		limit = sqrt(6.0 / (double)(l->in + l->out));
+		for (j = 0; j < n; j++)
+			l->base_w[j] = (float)((2.0 * uniform01(&seed) - 1.0) * limit);
+		for (j = 0; j < n * (G + k); j++) {
+			/* Box-Muller, normal(0, 0.1) */
+			double u1 = uniform01(&seed), u2 = uniform01(&seed);
+			if (u1 < 1e-300)
+				u1 = 1e-300;
+			l->spline_w[j] = (float)(0.1 * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+		}
+		for (j = 0; j < l->in * (G + 1); j++) {
+			size_t g = j % (G + 1);
+			l->grid[j] = lo + (hi - lo) * (float)g / (float)G;
+		}
+	}
+	if (finish(m, e) != 0) {
+		kx_model_free(m);
+		return NULL;
+	}
+	return m;
+nomem:
+	kx_model_free(m);
+	kx_err_set(e, KX_EXIT_INTERNAL, "fresh model: out of memory");
+	return NULL;
+}

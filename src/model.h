@@ -29,11 +29,14 @@ struct kx_layer {
 
 	/* KAN */
 	size_t G, k;           /* grid size and spline order, from the weight shapes */
+	size_t cfg_G, cfg_k;   /* grid size and spline order as the config declares them */
+	float cfg_lo, cfg_hi;  /* grid_range as the config declares it */
 	float *base_w;         /* (in, out) row-major, as stored */
 	float *spline_w;       /* (in, out, G+k) row-major, as stored */
 	float *grid;           /* (in, G+1), as stored */
 	float *ext;            /* (in, G+2k+1): grid extended by k knots each side */
 	int uniform;           /* 1 if every feature's grid is evenly spaced */
+	float *t0, *inv_h;     /* (in): first extended knot and 1/h per feature (fast path) */
 	float grid_lo, grid_hi;/* min of grid[:,0], max of grid[:,G] */
 
 	/* Dense */

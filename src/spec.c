@@ -1,3 +1,680 @@
-/* config.c - (being written) */
+/* spec.c - config.json -> layer specs (see spec.h). */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kanx.h"
 #include "spec.h"
-typedef int kx_spec_placeholder;
+
+#define KX_MAX_NAME 128
+
+void
+kx_snake_case(const char *cls, char *out, size_t size)
+{
+	/* Keras: re.sub("(.)([A-Z][a-z]+)", r"\1_\2"), then
+	 * re.sub("([a-z0-9])([A-Z])", r"\1_\2"), then lower(). */
+	char tmp[KX_MAX_NAME * 2];
+	size_t n = strlen(cls), i, o = 0;
+
+	if (size == 0)
+		return;
+	for (i = 0; i < n && o + 2 < sizeof tmp; i++) {
+		if (i > 0 && isupper((unsigned char)cls[i]) && i + 1 < n &&
+		    islower((unsigned char)cls[i + 1]) && tmp[o - 1] != '_')
+			tmp[o++] = '_';
+		tmp[o++] = cls[i];
+	}
+	tmp[o] = '\0';
+	n = o;
+	o = 0;
+	for (i = 0; i < n && o + 2 < size; i++) {
+		if (i > 0 && isupper((unsigned char)tmp[i]) &&
+		    (islower((unsigned char)tmp[i - 1]) || isdigit((unsigned char)tmp[i - 1])))
+			out[o++] = '_';
+		out[o++] = (char)tolower((unsigned char)tmp[i]);
+	}
+	out[o] = '\0';
+}
+
+int
+kx_json_depth_ok(const char *json, size_t len, size_t max_depth)
+{
+	size_t i, depth = 0;
+	int in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = json[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max_depth)
+				return -1;
+		} else if (c == ']' || c == '}') {
+			if (depth > 0)
+				depth--;
+		}
+	}
+	return 0;
+}
+
+static const char *
+jstr(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A non-negative integer-valued number within [lo, hi]. */
+static int
+jsize(const cJSON *v, size_t lo, size_t hi, size_t *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return -1;
+	d = v->valuedouble;
+	if (!(d >= (double)lo && d <= (double)hi) || d != floor(d))
+		return -1;
+	*out = (size_t)d;
+	return 0;
+}
+
+static cJSON *
+parse_json(const char *label, const char *json, size_t len, const struct kx_limits *lim,
+           struct kx_err *e)
+{
+	const char *end = NULL;
+	cJSON *root;
+
+	if (len > lim->config_bytes) {
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s: %zu bytes, over the limit of %zu", label, len,
+		           lim->config_bytes);
+		return NULL;
+	}
+	if (memchr(json, '\0', len)) {
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s: contains a NUL byte", label);
+		return NULL;
+	}
+	if (kx_json_depth_ok(json, len, lim->json_depth) != 0) {
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s: JSON nested deeper than %zu levels", label,
+		           lim->json_depth);
+		return NULL;
+	}
+	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+	if (!root) {
+		size_t off = end ? (size_t)(end - json) : 0, line = 1, col = 1, i;
+		for (i = 0; i < off && i < len; i++) {
+			if (json[i] == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s:%zu:%zu: invalid JSON", label, line, col);
+		return NULL;
+	}
+	return root;
+}
+
+int
+kx_spec_metadata(struct kx_model *m, const char *label, const char *json, size_t len,
+                 const struct kx_limits *lim, struct kx_err *e)
+{
+	cJSON *root = parse_json(label, json, len, lim, e);
+	const char *v;
+
+	if (!root)
+		return -1;
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a JSON object", label);
+	}
+	if ((v = jstr(root, "keras_version")))
+		m->keras_version = strdup(v);
+	if ((v = jstr(root, "date_saved")))
+		m->date_saved = strdup(v);
+	cJSON_Delete(root);
+	return 0;
+}
+
+/* The class of a layer object: registered_name when it is a string
+ * (custom objects), else class_name (built-in Keras objects). */
+static const char *
+layer_class(const cJSON *o, int *custom)
+{
+	const char *r = jstr(o, "registered_name");
+	*custom = 0;
+	if (r) {
+		*custom = 1;
+		return r;
+	}
+	return jstr(o, "class_name");
+}
+
+/* dtype "float32" or {"class_name": "DTypePolicy", "config": {"name": "float32"}}. */
+static int
+dtype_ok(const cJSON *cfg, const char **name)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(cfg, "dtype");
+
+	*name = NULL;
+	if (!d || cJSON_IsNull(d))
+		return 1;
+	if (cJSON_IsString(d)) {
+		*name = d->valuestring;
+		return strcmp(d->valuestring, "float32") == 0;
+	}
+	if (cJSON_IsObject(d)) {
+		const char *cls = jstr(d, "class_name");
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(d, "config");
+		*name = c ? jstr(c, "name") : NULL;
+		return cls && (strcmp(cls, "DTypePolicy") == 0 || strcmp(cls, "FloatDTypePolicy") == 0) &&
+		       *name && strcmp(*name, "float32") == 0;
+	}
+	return 0;
+}
+
+struct builder {
+	struct kx_model *m;
+	const char *label;
+	const struct kx_limits *lim;
+	struct kx_err *e;
+	int bad;
+	/* per-class counters for the weights paths */
+	char used[64][KX_MAX_NAME];
+	size_t used_n[64];
+	size_t n_used;
+	size_t cap;
+};
+
+static struct kx_layer *
+new_layer(struct builder *b, enum kx_layer_kind kind, const char *cls, const char *name)
+{
+	char snake[KX_MAX_NAME], path[KX_MAX_NAME * 2];
+	struct kx_layer *l;
+	size_t i;
+
+	if (b->m->n_layers >= b->lim->max_layers) {
+		kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: more than %zu layers", b->label, b->lim->max_layers);
+		b->bad = 1;
+		return NULL;
+	}
+	if (b->m->n_layers == b->cap) {
+		size_t nc = b->cap ? b->cap * 2 : 8;
+		struct kx_layer *nl = kx_mallocarray(nc, sizeof *nl);
+		if (!nl)
+			return NULL;
+		if (b->m->n_layers)
+			memcpy(nl, b->m->layers, b->m->n_layers * sizeof *nl);
+		free(b->m->layers);
+		b->m->layers = nl;
+		b->cap = nc;
+	}
+	l = &b->m->layers[b->m->n_layers++];
+	memset(l, 0, sizeof *l);
+	l->kind = kind;
+	kx_snake_case(cls, snake, sizeof snake);
+	for (i = 0; i < b->n_used; i++)
+		if (strcmp(b->used[i], snake) == 0)
+			break;
+	if (i == b->n_used && i < 64) {
+		snprintf(b->used[i], KX_MAX_NAME, "%s", snake);
+		b->used_n[i] = 0;
+		b->n_used++;
+		snprintf(path, sizeof path, "layers/%s", snake);
+	} else if (i < 64) {
+		b->used_n[i]++;
+		snprintf(path, sizeof path, "layers/%s_%zu", snake, b->used_n[i]);
+	} else {
+		snprintf(path, sizeof path, "layers/%s", snake);
+	}
+	l->class_name = strdup(cls);
+	l->name = strdup(name ? name : path + strlen("layers/"));
+	l->h5_group = strdup(path);
+	if (!l->class_name || !l->name || !l->h5_group)
+		return NULL;
+	return l;
+}
+
+static void bad(struct builder *b, const char *lname, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+bad(struct builder *b, const char *lname, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: layer '%s': %s", b->label, lname ? lname : "?", msg);
+	b->bad = 1;
+}
+
+static int
+get_act(struct builder *b, const char *lname, const cJSON *cfg, const char *key,
+        const char *dflt, int rowwise_ok, enum kx_act *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
+	const char *name = dflt;
+
+	if (v && !cJSON_IsNull(v)) {
+		if (!cJSON_IsString(v)) {
+			bad(b, lname, "%s: only named Keras activations are supported", key);
+			return -1;
+		}
+		name = v->valuestring;
+	}
+	if (!name)
+		name = "linear";
+	if (kx_act_lookup(name, out) != 0) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "unsupported activation '%.100s'", name);
+		bad(b, lname, "%s", msg);
+		return -1;
+	}
+	if (!rowwise_ok && kx_act_is_rowwise(*out)) {
+		bad(b, lname, "activation '%s' is only supported on Dense and Activation layers", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+get_range(const cJSON *v, float *lo, float *hi)
+{
+	const cJSON *a, *c;
+
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2)
+		return -1;
+	a = cJSON_GetArrayItem(v, 0);
+	c = cJSON_GetArrayItem(v, 1);
+	if (!cJSON_IsNumber(a) || !cJSON_IsNumber(c) || !isfinite(a->valuedouble) ||
+	    !isfinite(c->valuedouble) || !(a->valuedouble < c->valuedouble))
+		return -1;
+	*lo = (float)a->valuedouble;
+	*hi = (float)c->valuedouble;
+	return 0;
+}
+
+/* KAN hyper-parameters from obj, falling back to the defaults in dflt. */
+static int
+kan_params(struct builder *b, const char *lname, const cJSON *obj, struct kx_layer *l,
+           const struct kx_layer *dflt)
+{
+	const cJSON *v;
+
+	l->cfg_G = dflt->cfg_G;
+	l->cfg_k = dflt->cfg_k;
+	l->act = dflt->act;
+	l->cfg_lo = dflt->cfg_lo;
+	l->cfg_hi = dflt->cfg_hi;
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "grid_size")) &&
+	    jsize(v, 1, b->lim->max_grid, &l->cfg_G) != 0) {
+		bad(b, lname, "grid_size must be an integer from 1 to the limit");
+		return -1;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "spline_order")) &&
+	    jsize(v, 1, b->lim->max_order, &l->cfg_k) != 0) {
+		bad(b, lname, "spline_order must be an integer from 1 to the limit");
+		return -1;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(obj, "base_activation") &&
+	    get_act(b, lname, obj, "base_activation", NULL, 0, &l->act) != 0)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "grid_range")) &&
+	    get_range(v, &l->cfg_lo, &l->cfg_hi) != 0) {
+		bad(b, lname, "grid_range must be [low, high] with low < high");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+in_out(struct builder *b, const char *lname, const cJSON *obj, struct kx_layer *l)
+{
+	if (jsize(cJSON_GetObjectItemCaseSensitive(obj, "in_features"), 1, b->lim->max_width, &l->in) != 0 ||
+	    jsize(cJSON_GetObjectItemCaseSensitive(obj, "out_features"), 1, b->lim->max_width, &l->out) != 0) {
+		bad(b, lname, "in_features and out_features must be integers from 1 to the width limit");
+		return -1;
+	}
+	return 0;
+}
+
+/* The last dimension of a shape list like [null, 3]. */
+static int
+shape_last(const cJSON *shape, const struct kx_limits *lim, size_t *out)
+{
+	int n;
+
+	if (!cJSON_IsArray(shape) || (n = cJSON_GetArraySize(shape)) != 2)
+		return -1;
+	return jsize(cJSON_GetArrayItem(shape, n - 1), 1, lim->max_width, out);
+}
+
+/* One layer object of a Sequential or Functional model. */
+static void
+add_layer(struct builder *b, const cJSON *lo, const struct kx_layer *kan_default)
+{
+	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(lo, "config");
+	const char *cls, *lname, *dt;
+	struct kx_layer *l;
+	int custom;
+
+	cls = layer_class(lo, &custom);
+	lname = cfg ? jstr(cfg, "name") : NULL;
+	if (!cls || !cJSON_IsObject(cfg)) {
+		bad(b, lname, "layer entry without class_name or config");
+		return;
+	}
+	if (!dtype_ok(cfg, &dt)) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "dtype '%.80s' is not supported (float32 only)", dt ? dt : "?");
+		bad(b, lname, "%s", msg);
+		return;
+	}
+	if (!custom && strcmp(cls, "InputLayer") == 0) {
+		size_t w;
+		const cJSON *bs = cJSON_GetObjectItemCaseSensitive(cfg, "batch_shape");
+		if (!bs)
+			bs = cJSON_GetObjectItemCaseSensitive(cfg, "batch_input_shape");
+		if (shape_last(bs, b->lim, &w) != 0) {
+			bad(b, lname, "input shape must be [null, features]");
+			return;
+		}
+		if (b->m->in == 0)
+			b->m->in = w;
+		return;
+	}
+	if (custom && strcmp(cls, "kanx>KANLinear") == 0) {
+		if (!(l = new_layer(b, KX_LAYER_KAN, "KANLinear", lname)))
+			goto nomem;
+		if (in_out(b, lname, cfg, l) == 0)
+			kan_params(b, lname, cfg, l, kan_default);
+		return;
+	}
+	if (!custom && strcmp(cls, "Dense") == 0) {
+		const cJSON *u = cJSON_GetObjectItemCaseSensitive(cfg, "units");
+		const cJSON *ub = cJSON_GetObjectItemCaseSensitive(cfg, "use_bias");
+		if (!(l = new_layer(b, KX_LAYER_DENSE, "Dense", lname)))
+			goto nomem;
+		if (jsize(u, 1, b->lim->max_width, &l->out) != 0)
+			bad(b, lname, "units must be an integer from 1 to the width limit");
+		l->use_bias = ub ? cJSON_IsTrue(ub) : 1;
+		get_act(b, lname, cfg, "activation", "linear", 1, &l->act);
+		if (cJSON_GetObjectItemCaseSensitive(cfg, "lora_rank") &&
+		    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cfg, "lora_rank")))
+			bad(b, lname, "LoRA-enabled Dense layers are not supported");
+		if (cJSON_GetObjectItemCaseSensitive(cfg, "quantization_config") &&
+		    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cfg, "quantization_config")))
+			bad(b, lname, "quantized Dense layers are not supported");
+		return;
+	}
+	if (!custom && strcmp(cls, "Activation") == 0) {
+		if (!(l = new_layer(b, KX_LAYER_ACTIVATION, "Activation", lname)))
+			goto nomem;
+		get_act(b, lname, cfg, "activation", NULL, 1, &l->act);
+		return;
+	}
+	if (!custom && strcmp(cls, "Dropout") == 0) {
+		if (!(l = new_layer(b, KX_LAYER_DROPOUT, "Dropout", lname)))
+			goto nomem;
+		l->act = KX_ACT_LINEAR;
+		return;
+	}
+	{
+		char msg[200];
+		snprintf(msg, sizeof msg, "unsupported layer class '%.100s'", cls);
+		bad(b, lname, "%s", msg);
+	}
+	return;
+nomem:
+	kx_err_add(b->e, KX_EXIT_INTERNAL, "%s: out of memory", b->label);
+	b->bad = 1;
+}
+
+/* Functional: accept a single chain input -> l1 -> l2 -> ... -> output, in
+ * the order the config lists the layers. */
+static int
+check_chain(struct builder *b, const cJSON *layers)
+{
+	const cJSON *lo, *prev = NULL;
+
+	cJSON_ArrayForEach(lo, layers) {
+		const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(lo, "inbound_nodes");
+		const char *name = jstr(lo, "name");
+		if (!prev) {
+			if (cJSON_GetArraySize(nodes) != 0) {
+				bad(b, name, "a Functional model must start with its InputLayer");
+				return -1;
+			}
+		} else {
+			const cJSON *node, *args, *t, *hist;
+			const char *from;
+			if (!cJSON_IsArray(nodes) || cJSON_GetArraySize(nodes) != 1 ||
+			    !(node = cJSON_GetArrayItem(nodes, 0)) ||
+			    !cJSON_IsArray(args = cJSON_GetObjectItemCaseSensitive(node, "args")) ||
+			    cJSON_GetArraySize(args) != 1 ||
+			    !(t = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(args, 0), "config")) ||
+			    !cJSON_IsArray(hist = cJSON_GetObjectItemCaseSensitive(t, "keras_history")) ||
+			    !(from = cJSON_IsString(cJSON_GetArrayItem(hist, 0)) ?
+			             cJSON_GetArrayItem(hist, 0)->valuestring : NULL) ||
+			    !jstr(prev, "name") || strcmp(from, jstr(prev, "name")) != 0) {
+				bad(b, name, "only single-chain Functional models are supported "
+				    "(each layer must take the previous layer's output)");
+				return -1;
+			}
+		}
+		prev = lo;
+	}
+	return 0;
+}
+
+static int
+parse_kan(struct builder *b, const cJSON *cfg)
+{
+	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(cfg, "layers"), *v;
+	struct kx_layer dflt;
+	const char *dt;
+	size_t n, i;
+
+	memset(&dflt, 0, sizeof dflt);
+	dflt.cfg_G = 5;
+	dflt.cfg_k = 3;
+	dflt.act = KX_ACT_SILU;
+	dflt.cfg_lo = -1.0f;
+	dflt.cfg_hi = 1.0f;
+	if (!dtype_ok(cfg, &dt))
+		bad(b, jstr(cfg, "name"), "dtype '%s' is not supported (float32 only)", dt);
+	if (kan_params(b, jstr(cfg, "name"), cfg, &dflt, &dflt) != 0)
+		return -1;
+	b->m->cfg_grid_size = dflt.cfg_G;
+	b->m->cfg_spline_order = dflt.cfg_k;
+	b->m->cfg_grid_range[0] = dflt.cfg_lo;
+	b->m->cfg_grid_range[1] = dflt.cfg_hi;
+	b->m->cfg_base_activation = strdup(kx_act_name(dflt.act));
+	if (!cJSON_IsArray(layers) || (n = (size_t)cJSON_GetArraySize(layers)) < 1) {
+		bad(b, jstr(cfg, "name"), "KAN 'layers' must be a list of widths or layer dicts");
+		return -1;
+	}
+	v = cJSON_GetArrayItem(layers, 0);
+	if (cJSON_IsNumber(v)) {
+		size_t prev = 0, w;
+		if (n < 2) {
+			bad(b, jstr(cfg, "name"), "KAN width list needs at least 2 entries");
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			v = cJSON_GetArrayItem(layers, (int)i);
+			if (jsize(v, 1, b->lim->max_width, &w) != 0) {
+				bad(b, jstr(cfg, "name"), "KAN widths must be integers from 1 to the width limit");
+				return -1;
+			}
+			if (i > 0) {
+				struct kx_layer *l = new_layer(b, KX_LAYER_KAN, "KANLinear", NULL);
+				if (!l)
+					return -1;
+				l->in = prev;
+				l->out = w;
+				l->cfg_G = dflt.cfg_G;
+				l->cfg_k = dflt.cfg_k;
+				l->act = dflt.act;
+				l->cfg_lo = dflt.cfg_lo;
+				l->cfg_hi = dflt.cfg_hi;
+			}
+			prev = w;
+		}
+		return 0;
+	}
+	cJSON_ArrayForEach(v, layers) {
+		struct kx_layer *l;
+		if (!cJSON_IsObject(v)) {
+			bad(b, jstr(cfg, "name"), "KAN layer specs must all be widths or all be dicts");
+			return -1;
+		}
+		if (!(l = new_layer(b, KX_LAYER_KAN, "KANLinear", NULL)))
+			return -1;
+		if (in_out(b, l->name, v, l) == 0)
+			kan_params(b, l->name, v, l, &dflt);
+	}
+	return 0;
+}
+
+int
+kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t len,
+              const struct kx_limits *lim, struct kx_err *e)
+{
+	struct builder *b;
+	const cJSON *cfg, *layers, *lo;
+	const char *cls, *v;
+	cJSON *root;
+	int custom, rc = -1;
+	size_t i, w;
+
+	root = parse_json(label, json, len, lim, e);
+	if (!root)
+		return -1;
+	b = calloc(1, sizeof *b);
+	if (!b) {
+		cJSON_Delete(root);
+		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
+	}
+	b->m = m;
+	b->label = label;
+	b->lim = lim;
+	b->e = e;
+
+	cfg = cJSON_GetObjectItemCaseSensitive(root, "config");
+	cls = cJSON_IsObject(root) ? layer_class(root, &custom) : NULL;
+	if (!cls || !cJSON_IsObject(cfg)) {
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a Keras model config (no class_name/config)", label);
+		goto out;
+	}
+	m->class_name = strdup(custom && strchr(cls, '>') ? strchr(cls, '>') + 1 : cls);
+	m->registered_name = custom && strchr(cls, '>') ? strdup(cls) : NULL;
+	if ((v = jstr(cfg, "name")))
+		m->name = strdup(v);
+	m->compiled = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "compile_config")) &&
+	              cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "compile_config")) > 0;
+
+	{	/* input width from build_config, when given */
+		const cJSON *bc = cJSON_GetObjectItemCaseSensitive(root, "build_config");
+		const cJSON *is = bc ? cJSON_GetObjectItemCaseSensitive(bc, "input_shape") : NULL;
+		if (is && !cJSON_IsNull(is) && shape_last(is, lim, &w) == 0)
+			m->in = w;
+	}
+
+	if (custom && strcmp(cls, "kanx>KAN") == 0) {
+		parse_kan(b, cfg);
+	} else if (!custom ? (strcmp(cls, "Sequential") == 0) : 0) {
+		layers = cJSON_GetObjectItemCaseSensitive(cfg, "layers");
+		if (!cJSON_IsArray(layers)) {
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s: Sequential config without a layer list", label);
+			goto out;
+		}
+		cJSON_ArrayForEach(lo, layers)
+			add_layer(b, lo, &(struct kx_layer){ .cfg_G = 5, .cfg_k = 3, .act = KX_ACT_SILU,
+			                                     .cfg_lo = -1.0f, .cfg_hi = 1.0f });
+	} else if (strcmp(cls, "Functional") == 0 ||
+	           (!custom && (strcmp(cls, "Model") == 0))) {
+		layers = cJSON_GetObjectItemCaseSensitive(cfg, "layers");
+		if (!cJSON_IsArray(layers)) {
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s: Functional config without a layer list", label);
+			goto out;
+		}
+		if (check_chain(b, layers) == 0) {
+			/* Functional models number weights over all their layers,
+			 * InputLayer included (layers/input_layer). */
+			char snake[KX_MAX_NAME];
+			cJSON_ArrayForEach(lo, layers) {
+				const char *c = layer_class(lo, &custom);
+				if (c && !custom && strcmp(c, "InputLayer") == 0) {
+					kx_snake_case("InputLayer", snake, sizeof snake);
+					for (i = 0; i < b->n_used; i++)
+						if (strcmp(b->used[i], snake) == 0)
+							break;
+					if (i == b->n_used && i < 64) {
+						strcpy(b->used[i], snake);
+						b->n_used++;
+					} else if (i < 64) {
+						b->used_n[i]++;
+					}
+				}
+				add_layer(b, lo, &(struct kx_layer){ .cfg_G = 5, .cfg_k = 3, .act = KX_ACT_SILU,
+				                                     .cfg_lo = -1.0f, .cfg_hi = 1.0f });
+			}
+		}
+	} else {
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s: unsupported model class '%.100s' "
+		           "(supported: kanx>KAN, Sequential, Functional)", label, cls);
+		goto out;
+	}
+	if (b->bad)
+		goto out;
+	if (m->n_layers == 0) {
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s: the model has no layers", label);
+		goto out;
+	}
+	/* Chain the widths: each layer's input is the previous output. */
+	if (m->in == 0)
+		m->in = m->layers[0].in;
+	w = m->in;
+	for (i = 0; i < m->n_layers; i++) {
+		struct kx_layer *l = &m->layers[i];
+		if (w == 0) {
+			kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s': the input width is unknown", label, l->name);
+			goto out;
+		}
+		if (l->kind == KX_LAYER_KAN) {
+			if (l->in != w) {
+				kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s': in_features is %zu but the previous "
+				           "layer gives %zu", label, l->name, l->in, w);
+				b->bad = 1;
+			}
+		} else if (l->kind == KX_LAYER_DENSE) {
+			l->in = w;
+		} else {
+			l->in = l->out = w;
+		}
+		w = l->out;
+	}
+	if (b->bad)
+		goto out;
+	m->out = w;
+	rc = 0;
+out:
+	free(b);
+	cJSON_Delete(root);
+	return rc;
+}

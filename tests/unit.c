@@ -4,12 +4,17 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <dirent.h>
+#include <stdlib.h>
+
+#include "act.h"
 #include "cli.h"
+#include "kernel.h"
 #include "limits.h"
+#include "model.h"
 #include "numfmt.h"
 
 static int passed, failed;
@@ -41,6 +46,269 @@ test_nearest(void)
 	CHECK(strcmp(kx_cli_nearest("predcit", cmds), "predict") == 0);
 	CHECK(strcmp(kx_cli_nearest("serve", cmds), "serve-stdin") == 0);
 	CHECK(kx_cli_nearest("zzzzzzzzzz", cmds) == NULL);
+}
+
+/* Read a numeric CSV with a header line into a new array; *rows, *cols. */
+static float *
+read_csv(const char *path, size_t *rows, size_t *cols)
+{
+	FILE *f = fopen(path, "r");
+	char line[65536];
+	float *v = NULL;
+	size_t n = 0, cap = 0, c;
+
+	*rows = *cols = 0;
+	if (!f)
+		return NULL;
+	if (!fgets(line, sizeof line, f)) {
+		fclose(f);
+		return NULL;
+	}
+	while (fgets(line, sizeof line, f)) {
+		char *p = line, *end;
+		c = 0;
+		for (;;) {
+			float x = strtof(p, &end);
+			if (end == p)
+				break;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 1024;
+				v = realloc(v, cap * sizeof *v);
+			}
+			v[n++] = x;
+			c++;
+			p = end;
+			if (*p != ',')
+				break;
+			p++;
+		}
+		if (c) {
+			*cols = c;
+			(*rows)++;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+static int
+close_enough(float got, float want)
+{
+	return fabsf(got - want) <= 1e-4f * (1.0f + fabsf(want));
+}
+
+/* Every fixture: the fast forward pass and the reference agree with what
+ * Keras predicted, and with each other. */
+static void
+test_fixtures(const char *srcdir)
+{
+	static const char *const dirs[] = { "keras-3.3", "keras-3.8", "keras-3.16", "models" };
+	struct kx_limits lim;
+	const char *msg;
+	size_t d, models = 0;
+
+	kx_limits_init(&lim, &msg);
+	for (d = 0; d < 4; d++) {
+		char dir[1024];
+		struct dirent *de;
+		DIR *dp;
+
+		snprintf(dir, sizeof dir, "%s/tests/fixtures/%s", srcdir, dirs[d]);
+		dp = opendir(dir);
+		CHECK(dp != NULL);
+		if (!dp)
+			continue;
+		while ((de = readdir(dp))) {
+			char mp[2048], ip[2048], ep[2048];
+			size_t len = strlen(de->d_name), nr, nc, er, ec, i, bad = 0, badref = 0;
+			struct kx_model *m;
+			struct kx_work *w;
+			struct kx_err e;
+			float *x, *want, *y, *yr;
+
+			if (len < 7 || strcmp(de->d_name + len - 6, ".keras") != 0)
+				continue;
+			snprintf(mp, sizeof mp, "%s/%s", dir, de->d_name);
+			snprintf(ip, sizeof ip, "%s/%.*s_input.csv", dir, (int)(len - 6), de->d_name);
+			snprintf(ep, sizeof ep, "%s/%.*s_expected.csv", dir, (int)(len - 6), de->d_name);
+			kx_err_clear(&e);
+			m = kx_model_load(mp, &lim, &e);
+			if (!m) {
+				printf("not ok: load %s: %s\n", mp, e.msg);
+				failed++;
+				continue;
+			}
+			models++;
+			x = read_csv(ip, &nr, &nc);
+			want = read_csv(ep, &er, &ec);
+			CHECK(x && want && nc == m->in && ec == m->out && nr == er);
+			if (!x || !want || nc != m->in || ec != m->out || nr != er) {
+				free(x);
+				free(want);
+				kx_model_free(m);
+				continue;
+			}
+			y = calloc(nr * m->out, sizeof *y);
+			yr = calloc(nr * m->out, sizeof *yr);
+			w = kx_work_new(m, nr);
+			kx_model_forward(m, w, x, nr, y);
+			kx_model_forward_ref(m, x, nr, yr);
+			for (i = 0; i < nr * m->out; i++) {
+				if (!close_enough(y[i], want[i])) {
+					if (bad++ == 0)
+						printf("not ok: %s row %zu col %zu: fast %.9g keras %.9g\n", mp,
+						       i / m->out, i % m->out, y[i], want[i]);
+				}
+				if (!close_enough(yr[i], want[i])) {
+					if (badref++ == 0)
+						printf("not ok: %s row %zu col %zu: ref %.9g keras %.9g\n", mp,
+						       i / m->out, i % m->out, yr[i], want[i]);
+				}
+			}
+			CHECK(bad == 0);
+			CHECK(badref == 0);
+			kx_work_free(w);
+			free(y);
+			free(yr);
+			free(x);
+			free(want);
+			kx_model_free(m);
+		}
+		closedir(dp);
+	}
+	CHECK(models >= 35);
+}
+
+/* The fast kernel (local de Boor + GEMM) against the reference (full
+ * Cox-de Boor), on every knot of the extended grid, the float32 neighbours
+ * of each knot, and far outside, for uniform and non-uniform grids with a
+ * repeated knot, over several G and k. */
+static void
+test_kernels(void)
+{
+	static const size_t Gs[] = { 1, 3, 5, 20 }, ks[] = { 1, 2, 3, 5 };
+	size_t gi, ki, rep;
+
+	for (gi = 0; gi < 4; gi++)
+		for (ki = 0; ki < 4; ki++)
+			for (rep = 0; rep < 2; rep++) {
+				size_t widths[3] = { 3, 4, 2 }, G = Gs[gi], k = ks[ki], nk = G + 2 * k + 1;
+				struct kx_err e;
+				struct kx_model *m = kx_model_fresh(widths, 3, G, k, KX_ACT_SILU, -1.5f, 2.0f, 7 + gi * 4 + ki, &e);
+				struct kx_layer *l;
+				struct kx_work *w;
+				float *x, *y, *yr;
+				size_t n = 0, cap, i, j, bad = 0;
+
+				CHECK(m != NULL);
+				if (!m)
+					continue;
+				l = &m->layers[0];
+				if (rep && G >= 3) {
+					/* non-uniform, with a repeated knot in feature 0 */
+					l->grid[1] = l->grid[2];
+					l->grid[(G + 1) + 1] = l->grid[(G + 1)] + 0.01f;
+					free(l->ext);
+					free(l->packed);
+					kx_kan_prepare(l);
+					kx_kan_pack(l);
+					CHECK(l->uniform == 0);
+				}
+				cap = (nk * 5 + 8) * 3;
+				x = calloc(cap, sizeof *x);
+				for (j = 0; j < nk; j++) {
+					float t = l->ext[j];
+					float c[5] = { t, nextafterf(t, -INFINITY), nextafterf(t, INFINITY), t + 1e-3f, t - 1e-3f };
+					for (i = 0; i < 5; i++, n++) {
+						x[3 * n] = c[i];
+						x[3 * n + 1] = l->ext[nk + (j % nk)];
+						x[3 * n + 2] = -c[i];
+					}
+				}
+				{
+					float far[8] = { 100, -100, 1000, -1000, 1e30f, -1e30f, 0, 0.5f };
+					for (i = 0; i < 8; i++, n++)
+						x[3 * n] = x[3 * n + 1] = x[3 * n + 2] = far[i];
+				}
+				y = calloc(n * 2, sizeof *y);
+				yr = calloc(n * 2, sizeof *yr);
+				w = kx_work_new(m, n);
+				kx_model_forward(m, w, x, n, y);
+				kx_model_forward_ref(m, x, n, yr);
+				for (i = 0; i < n * 2; i++)
+					if (!(fabsf(y[i] - yr[i]) <= 1e-5f * (1.0f + fabsf(yr[i]))) && !(isnan(y[i]) && isnan(yr[i]))) {
+						if (bad++ == 0)
+							printf("not ok: G=%zu k=%zu rep=%zu x=%g: fast %.9g ref %.9g\n", G, k, rep,
+							       x[3 * (i / 2)], y[i], yr[i]);
+					}
+				CHECK(bad == 0);
+				kx_work_free(w);
+				free(x);
+				free(y);
+				free(yr);
+				kx_model_free(m);
+			}
+}
+
+/* Splitting a batch over threads gives the same numbers as one thread. */
+static void
+test_threads(const char *srcdir)
+{
+	struct kx_limits lim;
+	struct kx_err e;
+	struct kx_model *m;
+	struct kx_work *w1, *w2;
+	const char *msg;
+	char path[1024];
+	size_t n = 1000, i, bad = 0;
+	float *x, *y1, *y2;
+
+	kx_limits_init(&lim, &msg);
+	snprintf(path, sizeof path, "%s/tests/fixtures/models/bench16.keras", srcdir);
+	m = kx_model_load(path, &lim, &e);
+	CHECK(m != NULL);
+	if (!m)
+		return;
+	x = malloc(n * m->in * sizeof *x);
+	y1 = malloc(n * m->out * sizeof *y1);
+	y2 = malloc(n * m->out * sizeof *y2);
+	for (i = 0; i < n * m->in; i++)
+		x[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
+	kx_kernel_threads(1);
+	w1 = kx_work_new(m, n);
+	kx_kernel_threads(2);
+	w2 = kx_work_new(m, n);
+	kx_model_forward(m, w1, x, n, y1);
+	kx_model_forward(m, w2, x, n, y2);
+	for (i = 0; i < n * m->out; i++)
+		if (fabsf(y1[i] - y2[i]) > 1e-6f * (1.0f + fabsf(y1[i])))
+			bad++;
+	CHECK(bad == 0);
+	CHECK(kx_model_forward(m, w2, x, n + 1, y2) == -1);
+	kx_kernel_threads(1);
+	kx_work_free(w1);
+	kx_work_free(w2);
+	free(x);
+	free(y1);
+	free(y2);
+	kx_model_free(m);
+}
+
+/* kx_act_expf stays within a few ulp of expf over the whole clamped range. */
+static void
+test_expf(void)
+{
+	float x, worst = 0.0f;
+
+	for (x = -87.0f; x <= 88.0f; x += 0.000731f) {
+		float a = kx_act_expf(x), b = expf(x);
+		float rel = fabsf(a - b) / b;
+		if (rel > worst)
+			worst = rel;
+	}
+	CHECK(worst < 3.0e-7f);
+	if (worst >= 3.0e-7f)
+		printf("not ok: kx_act_expf worst relative error %g\n", worst);
 }
 
 /* ---- numfmt: number text ------------------------------------------------ */
@@ -557,11 +825,19 @@ test_numfmt_format(void)
 int
 main(void)
 {
+	const char *srcdir = getenv("KANX_SRCDIR");
+
+	if (!srcdir)
+		srcdir = ".";
 	test_limits();
 	test_nearest();
 	test_numfmt_grammar();
 	test_numfmt_parse();
 	test_numfmt_format();
+	test_fixtures(srcdir);
+	test_kernels();
+	test_expf();
+	test_threads(srcdir);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
