@@ -4,6 +4,7 @@
  * kx_format_float). Run by bench/run.sh; never by make check.
  *
  * usage: bench/floors [-n ROWS] [-w WIDTHS] [-G G] [-k K] [-t THREADS]
+ *        bench/floors -x RUNS COMMAND [ARG ...]
  *   ROWS     rows per GEMM (the batch size), default 1024
  *   WIDTHS   layer widths, default 16,64,64,1 (the shape of bench16.keras)
  *   G, K     grid size and spline order, default 5 and 3
@@ -17,8 +18,13 @@
  * (in*(1+G+k) x out) weights: 2*rows*in*(1+G+k)*out flops.
  *
  * Output: one "name value unit" line per measurement (best of 3 runs of at
- * least 0.2 s each), for bench/run.sh to tabulate. */
+ * least 0.2 s each), for bench/run.sh to tabulate.
+ *
+ * With -x, run COMMAND RUNS times (output to /dev/null) and print the
+ * median wall time of one whole process in milliseconds: the cold start,
+ * timed without a shell or date(1) in the way. */
 #include <blis.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -26,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "numfmt.h"
 
@@ -225,10 +233,58 @@ rate(int which, const char *txt, const size_t *off, const size_t *len, const flo
 	return best;
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* -x RUNS COMMAND...: median milliseconds of a whole process. */
+static int
+spawn_median(int runs, char **cmd)
+{
+	double *t = malloc((size_t)runs * sizeof *t), t0;
+	int i, st, fails = 0;
+	pid_t pid;
+
+	if (!t)
+		return 1;
+	for (i = 0; i < runs; i++) {
+		t0 = now();
+		pid = fork();
+		if (pid < 0) {
+			perror("floors: fork");
+			return 1;
+		}
+		if (pid == 0) {
+			int fd = open("/dev/null", O_WRONLY);
+
+			if (fd >= 0) {
+				dup2(fd, 1);
+				dup2(fd, 2);
+			}
+			execvp(cmd[0], cmd);
+			_exit(127);
+		}
+		if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			fails++;
+		t[i] = (now() - t0) * 1e3;
+	}
+	qsort(t, (size_t)runs, sizeof *t, cmp_double);
+	printf("%.2f\n", t[runs / 2]);
+	free(t);
+	if (fails)
+		fprintf(stderr, "floors: %d of %d runs of %s failed\n", fails, runs, cmd[0]);
+	return fails ? 1 : 0;
+}
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: floors [-n ROWS] [-w WIDTHS] [-G G] [-k K] [-t THREADS]\n");
+	fprintf(stderr, "usage: floors [-n ROWS] [-w WIDTHS] [-G G] [-k K] [-t THREADS]\n"
+	    "       floors -x RUNS COMMAND [ARG ...]\n");
 	exit(2);
 }
 
@@ -242,6 +298,13 @@ main(int argc, char **argv)
 	char *end;
 	const char *p;
 
+	if (argc >= 4 && strcmp(argv[1], "-x") == 0) {
+		int runs = atoi(argv[2]);
+
+		if (runs < 1)
+			usage();
+		return spawn_median(runs, argv + 3);
+	}
 	for (a = 1; a < argc; a++) {
 		if (a + 1 >= argc)
 			usage();

@@ -42,7 +42,7 @@ RES=$OUT/results.md
 : > "$RES"
 out() { printf '%s\n' "$*" | tee -a "$RES"; }
 
-# nanoseconds since the epoch (GNU date)
+# nanoseconds since the epoch (GNU date), for runs of a second or so
 ns() { date +%s%N; }
 # a / b * scale with d decimals: div A B [D [SCALE]]
 div() { awk -v a="$1" -v b="$2" -v d="${3:-0}" -v s="${4:-1}" 'BEGIN { if (b <= 0) print "n/a"; else printf "%.*f\n", d, a / b * s }'; }
@@ -150,31 +150,20 @@ done
 out ""
 
 # ---- cold start -----------------------------------------------------------------
-# median wall time of whole 1-row predict processes, and of /bin/true timed
-# the same way (the cost of starting a process and of the timing itself)
-median_ms() { # command...
-	i=0
-	: > "$OUT/cold.txt"
-	while [ "$i" -lt "$COLD_RUNS" ]; do
-		i=$((i + 1))
-		t0=$(ns)
-		"$@" >/dev/null 2>&1 || true
-		t1=$(ns)
-		echo $((t1 - t0)) >> "$OUT/cold.txt"
-	done
-	sort -n "$OUT/cold.txt" | awk '{ a[NR] = $1 } END { printf "%.2f\n", a[int((NR + 1) / 2)] / 1e6 }'
-}
-out "## cold start (1 row, whole process, median of $COLD_RUNS)"
+# median wall time of whole processes (bench/floors -x forks and times them)
+median_ms() { "$FLOORS" -x "$COLD_RUNS" "$@" || echo "failed"; }
+out "## cold start (whole process, median of $COLD_RUNS)"
 out ""
 out "| what | ms |"
 out "|---|---|"
-out "| /bin/true (process start + timing overhead) | $(median_ms /bin/true) |"
+out "| /bin/true (starting a process) | $(median_ms /bin/true) |"
+out "| kanx --version (loading kanx and its shared libraries) | $(median_ms "$KANX" --version) |"
+out "| kanx inspect $(basename "$MODEL") (reading the model) | $(median_ms "$KANX" inspect "$MODEL") |"
 if [ "$HAVE_PREDICT" = 1 ]; then
 	out "| kanx predict, 1 CSV row, $(basename "$MODEL") | $(median_ms "$KANX" predict -m "$MODEL" "$OUT/one.csv") |"
 else
 	out "| kanx predict, 1 CSV row | n/a (predict not ready) |"
 fi
-out "| kanx inspect $(basename "$MODEL") (load only) | $(median_ms "$KANX" inspect "$MODEL") |"
 out ""
 
 # ---- machine floors ---------------------------------------------------------------
