@@ -627,6 +627,13 @@ test_numfmt_parse(void)
 	CHECK(kx_parse_float("-1e-60", 6, &f) == KX_NUM_OK && f == 0 && signbit(f));
 	CHECK(kx_parse_float("1e39", 4, &f) == KX_NUM_RANGE);
 	CHECK(kx_parse_float("-1e39", 5, &f) == KX_NUM_RANGE);
+	/* on an error the output is left alone */
+	f = 42.0f;
+	CHECK(kx_parse_float("1e39", 4, &f) == KX_NUM_RANGE && f == 42.0f);
+	CHECK(kx_parse_float("340282356779733661637539395458142568448.0000000000000000001", 59, &f)
+	    == KX_NUM_RANGE && f == 42.0f);
+	CHECK(kx_parse_float("1x", 2, &f) == KX_NUM_SYNTAX && f == 42.0f);
+	CHECK(kx_parse_float("", 0, &f) == KX_NUM_EMPTY && f == 42.0f);
 
 	/* A very long number (longer than any buffer): 1, 5000 zeros, 1 after
 	 * the point, then digits; and the same shifted by the exponent. */
