@@ -594,7 +594,13 @@ enum { FR_ZERO, FR_LOW, FR_HALF, FR_HIGH };   /* fraction 0, <1/2, 1/2, >1/2 */
  * the fraction *fr. Returns -1 when the approximation is too close to call:
  * within its error bound (x + 1 units of 2^-sh) of an integer or a half
  * without being one (exact integers and halves are found by divisibility). */
-static inline int
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+static ALWAYS_INLINE int
 split(uint64_t hi, uint64_t lo, int sh, uint32_t x, int a, int q,
     uint64_t *ip, int *fr)
 {
@@ -611,22 +617,24 @@ split(uint64_t hi, uint64_t lo, int sh, uint32_t x, int a, int q,
 		frac = lo << (64 - sh);
 		err = ((uint64_t)x + 1) << (64 - sh);
 	}
+	*ip = ipart;
+	/* Usually the estimate is clear of 0, 1/2 and 1 by more than its
+	 * error: then the value is neither an integer nor a half. */
+	if (frac >= err && frac <= UINT64_MAX - err &&
+	    (frac <= ((uint64_t)1 << 63) - err || frac >= ((uint64_t)1 << 63) + err)) {
+		*fr = frac < ((uint64_t)1 << 63) ? FR_LOW : FR_HIGH;
+		return 0;
+	}
 	if (is_int(x, a, q)) {
 		*ip = ipart + (frac >> 63);    /* the estimate may sit just below */
 		*fr = FR_ZERO;
 		return 0;
 	}
 	if (is_int(x, a + 1, q)) {
-		*ip = ipart;
 		*fr = FR_HALF;
 		return 0;
 	}
-	if (frac < err || frac > UINT64_MAX - err ||
-	    (frac > ((uint64_t)1 << 63) - err && frac < ((uint64_t)1 << 63) + err))
-		return -1;
-	*ip = ipart;
-	*fr = frac < ((uint64_t)1 << 63) ? FR_LOW : FR_HIGH;
-	return 0;
+	return -1;
 }
 
 /* Fraction bits of x * T_hi(q) for the value x * 2^a * 5^q:
@@ -661,17 +669,16 @@ static const char digit_pairs[] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
-/* Number of decimal digits of n > 0. */
+/* Number of decimal digits of n > 0: from the bit length, then one
+ * comparison (1233 / 4096 ~= log10 2). */
 static inline int
 ndigits32(uint32_t n)
 {
-	static const uint32_t p10[] = { 10u, 100u, 1000u, 10000u, 100000u,
+	static const uint32_t p10[] = { 1u, 10u, 100u, 1000u, 10000u, 100000u,
 		1000000u, 10000000u, 100000000u, 1000000000u };
-	int d = 1;
+	int t = ((64 - clz64(n)) * 1233) >> 12;
 
-	while (d < 10 && n >= p10[d - 1])
-		d++;
-	return d;
+	return t + 1 - (n < p10[t]);
 }
 
 /* Write the nd digits of n to o[0..nd). */
@@ -689,11 +696,14 @@ put_digits(char *o, uint32_t n, int nd)
 
 /* Write "-"? and the decimal n * 10^e10 (0 < n < 2^32, no trailing zeros)
  * the way %.Pg does with P = maxfix: plain when -4 <= exponent < maxfix,
- * else d.ddde+XX. Returns the length; buf is NUL-terminated. */
+ * else d.ddde+XX. Returns the length; buf (KX_FLOAT_BUF bytes) is
+ * NUL-terminated. The digits are copied 16 bytes at a time (fixed-size
+ * copies compile to two moves); the tails land inside buf and are
+ * overwritten or lie past the terminator. */
 static size_t
 emit(char *buf, int neg, uint32_t n, int e10, int maxfix)
 {
-	char dig[12];
+	char dig[32];
 	char *o = buf;
 	int nd = ndigits32(n), x = e10 + nd - 1, ip;
 
@@ -702,30 +712,29 @@ emit(char *buf, int neg, uint32_t n, int e10, int maxfix)
 		*o++ = '-';
 	if (x >= 0 && x < maxfix) {
 		ip = x + 1;                  /* digits before the point */
+		memcpy(o, dig, 16);
 		if (nd <= ip) {
-			memcpy(o, dig, (size_t)nd);
-			memset(o + nd, '0', (size_t)(ip - nd));
+			memset(o + nd, '0', 8);
 			o += ip;
 		} else {
-			memcpy(o, dig, (size_t)ip);
 			o[ip] = '.';
-			memcpy(o + ip + 1, dig + ip, (size_t)(nd - ip));
+			memcpy(o + ip + 1, dig + ip, 16);
 			o += nd + 1;
 		}
 	} else if (x < 0 && x >= -4) {
-		memcpy(o, "0.000", (size_t)(1 - x));
+		static const char lead[8] = { '0', '.', '0', '0', '0', '0', '0', '0' };
+
+		memcpy(o, lead, 8);
 		o += 1 - x;
-		memcpy(o, dig, (size_t)nd);
+		memcpy(o, dig, 16);
 		o += nd;
 	} else {
 		unsigned ax = (unsigned)(x < 0 ? -x : x);
 
-		*o++ = dig[0];
-		if (nd > 1) {
-			*o++ = '.';
-			memcpy(o, dig + 1, (size_t)(nd - 1));
-			o += nd - 1;
-		}
+		*o = dig[0];
+		o[1] = '.';
+		memcpy(o + 2, dig + 1, 16);
+		o += nd > 1 ? nd + 1 : 1;
 		*o++ = 'e';
 		*o++ = x < 0 ? '-' : '+';
 		if (ax >= 100)
@@ -791,8 +800,8 @@ special(int kind, int neg, char *buf)
 size_t
 kx_format_float(float f, char *buf)
 {
-	uint32_t m;
-	uint64_t lo, hi, vi, li, ri, t, vh, vl, lh, ll, rh, rl, d2h, d2l, dlh, dll;
+	uint32_t m, lo, hi, vi;
+	uint64_t vw, li, ri, t, vh, vl, lh, ll, rh, rl, d2h, d2l, dlh, dll;
 	int neg, e2, kind, k, u, s, even, lf, vf, rf, r, sh;
 
 	if ((kind = decode(f, &neg, &m, &e2)) != 0)
@@ -827,17 +836,18 @@ kx_format_float(float f, char *buf)
 	rl = vl + d2l;
 	rh = vh + d2h + (rl < d2l);
 	if (split(lh, ll, sh, 4 * m - 1 - (uint32_t)s, u - k, -k, &li, &lf) < 0 ||
-	    split(vh, vl, sh, 4 * m, u - k, -k, &vi, &vf) < 0 ||
+	    split(vh, vl, sh, 4 * m, u - k, -k, &vw, &vf) < 0 ||
 	    split(rh, rl, sh, 4 * m + 2, u - k, -k, &ri, &rf) < 0)
 		return format_slow(f, buf);
-	/* the integers in the interval, at scale 10^k */
-	lo = lf == FR_ZERO && even ? li : li + 1;
-	hi = rf == FR_ZERO && !even ? ri - 1 : ri;
+	/* the integers in the interval, at scale 10^k (all below 2^32) */
+	lo = (uint32_t)(lf == FR_ZERO && even ? li : li + 1);
+	hi = (uint32_t)(rf == FR_ZERO && !even ? ri - 1 : ri);
+	vi = (uint32_t)vw;
 	/* Drop a digit while a multiple of ten stays inside. vi/vf follow as
 	 * the exact value's integer part and fraction class at each scale. */
 	r = 0;
 	while (hi / 10 > (lo - 1) / 10) {
-		unsigned d = (unsigned)(vi % 10);
+		unsigned d = vi % 10;
 
 		lo = (lo + 9) / 10;
 		hi /= 10;
@@ -855,7 +865,7 @@ kx_format_float(float f, char *buf)
 		vi += vf == FR_HIGH || (vf == FR_HALF && (vi & 1));
 		lo = vi < lo ? lo : vi > hi ? hi : vi;
 	}
-	return emit(buf, neg, (uint32_t)lo, k + r, 9);
+	return emit(buf, neg, lo, k + r, 9);
 }
 
 /* Number of decimal digits of n > 0. */

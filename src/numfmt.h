@@ -32,8 +32,9 @@ int kx_parse_float(const char *s, size_t len, float *out);
  * when -4 <= exponent < 9 ("3", "-2.5", "0.0001", "123456790"), otherwise
  * d.ddde+XX ("1e+20", "1.5e-07"); valid JSON for every finite f, "-0" for
  * negative zero. Non-finite values print as "nan", "inf", "-inf".
- * buf must hold KX_FLOAT_BUF bytes; the text is NUL-terminated. Returns
- * its length. */
+ * buf must hold KX_FLOAT_BUF bytes, all of which may be written (scratch
+ * past the terminator; the text is at most 16 bytes); the text is
+ * NUL-terminated. Returns its length. */
 #define KX_FLOAT_BUF 32
 size_t kx_format_float(float f, char *buf);
 
