@@ -861,7 +861,10 @@ kx_format_float(float f, char *buf)
 		r++;
 	}
 	if (lo != hi) {
-		/* several candidates: nearest the exact value, ties to even */
+		/* several candidates: nearest the exact value, ties to even. The
+		 * interval is then at least one unit wide with the value in its
+		 * middle or lower third, so the rounded value is inside; the
+		 * clamp is only a guard. */
 		vi += vf == FR_HIGH || (vf == FR_HALF && (vi & 1));
 		lo = vi < lo ? lo : vi > hi ? hi : vi;
 	}

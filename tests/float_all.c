@@ -255,6 +255,7 @@ cmp_twice(uint32_t m, int e2, uint64_t n, int e)
 struct job {
 	uint64_t first, last;           /* bit patterns, inclusive */
 	uint64_t done, fails;
+	uint64_t close;                 /* candidates the exact oracles had to judge */
 };
 
 static int
@@ -299,6 +300,23 @@ reads_back(uint64_t n, int exp, int neg, uint32_t u)
 	g = strtof(t, NULL);
 	memcpy(&v, &g, sizeof v);
 	return v == u;
+}
+
+/* Does c * 10^ex (pex = 10^ex as a double) read back as f, whose
+ * interval is [v - hd, v + hu]? Clear cases in double arithmetic, close
+ * ones (within M of an end) by strtof. */
+static int
+inside(struct job *j, double v, double hd, double hu, double M, uint64_t c, int ex,
+    double pex, int neg, uint32_t u)
+{
+	double d = (double)c * pex - v, h = d >= 0 ? hu : hd, ad = fabs(d);
+
+	if (ad < h - M)
+		return 1;
+	if (ad > h + M)
+		return 0;
+	j->close++;
+	return reads_back(c, ex, neg, u);
 }
 
 static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -366,37 +384,68 @@ check_one(struct job *j, uint32_t u)
 		nd--;
 		e++;
 	}
-	/* shortest: try the integers around |f| / 10^(e+1) */
-	if (nd > 1) {
-		double r = nearbyint(fabs((double)f) / pow(10.0, e + 1));
+	/* The rounding interval of |f| = x: [x - hd, x + hu] (ends included when
+	 * the last mantissa bit is 0). Candidates below are judged in double
+	 * arithmetic, whose error (a few units of 2^-53 x) is far inside the
+	 * margin M = 2^-40 x; within M of a decision, the exact oracles decide
+	 * (strtof for "reads back", big integers for "nearer"). */
+	{
+		float af = fabsf(f), up = nextafterf(af, INFINITY), dn_ = nextafterf(af, 0.0f);
+		double x = (double)af, hd = (x - (double)dn_) / 2;
+		double hu = isinf(up) ? hd : ((double)up - x) / 2;
+		double M = ldexp(x, -40), pe = pow(10.0, e), p1 = pow(10.0, e + 1);
+		double dD = fabs((double)dn * pe - x), dU, dL, r;
+		uint32_t w = u & 0x7fffffff;
 		int k;
 
-		for (k = -1; k <= 1; k++)
-			if (r + k > 0 && reads_back((uint64_t)(r + k), e + 1, neg, u)) {
-				fail(j, u, s, "a shorter decimal reads back");
-				return;
+		/* shortest: the integers around x / 10^(e+1), at that scale */
+		if (nd > 1) {
+			r = nearbyint(x / p1);
+			for (k = -1; k <= 1; k++) {
+				if (r + k <= 0)
+					continue;
+				if (inside(j, x, hd, hu, M, (uint64_t)(r + k), e + 1, p1, neg, u)) {
+					fail(j, u, s, "a shorter decimal reads back");
+					return;
+				}
 			}
-	}
-	/* nearest: D+1 and D-1 at the same scale */
-	v = u & 0x7fffffff;
-	if (v >> 23) {
-		m = (v & 0x7fffff) | 0x800000;
-		e2 = (int)(v >> 23) - 150;
-	} else {
-		m = v;
-		e2 = -149;
-	}
-	if (reads_back(dn + 1, e, neg, u)) {
-		int c = cmp_twice(m, e2, 2 * dn + 1, e);
+		}
+		/* nearest: D+1 and D-1 at the same scale */
+		if (w >> 23) {
+			m = (w & 0x7fffff) | 0x800000;
+			e2 = (int)(w >> 23) - 150;
+		} else {
+			m = w;
+			e2 = -149;
+		}
+		dU = fabs((double)(dn + 1) * pe - x);
+		if (dU < dD - M) {
+			if (inside(j, x, hd, hu, M, dn + 1, e, pe, neg, u))
+				fail(j, u, s, "D+1 reads back and is nearer");
+		} else if (dU <= dD + M) {
+			j->close++;
+			if (reads_back(dn + 1, e, neg, u)) {
+				int c = cmp_twice(m, e2, 2 * dn + 1, e);
 
-		if (c > 0 || (c == 0 && (dn & 1)))
-			fail(j, u, s, "D+1 is nearer (or an even tie)");
-	}
-	if (dn > 1 && reads_back(dn - 1, e, neg, u)) {
-		int c = cmp_twice(m, e2, 2 * dn - 1, e);
+				if (c > 0 || (c == 0 && (dn & 1)))
+					fail(j, u, s, "D+1 is nearer (or an even tie)");
+			}
+		}
+		if (dn > 1) {
+			dL = fabs((double)(dn - 1) * pe - x);
+			if (dL < dD - M) {
+				if (inside(j, x, hd, hu, M, dn - 1, e, pe, neg, u))
+					fail(j, u, s, "D-1 reads back and is nearer");
+			} else if (dL <= dD + M) {
+				j->close++;
+				if (reads_back(dn - 1, e, neg, u)) {
+					int c = cmp_twice(m, e2, 2 * dn - 1, e);
 
-		if (c < 0 || (c == 0 && (dn & 1)))
-			fail(j, u, s, "D-1 is nearer (or an even tie)");
+					if (c < 0 || (c == 0 && (dn & 1)))
+						fail(j, u, s, "D-1 is nearer (or an even tie)");
+				}
+			}
+		}
 	}
 }
 
@@ -419,7 +468,7 @@ main(int argc, char **argv)
 	enum { MAXT = 64 };
 	struct job jobs[MAXT];
 	pthread_t th[MAXT];
-	uint64_t first = 0, last = 0xffffffffu, n, fails = 0, done = 0;
+	uint64_t first = 0, last = 0xffffffffu, n, fails = 0, done = 0, close = 0;
 	int nt = argc > 1 ? atoi(argv[1]) : 1, i, bad;
 	struct timespec t0, t1;
 	double secs;
@@ -443,7 +492,7 @@ main(int argc, char **argv)
 	for (i = 0; i < nt; i++) {
 		jobs[i].first = first + n * (uint64_t)i / (uint64_t)nt;
 		jobs[i].last = first + n * (uint64_t)(i + 1) / (uint64_t)nt - 1;
-		jobs[i].done = jobs[i].fails = 0;
+		jobs[i].done = jobs[i].fails = jobs[i].close = 0;
 		if (pthread_create(&th[i], NULL, run, &jobs[i]) != 0) {
 			fprintf(stderr, "float_all: cannot start a thread\n");
 			return 2;
@@ -453,14 +502,17 @@ main(int argc, char **argv)
 		pthread_join(th[i], NULL);
 		fails += jobs[i].fails;
 		done += jobs[i].done;
+		close += jobs[i].close;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-	printf("bit patterns %08llx..%08llx: %llu checked, %llu failures, "
+	printf("bit patterns %08llx..%08llx: %llu checked, %llu failures "
+	    "(%llu close calls judged exactly); "
 	    "%lu printed by the snprintf fallback, %lu parsed by the strtof fallback; "
 	    "%.0f s with %d thread%s\n",
 	    (unsigned long long)first, (unsigned long long)last,
-	    (unsigned long long)done, (unsigned long long)fails,
-	    stat_format_slow, stat_parse_slow, secs, nt, nt == 1 ? "" : "s");
+	    (unsigned long long)done, (unsigned long long)fails, (unsigned long long)close,
+	    (unsigned long)stat_format_slow, (unsigned long)stat_parse_slow, secs, nt,
+	    nt == 1 ? "" : "s");
 	return fails || bad ? 1 : 0;
 }
