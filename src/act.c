@@ -1,5 +1,6 @@
 /* act.c - Keras activations in float32 (Keras 3 definitions). */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "act.h"
@@ -51,6 +52,53 @@ kx_act_is_rowwise(enum kx_act a)
 	return a == KX_ACT_SOFTMAX || a == KX_ACT_LOG_SOFTMAX;
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#define KX_VECTORISE __attribute__((optimize("O3", "no-trapping-math")))
+#else
+#define KX_VECTORISE
+#endif
+
+/* exp(x) for float32 without a libm call, so loops over it vectorise:
+ * x = n ln2 + r with |r| <= ln2/2, e^r by its degree-7 Taylor polynomial
+ * (truncation error below 5e-9 relative), 2^n by building the exponent.
+ * Inputs are clamped to [-87, 88] so 2^n stays a normal float. Within 2
+ * ulp of expf over that range (tests/unit.c checks it). */
+KX_VECTORISE static inline float kx_expf(float x) __attribute__((always_inline));
+
+KX_VECTORISE
+static inline float
+kx_expf(float x)
+{
+	union { float f; int32_t i; } sc;
+	float t, fn, r, p;
+
+	x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+	t = x * 1.44269504088896341f;
+	fn = (t + 12582912.0f) - 12582912.0f;  /* round to nearest */
+	r = x - fn * 0.693145751953125f;
+	r = r - fn * 1.428606765330187045e-6f;
+	p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
+	    r * (1.0f / 720 + r * (1.0f / 5040)))))));
+	sc.i = ((int32_t)fn + 127) << 23;
+	return p * sc.f;
+}
+
+KX_VECTORISE
+static void
+silu_vec(const float *restrict x, float *restrict y, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		y[i] = x[i] / (1.0f + kx_expf(-x[i]));
+}
+
+float
+kx_act_expf(float x)
+{
+	return kx_expf(x);
+}
+
 static float
 sigmoidf(float x)
 {
@@ -83,8 +131,12 @@ kx_act_apply(enum kx_act a, const float *x, float *y, size_t n)
 			memmove(y, x, n * sizeof *y);
 		break;
 	case KX_ACT_SILU:
-		for (i = 0; i < n; i++)
-			y[i] = x[i] / (1.0f + expf(-x[i]));
+		if (x != y) {
+			silu_vec(x, y, n);
+		} else {
+			for (i = 0; i < n; i++)
+				y[i] = y[i] / (1.0f + kx_expf(-y[i]));
+		}
 		break;
 	case KX_ACT_RELU:
 		for (i = 0; i < n; i++)

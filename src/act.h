@@ -25,6 +25,9 @@ int kx_act_is_rowwise(enum kx_act a);
 /* Apply elementwise: y[i] = act(x[i]) for i < n; x may equal y. */
 void kx_act_apply(enum kx_act a, const float *x, float *y, size_t n);
 
+/* The vectorisable exp used by silu (exposed for the unit tests). */
+float kx_act_expf(float x);
+
 /* Apply a row-wise activation to n rows of width w, in place. */
 void kx_act_apply_rows(enum kx_act a, float *y, size_t n, size_t w);
 

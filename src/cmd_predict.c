@@ -1,28 +1,446 @@
-/* cmd_predict.c - kanx predict (being written). */
-#include <stddef.h>
+/* cmd_predict.c - kanx predict: score input rows with a checkpoint.
+ *
+ * kanx predict -m MODEL [OPTIONS] [INPUT ...]
+ *
+ * Each input (a path, or "-"/none for stdin) is read in batches by rows.c,
+ * scored with kx_model_forward, and written by output.c as each batch is
+ * ready. The read -> forward -> write loop is run_input(). Exit statuses:
+ * 0 ok (also when --on-error skip refused records), 2 usage, 3/4 model,
+ * 5 a bad record (400 class), 6 a request over the max batch (413), 7 I/O
+ * (including a failed write to stdout), 8 out of memory. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cli.h"
 #include "err.h"
 #include "kanx.h"
+#include "kernel.h"
+#include "limits.h"
+#include "model.h"
+#include "numfmt.h"
+#include "output.h"
+#include "rows.h"
 
 const struct kx_cmd kx_cmd_predict;
 
-static const struct kx_optdef opts[] = { { NULL, 0, NULL, 0, NULL } };
+enum {
+	O_HEADER = 256, O_NOHEADER, O_ID, O_MAXBATCH, O_NOOUTHDR, O_ONERROR,
+	O_REJECTS, O_STRICT
+};
+
+static const struct kx_optdef opts[] = {
+	{ "model", 'm', "MODEL", 'm', "the .keras checkpoint (default: $KANX_CHECKPOINT)" },
+	{ "format", 'f', "FMT", 'f', "output: csv (default), tsv, jsonl or api" },
+	{ "input-format", 'i', "FMT", 'i', "input: csv, tsv, jsonl or api (default: by extension, else by content)" },
+	{ "header", 0, NULL, O_HEADER, "CSV/TSV input starts with a header row (default: detect)" },
+	{ "no-header", 0, NULL, O_NOHEADER, "CSV/TSV input has no header row" },
+	{ "id", 0, "COL", O_ID, "pass column COL (header name or number) through as the first output column" },
+	{ "batch-size", 'b', "N", 'b', "score N rows at a time (default: the max batch or 1024, the smaller)" },
+	{ "max-batch", 0, "N", O_MAXBATCH, "most rows in one request or record, else exit 6 (default: $KANX_MAX_BATCH or 4096)" },
+	{ "precision", 'p', "N", 'p', "print N significant digits, 1-9 (default: shortest exact)" },
+	{ "no-output-header", 0, NULL, O_NOOUTHDR, "write CSV/TSV output without its header line" },
+	{ "on-error", 0, "MODE", O_ONERROR, "stop: exit 5/6 at the first bad record (default); skip: report each on stderr, go on, exit 0" },
+	{ "rejects", 0, "FILE", O_REJECTS, "copy each refused record to FILE (implies --on-error skip)" },
+	{ "strict-range", 0, NULL, O_STRICT, "a value outside layer 0's grid range is a bad record (exit 5)" },
+	{ "threads", 't', "N", 't', "threads for the forward pass (default: $KANX_THREADS, else all cores)" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+struct predict {
+	/* options */
+	const char *model_path;
+	enum kx_out_fmt ofmt;
+	struct kx_rows_opts ro;
+	size_t batch;
+	int batch_set;
+	size_t prec;
+	int out_header;
+	int skip;
+	const char *rejects_path;
+	size_t threads;
+	int threads_set;
+	struct kx_limits lim;
+
+	/* state */
+	struct kx_model *model;
+	struct kx_work *work;
+	struct kx_batch b;
+	struct kx_out *out;
+	FILE *rejects;
+	int id_named;
+	size_t rejected, accepted, oor;
+};
 
 static int
-noop(void *ctx, int val, const char *arg)
+bad_choice(const char *opt, const char *v, const char *choices)
 {
+	kx_msg("invalid value '%s' for %s: expected one of %s", v, opt, choices);
+	return KX_EXIT_USAGE;
+}
+
+static int
+opt_cb(void *ctx, int val, const char *arg)
+{
+	struct predict *p = ctx;
+	enum kx_in_fmt inf;
+
+	switch (val) {
+	case 'm':
+		p->model_path = arg;
+		return 0;
+	case 'f':
+		if (kx_out_fmt_lookup(arg, &p->ofmt) != 0)
+			return bad_choice("--format", arg, "csv, tsv, jsonl, api");
+		return 0;
+	case 'i':
+		if (kx_in_fmt_lookup(arg, &inf) != 0 || inf == KX_IN_AUTO)
+			return bad_choice("--input-format", arg, "csv, tsv, jsonl, api");
+		p->ro.fmt = inf;
+		return 0;
+	case O_HEADER:
+		p->ro.header = 1;
+		return 0;
+	case O_NOHEADER:
+		p->ro.header = 0;
+		return 0;
+	case O_ID:
+		if (*arg == '\0') {
+			kx_msg("--id needs a column name or number");
+			return KX_EXIT_USAGE;
+		}
+		p->ro.id = arg;
+		return 0;
+	case 'b':
+		p->batch_set = 1;
+		return kx_cli_size("--batch-size", arg, 1, (size_t)1 << 30, &p->batch);
+	case O_MAXBATCH:
+		return kx_cli_size("--max-batch", arg, 1, (size_t)1 << 30, &p->lim.max_batch);
+	case 'p':
+		return kx_cli_size("--precision", arg, 1, 9, &p->prec);
+	case O_NOOUTHDR:
+		p->out_header = 0;
+		return 0;
+	case O_ONERROR:
+		if (strcmp(arg, "stop") == 0)
+			p->skip = 0;
+		else if (strcmp(arg, "skip") == 0)
+			p->skip = 1;
+		else
+			return bad_choice("--on-error", arg, "stop, skip");
+		return 0;
+	case O_REJECTS:
+		p->rejects_path = arg;
+		p->skip = 1;
+		return 0;
+	case O_STRICT:
+		p->ro.strict_range = 1;
+		return 0;
+	case 't':
+		p->threads_set = 1;
+		return kx_cli_size("--threads", arg, 1, 1024, &p->threads);
+	}
+	return KX_EXIT_USAGE;
+}
+
+static double
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* A write to stdout failed: say so unless the reader went away. */
+static int
+write_failed(void)
+{
+	if (errno != EPIPE)
+		kx_msg("write error on standard output: %s", strerror(errno ? errno : EIO));
+	return KX_EXIT_IO;
+}
+
+/* Score the batch, write its records, flush them (so output streams
+ * whatever stdout is: about a thousand writes per million rows), and empty
+ * the batch. */
+static int
+score_batch(struct predict *p)
+{
+	struct kx_batch *b = &p->b;
+	size_t i, n;
+	double t0, ms;
+
+	if (b->n_recs == 0) {
+		kx_batch_reset(b);
+		return 0;
+	}
+	t0 = now_ms();
+	for (i = 0; i < b->n; i += n) {
+		n = b->n - i < p->batch ? b->n - i : p->batch;
+		if (kx_model_forward(p->model, p->work, b->x + i * b->in, n, b->y + i * b->out) != 0) {
+			kx_msg("%s: forward pass failed", p->model->path);
+			return KX_EXIT_INTERNAL;
+		}
+	}
+	ms = now_ms() - t0;
+	errno = 0;
+	if (kx_out_batch(p->out, b, ms) != 0)
+		return write_failed();
+	if (kx_out_flush(p->out) != 0)
+		return write_failed();
+	kx_batch_reset(b);
+	return 0;
+}
+
+/* The first fill of the first input has read any CSV header: name the id
+ * column of CSV/TSV output. */
+static int
+name_id(struct predict *p, const struct kx_rows *r)
+{
+	const char *name = kx_rows_id_name(r);
+	size_t idx;
+
+	p->id_named = 1;
+	if (!p->ro.id || (p->ofmt != KX_OUT_CSV && p->ofmt != KX_OUT_TSV))
+		return 0;
+	if (!name)
+		name = kx_parse_size(p->ro.id, 1, SIZE_MAX, &idx) == 0 ? "id" : p->ro.id;
+	if (kx_out_set_id(p->out, name) != 0) {
+		kx_msg("out of memory");
+		return KX_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+/* A record was refused and --on-error skip is on: report it, copy it. */
+static int
+reject(struct predict *p, struct kx_rows *r, const struct kx_err *e)
+{
+	const char *text;
+	size_t len;
+
+	kx_err_print(e);
+	p->rejected++;
+	text = kx_rows_reject(r, &len);
+	if (p->rejects && len > 0) {
+		if (fwrite(text, 1, len, p->rejects) != len || putc('\n', p->rejects) == EOF) {
+			kx_msg("%s: write error: %s", p->rejects_path, strerror(errno));
+			return KX_EXIT_IO;
+		}
+	}
+	return 0;
+}
+
+/* The read -> forward -> write loop over one input. */
+static int
+run_input(struct predict *p, struct kx_rows *r)
+{
+	struct kx_err err;
+	int st, rc;
+
+	for (;;) {
+		kx_err_clear(&err);
+		st = kx_rows_fill(r, &p->b, &err);
+		if (!p->id_named && (rc = name_id(p, r)) != 0)
+			return rc;
+		switch (st) {
+		case KX_FILL_READY:
+			if ((rc = score_batch(p)) != 0)
+				return rc;
+			break;
+		case KX_FILL_EOF:
+			return score_batch(p);
+		case KX_FILL_REJECT:
+			if (p->skip) {
+				if ((rc = reject(p, r, &err)) != 0)
+					return rc;
+				break;
+			}
+			/* the rows before it are written first */
+			/* fall through */
+		default:
+			if ((rc = score_batch(p)) != 0)
+				return rc;
+			kx_err_print(&err);
+			return err.code ? err.code : KX_EXIT_INTERNAL;
+		}
+	}
+}
+
+static int
+run_all(struct predict *p, char **inputs, int n_inputs)
+{
+	static char *const dash[] = { "-" };
+	struct kx_rows *r;
+	struct kx_err err;
+	int i, rc = 0;
+
+	if (n_inputs == 0) {
+		inputs = (char **)dash;
+		n_inputs = 1;
+	}
+	for (i = 0; i < n_inputs && rc == 0; i++) {
+		kx_err_clear(&err);
+		r = kx_rows_open(inputs[i], &p->ro, &err);
+		if (!r) {
+			kx_err_print(&err);
+			return err.code;
+		}
+		rc = run_input(p, r);
+		p->oor += kx_rows_out_of_range(r);
+		p->accepted += kx_rows_accepted(r);
+		kx_rows_close(r);
+	}
+	return rc;
+}
+
+static int
+setup(struct predict *p, int argc, char **argv, int *first)
+{
+	const char *msg = NULL, *v;
+	size_t idx;
+	int rc;
+
+	memset(p, 0, sizeof *p);
+	p->ro.header = -1;
+	p->out_header = 1;
+	{
+		long nc = sysconf(_SC_NPROCESSORS_ONLN);
+		p->threads = nc >= 1 ? (size_t)(nc > KX_MAX_THREADS ? KX_MAX_THREADS : nc) : 1;
+	}
+	if (kx_limits_init(&p->lim, &msg) != 0) {
+		kx_msg("%s", msg);
+		return KX_EXIT_USAGE;
+	}
+	v = getenv("KANX_THREADS");
+	if (v && *v) {
+		if (kx_parse_size(v, 1, 1024, &p->threads) != 0) {
+			kx_msg("KANX_THREADS must be an integer from 1 to 1024");
+			return KX_EXIT_USAGE;
+		}
+	}
+	*first = kx_cli_parse(&kx_cmd_predict, argc, argv, opt_cb, p, &rc);
+	if (*first < 0)
+		return rc == KX_EXIT_OK ? -1 : rc;  /* -1: --help was printed */
+	if (!p->model_path) {
+		v = getenv("KANX_CHECKPOINT");
+		if (v && *v)
+			p->model_path = v;
+	}
+	if (!p->model_path) {
+		kx_msg("predict: no model: give -m MODEL or set KANX_CHECKPOINT");
+		fprintf(stderr, "Try 'kanx predict --help'.\n");
+		return KX_EXIT_USAGE;
+	}
+	if (strcmp(p->model_path, "-") == 0) {
+		int i, stdin_input = *first == argc;
+		for (i = *first; i < argc; i++)
+			stdin_input |= strcmp(argv[i], "-") == 0;
+		if (stdin_input) {
+			kx_msg("predict: the model and the input cannot both be standard input");
+			return KX_EXIT_USAGE;
+		}
+	}
+	if (!p->batch_set)
+		p->batch = p->lim.max_batch < 1024 ? p->lim.max_batch : 1024;
+	if (p->batch > p->lim.max_batch) {
+		kx_msg("predict: --batch-size %zu is over the max batch of %zu", p->batch, p->lim.max_batch);
+		return KX_EXIT_USAGE;
+	}
+	if (p->ro.id && p->ro.header == 0 && kx_parse_size(p->ro.id, 1, SIZE_MAX, &idx) != 0) {
+		kx_msg("predict: --id %s names a column, but --no-header says there is no header row", p->ro.id);
+		return KX_EXIT_USAGE;
+	}
 	return 0;
 }
 
 static int
 exec_predict(int argc, char **argv)
 {
-	int rc;
+	struct predict p;
+	struct kx_err err;
+	int first, rc;
 
-	if (kx_cli_parse(&kx_cmd_predict, argc, argv, noop, NULL, &rc) < 0)
-		return rc;
-	kx_msg("predict: not implemented yet");
-	return KX_EXIT_INTERNAL;
+	if ((rc = setup(&p, argc, argv, &first)) != 0)
+		return rc == -1 ? KX_EXIT_OK : rc;
+	kx_kernel_threads((int)p.threads);
+
+	kx_err_clear(&err);
+	p.model = kx_model_load(p.model_path, &p.lim, &err);
+	if (!p.model) {
+		kx_err_print(&err);
+		return err.code ? err.code : KX_EXIT_BADMODEL;
+	}
+	p.ro.in = p.model->in;
+	p.ro.lim = &p.lim;
+	if (p.model->n_layers > 0 && p.model->layers[0].kind == KX_LAYER_KAN) {
+		p.ro.range = 1;
+		p.ro.lo = p.model->layers[0].grid_lo;
+		p.ro.hi = p.model->layers[0].grid_hi;
+	}
+	rc = KX_EXIT_INTERNAL;
+	if (kx_batch_init(&p.b, p.model->in, p.model->out, p.batch, p.lim.max_batch, &err) != 0) {
+		kx_err_print(&err);
+		goto done;
+	}
+	p.work = kx_work_new(p.model, p.batch);
+	p.out = kx_out_new(stdout, p.ofmt, p.model->out, (int)p.prec, p.out_header);
+	if (!p.work || !p.out) {
+		kx_msg("out of memory");
+		goto done;
+	}
+	if (p.rejects_path) {
+		p.rejects = fopen(p.rejects_path, "w");
+		if (!p.rejects) {
+			kx_msg("%s: cannot open: %s", p.rejects_path, strerror(errno));
+			rc = KX_EXIT_IO;
+			goto done;
+		}
+	}
+
+	rc = run_all(&p, argv + first, argc - first);
+
+	/* the CSV header even when there were no rows; whatever is buffered */
+	if (rc != KX_EXIT_IO && rc != KX_EXIT_INTERNAL) {
+		errno = 0;
+		if (kx_out_begin(p.out) != 0 || kx_out_flush(p.out) != 0)
+			rc = write_failed();
+	}
+	if (p.rejects && fclose(p.rejects) != 0 && rc == 0) {
+		kx_msg("%s: write error: %s", p.rejects_path, strerror(errno));
+		rc = KX_EXIT_IO;
+	}
+	p.rejects = NULL;
+	if (rc != KX_EXIT_IO) {
+		if (p.oor > 0) {
+			char lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF];
+			kx_format_float(p.ro.lo, lo);
+			kx_format_float(p.ro.hi, hi);
+			kx_warn("%zu value%s outside the grid range [%s, %s] of layer 0",
+			        p.oor, p.oor == 1 ? "" : "s", lo, hi);
+		}
+		if (p.rejected > 0)
+			kx_warn("%zu of %zu records refused", p.rejected, p.rejected + p.accepted);
+	}
+done:
+	if (p.rejects)
+		fclose(p.rejects);
+	kx_out_free(p.out);
+	kx_work_free(p.work);
+	kx_batch_fini(&p.b);
+	kx_model_free(p.model);
+	return rc;
 }
 
-const struct kx_cmd kx_cmd_predict = { "predict", "(not implemented yet)", opts, "[OPTIONS]", exec_predict };
+const struct kx_cmd kx_cmd_predict = {
+	"predict",
+	"score rows with a checkpoint: CSV, TSV, JSON lines or API requests in; CSV, TSV, JSON lines or API responses out",
+	opts,
+	"-m MODEL [OPTIONS] [INPUT ...]",
+	exec_predict
+};

@@ -215,9 +215,8 @@ sgemm(size_t m, size_t n, size_t kk, const float *a, const float *b, float *c, f
  * k >= 1 are continuous, so a knot that rounding puts in the neighbouring
  * interval changes a basis by an ulp or so, not by a step. The first loop
  * is branch-free so the compiler can vectorise it; the second scatters. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define KX_VECTOR_CLONES \
-	__attribute__((target_clones("avx2", "default"), optimize("O3", "no-trapping-math")))
+#if defined(__GNUC__) && !defined(__clang__)
+#define KX_VECTOR_CLONES __attribute__((optimize("O3", "no-trapping-math")))
 #else
 #define KX_VECTOR_CLONES
 #endif
@@ -236,7 +235,7 @@ cubic_bases(const float *restrict x, const float *restrict t0, const float *rest
 		float fs = ok ? f : 0.0f;
 		int m = (int)fs;
 		float u = fs - (float)m, u2 = u * u, u3 = u2 * u, w = 1.0f - u, s6 = 1.0f / 6.0f;
-		mu[i] = ok ? m : -1;
+		mu[i] = ok ? m : -1000;
 		B0[i] = w * w * w * s6;
 		B1[i] = (3.0f * u3 - 6.0f * u2 + 4.0f) * s6;
 		B2[i] = (-3.0f * u3 + 3.0f * u2 + 3.0f * u + 1.0f) * s6;
@@ -284,30 +283,31 @@ row_uniform(const struct kx_layer *l, const float *xr, float *seg)
 				B[i] = mu[i] >= 0 ? f - (float)mu[i] : 0.0f;  /* u */
 			}
 		}
+		if (k == 3) {
+			const float *B0 = B, *B1 = B + KX_ROW_CHUNK, *B2 = B + 2 * KX_ROW_CHUNK,
+			            *B3 = B + 3 * KX_ROW_CHUNK;
+			/* branch-free scatter: bases that fall off either end of
+			 * the basis range (or all four, outside the grid) go to a
+			 * dump slot instead of being tested for */
+			for (i = 0; i < m; i++) {
+				float *a = seg + (c + i) * nb, dump;
+				long j = (long)mu[i] - 3;
+				*((unsigned long)j < nb ? a + j : &dump) = B0[i];
+				*((unsigned long)(j + 1) < nb ? a + j + 1 : &dump) = B1[i];
+				*((unsigned long)(j + 2) < nb ? a + j + 2 : &dump) = B2[i];
+				*((unsigned long)(j + 3) < nb ? a + j + 3 : &dump) = B3[i];
+			}
+			continue;
+		}
 		for (i = 0; i < m; i++) {
 			float *a = seg + (c + i) * nb;
-			const float *v;
 			long j = (long)mu[i] - (long)k;
 			if (mu[i] < 0)
 				continue;
-			if (k == 3) {
-				L[0] = B[i];
-				L[1] = B[KX_ROW_CHUNK + i];
-				L[2] = B[2 * KX_ROW_CHUNK + i];
-				L[3] = B[3 * KX_ROW_CHUNK + i];
-				v = L;
-			} else {
-				uniform_bases(B[i], k, L);
-				v = L;
-			}
-			if (j >= 0 && mu[i] < (long)nb) {
-				for (idx = 0; idx <= k; idx++)
-					a[j + (long)idx] = v[idx];
-			} else {
-				for (idx = 0; idx <= k; idx++, j++)
-					if (j >= 0 && j < (long)nb)
-						a[j] = v[idx];
-			}
+			uniform_bases(B[i], k, L);
+			for (idx = 0; idx <= k; idx++, j++)
+				if (j >= 0 && j < (long)nb)
+					a[j] = L[idx];
 		}
 	}
 }

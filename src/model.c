@@ -304,17 +304,27 @@ kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, si
 	struct slice sl[KX_MAX_THREADS];
 	pthread_t tid[KX_MAX_THREADS];
 	int started[KX_MAX_THREADS];
-	size_t t, parts, per, off = 0;
+	size_t t, parts, per, off = 0, cap, want;
 
 	if (n > w->max_rows)
 		return -1;
-	if (w->n_sub == 0 || n < 2 * KX_MIN_ROWS_PER_THREAD) {
-		forward_one(m, w->n_sub ? w->sub[0] : w, x, n, y);
+	if (w->n_sub == 0) {
+		forward_one(m, w, x, n, y);
 		return 0;
 	}
-	parts = w->n_sub < KX_MAX_THREADS ? w->n_sub : KX_MAX_THREADS;
-	if (parts > n / KX_MIN_ROWS_PER_THREAD)
-		parts = n / KX_MIN_ROWS_PER_THREAD;
+	/* as many parts as the per-thread work areas need, and more when the
+	 * batch is big enough for every thread to have a useful share */
+	cap = w->sub[0]->max_rows;
+	parts = (n + cap - 1) / cap;
+	want = n / KX_MIN_ROWS_PER_THREAD;
+	if (want > w->n_sub)
+		want = w->n_sub;
+	if (want > parts)
+		parts = want;
+	if (parts < 1)
+		parts = 1;
+	if (parts > KX_MAX_THREADS)
+		return -1;
 	per = (n + parts - 1) / parts;
 	for (t = 0; t < parts; t++) {
 		size_t cnt = n - off < per ? n - off : per;

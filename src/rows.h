@@ -1,4 +1,147 @@
-/* rows.h - (being written) */
+/* rows.h - input readers for predict: CSV/TSV, JSON lines, API request
+ * documents, parsed straight into a float batch.
+ *
+ * A reader turns one input (a path or "-" for stdin) into records. A record
+ * is one unit of input that gets one unit of output: a CSV row (one sample),
+ * a JSON-lines line (an array: one sample or a 2-D batch; an object
+ * {"x": .., "id": ..}), or one API request document {"x": ..} that may
+ * span lines. Records are appended to a struct kx_batch until it holds
+ * `target` rows, the input ends, or (for pipes) the next read would block.
+ *
+ * Formats (KX_IN_AUTO resolves them per input, in this order):
+ *   1. the extension: .csv -> csv, .tsv/.tab -> tsv, .jsonl/.ndjson ->
+ *      jsonl, .json -> api;
+ *   2. the first byte that is not blank (after a UTF-8 BOM): '[' -> jsonl;
+ *      '{' -> jsonl when that first JSON value ends on the line it starts
+ *      on, api when it spans lines; anything else -> csv, or tsv when the
+ *      first line holds a tab and no comma.
+ *
+ * Positions in messages ("FILE:LINE:COL: ...") are 1-based; COL counts
+ * characters (UTF-8 sequences) from the start of the line. For CSV the
+ * column is where the offending field starts, and the message names the
+ * field by number (and by header name when there is one).
+ *
+ * Hot path: no allocation per row or per field. Quote-free CSV lines are
+ * split with memchr and parsed with kx_parse_float into the batch; a
+ * record containing '"' goes through libcsv (CSV_STRICT). */
 #ifndef KX_ROWS_H
 #define KX_ROWS_H
+
+#include <stddef.h>
+#include "err.h"
+#include "limits.h"
+
+enum kx_in_fmt { KX_IN_AUTO, KX_IN_CSV, KX_IN_TSV, KX_IN_JSONL, KX_IN_API };
+
+/* What a record looked like, so the output can mirror it. */
+enum kx_rec_form {
+	KX_FORM_ROW,     /* CSV/TSV row: one sample */
+	KX_FORM_ARRAY,   /* JSON-lines bare array: 1-D (one sample) or 2-D */
+	KX_FORM_OBJECT,  /* JSON-lines object {"x": .., "id": ..} */
+	KX_FORM_API      /* API request document {"x": ..} */
+};
+
+enum kx_id_kind {
+	KX_ID_NONE,
+	KX_ID_TEXT,      /* plain text: a CSV field, or a JSON string's contents */
+	KX_ID_JSON       /* compact JSON text of a non-string JSON value */
+};
+
+struct kx_rec {
+	size_t row, n;          /* rows [row, row+n) of the batch */
+	size_t line;            /* input line the record starts on */
+	size_t id_off, id_len;  /* id bytes in batch->ids */
+	unsigned char form;     /* enum kx_rec_form */
+	unsigned char rank;     /* 1 or 2: the rank of x (CSV rows: 1) */
+	unsigned char id_kind;  /* enum kx_id_kind */
+};
+
+/* A batch of rows and the records they came from. All buffers are reused
+ * from batch to batch; they only grow (up to max_cap rows). */
+struct kx_batch {
+	size_t in, out;         /* features per sample; outputs per sample */
+	float *x;               /* (cap, in), row-major */
+	float *y;               /* (cap, out), filled by the caller */
+	size_t n, cap;          /* rows used, rows allocated */
+	size_t target;          /* the batch is ready at this many rows */
+	size_t max_cap;         /* target - 1 + max_batch: no record exceeds it */
+	struct kx_rec *recs;
+	size_t n_recs, cap_recs;
+	char *ids;              /* id bytes of this batch's records */
+	size_t ids_len, ids_cap;
+};
+
+/* Allocate a batch for rows of `in` features and `out` outputs, ready at
+ * `target` rows; a single record may hold up to max_batch rows. Returns 0,
+ * or -1 with e set (KX_EXIT_INTERNAL) when memory runs out or a size
+ * overflows. Release with kx_batch_fini (safe on a zeroed or failed batch). */
+int kx_batch_init(struct kx_batch *b, size_t in, size_t out, size_t target,
+                  size_t max_batch, struct kx_err *e);
+/* Empty the batch, keeping its buffers. */
+void kx_batch_reset(struct kx_batch *b);
+void kx_batch_fini(struct kx_batch *b);
+
+struct kx_rows_opts {
+	enum kx_in_fmt fmt;     /* KX_IN_AUTO: by extension, else sniffed */
+	int header;             /* CSV/TSV: -1 detect, 0 none, 1 present */
+	const char *id;         /* CSV/TSV: the id column (header name, or a
+	                         * 1-based number), kept out of the features and
+	                         * passed through; NULL for none */
+	size_t in;              /* features per sample the model takes */
+	const struct kx_limits *lim;  /* max_batch, line_bytes, json_depth */
+	int range;              /* count values outside [lo, hi] */
+	float lo, hi;
+	int strict_range;       /* a value outside [lo, hi] rejects the record */
+};
+
+struct kx_rows;
+
+/* Open PATH ("-" = standard input, named "<stdin>" in messages). Nothing
+ * is read yet. Returns NULL with e set: KX_EXIT_IO when the file cannot be
+ * opened, KX_EXIT_INTERNAL when memory runs out. The options (and the
+ * strings and limits they point to) must outlive the reader. */
+struct kx_rows *kx_rows_open(const char *path, const struct kx_rows_opts *o,
+                             struct kx_err *e);
+
+enum kx_fill {
+	KX_FILL_READY,   /* the batch holds target rows, or an API document,
+	                  * or the input would block: score it, then call again */
+	KX_FILL_EOF,     /* the input has ended (the batch may still hold rows) */
+	KX_FILL_REJECT,  /* one record was refused (e: KX_EXIT_BADINPUT or
+	                  * KX_EXIT_TOOBIG, with its position); the batch holds
+	                  * the good records before it and reading can go on */
+	KX_FILL_FATAL    /* reading cannot go on (e: I/O error, out of memory,
+	                  * a bad CSV header, an unterminated JSON document) */
+};
+
+/* Append records to b (which the caller empties with kx_batch_reset after
+ * scoring it). Returns an enum kx_fill. */
+int kx_rows_fill(struct kx_rows *r, struct kx_batch *b, struct kx_err *e);
+
+/* The original text of the record refused by the last KX_FILL_REJECT,
+ * without its final newline; valid until the next kx_rows_fill. *len is 0
+ * for an over-long line (it is not kept). */
+const char *kx_rows_reject(const struct kx_rows *r, size_t *len);
+
+/* The input's format, once the first kx_rows_fill has resolved it. */
+enum kx_in_fmt kx_rows_format(const struct kx_rows *r);
+
+/* The header name of the id column (CSV with a header), or NULL. Valid
+ * until kx_rows_close. */
+const char *kx_rows_id_name(const struct kx_rows *r);
+
+/* Values of accepted records that fell outside [lo, hi] (opts.range). */
+size_t kx_rows_out_of_range(const struct kx_rows *r);
+
+/* Records accepted and refused so far. */
+size_t kx_rows_accepted(const struct kx_rows *r);
+size_t kx_rows_rejected(const struct kx_rows *r);
+
+/* Close (a file the reader opened) and free; accepts NULL. */
+void kx_rows_close(struct kx_rows *r);
+
+/* Name of a format ("csv", ...) and the reverse (-1 for an unknown name). */
+const char *kx_in_fmt_name(enum kx_in_fmt f);
+int kx_in_fmt_lookup(const char *s, enum kx_in_fmt *out);
+
 #endif

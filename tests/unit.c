@@ -6,12 +6,16 @@
 #include <string.h>
 
 #include <dirent.h>
+#include <unistd.h>
 #include <stdlib.h>
 
+#include "act.h"
 #include "cli.h"
 #include "kernel.h"
 #include "limits.h"
 #include "model.h"
+#include "output.h"
+#include "rows.h"
 
 static int passed, failed;
 
@@ -281,6 +285,30 @@ test_threads(const char *srcdir)
 			bad++;
 	CHECK(bad == 0);
 	CHECK(kx_model_forward(m, w2, x, n + 1, y2) == -1);
+	/* batches smaller than the work's maximum, down to one row, and one
+	 * just over what a single thread's share would hold */
+	{
+		size_t sizes[] = { 1, 31, 63, 64, 501, 999 }, si;
+		for (si = 0; si < 6; si++) {
+			size_t nn = sizes[si];
+			for (i = 0; i < nn * m->out; i++)
+				y2[i] = NAN;
+			CHECK(kx_model_forward(m, w2, x, nn, y2) == 0);
+			for (i = 0, bad = 0; i < nn * m->out; i++)
+				if (!(fabsf(y1[i] - y2[i]) <= 1e-6f * (1.0f + fabsf(y1[i]))))
+					bad++;
+			CHECK(bad == 0);
+		}
+	}
+	/* a small work area split over 2 threads (50 rows each) given a batch
+	 * of 56 rows: too many for one share, too few to split for speed */
+	kx_work_free(w2);
+	w2 = kx_work_new(m, 100);
+	CHECK(kx_model_forward(m, w2, x, 56, y2) == 0);
+	for (i = 0, bad = 0; i < 56 * m->out; i++)
+		if (!(fabsf(y1[i] - y2[i]) <= 1e-6f * (1.0f + fabsf(y1[i]))))
+			bad++;
+	CHECK(bad == 0);
 	kx_kernel_threads(1);
 	kx_work_free(w1);
 	kx_work_free(w2);
@@ -288,6 +316,203 @@ test_threads(const char *srcdir)
 	free(y1);
 	free(y2);
 	kx_model_free(m);
+}
+
+/* kx_act_expf stays within a few ulp of expf over the whole clamped range. */
+static void
+test_expf(void)
+{
+	float x, worst = 0.0f;
+
+	for (x = -87.0f; x <= 88.0f; x += 0.000731f) {
+		float a = kx_act_expf(x), b = expf(x);
+		float rel = fabsf(a - b) / b;
+		if (rel > worst)
+			worst = rel;
+	}
+	CHECK(worst < 3.0e-7f);
+	if (worst >= 3.0e-7f)
+		printf("not ok: kx_act_expf worst relative error %g\n", worst);
+}
+
+/* ---- predict's readers and writers -------------------------------------- */
+
+/* Write TEXT to DIR/NAME and return the path (static buffer). */
+static const char *
+put_file(const char *dir, const char *name, const char *text, size_t len)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (f) {
+		fwrite(text, 1, len, f);
+		fclose(f);
+	}
+	return path;
+}
+
+/* Read all of PATH into b (target 64 rows); returns the last fill status. */
+static int
+read_all(const char *path, struct kx_rows_opts *o, struct kx_batch *b, struct kx_err *e,
+         enum kx_in_fmt *fmt)
+{
+	struct kx_rows *r = kx_rows_open(path, o, e);
+	int st;
+
+	if (!r)
+		return -1;
+	do
+		st = kx_rows_fill(r, b, e);
+	while (st == KX_FILL_READY && b->n < b->target);
+	if (fmt)
+		*fmt = kx_rows_format(r);
+	kx_rows_close(r);
+	return st;
+}
+
+static void
+test_rows(void)
+{
+	char tmpl[] = "/tmp/kanx-unit-XXXXXX";
+	const char *dir = mkdtemp(tmpl), *p;
+	struct kx_limits lim;
+	struct kx_rows_opts o;
+	struct kx_batch b;
+	struct kx_err e;
+	enum kx_in_fmt fmt;
+	const char *msg;
+	static const char csv[] = "\xef\xbb\xbfk,f0,f1\r\n\"a,\"\"b\"\"\",1.5,-2\r\nplain, 3 ,4e-1\r\n";
+	static const char jl[] = "[1,2]\n\n{\"id\":{\"q\": [1, 2]},\"x\":[[3,4],[5,6]]}\n{\"x\":[7,8],\"id\":\"\\u00e9\"}\n";
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	kx_limits_init(&lim, &msg);
+	memset(&o, 0, sizeof o);
+	o.header = -1;
+	o.in = 2;
+	o.lim = &lim;
+
+	/* CSV: BOM, CRLF, quotes, spaces, an id column by name */
+	o.id = "k";
+	p = put_file(dir, "a.csv", csv, sizeof csv - 1);
+	CHECK(kx_batch_init(&b, 2, 1, 64, lim.max_batch, &e) == 0);
+	CHECK(read_all(p, &o, &b, &e, &fmt) == KX_FILL_EOF);
+	CHECK(fmt == KX_IN_CSV);
+	CHECK(b.n == 2 && b.n_recs == 2);
+	CHECK(b.x[0] == 1.5f && b.x[1] == -2.0f && b.x[2] == 3.0f && b.x[3] == 0.4f);
+	CHECK(b.recs[0].id_kind == KX_ID_TEXT && b.recs[0].id_len == 5 &&
+	      memcmp(b.ids + b.recs[0].id_off, "a,\"b\"", 5) == 0);
+	CHECK(b.recs[1].line == 3 && b.recs[1].id_len == 5);
+	kx_batch_fini(&b);
+	o.id = NULL;
+
+	/* JSON lines sniffed without an extension: forms, ranks, ids */
+	p = put_file(dir, "b", jl, sizeof jl - 1);
+	CHECK(kx_batch_init(&b, 2, 1, 64, lim.max_batch, &e) == 0);
+	CHECK(read_all(p, &o, &b, &e, &fmt) == KX_FILL_EOF);
+	CHECK(fmt == KX_IN_JSONL);
+	CHECK(b.n == 4 && b.n_recs == 3);
+	CHECK(b.recs[0].form == KX_FORM_ARRAY && b.recs[0].rank == 1 && b.recs[0].id_kind == KX_ID_NONE);
+	CHECK(b.recs[1].form == KX_FORM_OBJECT && b.recs[1].rank == 2 && b.recs[1].n == 2 &&
+	      b.recs[1].line == 3);
+	CHECK(b.recs[1].id_kind == KX_ID_JSON && b.recs[1].id_len == 11 &&
+	      memcmp(b.ids + b.recs[1].id_off, "{\"q\":[1,2]}", 11) == 0);
+	CHECK(b.recs[2].id_kind == KX_ID_TEXT && b.recs[2].id_len == 2 &&
+	      memcmp(b.ids + b.recs[2].id_off, "\xc3\xa9", 2) == 0);
+	CHECK(b.x[6] == 7.0f && b.x[7] == 8.0f);
+	kx_batch_fini(&b);
+
+	/* a refused record leaves the batch as it was before it */
+	p = put_file(dir, "c.jsonl", "[1,2]\n[[3,4],[5]]\n[6,7]\n", 24);
+	CHECK(kx_batch_init(&b, 2, 1, 64, lim.max_batch, &e) == 0);
+	{
+		struct kx_rows *r = kx_rows_open(p, &o, &e);
+		size_t len;
+		const char *t;
+		CHECK(r && kx_rows_fill(r, &b, &e) == KX_FILL_REJECT);
+		CHECK(b.n == 1 && b.n_recs == 1 && e.code == 5 && e.status == 400);
+		CHECK(strstr(e.msg, "c.jsonl:2:8: record 2: x[1]: Expected 2 features per sample, got 1") != NULL);
+		t = kx_rows_reject(r, &len);
+		CHECK(len == 11 && memcmp(t, "[[3,4],[5]]", 11) == 0);
+		CHECK(kx_rows_fill(r, &b, &e) == KX_FILL_EOF && b.n == 2 && b.x[2] == 6.0f);
+		CHECK(kx_rows_accepted(r) == 2 && kx_rows_rejected(r) == 1);
+		kx_rows_close(r);
+	}
+	kx_batch_fini(&b);
+
+	/* an API document over several lines; 413 past the max batch */
+	p = put_file(dir, "d", "{\n \"x\": [[1,2],\n  [3,4],\n  [5,6]]\n}\n", 36);
+	CHECK(kx_batch_init(&b, 2, 1, 64, lim.max_batch, &e) == 0);
+	CHECK(read_all(p, &o, &b, &e, &fmt) == KX_FILL_EOF && fmt == KX_IN_API);
+	CHECK(b.n == 3 && b.n_recs == 1 && b.recs[0].form == KX_FORM_API);
+	kx_batch_reset(&b);
+	lim.max_batch = 2;
+	CHECK(read_all(p, &o, &b, &e, NULL) == KX_FILL_REJECT && e.code == 6 && e.status == 413);
+	CHECK(strstr(e.msg, "d:2:7: batch of 3 rows exceeds the max batch of 2 (413)") != NULL);
+	kx_batch_fini(&b);
+
+	remove(put_file(dir, "a.csv", "", 0));
+	remove(put_file(dir, "b", "", 0));
+	remove(put_file(dir, "c.jsonl", "", 0));
+	remove(put_file(dir, "d", "", 0));
+	rmdir(dir);
+}
+
+static void
+test_output(void)
+{
+	struct kx_batch b;
+	struct kx_err e;
+	struct kx_out *o;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	/* two records: a text id needing quotes, and one without an id */
+	CHECK(kx_batch_init(&b, 1, 2, 4, 4, &e) == 0);
+	b.n = 2;
+	b.n_recs = 2;
+	b.recs = calloc(2, sizeof *b.recs);
+	b.ids = malloc(16);
+	if (!b.recs || !b.ids)
+		return;
+	memcpy(b.ids, "a,\"b\"\n", 6);
+	b.recs[0] = (struct kx_rec){ 0, 1, 1, 0, 6, KX_FORM_ROW, 1, KX_ID_TEXT };
+	b.recs[1] = (struct kx_rec){ 1, 1, 2, 0, 0, KX_FORM_ROW, 1, KX_ID_NONE };
+	b.y[0] = 0.1f;
+	b.y[1] = -2.5e-8f;
+	b.y[2] = 1.0f / 3.0f;
+	b.y[3] = NAN;
+
+	f = open_memstream(&text, &len);
+	o = kx_out_new(f, KX_OUT_CSV, 2, 0, 1);
+	CHECK(o && kx_out_set_id(o, "key") == 0);
+	CHECK(kx_out_batch(o, &b, 0) == 0 && kx_out_flush(o) == 0);
+	fclose(f);
+	CHECK(text && strcmp(text, "key,y0,y1\n\"a,\"\"b\"\"\n\",0.1,-2.5e-08\n,0.33333334,nan\n") == 0);
+	kx_out_free(o);
+	free(text);
+
+	f = open_memstream(&text, &len);
+	o = kx_out_new(f, KX_OUT_JSONL, 2, 3, 1);
+	CHECK(kx_out_batch(o, &b, 0) == 0 && kx_out_flush(o) == 0);
+	fclose(f);
+	CHECK(text && strcmp(text, "{\"id\":\"a,\\\"b\\\"\\n\",\"y\":[0.1,-2.5e-08]}\n[0.333,null]\n") == 0);
+	kx_out_free(o);
+	free(text);
+
+	f = open_memstream(&text, &len);
+	o = kx_out_new(f, KX_OUT_API, 2, 0, 1);
+	CHECK(kx_out_batch(o, &b, 1.5) == 0 && kx_out_flush(o) == 0);
+	fclose(f);
+	CHECK(text && strcmp(text, "{\"output\":[[0.1,-2.5e-08],[0.33333334,null]],\"shape\":[2,2],"
+	                           "\"inference_ms\":1.500}\n") == 0);
+	kx_out_free(o);
+	free(text);
+	kx_batch_fini(&b);
 }
 
 int
@@ -301,7 +526,10 @@ main(void)
 	test_nearest();
 	test_fixtures(srcdir);
 	test_kernels();
+	test_expf();
 	test_threads(srcdir);
+	test_rows();
+	test_output();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
