@@ -51,7 +51,7 @@ setup() {
 	{
 		kanx predict -m "$MODEL" < /dev/null
 		parallel --pipe --keep-order --header : -j4 \
-			kanx predict -m "$MODEL" -b 1 --no-output-header 2>/dev/null < big.csv
+			kanx predict -m "$MODEL" -t 1 -b 1 --no-output-header 2>/dev/null < big.csv
 	} > par-b1.csv
 	cmp one-b1.csv par-b1.csv
 }
@@ -60,7 +60,7 @@ setup() {
 	{
 		kanx predict -m "$MODEL" < /dev/null
 		parallel --pipe --keep-order --header : -j4 \
-			kanx predict -m "$MODEL" --no-output-header 2>/dev/null < big.csv
+			kanx predict -m "$MODEL" -t 1 --no-output-header 2>/dev/null < big.csv
 	} > par.csv
 	[ "$(wc -l < par.csv)" -eq 200001 ]
 	if cmp -s one.csv one-b1.csv; then
@@ -73,7 +73,7 @@ setup() {
 @test "headerless, one record per line (the Hadoop Streaming / Spark pipe mode), with an id column" {
 	tail -n +2 big.csv | awk '{ print "r" NR "," $0 }' > keyed.csv
 	parallel --pipe --keep-order -j4 \
-		kanx predict -m "$MODEL" -b 1 --no-header --no-output-header --id 1 < keyed.csv > keyed-out.csv
+		kanx predict -m "$MODEL" -t 1 -b 1 --no-header --no-output-header --id 1 < keyed.csv > keyed-out.csv
 	[ "$(wc -l < keyed-out.csv)" -eq 200000 ]
 	# each output line: the record's id, then the prediction for that record
 	cut -d, -f1 keyed-out.csv | cmp - <(cut -d, -f1 keyed.csv)
