@@ -1,28 +1,789 @@
-/* cmd_validate.c - kanx validate (being written). */
-#include <stddef.h>
+/* cmd_validate.c - kanx validate: is this checkpoint sound, and would the
+ * API accept this batch for it?
+ *
+ * Three groups of checks, every problem reported (not only the first):
+ *  - the model: whatever the loader refuses, then non-finite weights,
+ *    grids that decrease or have zero span, G/k against the config, grid
+ *    ends against the configured grid_range;
+ *  - the YAML training config (--config, $KANX_CONFIG): the kanx library's
+ *    rules and messages with line and column, then the checkpoint against
+ *    its model: section;
+ *  - request documents ({"x": ..}): what POST /api/predict would answer
+ *    (422, 400, 413), and inputs outside the grid as warnings.
+ * Human report (kanx: FILE:LINE:COL: message) or --json, on stdout.
+ * Exit 0 sound (warnings allowed), 1 problems, 2 usage, 3 model missing,
+ * 7 an input or config could not be read, 8 out of memory. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
 #include "err.h"
 #include "kanx.h"
+#include "limits.h"
+#include "model.h"
+#include "numfmt.h"
+#include "request.h"
+#include "yamlcfg.h"
 
 const struct kx_cmd kx_cmd_validate;
 
-static const struct kx_optdef opts[] = { { NULL, 0, NULL, 0, NULL } };
+enum {
+	OPT_MODEL = 'm',
+	OPT_CONFIG = 'c',
+	OPT_JSON = 'j',
+	OPT_MAX_BATCH = 256
+};
+
+static const struct kx_optdef opts[] = {
+	{ "model", 'm', "MODEL", OPT_MODEL, "checkpoint to check (default $KANX_CHECKPOINT)" },
+	{ "config", 'c', "FILE", OPT_CONFIG, "kanx YAML training config to check (default $KANX_CONFIG)" },
+	{ "max-batch", 0, "N", OPT_MAX_BATCH, "rows allowed per request (default $KANX_MAX_BATCH or 4096)" },
+	{ "json", 'j', NULL, OPT_JSON, "print the report as one JSON object" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+struct vopts {
+	const char *model, *config;
+	size_t max_batch;
+	int json;
+};
 
 static int
-noop(void *ctx, int val, const char *arg)
+set_opt(void *ctx, int val, const char *arg)
 {
+	struct vopts *o = ctx;
+
+	switch (val) {
+	case OPT_MODEL:
+		o->model = arg;
+		break;
+	case OPT_CONFIG:
+		o->config = arg;
+		break;
+	case OPT_JSON:
+		o->json = 1;
+		break;
+	case OPT_MAX_BATCH:
+		return kx_cli_size("--max-batch", arg, 1, (size_t)1 << 30, &o->max_batch);
+	}
 	return 0;
+}
+
+/* ---- the model ---------------------------------------------------------- */
+
+#define SHOW_MAX 5   /* features named per problem before "and N more" */
+
+static const char *
+fmtf(float f, char *buf)
+{
+	kx_format_float(f, buf);
+	return buf;
+}
+
+/* Non-finite values in one tensor. */
+static void
+check_finite(struct kx_diags *d, const char *model, const struct kx_layer *l, int var,
+             const char *what, const float *v, size_t d0, size_t d1, size_t d2)
+{
+	size_t i, bad = 0, first = 0, n = d0 * (d1 ? d1 : 1) * (d2 ? d2 : 1);
+	char where[300], idx[80];
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (!isfinite(v[i])) {
+			if (bad++ == 0)
+				first = i;
+		}
+	if (bad == 0)
+		return;
+	snprintf(where, sizeof where, "%s/vars/%d (%s)", l->h5_group, var, what);
+	if (d2)
+		snprintf(idx, sizeof idx, "[%zu, %zu, %zu]", first / (d1 * d2), first / d2 % d1, first % d2);
+	else if (d1)
+		snprintf(idx, sizeof idx, "[%zu, %zu]", first / d1, first % d1);
+	else
+		snprintf(idx, sizeof idx, "[%zu]", first);
+	kx_diags_add(d, KX_SEV_ERROR, model, 0, 0, where,
+	             "%zu of %zu values are NaN or infinite (the first at %s: %s)",
+	             bad, n, idx, isnan(v[first]) ? "nan" : v[first] > 0 ? "inf" : "-inf");
+}
+
+/* Each feature's knots must be non-decreasing with a non-zero span. */
+static void
+check_grid(struct kx_diags *d, const char *model, const struct kx_layer *l)
+{
+	size_t G = l->G, i, j, ndec = 0, nzero = 0;
+	char where[300], a[KX_FLOAT_BUF], b[KX_FLOAT_BUF];
+
+	snprintf(where, sizeof where, "%s/vars/2 (grid)", l->h5_group);
+	for (i = 0; i < l->in; i++) {
+		const float *g = l->grid + i * (G + 1);
+		int finite = 1;
+		for (j = 0; j <= G; j++)
+			if (!isfinite(g[j]))
+				finite = 0;
+		if (!finite)
+			continue;  /* reported by check_finite */
+		for (j = 0; j < G; j++)
+			if (g[j + 1] < g[j])
+				break;
+		if (j < G) {
+			if (ndec++ < SHOW_MAX)
+				kx_diags_add(d, KX_SEV_ERROR, model, 0, 0, where,
+				             "feature %zu: knots decrease (grid[%zu][%zu] = %s > grid[%zu][%zu] = %s)",
+				             i, i, j, fmtf(g[j], a), i, j + 1, fmtf(g[j + 1], b));
+			continue;
+		}
+		if (!(g[G] > g[0])) {
+			if (nzero++ < SHOW_MAX)
+				kx_diags_add(d, KX_SEV_ERROR, model, 0, 0, where,
+				             "feature %zu: the grid has zero span (every knot is %s)", i, fmtf(g[0], a));
+		}
+	}
+	if (ndec > SHOW_MAX)
+		kx_diags_add(d, KX_SEV_ERROR, model, 0, 0, where, "knots decrease in %zu more features",
+		             ndec - SHOW_MAX);
+	if (nzero > SHOW_MAX)
+		kx_diags_add(d, KX_SEV_ERROR, model, 0, 0, where, "zero span in %zu more features",
+		             nzero - SHOW_MAX);
+}
+
+static int
+near_eq(float a, float b, float span)
+{
+	return fabsf(a - b) <= 1e-5f * fmaxf(span, 1e-30f) + 1e-7f * fmaxf(fabsf(a), fabsf(b));
+}
+
+/* Features whose grid ends are not [lo, hi]. Returns how many. Broken
+ * grids (non-finite, zero span) are reported elsewhere and skipped. */
+static size_t
+grid_ends_off(const struct kx_layer *l, float lo, float hi, size_t *first)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->in; i++) {
+		const float *g = l->grid + i * (l->G + 1);
+		if (!isfinite(g[0]) || !isfinite(g[l->G]) || !(g[l->G] > g[0]))
+			continue;
+		if (!near_eq(g[0], lo, hi - lo) || !near_eq(g[l->G], hi, hi - lo)) {
+			if (n++ == 0)
+				*first = i;
+		}
+	}
+	return n;
+}
+
+static void
+check_model(struct kx_diags *d, const struct kx_model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_layers; i++) {
+		const struct kx_layer *l = &m->layers[i];
+		char where[300], a[KX_FLOAT_BUF], b[KX_FLOAT_BUF], c[KX_FLOAT_BUF], e[KX_FLOAT_BUF];
+		size_t off, first = 0;
+
+		if (l->kind == KX_LAYER_DENSE) {
+			check_finite(d, m->path, l, 0, "kernel", l->kernel, l->in, l->out, 0);
+			if (l->use_bias)
+				check_finite(d, m->path, l, 1, "bias", l->bias, l->out, 0, 0);
+			continue;
+		}
+		if (l->kind != KX_LAYER_KAN)
+			continue;
+		check_finite(d, m->path, l, 0, "base_weight", l->base_w, l->in, l->out, 0);
+		check_finite(d, m->path, l, 1, "spline_weight", l->spline_w, l->in, l->out, l->G + l->k);
+		check_finite(d, m->path, l, 2, "grid", l->grid, l->in, l->G + 1, 0);
+		check_grid(d, m->path, l);
+		snprintf(where, sizeof where, "%s", l->h5_group);
+		/* The loader refuses these today; kept so a relaxed loader stays checked. */
+		if (l->G != l->cfg_G || l->k != l->cfg_k)
+			kx_diags_add(d, KX_SEV_ERROR, m->path, 0, 0, where,
+			             "layer '%s': weights give grid_size %zu and spline_order %zu, but the "
+			             "config says %zu and %zu", l->name, l->G, l->k, l->cfg_G, l->cfg_k);
+		/* The grid against the layer's own configured grid_range. A grid
+		 * updated from samples (non-uniform) legitimately moves its ends. */
+		off = grid_ends_off(l, l->cfg_lo, l->cfg_hi, &first);
+		if (off > 0) {
+			const float *g = l->grid + first * (l->G + 1);
+			kx_diags_add(d, KX_SEV_WARNING, m->path, 0, 0, where,
+			             "layer '%s': %zu of %zu features have grid ends other than the configured "
+			             "grid_range [%s, %s] (feature %zu: [%s, %s])%s", l->name, off, l->in,
+			             fmtf(l->cfg_lo, a), fmtf(l->cfg_hi, b), first, fmtf(g[0], c),
+			             fmtf(g[l->G], e),
+			             l->uniform ? "" : "; the grid is non-uniform, as after update_grid_from_samples");
+		}
+	}
+}
+
+/* Split the loader's message ("PATH:member: msg; PATH:member: msg") into
+ * one problem per part. */
+static void
+loader_problems(struct kx_diags *d, const char *path, const char *msg)
+{
+	size_t pl = strlen(path);
+	const char *p = msg;
+	char *buf = NULL, sep[1100];
+
+	snprintf(sep, sizeof sep, "; %s:", path);
+	while (*p) {
+		const char *next = strstr(p, sep), *body = p;
+		size_t len = next ? (size_t)(next - p) : strlen(p);
+		char *where = NULL, *colon;
+
+		free(buf);
+		buf = malloc(len + 1);
+		if (buf == NULL) {
+			d->oom = 1;
+			return;
+		}
+		memcpy(buf, body, len);
+		buf[len] = '\0';
+		body = buf;
+		if (strncmp(body, path, pl) == 0 && (body[pl] == ':' || body[pl] == '\0')) {
+			body += pl + (body[pl] == ':');
+			while (*body == ' ')
+				body++;
+			/* "config.json: layer 'x': ..." -> where "config.json" */
+			colon = strstr(body, ": ");
+			if (colon && colon != body && memchr(body, ' ', (size_t)(colon - body)) == NULL) {
+				where = (char *)body;
+				*colon = '\0';
+				body = colon + 2;
+			}
+		}
+		kx_diags_add(d, KX_SEV_ERROR, path, 0, 0, where, "%s", body);
+		p = next ? next + 2 : p + len;
+	}
+	free(buf);
+}
+
+/* ---- the checkpoint against the config ------------------------------------- */
+
+#define DFLT(mark) ((mark).dflt ? " (the default)" : "")
+
+static void
+cfg_problem(struct kx_diags *d, const struct kx_kancfg *c, struct kx_yaml_mark at,
+            enum kx_severity sev, const char *msg)
+{
+	kx_diags_add(d, sev, c->path, at.line, at.col, NULL, "%s", msg);
+}
+
+static void
+check_against(struct kx_diags *d, const struct kx_model *m, const struct kx_kancfg *c)
+{
+	char msg[2048], a[KX_FLOAT_BUF], b[KX_FLOAT_BUF], e[KX_FLOAT_BUF], f[KX_FLOAT_BUF];
+	size_t i, o = 0, nk = 0;
+	int widths_ok = 1;
+	float lo = (float)c->grid_range[0], hi = (float)c->grid_range[1];
+
+	/* widths: the config builds KAN(layers) = KANLinear(layers[i], layers[i+1]) */
+	for (i = 0; i < m->n_layers; i++) {
+		const struct kx_layer *l = &m->layers[i];
+		if (l->kind != KX_LAYER_KAN) {
+			snprintf(msg, sizeof msg, "the config builds a KAN of KANLinear layers, but the checkpoint "
+			         "has layer '%s' (%s)", l->name, l->class_name ? l->class_name : "?");
+			cfg_problem(d, c, c->at_layers, KX_SEV_ERROR, msg);
+			continue;
+		}
+		if (nk + 1 >= c->n_layers || l->in != c->layers[nk] || l->out != c->layers[nk + 1])
+			widths_ok = 0;
+		nk++;
+	}
+	if (nk + 1 != c->n_layers)
+		widths_ok = 0;
+	if (!widths_ok) {
+		o = (size_t)snprintf(msg, sizeof msg, "model.layers is [");
+		for (i = 0; i < c->n_layers && o < sizeof msg; i++)
+			o += (size_t)snprintf(msg + o, sizeof msg - o, "%s%zu", i ? ", " : "", c->layers[i]);
+		if (o < sizeof msg)
+			o += (size_t)snprintf(msg + o, sizeof msg - o, "] but the checkpoint's widths are [%zu", m->in);
+		for (i = 0; i < m->n_layers && o < sizeof msg; i++)
+			if (m->layers[i].kind == KX_LAYER_KAN || m->layers[i].kind == KX_LAYER_DENSE)
+				o += (size_t)snprintf(msg + o, sizeof msg - o, ", %zu", m->layers[i].out);
+		if (o < sizeof msg)
+			snprintf(msg + o, sizeof msg - o, "]");
+		cfg_problem(d, c, c->at_layers, KX_SEV_ERROR, msg);
+	}
+	for (i = 0; i < m->n_layers; i++) {
+		const struct kx_layer *l = &m->layers[i];
+		size_t off, first = 0;
+		if (l->kind != KX_LAYER_KAN)
+			continue;
+		if (l->G != c->grid_size) {
+			snprintf(msg, sizeof msg, "model.grid_size is %zu%s but layer '%s' has grid_size %zu (from its weights)",
+			         c->grid_size, DFLT(c->at_grid_size), l->name, l->G);
+			cfg_problem(d, c, c->at_grid_size, KX_SEV_ERROR, msg);
+		}
+		if (l->k != c->spline_order) {
+			snprintf(msg, sizeof msg, "model.spline_order is %zu%s but layer '%s' has spline_order %zu (from its weights)",
+			         c->spline_order, DFLT(c->at_spline_order), l->name, l->k);
+			cfg_problem(d, c, c->at_spline_order, KX_SEV_ERROR, msg);
+		}
+		if (l->act != c->act) {
+			snprintf(msg, sizeof msg, "model.base_activation is '%s'%s but layer '%s' uses '%s'",
+			         c->base_activation, DFLT(c->at_base_activation), l->name, kx_act_name(l->act));
+			cfg_problem(d, c, c->at_base_activation, KX_SEV_ERROR, msg);
+		}
+		/* Grid ends against grid_range. A uniform grid over other ends was
+		 * built with another grid_range: an error. A non-uniform grid was
+		 * updated from samples, which moves the ends: a warning. */
+		off = grid_ends_off(l, lo, hi, &first);
+		if (off > 0) {
+			const float *g = l->grid + first * (l->G + 1);
+			snprintf(msg, sizeof msg, "model.grid_range is [%s, %s]%s but layer '%s' has %zu of %zu features "
+			         "with other grid ends (feature %zu: [%s, %s])%s", fmtf(lo, a), fmtf(hi, b),
+			         DFLT(c->at_grid_range), l->name,
+			         off, l->in, first, fmtf(g[0], e), fmtf(g[l->G], f),
+			         l->uniform ? "" : "; the grid is non-uniform, as after update_grid_from_samples");
+			cfg_problem(d, c, c->at_grid_range, l->uniform ? KX_SEV_ERROR : KX_SEV_WARNING, msg);
+		}
+	}
+}
+
+/* ---- request documents ----------------------------------------------------- */
+
+static void
+offset_pos(const char *buf, size_t len, size_t off, unsigned long *line, unsigned long *col)
+{
+	size_t i, ls = 0;
+
+	*line = 1;
+	if (off > len)
+		off = len;
+	for (i = 0; i < off; i++)
+		if (buf[i] == '\n') {
+			(*line)++;
+			ls = i + 1;
+		}
+	*col = (unsigned long)(off - ls) + 1;
+}
+
+/* Read a whole file ("-" = stdin) up to max bytes. Returns 0, 1 when it is
+ * larger than max (nothing kept), -1 with errno on failure. */
+static int
+slurp(const char *path, size_t max, char **out, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, got;
+	int err;
+
+	*out = NULL;
+	*len = 0;
+	if (f == NULL)
+		return -1;
+	for (;;) {
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 65536;
+			char *nb;
+			if (cap > max) {
+				free(buf);
+				if (f != stdin)
+					fclose(f);
+				return 1;
+			}
+			if (nc > max + 1)
+				nc = max + 1;
+			nb = realloc(buf, nc + 1);
+			if (nb == NULL) {
+				free(buf);
+				if (f != stdin)
+					fclose(f);
+				errno = ENOMEM;
+				return -1;
+			}
+			buf = nb;
+			cap = nc;
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	err = ferror(f) ? errno : 0;
+	if (f != stdin)
+		fclose(f);
+	if (err) {
+		free(buf);
+		errno = err;
+		return -1;
+	}
+	if (n > max) {
+		free(buf);
+		return 1;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static void
+batch_problem(struct kx_diags *d, int status, const char *file, unsigned long line,
+              unsigned long col, const char *where, const char *msg)
+{
+	struct kx_diag *x;
+
+	kx_diags_add(d, KX_SEV_ERROR, file, line, col, where, "%s", msg);
+	x = kx_diags_last(d);
+	if (x)
+		x->status = status;
+}
+
+/* Values outside the grid of the first layer (or the config's grid_range
+ * when there is no model) are legal but extrapolated: warn with counts. */
+static void
+grid_coverage(struct kx_diags *d, const char *file, const struct kx_req *r, size_t rows, size_t cols,
+              const struct kx_model *m, const struct kx_kancfg *c)
+{
+	const struct kx_layer *l = m && m->n_layers && m->layers[0].kind == KX_LAYER_KAN ? &m->layers[0] : NULL;
+	size_t i, j, below = 0, above = 0, nfeat = 0, firstf = 0;
+	char msg[600], a[KX_FLOAT_BUF], b[KX_FLOAT_BUF];
+	float flo = 0, fhi = 0;
+
+	if (l == NULL && (m != NULL || c == NULL))
+		return;
+	for (j = 0; j < cols; j++) {
+		float lo = l ? l->grid[j * (l->G + 1)] : (float)c->grid_range[0];
+		float hi = l ? l->grid[j * (l->G + 1) + l->G] : (float)c->grid_range[1];
+		size_t nb = 0, na = 0;
+		for (i = 0; i < rows; i++) {
+			float v = r->x[i * cols + j];
+			if (v < lo)
+				nb++;
+			else if (v > hi)
+				na++;
+		}
+		if (nb + na) {
+			if (nfeat++ == 0) {
+				firstf = j;
+				flo = lo;
+				fhi = hi;
+			}
+		}
+		below += nb;
+		above += na;
+	}
+	if (below + above == 0)
+		return;
+	snprintf(msg, sizeof msg, "%zu of %zu values are outside the grid%s%s%s (%zu below, %zu above) in %zu "
+	         "of %zu features, e.g. feature %zu outside [%s, %s]; the splines extrapolate there",
+	         below + above, rows * cols, l ? " of layer '" : " range of the config", l ? l->name : "",
+	         l ? "'" : "", below, above, nfeat, cols, firstf, fmtf(flo, a), fmtf(fhi, b));
+	kx_diags_add(d, KX_SEV_WARNING, file, 0, 0, "x", "%s", msg);
+}
+
+/* Check one request document. Returns 0, or -1 when it could not be read
+ * (a message is printed; I/O class). */
+static int
+check_input(struct kx_diags *d, const char *path, const struct kx_limits *lim,
+            const struct kx_model *m, const struct kx_kancfg *c, struct kx_req *r)
+{
+	char *buf, err[200], msg[KX_REQ_MAXRANK * 24 + 200], shape[KX_REQ_MAXRANK * 24];
+	size_t len, off, rows, cols, in = 0;
+	unsigned long line, col;
+	int rc;
+
+	rc = slurp(path, lim->line_bytes, &buf, &len);
+	if (rc < 0) {
+		kx_msg("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (rc > 0) {
+		snprintf(msg, sizeof msg, "the document is larger than %zu bytes (KANX_MAX_LINE)", lim->line_bytes);
+		batch_problem(d, 413, path, 0, 0, NULL, msg);
+		return 0;
+	}
+	/* a UTF-8 byte order mark is not JSON, but editors write one */
+	off = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	rc = kx_req_parse(r, buf + off, len - off, lim->json_depth, err, sizeof err, &off);
+	if (rc == -2) {
+		free(buf);
+		d->oom = 1;
+		return 0;
+	}
+	if (rc != 0) {
+		offset_pos(buf, len, off + (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0), &line, &col);
+		snprintf(msg, sizeof msg, "JSON decode error: %s", err);
+		batch_problem(d, 422, path, line, col, NULL, msg);
+		free(buf);
+		return 0;
+	}
+	if (m)
+		in = m->in;
+	else if (c)
+		in = c->layers[0];
+	if (!r->has_x) {
+		batch_problem(d, 422, path, 0, 0, NULL, "Field required: x");
+	} else if (r->x_status != KX_X_OK) {
+		offset_pos(buf, len, r->x_where_off, &line, &col);
+		switch (r->x_status) {
+		case KX_X_NOT_LIST:
+			batch_problem(d, 422, path, line, col, "x", "x must be a list of numbers or a list of lists of numbers");
+			break;
+		case KX_X_NOT_NUMBER:
+			batch_problem(d, 422, path, line, col, NULL, r->x_where);
+			break;
+		case KX_X_RAGGED:
+			snprintf(msg, sizeof msg, "x must be 1-D or 2-D; got a ragged list: %s", r->x_where);
+			batch_problem(d, 400, path, line, col, NULL, msg);
+			break;
+		case KX_X_TOO_DEEP:
+			batch_problem(d, 400, path, line, col, "x", "x must be 1-D or 2-D; got too many dimensions");
+			break;
+		case KX_X_RANGE:
+			snprintf(msg, sizeof msg, "%s: every value must be finite in float32", r->x_where);
+			batch_problem(d, 400, path, line, col, NULL, msg);
+			break;
+		default:
+			break;
+		}
+	} else if (r->rank != 1 && r->rank != 2) {
+		kx_req_shape_str(r, shape, sizeof shape);
+		snprintf(msg, sizeof msg, "x must be 1-D or 2-D; got shape %s", shape);
+		batch_problem(d, 400, path, 0, 0, "x", msg);
+	} else {
+		rows = r->rank == 1 ? 1 : r->shape[0];
+		cols = r->rank == 1 ? r->shape[0] : r->shape[1];
+		if ((m || c) && cols != in) {
+			snprintf(msg, sizeof msg, "Expected %zu features per sample, got %zu", in, cols);
+			batch_problem(d, 400, path, 0, 0, "x", msg);
+		} else if (rows > lim->max_batch) {
+			snprintf(msg, sizeof msg, "Batch size %zu > MAX_BATCH=%zu", rows, lim->max_batch);
+			batch_problem(d, 413, path, 0, 0, "x", msg);
+		} else if (cols > 0) {
+			grid_coverage(d, path, r, rows, cols, m, c);
+		}
+	}
+	free(buf);
+	return 0;
+}
+
+/* ---- report -------------------------------------------------------------------- */
+
+static void
+print_text(const struct kx_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct kx_diag *x = &d->v[i];
+		fputs(x->sev == KX_SEV_WARNING ? "kanx: warning: " : "kanx: ", stdout);
+		if (x->file) {
+			if (x->line)
+				printf("%s:%lu:%lu: ", x->file, x->line, x->col);
+			else
+				printf("%s: ", x->file);
+		}
+		if (x->where)
+			printf("%s: ", x->where);
+		fputs(x->msg, stdout);
+		if (x->status)
+			printf(" (the API answers %d)", x->status);
+		fputc('\n', stdout);
+	}
+	if (d->dropped)
+		printf("kanx: ... and %zu more problems not shown\n", d->dropped);
+	printf("kanx: validate: %s: %zu error%s, %zu warning%s\n", d->errors ? "problems found" : "sound",
+	       d->errors, d->errors == 1 ? "" : "s", d->warnings, d->warnings == 1 ? "" : "s");
+}
+
+static int
+print_json(const struct kx_diags *d, const char *model, const char *config, char **inputs, int n_inputs)
+{
+	cJSON *o = cJSON_CreateObject(), *chk, *arr, *p;
+	char *s;
+	size_t i;
+	int k;
+
+	if (o == NULL)
+		return -1;
+	cJSON_AddBoolToObject(o, "sound", d->errors == 0);
+	cJSON_AddNumberToObject(o, "errors", (double)d->errors);
+	cJSON_AddNumberToObject(o, "warnings", (double)d->warnings);
+	cJSON_AddNumberToObject(o, "not_shown", (double)d->dropped);
+	chk = cJSON_AddObjectToObject(o, "checked");
+	if (model)
+		cJSON_AddStringToObject(chk, "model", model);
+	else
+		cJSON_AddNullToObject(chk, "model");
+	if (config)
+		cJSON_AddStringToObject(chk, "config", config);
+	else
+		cJSON_AddNullToObject(chk, "config");
+	arr = cJSON_AddArrayToObject(chk, "inputs");
+	for (k = 0; k < n_inputs; k++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(inputs[k]));
+	arr = cJSON_AddArrayToObject(o, "problems");
+	for (i = 0; i < d->n; i++) {
+		const struct kx_diag *x = &d->v[i];
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "severity", x->sev == KX_SEV_ERROR ? "error" : "warning");
+		if (x->file)
+			cJSON_AddStringToObject(p, "file", x->file);
+		else
+			cJSON_AddNullToObject(p, "file");
+		if (x->line) {
+			cJSON_AddNumberToObject(p, "line", (double)x->line);
+			cJSON_AddNumberToObject(p, "column", (double)x->col);
+		} else {
+			cJSON_AddNullToObject(p, "line");
+			cJSON_AddNullToObject(p, "column");
+		}
+		if (x->where)
+			cJSON_AddStringToObject(p, "location", x->where);
+		else
+			cJSON_AddNullToObject(p, "location");
+		if (x->status)
+			cJSON_AddNumberToObject(p, "status", x->status);
+		else
+			cJSON_AddNullToObject(p, "status");
+		cJSON_AddStringToObject(p, "message", x->msg);
+		cJSON_AddItemToArray(arr, p);
+	}
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (s == NULL)
+		return -1;
+	fputs(s, stdout);
+	fputc('\n', stdout);
+	free(s);
+	return 0;
+}
+
+/* ---- the command ----------------------------------------------------------------- */
+
+static const char *
+env_or(const char *v, const char *name)
+{
+	const char *e;
+
+	if (v)
+		return v;
+	e = getenv(name);
+	return e && *e ? e : NULL;
 }
 
 static int
 exec_validate(int argc, char **argv)
 {
-	int rc;
+	struct vopts o = { 0 };
+	struct kx_limits lim;
+	struct kx_diags d;
+	struct kx_model *m = NULL;
+	struct kx_kancfg *c = NULL;
+	struct kx_req r;
+	struct kx_err e;
+	const char *msg, *model, *config;
+	int first, rc = KX_EXIT_OK, io = 0, i, stdin_uses = 0;
 
-	if (kx_cli_parse(&kx_cmd_validate, argc, argv, noop, NULL, &rc) < 0)
+	first = kx_cli_parse(&kx_cmd_validate, argc, argv, set_opt, &o, &rc);
+	if (first < 0)
 		return rc;
-	kx_msg("validate: not implemented yet");
-	return KX_EXIT_INTERNAL;
+	if (kx_limits_init(&lim, &msg) != 0) {
+		kx_msg("%s", msg);
+		return KX_EXIT_USAGE;
+	}
+	if (o.max_batch)
+		lim.max_batch = o.max_batch;
+	model = env_or(o.model, "KANX_CHECKPOINT");
+	config = env_or(o.config, "KANX_CONFIG");
+	if (model == NULL && config == NULL && first == argc) {
+		kx_msg("validate: nothing to check: give a model (-m), a config (--config) or request documents");
+		fprintf(stderr, "Try 'kanx validate --help'.\n");
+		return KX_EXIT_USAGE;
+	}
+	stdin_uses = (model && strcmp(model, "-") == 0) + (config && strcmp(config, "-") == 0);
+	for (i = first; i < argc; i++)
+		stdin_uses += strcmp(argv[i], "-") == 0;
+	if (stdin_uses > 1) {
+		kx_msg("validate: standard input ('-') can be read only once");
+		return KX_EXIT_USAGE;
+	}
+	kx_diags_init(&d);
+	kx_req_init(&r);
+
+	if (model) {
+		kx_err_clear(&e);
+		m = kx_model_load(model, &lim, &e);
+		if (m == NULL) {
+			if (e.code == KX_EXIT_NOMODEL) {
+				kx_err_print(&e);
+				rc = KX_EXIT_NOMODEL;
+				goto out;
+			}
+			if (e.code == KX_EXIT_INTERNAL) {
+				kx_err_print(&e);
+				rc = KX_EXIT_INTERNAL;
+				goto out;
+			}
+			loader_problems(&d, strcmp(model, "-") == 0 ? "<stdin>" : model, e.msg);
+		} else {
+			check_model(&d, m);
+		}
+	}
+	if (config) {
+		kx_err_clear(&e);
+		if (strcmp(config, "-") == 0) {
+			char *buf;
+			size_t len;
+			int got = slurp("-", lim.config_bytes, &buf, &len);
+			if (got < 0) {
+				kx_msg("-: %s", strerror(errno));
+				rc = KX_EXIT_IO;
+				goto out;
+			}
+			if (got > 0)
+				kx_diags_add(&d, KX_SEV_ERROR, "-", 0, 0, NULL, "config is over the limit of %zu bytes",
+				             lim.config_bytes);
+			else if (kx_kancfg_read_mem("-", buf, len, &lim, &c, &d, &e) != 0) {
+				free(buf);
+				kx_err_print(&e);
+				rc = KX_EXIT_INTERNAL;
+				goto out;
+			}
+			free(buf);
+		} else if (kx_kancfg_read(config, &lim, &c, &d, &e) != 0) {
+			kx_err_print(&e);
+			rc = e.code == KX_EXIT_INTERNAL ? KX_EXIT_INTERNAL : KX_EXIT_IO;
+			goto out;
+		}
+	}
+	if (m && c)
+		check_against(&d, m, c);
+	for (i = first; i < argc; i++)
+		if (check_input(&d, argv[i], &lim, m, c, &r) != 0)
+			io = 1;
+	if (d.oom) {
+		kx_msg("validate: out of memory");
+		rc = KX_EXIT_INTERNAL;
+		goto out;
+	}
+	if (o.json) {
+		if (print_json(&d, model, config, argv + first, argc - first) != 0) {
+			kx_msg("validate: out of memory");
+			rc = KX_EXIT_INTERNAL;
+			goto out;
+		}
+	} else {
+		print_text(&d);
+	}
+	rc = io ? KX_EXIT_IO : d.errors ? KX_EXIT_PROBLEMS : KX_EXIT_OK;
+out:
+	kx_model_free(m);
+	kx_kancfg_free(c);
+	kx_diags_free(&d);
+	kx_req_free(&r);
+	return rc;
 }
 
-const struct kx_cmd kx_cmd_validate = { "validate", "(not implemented yet)", opts, "[OPTIONS]", exec_validate };
+const struct kx_cmd kx_cmd_validate = {
+	"validate", "check a checkpoint, a YAML config and request documents the way the API would",
+	opts, "[-m MODEL] [--config FILE] [--max-batch N] [--json] [INPUT ...]", exec_validate
+};

@@ -13,6 +13,7 @@
  *   numfmt.c    fast float parsing and shortest round-trip printing
  *   rows.c      input readers: CSV/TSV (libcsv), JSON lines, API documents
  *   output.c    output writers: CSV, TSV, JSON lines, API response
+ *   request.c   one-pass reader of API request documents, x straight to float32
  *   yamlcfg.c   kanx YAML training configs (libyaml)
  *   cli.c       option tables, --help, nearest-match suggestions
  *   cmd_*.c     one file per command: inspect, predict, validate, serve-stdin

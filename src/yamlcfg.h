@@ -1,4 +1,136 @@
-/* yamlcfg.h - (being written) */
+/* yamlcfg.h - kanx YAML training configs (libyaml), and a list of
+ * positioned problems ("diagnostics") that validate reports.
+ *
+ * A config is read the way the kanx library reads it (yaml.safe_load, then
+ * kanx.config.validate_config): YAML 1.1 scalars (yes/no booleans, 0x/0o
+ * integers, "1.0e-3" needs a signed exponent to be a float), Python's int()
+ * and float() conversions (int(5.9) is 5, float("1e-3") works), the same
+ * defaults and the library's exact messages. Unlike the library, reading
+ * goes on after a problem so that every problem is reported, each with the
+ * line and column (1-based, from libyaml's marks) of the offending node.
+ * Problems beyond the library's rules that would still break a model
+ * (unknown activation, non-finite grid range, kanx limits) are errors too;
+ * suspicious but accepted things (unknown keys, truncated floats) are
+ * warnings. */
 #ifndef KX_YAMLCFG_H
 #define KX_YAMLCFG_H
+
+#include <stddef.h>
+#include "act.h"
+#include "err.h"
+#include "limits.h"
+
+/* ---- diagnostics ------------------------------------------------------- */
+
+enum kx_severity { KX_SEV_ERROR = 0, KX_SEV_WARNING = 1 };
+
+struct kx_diag {
+	enum kx_severity sev;
+	char *file;             /* owned; the file the problem is in, or NULL */
+	unsigned long line;     /* 1-based; 0 = no line (then col is 0 too) */
+	unsigned long col;      /* 1-based */
+	char *where;            /* owned; a non-textual location ("layers/kan_linear/vars/2",
+	                           "x[3][1]"), or NULL */
+	char *msg;              /* owned; lowercase-or-library wording, no prefix */
+	int status;             /* the REST API status the problem maps to (400, 413, 422), or 0;
+	                           set by the caller after kx_diags_add (see kx_diags_last) */
+};
+
+#define KX_DIAGS_MAX 10000  /* problems kept; later ones are only counted */
+
+struct kx_diags {
+	struct kx_diag *v;
+	size_t n, cap;
+	size_t errors, warnings;   /* all problems added, kept or not */
+	size_t dropped;            /* not kept because of KX_DIAGS_MAX */
+	int oom;                   /* an allocation failed: the list is incomplete */
+	int last_kept;             /* the latest kx_diags_add kept its entry */
+};
+
+/* Start empty (or zero-initialise the struct). */
+void kx_diags_init(struct kx_diags *d);
+
+/* Add a problem. file and where may be NULL; line 0 = no position.
+ * Copies everything. On allocation failure sets d->oom and returns -1
+ * (the problem is still counted). Returns 0 otherwise. */
+int kx_diags_add(struct kx_diags *d, enum kx_severity sev, const char *file,
+                 unsigned long line, unsigned long col, const char *where,
+                 const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* The entry added last, or NULL when it was not kept (KX_DIAGS_MAX, or out
+ * of memory). */
+struct kx_diag *kx_diags_last(struct kx_diags *d);
+
+/* Free the entries (not d itself); d is left empty. Accepts NULL. */
+void kx_diags_free(struct kx_diags *d);
+
+/* ---- the kanx training config ------------------------------------------ */
+
+/* A position in the config file, 1-based. */
+struct kx_yaml_mark {
+	unsigned long line, col;
+	int dflt;     /* the key was absent (the default applies); the mark is
+	                 then the enclosing key's ("model:"), or 1:1 */
+};
+
+struct kx_kancfg {
+	char *path;                     /* as given */
+	/* model: */
+	size_t *layers;                 /* widths, n_layers >= 2 */
+	size_t n_layers;
+	size_t grid_size;               /* default 5 */
+	size_t spline_order;            /* default 3 */
+	char *base_activation;          /* default "silu", as written */
+	enum kx_act act;                /* base_activation looked up */
+	double grid_range[2];           /* default [-1, 1] */
+	double regularization_factor;   /* default 0 */
+	/* training: (library defaults when absent) */
+	double lr;                      /* 1e-3 */
+	long long epochs;               /* 50 */
+	long long batch_size;           /* 32 */
+	char *loss;                     /* "mse" */
+	char *optimizer;                /* "adam" */
+	double val_split;               /* 0 */
+	long long early_stopping_patience;  /* 0 */
+	long long seed;                 /* 42 */
+	/* checkpoint: */
+	char *ckpt_dir;                 /* "checkpoints" */
+	char *ckpt_filename;            /* "kanx_model.keras" */
+	int save_best_only;             /* 1 */
+	char *monitor;                  /* "loss" */
+	/* Where things are, for messages comparing a checkpoint with the
+	 * config. */
+	struct kx_yaml_mark at_model, at_layers, at_grid_size, at_spline_order,
+		at_base_activation, at_grid_range;
+	struct kx_yaml_mark *at_layer;  /* one per layers entry */
+};
+
+/* Read and check the config at PATH. Returns -1 with e filled when the file
+ * cannot be read (KX_EXIT_IO; message "PATH: Config file not found" or the
+ * system's reason) or memory runs out (KX_EXIT_INTERNAL). Otherwise returns
+ * 0 with every problem added to d (file = PATH, with line and column) and
+ * *out set to the config when there was no error-level problem, or NULL.
+ * The caller owns *out: kx_kancfg_free(). Files over lim->config_bytes and
+ * nesting deeper than lim->json_depth are problems, not I/O errors. */
+int kx_kancfg_read(const char *path, const struct kx_limits *lim,
+                   struct kx_kancfg **out, struct kx_diags *d, struct kx_err *e);
+
+/* The same from memory; NAME labels the problems. buf need not be
+ * NUL-terminated. Returns -1 only when memory runs out. */
+int kx_kancfg_read_mem(const char *name, const void *buf, size_t len,
+                       const struct kx_limits *lim, struct kx_kancfg **out,
+                       struct kx_diags *d, struct kx_err *e);
+
+/* Convenience for commands that only need a usable config (serve-stdin):
+ * NULL on failure with e filled: KX_EXIT_IO for an unreadable file, or
+ * KX_EXIT_BADMODEL with every error-level problem as "PATH:LINE:COL: msg"
+ * joined by "; ". Warnings are passed to warn(ctx, "PATH:LINE:COL: msg")
+ * when warn is not NULL. */
+struct kx_kancfg *kx_kancfg_load(const char *path, const struct kx_limits *lim,
+                                 void (*warn)(void *ctx, const char *msg), void *ctx,
+                                 struct kx_err *e);
+
+/* Free; accepts NULL. */
+void kx_kancfg_free(struct kx_kancfg *c);
+
 #endif

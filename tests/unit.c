@@ -14,6 +14,8 @@
 #include "kernel.h"
 #include "limits.h"
 #include "model.h"
+#include "request.h"
+#include "yamlcfg.h"
 #include "output.h"
 #include "rows.h"
 
@@ -248,6 +250,191 @@ test_kernels(void)
 				free(yr);
 				kx_model_free(m);
 			}
+}
+
+
+/* ---- request documents (request.c) ---- */
+
+static int
+req(struct kx_req *r, const char *s)
+{
+	char err[200];
+	size_t off;
+
+	return kx_req_parse(r, s, strlen(s), 64, err, sizeof err, &off);
+}
+
+static void
+test_request(void)
+{
+	struct kx_req r;
+	char shape[64], deep[300];
+	size_t i;
+
+	kx_req_init(&r);
+	CHECK(req(&r, "{\"x\": [[1, 2.5], [-3e2, 0.1]], \"id\": [1, {\"a\": 2}], \"op\": \"predict\"}") == 0);
+	CHECK(r.has_x && r.x_status == KX_X_OK && r.rank == 2 && r.shape[0] == 2 && r.shape[1] == 2);
+	CHECK(r.nx == 4 && r.x[0] == 1.0f && r.x[1] == 2.5f && r.x[2] == -300.0f && r.x[3] == 0.1f);
+	CHECK(r.id_len == strlen("[1, {\"a\": 2}]") && memcmp(r.id, "[1, {\"a\": 2}]", r.id_len) == 0);
+	CHECK(r.op && strcmp(r.op, "predict") == 0);
+
+	CHECK(req(&r, " {\"x\":[0.5,-0]} ") == 0 && r.rank == 1 && r.shape[0] == 2 && r.op == NULL && r.id == NULL);
+	CHECK(req(&r, "{\"x\": 3}") == 0 && r.x_status == KX_X_OK && r.rank == 0 && r.nx == 1);
+	kx_req_shape_str(&r, shape, sizeof shape);
+	CHECK(strcmp(shape, "[]") == 0);
+	CHECK(req(&r, "{\"x\": []}") == 0 && r.rank == 1 && r.shape[0] == 0);
+	CHECK(req(&r, "{\"x\": [[]]}") == 0 && r.rank == 2 && r.shape[0] == 1 && r.shape[1] == 0);
+	CHECK(req(&r, "{\"x\": [[[1], [2]]]}") == 0 && r.rank == 3);
+	kx_req_shape_str(&r, shape, sizeof shape);
+	CHECK(strcmp(shape, "[1, 2, 1]") == 0);
+
+	/* numpy would refuse these shapes */
+	CHECK(req(&r, "{\"x\": [[1, 2], [3]]}") == 0 && r.x_status == KX_X_RAGGED &&
+	      strcmp(r.x_where, "x[1] has 1 elements where x[0] has 2") == 0);
+	CHECK(req(&r, "{\"x\": [1, [2]]}") == 0 && r.x_status == KX_X_RAGGED);
+	CHECK(req(&r, "{\"x\": [[1], 2]}") == 0 && r.x_status == KX_X_RAGGED);
+	CHECK(req(&r, "{\"x\": [[], [1]]}") == 0 && r.x_status == KX_X_RAGGED);
+	/* and these are not numbers */
+	CHECK(req(&r, "{\"x\": [1, \"2\"]}") == 0 && r.x_status == KX_X_NOT_NUMBER && strcmp(r.x_where, "x[1] is not a number") == 0);
+	CHECK(req(&r, "{\"x\": [[1, true]]}") == 0 && r.x_status == KX_X_NOT_NUMBER);
+	CHECK(req(&r, "{\"x\": null}") == 0 && r.x_status == KX_X_NOT_LIST);
+	CHECK(req(&r, "{\"x\": [1e39]}") == 0 && r.x_status == KX_X_RANGE);
+	CHECK(req(&r, "{\"x\": [1e-40]}") == 0 && r.x_status == KX_X_OK);  /* subnormal */
+
+	/* strings: escapes, surrogate pairs, UTF-8 */
+	CHECK(req(&r, "{\"op\": \"hea\\u006cth\"}") == 0 && strcmp(r.op, "health") == 0);
+	CHECK(req(&r, "{\"path\": \"a\\ud83d\\ude00b\"}") == 0 && strcmp(r.path, "a\xF0\x9F\x98\x80" "b") == 0);
+	CHECK(req(&r, "{\"path\": \"caf\xC3\xA9\"}") == 0 && strcmp(r.path, "caf\xC3\xA9") == 0);
+	CHECK(req(&r, "{\"path\": \"a\\u0000b\"}") == 0 && r.path_nul);
+	CHECK(req(&r, "{\"path\": 5}") == 0 && r.path_bad && r.path == NULL);
+	CHECK(req(&r, "{\"path\": \"\\ud800\"}") == -1);
+	CHECK(req(&r, "{\"path\": \"\xC0\xAF\"}") == -1);      /* overlong */
+	CHECK(req(&r, "{\"path\": \"\xED\xA0\x80\"}") == -1);  /* a surrogate in UTF-8 */
+	CHECK(req(&r, "{\"path\": \"a\tb\"}") == -1);          /* raw control character */
+	CHECK(req(&r, "{\"path\": \"\\x\"}") == -1);
+
+	/* the last duplicate wins, as in Python */
+	CHECK(req(&r, "{\"x\": [1], \"x\": [2, 3], \"op\": \"a\", \"op\": \"b\"}") == 0 && r.nx == 2 &&
+	      r.x[0] == 2.0f && strcmp(r.op, "b") == 0);
+
+	/* strict JSON */
+	CHECK(req(&r, "{\"x\": [01]}") == -1);
+	CHECK(req(&r, "{\"x\": [1.]}") == -1);
+	CHECK(req(&r, "{\"x\": [.5]}") == -1);
+	CHECK(req(&r, "{\"x\": [+1]}") == -1);
+	CHECK(req(&r, "{\"x\": [1,]}") == -1);
+	CHECK(req(&r, "{\"x\": [NaN]}") == -1);
+	CHECK(req(&r, "{\"x\": [Infinity]}") == -1);
+	CHECK(req(&r, "{\"x\": [1]} x") == -1);
+	CHECK(req(&r, "{\"x\": [1]}{}") == -1);
+	CHECK(req(&r, "{x: 1}") == -1);
+	CHECK(req(&r, "[1]") == -1);
+	CHECK(req(&r, "") == -1);
+	CHECK(req(&r, "{\"id\": tru}") == -1);
+	CHECK(req(&r, "{\"id\": {\"a\" 1}}") == -1);
+
+	/* nesting is bounded everywhere, in x and elsewhere */
+	for (i = 0; i < 100; i++)
+		deep[i] = '[';
+	deep[i] = '\0';
+	{
+		char doc[400];
+		snprintf(doc, sizeof doc, "{\"id\": %s}", deep);
+		CHECK(req(&r, doc) == -1);
+		snprintf(doc, sizeof doc, "{\"x\": %s}", deep);
+		CHECK(req(&r, doc) == -1);
+	}
+	kx_req_free(&r);
+}
+
+/* ---- kanx YAML configs (yamlcfg.c) ---- */
+
+static struct kx_kancfg *
+cfg(const char *text, struct kx_diags *d)
+{
+	struct kx_limits lim;
+	struct kx_kancfg *c = NULL;
+	struct kx_err e;
+	const char *msg;
+
+	kx_limits_init(&lim, &msg);
+	kx_diags_free(d);
+	kx_err_clear(&e);
+	if (kx_kancfg_read_mem("t.yaml", text, strlen(text), &lim, &c, d, &e) != 0)
+		return NULL;
+	return c;
+}
+
+static int
+first_msg(const struct kx_diags *d, unsigned long line, unsigned long col, const char *msg)
+{
+	return d->n > 0 && d->v[0].line == line && d->v[0].col == col && strcmp(d->v[0].msg, msg) == 0;
+}
+
+static void
+test_yamlcfg(void)
+{
+	struct kx_diags d;
+	struct kx_kancfg *c;
+
+	kx_diags_init(&d);
+	c = cfg("model:\n  layers: [3, 16, 2]\n", &d);
+	CHECK(c && d.n == 0);
+	CHECK(c && c->n_layers == 3 && c->layers[0] == 3 && c->layers[1] == 16 && c->layers[2] == 2);
+	/* the library's defaults */
+	CHECK(c && c->grid_size == 5 && c->spline_order == 3 && c->act == KX_ACT_SILU &&
+	      c->grid_range[0] == -1.0 && c->grid_range[1] == 1.0);
+	CHECK(c && c->lr == 1e-3 && c->epochs == 50 && c->batch_size == 32 && c->val_split == 0.0 &&
+	      c->seed == 42 && c->save_best_only == 1 && strcmp(c->ckpt_filename, "kanx_model.keras") == 0);
+	CHECK(c && c->at_layers.line == 2 && c->at_layers.col == 11 && !c->at_layers.dflt && c->at_grid_size.dflt);
+	kx_kancfg_free(c);
+
+	c = cfg("model:\n  layers: [2, 1]\n  grid_size: 0x0A\n  spline_order: '2'\n  base_activation: swish\n"
+	        "  grid_range: [-2, 3.5]\ntraining: {lr: 1e-2, epochs: 1_0, val_split: .5, seed: -7}\n"
+	        "checkpoint: {save_best_only: off}\n", &d);
+	CHECK(c && d.n == 0);
+	CHECK(c && c->grid_size == 10 && c->spline_order == 2 && c->act == KX_ACT_SILU &&
+	      c->grid_range[0] == -2.0 && c->grid_range[1] == 3.5);
+	CHECK(c && c->lr == 1e-2 && c->epochs == 10 && c->val_split == 0.5 && c->seed == -7 && c->save_best_only == 0);
+	kx_kancfg_free(c);
+
+	/* Python's repr in "got ..." */
+	c = cfg("model:\n  layers: [2, 1.0e-5]\n", &d);
+	CHECK(c == NULL && first_msg(&d, 2, 15, "model.layers entries must be positive ints, got 1e-05"));
+	c = cfg("model:\n  layers: [2, 1.0e+16]\n", &d);
+	CHECK(c == NULL && first_msg(&d, 2, 15, "model.layers entries must be positive ints, got 1e+16"));
+	c = cfg("model:\n  layers: [2, 123456789.0]\n", &d);
+	CHECK(c == NULL && first_msg(&d, 2, 15, "model.layers entries must be positive ints, got 123456789.0"));
+	c = cfg("model:\n  layers: [2, ~, \"it's\", [1], {a: b}, no]\n", &d);
+	CHECK(c == NULL && d.errors == 5);
+	CHECK(d.n == 5 && strcmp(d.v[0].msg, "model.layers entries must be positive ints, got None") == 0 &&
+	      strcmp(d.v[1].msg, "model.layers entries must be positive ints, got \"it's\"") == 0 &&
+	      strcmp(d.v[2].msg, "model.layers entries must be positive ints, got [1]") == 0 &&
+	      strcmp(d.v[3].msg, "model.layers entries must be positive ints, got {'a': 'b'}") == 0 &&
+	      strcmp(d.v[4].msg, "model.layers entries must be positive ints, got False") == 0);
+
+	/* int() and float() as Python does them */
+	c = cfg("model:\n  layers: [2, 1]\n  grid_size: ~\n", &d);
+	CHECK(c == NULL && first_msg(&d, 3, 14, "model.grid_size: int() argument must be a string, a bytes-like object "
+	                             "or a real number, not 'NoneType'"));
+	c = cfg("model:\n  layers: [2, 1]\ntraining:\n  lr: abc\n", &d);
+	CHECK(c == NULL && first_msg(&d, 4, 7, "training.lr: could not convert string to float: 'abc'"));
+	c = cfg("model:\n  layers: [2, 1]\n  spline_order: .inf\n", &d);
+	CHECK(c == NULL && first_msg(&d, 3, 17, "model.spline_order: cannot convert float infinity to integer"));
+
+	/* syntax errors carry libyaml's position */
+	c = cfg("model: [1, 2\n", &d);
+	CHECK(c == NULL && d.n == 1 && d.v[0].line == 2 && d.v[0].col == 1);
+	c = cfg("model:\n\tlayers: [2, 1]\n", &d);   /* a tab cannot indent */
+	CHECK(c == NULL && d.n == 1 && d.v[0].line == 2);
+
+	/* a recursive alias is refused, not followed forever */
+	c = cfg("a: &a [1, *a]\nmodel:\n  layers: [2, 1]\n", &d);
+	CHECK(c == NULL && d.n == 1 && strstr(d.v[0].msg, "recursive alias 'a'") != NULL);
+	/* an unknown tag is refused, as yaml.safe_load would */
+	c = cfg("model:\n  layers: !!python/tuple [2, 1]\n", &d);
+	CHECK(c == NULL && d.errors >= 1);
+	kx_diags_free(&d);
 }
 
 /* Splitting a batch over threads gives the same numbers as one thread. */
@@ -526,6 +713,8 @@ main(void)
 	test_nearest();
 	test_fixtures(srcdir);
 	test_kernels();
+	test_request();
+	test_yamlcfg();
 	test_expf();
 	test_threads(srcdir);
 	test_rows();

@@ -1,0 +1,686 @@
+/* request.c - REST API request documents (see request.h).
+ *
+ * A recursive-descent JSON reader specialised for one shape of document:
+ * it never builds a tree, so a request costs its x values and nothing per
+ * JSON node (cJSON would cost ~64 bytes per number). Messages follow
+ * Python's json module ("Expecting ',' delimiter") so that a 422 reads as
+ * it would from the kanx server. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits.h"
+#include "numfmt.h"
+#include "request.h"
+
+struct jp {
+	const char *s;
+	size_t len, i;
+	size_t max_depth;
+	char *err;
+	size_t errsz, *err_off;
+	struct kx_req *r;
+	int failed, oom;
+	size_t xidx[KX_REQ_MAXRANK + 1];
+};
+
+static int fail(struct jp *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct jp *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!p->failed) {
+		va_start(ap, fmt);
+		vsnprintf(p->err, p->errsz, fmt, ap);
+		va_end(ap);
+		*p->err_off = p->i;
+		p->failed = 1;
+	}
+	return -1;
+}
+
+static void
+ws(struct jp *p)
+{
+	while (p->i < p->len) {
+		char c = p->s[p->i];
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+		p->i++;
+	}
+}
+
+static int
+peek(const struct jp *p)
+{
+	return p->i < p->len ? (unsigned char)p->s[p->i] : -1;
+}
+
+/* Append a byte to a growable string buffer. */
+static int
+put(struct jp *p, char **buf, size_t *cap, size_t *n, char c)
+{
+	if (*n + 1 >= *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		char *nb = realloc(*buf, nc);
+		if (nb == NULL) {
+			p->oom = 1;
+			return -1;
+		}
+		*buf = nb;
+		*cap = nc;
+	}
+	(*buf)[(*n)++] = c;
+	(*buf)[*n] = '\0';
+	return 0;
+}
+
+static int
+hex4(const char *s, unsigned *out)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char c = s[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes available), or 0. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+		return n >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+		return n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 &&
+		       (s[3] & 0xC0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+static void
+put_utf8(struct jp *p, char **buf, size_t *cap, size_t *n, unsigned cp)
+{
+	if (cp < 0x80) {
+		put(p, buf, cap, n, (char)cp);
+	} else if (cp < 0x800) {
+		put(p, buf, cap, n, (char)(0xC0 | (cp >> 6)));
+		put(p, buf, cap, n, (char)(0x80 | (cp & 0x3F)));
+	} else if (cp < 0x10000) {
+		put(p, buf, cap, n, (char)(0xE0 | (cp >> 12)));
+		put(p, buf, cap, n, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		put(p, buf, cap, n, (char)(0x80 | (cp & 0x3F)));
+	} else {
+		put(p, buf, cap, n, (char)(0xF0 | (cp >> 18)));
+		put(p, buf, cap, n, (char)(0x80 | ((cp >> 12) & 0x3F)));
+		put(p, buf, cap, n, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		put(p, buf, cap, n, (char)(0x80 | (cp & 0x3F)));
+	}
+}
+
+/* A string at p->i (the opening quote). Decoded into *buf when buf is not
+ * NULL; *nul set when it contains U+0000. */
+static int
+string(struct jp *p, char **buf, size_t *cap, size_t *n, int *nul)
+{
+	size_t start = p->i;
+
+	if (n)
+		*n = 0;
+	if (buf) {
+		if (put(p, buf, cap, n, 'x') != 0)  /* make sure the buffer exists */
+			return -1;
+		*n = 0;
+		(*buf)[0] = '\0';
+	}
+	p->i++;
+	for (;;) {
+		unsigned char c;
+		if (p->i >= p->len) {
+			p->i = start;
+			return fail(p, "Unterminated string starting at");
+		}
+		c = (unsigned char)p->s[p->i];
+		if (c == '"') {
+			p->i++;
+			return 0;
+		}
+		if (c < 0x20)
+			return fail(p, "Invalid control character at");
+		if (c == '\\') {
+			char e;
+			unsigned cp;
+			if (p->i + 1 >= p->len) {
+				p->i = start;
+				return fail(p, "Unterminated string starting at");
+			}
+			e = p->s[p->i + 1];
+			switch (e) {
+			case '"': case '\\': case '/':
+				cp = (unsigned char)e;
+				break;
+			case 'b': cp = '\b'; break;
+			case 'f': cp = '\f'; break;
+			case 'n': cp = '\n'; break;
+			case 'r': cp = '\r'; break;
+			case 't': cp = '\t'; break;
+			case 'u':
+				if (p->i + 6 > p->len || hex4(p->s + p->i + 2, &cp) != 0)
+					return fail(p, "Invalid \\uXXXX escape");
+				if (cp >= 0xDC00 && cp <= 0xDFFF)
+					return fail(p, "Lone surrogate \\u%04X", cp);
+				if (cp >= 0xD800 && cp <= 0xDBFF) {
+					unsigned lo;
+					if (p->i + 12 > p->len || p->s[p->i + 6] != '\\' || p->s[p->i + 7] != 'u' ||
+					    hex4(p->s + p->i + 8, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF)
+						return fail(p, "Lone surrogate \\u%04X", cp);
+					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+					p->i += 6;
+				}
+				p->i += 4;
+				break;
+			default:
+				return fail(p, "Invalid \\escape");
+			}
+			p->i += 2;
+			if (cp == 0 && nul)
+				*nul = 1;
+			if (buf)
+				put_utf8(p, buf, cap, n, cp);
+		} else {
+			size_t l = utf8_len((const unsigned char *)p->s + p->i, p->len - p->i);
+			if (l == 0)
+				return fail(p, "Invalid UTF-8 byte 0x%02X in string", c);
+			if (buf) {
+				size_t k;
+				for (k = 0; k < l; k++)
+					put(p, buf, cap, n, p->s[p->i + k]);
+			}
+			p->i += l;
+		}
+		if (p->oom)
+			return -1;
+	}
+}
+
+/* A number at p->i: checks the JSON grammar, sets [*b, *e). */
+static int
+number(struct jp *p, size_t *b, size_t *e)
+{
+	size_t i = p->i;
+	const char *s = p->s;
+
+	*b = i;
+	if (i < p->len && s[i] == '-')
+		i++;
+	if (i < p->len && s[i] == '0') {
+		i++;
+	} else if (i < p->len && s[i] >= '1' && s[i] <= '9') {
+		while (i < p->len && s[i] >= '0' && s[i] <= '9')
+			i++;
+	} else {
+		return fail(p, "Expecting value");
+	}
+	if (i < p->len && s[i] == '.') {
+		i++;
+		if (i >= p->len || s[i] < '0' || s[i] > '9') {
+			p->i = i;
+			return fail(p, "Expecting digits after '.'");
+		}
+		while (i < p->len && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i < p->len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < p->len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= p->len || s[i] < '0' || s[i] > '9') {
+			p->i = i;
+			return fail(p, "Expecting exponent digits");
+		}
+		while (i < p->len && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	p->i = i;
+	*e = i;
+	return 0;
+}
+
+static int
+literal(struct jp *p)
+{
+	static const char *const lits[] = { "true", "false", "null" };
+	size_t k;
+
+	for (k = 0; k < 3; k++) {
+		size_t l = strlen(lits[k]);
+		if (p->len - p->i >= l && memcmp(p->s + p->i, lits[k], l) == 0) {
+			p->i += l;
+			return 0;
+		}
+	}
+	return fail(p, "Expecting value");
+}
+
+static int value(struct jp *p, size_t depth);
+
+static int
+array_or_object(struct jp *p, size_t depth)
+{
+	int obj = p->s[p->i] == '{';
+
+	if (depth >= p->max_depth)
+		return fail(p, "Nested deeper than %zu levels", p->max_depth);
+	p->i++;
+	ws(p);
+	if (peek(p) == (obj ? '}' : ']')) {
+		p->i++;
+		return 0;
+	}
+	for (;;) {
+		if (obj) {
+			if (peek(p) != '"')
+				return fail(p, "Expecting property name enclosed in double quotes");
+			if (string(p, NULL, NULL, NULL, NULL) != 0)
+				return -1;
+			ws(p);
+			if (peek(p) != ':')
+				return fail(p, "Expecting ':' delimiter");
+			p->i++;
+			ws(p);
+		}
+		if (value(p, depth + 1) != 0)
+			return -1;
+		ws(p);
+		if (peek(p) == ',') {
+			p->i++;
+			ws(p);
+			continue;
+		}
+		if (peek(p) == (obj ? '}' : ']')) {
+			p->i++;
+			return 0;
+		}
+		return fail(p, "Expecting ',' delimiter");
+	}
+}
+
+/* Any JSON value, checked and skipped. */
+static int
+value(struct jp *p, size_t depth)
+{
+	size_t b, e;
+
+	switch (peek(p)) {
+	case '"':
+		return string(p, NULL, NULL, NULL, NULL);
+	case '[':
+	case '{':
+		return array_or_object(p, depth);
+	case 't': case 'f': case 'n':
+		return literal(p);
+	default:
+		return number(p, &b, &e);
+	}
+}
+
+/* ---- x ------------------------------------------------------------------- */
+
+static void
+x_where(struct jp *p, size_t d, const char *detail)
+{
+	struct kx_req *r = p->r;
+	size_t o, k;
+
+	o = (size_t)snprintf(r->x_where, sizeof r->x_where, "x");
+	for (k = 0; k < d && o < sizeof r->x_where; k++)
+		o += (size_t)snprintf(r->x_where + o, sizeof r->x_where - o, "[%zu]", p->xidx[k]);
+	if (detail && o < sizeof r->x_where)
+		snprintf(r->x_where + o, sizeof r->x_where - o, "%s", detail);
+	r->x_where_off = p->i;
+}
+
+static void
+x_bad(struct jp *p, enum kx_x_status st, size_t d, const char *detail)
+{
+	if (p->r->x_status != KX_X_OK)
+		return;
+	p->r->x_status = st;
+	x_where(p, d, detail);
+}
+
+/* A leaf at depth d (d list levels above it). */
+static void
+x_leaf_depth(struct jp *p, size_t d)
+{
+	struct kx_req *r = p->r;
+
+	if (r->x_status != KX_X_OK)
+		return;
+	if (!r->rank_known) {
+		r->rank = d;
+		r->rank_known = 1;
+	} else if (r->rank != d) {
+		x_bad(p, KX_X_RAGGED, d, d < r->rank ? " is a number where the other rows have lists"
+		                                       : " is a list where the other rows have numbers");
+	}
+}
+
+static int
+x_value(struct jp *p, size_t d, size_t depth)
+{
+	struct kx_req *r = p->r;
+	int c = peek(p);
+
+	if (c == '[') {
+		size_t count = 0;
+		if (depth >= p->max_depth)
+			return fail(p, "Nested deeper than %zu levels", p->max_depth);
+		if (d >= KX_REQ_MAXRANK) {
+			x_bad(p, KX_X_TOO_DEEP, d, " is nested too deeply");
+			return value(p, depth);
+		}
+		p->i++;
+		ws(p);
+		if (peek(p) == ']') {
+			p->i++;
+		} else {
+			for (;;) {
+				p->xidx[d] = count;
+				if (x_value(p, d + 1, depth + 1) != 0)
+					return -1;
+				count++;
+				ws(p);
+				if (peek(p) == ',') {
+					p->i++;
+					ws(p);
+					continue;
+				}
+				if (peek(p) == ']') {
+					p->i++;
+					break;
+				}
+				return fail(p, "Expecting ',' delimiter");
+			}
+		}
+		if (r->x_status == KX_X_OK) {
+			if (count == 0)
+				x_leaf_depth(p, d + 1);
+			if (r->x_status == KX_X_OK) {
+				if (!r->shape_set[d]) {
+					r->shape[d] = count;
+					r->shape_set[d] = 1;
+				} else if (r->shape[d] != count) {
+					char det[KX_REQ_MAXRANK * 3 + 64];
+					size_t o, k;
+					o = (size_t)snprintf(det, sizeof det, " has %zu elements where x", count);
+					for (k = 0; k < d && o < sizeof det; k++)
+						o += (size_t)snprintf(det + o, sizeof det - o, "[0]");
+					if (o < sizeof det)
+						snprintf(det + o, sizeof det - o, " has %zu", r->shape[d]);
+					x_bad(p, KX_X_RAGGED, d, det);
+				}
+			}
+		}
+		return 0;
+	}
+	if (c == '-' || (c >= '0' && c <= '9')) {
+		size_t b, e;
+		float f;
+		if (number(p, &b, &e) != 0)
+			return -1;
+		x_leaf_depth(p, d);
+		if (r->x_status != KX_X_OK)
+			return 0;
+		if (kx_parse_float(p->s + b, e - b, &f) != KX_NUM_OK) {
+			char det[64];
+			snprintf(det, sizeof det, " = %.*s is out of float32 range", (int)(e - b > 24 ? 24 : e - b),
+			         p->s + b);
+			p->i = b;
+			x_bad(p, KX_X_RANGE, d, det);
+			p->i = e;
+			return 0;
+		}
+		if (r->nx == r->cap_x) {
+			size_t nc = r->cap_x ? r->cap_x * 2 : 64;
+			float *nx = kx_mallocarray(nc, sizeof *nx);
+			if (nx == NULL) {
+				p->oom = 1;
+				return -1;
+			}
+			if (r->nx)
+				memcpy(nx, r->x, r->nx * sizeof *nx);
+			free(r->x);
+			r->x = nx;
+			r->cap_x = nc;
+		}
+		r->x[r->nx++] = f;
+		return 0;
+	}
+	/* a string, object, boolean or null */
+	if (d == 0)
+		x_bad(p, KX_X_NOT_LIST, 0, NULL);
+	else
+		x_bad(p, KX_X_NOT_NUMBER, d, " is not a number");
+	return value(p, depth);
+}
+
+static void
+x_reset(struct kx_req *r)
+{
+	r->has_x = 1;
+	r->x_status = KX_X_OK;
+	r->x_where[0] = '\0';
+	r->x_where_off = 0;
+	r->rank = 0;
+	r->rank_known = 0;
+	r->nx = 0;
+	memset(r->shape, 0, sizeof r->shape);
+	memset(r->shape_set, 0, sizeof r->shape_set);
+}
+
+/* ---- the request object ---------------------------------------------------- */
+
+void
+kx_req_init(struct kx_req *r)
+{
+	memset(r, 0, sizeof *r);
+}
+
+void
+kx_req_free(struct kx_req *r)
+{
+	if (r == NULL)
+		return;
+	free(r->x);
+	free(r->opbuf);
+	free(r->pathbuf);
+	kx_req_init(r);
+}
+
+void
+kx_req_shape_str(const struct kx_req *r, char *buf, size_t size)
+{
+	size_t o = 0, k;
+
+	o += (size_t)snprintf(buf, size, "[");
+	for (k = 0; k < r->rank && o < size; k++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%zu", k ? ", " : "", r->shape[k]);
+	if (o < size)
+		snprintf(buf + o, size - o, "]");
+}
+
+int
+kx_req_parse(struct kx_req *r, const char *buf, size_t len, size_t max_depth,
+             char *err, size_t errsz, size_t *err_off)
+{
+	struct jp p;
+	char key[8];
+	size_t n;
+
+	memset(&p, 0, sizeof p);
+	p.s = buf;
+	p.len = len;
+	p.max_depth = max_depth ? max_depth : 1;
+	p.err = err;
+	p.errsz = errsz;
+	p.err_off = err_off;
+	p.r = r;
+	err[0] = '\0';
+	*err_off = 0;
+
+	r->op = NULL;
+	r->op_bad = 0;
+	r->path = NULL;
+	r->path_bad = r->path_nul = 0;
+	r->id = NULL;
+	r->id_len = 0;
+	r->has_x = 0;
+	r->x_status = KX_X_OK;
+	r->nx = 0;
+	r->rank = 0;
+
+	ws(&p);
+	if (peek(&p) != '{') {
+		if (p.i >= p.len)
+			return fail(&p, "Expecting value");
+		/* valid JSON that is not an object is still refused */
+		if (value(&p, 0) != 0)
+			return p.oom ? -2 : -1;
+		ws(&p);
+		if (p.i < p.len)
+			return fail(&p, "Extra data");
+		p.i = 0;
+		ws(&p);
+		return fail(&p, "The request must be a JSON object");
+	}
+	p.i++;
+	ws(&p);
+	if (peek(&p) == '}') {
+		p.i++;
+	} else {
+		for (;;) {
+			size_t kb;
+			int which;  /* 0 other, 1 x, 2 op, 3 path, 4 id */
+			if (peek(&p) != '"')
+				return fail(&p, "Expecting property name enclosed in double quotes");
+			/* Decode the key just far enough to recognise ours. */
+			kb = p.i;
+			{
+				char *kbuf = NULL;
+				size_t kcap = 0;
+				if (string(&p, &kbuf, &kcap, &n, NULL) != 0) {
+					free(kbuf);
+					return p.oom ? -2 : -1;
+				}
+				if (n < sizeof key) {
+					memcpy(key, kbuf, n + 1);
+				} else {
+					key[0] = '\0';
+				}
+				if (memchr(kbuf, '\0', n))
+					key[0] = '\0';
+				free(kbuf);
+			}
+			(void)kb;
+			which = strcmp(key, "x") == 0 ? 1 : strcmp(key, "op") == 0 ? 2 :
+			        strcmp(key, "path") == 0 ? 3 : strcmp(key, "id") == 0 ? 4 : 0;
+			ws(&p);
+			if (peek(&p) != ':')
+				return fail(&p, "Expecting ':' delimiter");
+			p.i++;
+			ws(&p);
+			if (p.i >= p.len)
+				return fail(&p, "Expecting value");
+			switch (which) {
+			case 1:
+				x_reset(r);
+				if (x_value(&p, 0, 1) != 0)
+					return p.oom ? -2 : -1;
+				break;
+			case 2:
+			case 3:
+				if (peek(&p) == '"') {
+					int nul = 0;
+					if (which == 2) {
+						if (string(&p, &r->opbuf, &r->cap_op, &n, &nul) != 0)
+							return p.oom ? -2 : -1;
+						r->op = r->opbuf;
+						r->op_bad = nul;
+					} else {
+						if (string(&p, &r->pathbuf, &r->cap_path, &n, &nul) != 0)
+							return p.oom ? -2 : -1;
+						r->path = r->pathbuf;
+						r->path_bad = 0;
+						r->path_nul = nul;
+					}
+				} else {
+					if (value(&p, 1) != 0)
+						return p.oom ? -2 : -1;
+					if (which == 2) {
+						r->op = NULL;
+						r->op_bad = 1;
+					} else {
+						r->path = NULL;
+						r->path_bad = 1;
+					}
+				}
+				break;
+			case 4: {
+				size_t b = p.i;
+				if (value(&p, 1) != 0)
+					return p.oom ? -2 : -1;
+				r->id = buf + b;
+				r->id_len = p.i - b;
+				break;
+			}
+			default:
+				if (value(&p, 1) != 0)
+					return p.oom ? -2 : -1;
+			}
+			ws(&p);
+			if (peek(&p) == ',') {
+				p.i++;
+				ws(&p);
+				continue;
+			}
+			if (peek(&p) == '}') {
+				p.i++;
+				break;
+			}
+			return fail(&p, "Expecting ',' delimiter");
+		}
+	}
+	ws(&p);
+	if (p.i < p.len)
+		return fail(&p, "Extra data");
+	if (r->has_x && r->x_status == KX_X_OK && !r->rank_known) {
+		/* cannot happen: every x sets the rank */
+		r->rank = 0;
+	}
+	return 0;
+}
