@@ -19,17 +19,15 @@ zpty -w z 'compadd () {
 }'
 zpty -w z "bindkey '^I' complete-word"
 zpty -w z "zstyle ':completion:*' completer _complete"
-zpty -w z 'print -r -- "<<READY>>"'
-# the echo of the command, then its output
-zpty -r z line '*<<READY>>*' >/dev/null
-zpty -r z line '*<<READY>>*' >/dev/null
+# The markers are split in the commands ("RE""ADY"), so that the terminal's
+# echo of a command (which may come twice: once from the tty before the
+# line editor starts, once from the line editor) never matches; only the
+# output does.
+zpty -w z 'print -r -- "<<RE""ADY>>"'
+zpty -r z line '*<<READY>>*' >/dev/null || exit 1
 zpty -n -w z "$2"$'\t'
-zpty -w z $'\C-u print -r -- "<<DONE>>"'
-out=""
-while zpty -r z line; do
-  [[ $line == *'<<DONE>>'* && $line != *print* ]] && break
-  out+=$line
-done
-print -r -- "$out" | grep -o '<<[^<>]*>>' | sed 's/^<<//; s/>>$//' | grep -v '^DONE$' | sort -u
+zpty -w z $'\C-u print -r -- "<<DO""NE>>"'
+zpty -r z out '*<<DONE>>*' || exit 1
+print -r -- "$out" | grep -o '<<[^<>]*>>' | sed 's/^<<//; s/>>$//' | grep -v -e '^DONE$' -e '"' | sort -u
 zpty -d z
 rm -rf $tmp
