@@ -4,7 +4,9 @@
 #
 #   bash_complete [-n] WORD...   the last WORD is the one being completed
 #                                ("" for a new word); -n: without
-#                                bash-completion's helpers (its fallback)
+#                                bash-completion's helpers (the file's own
+#                                fallback, also used when they are not
+#                                installed)
 #   fish_complete LINE           fish's `complete -C LINE`
 #   zsh_complete LINE            zsh's completion widget, through zpty
 #
@@ -23,6 +25,8 @@ _complete_path() {
 
 bash_complete() {
 	local helpers=1
+	# without bash-completion installed, its fallback is what users get
+	[ -f "$BASH_COMPLETION_MAIN" ] || helpers=0
 	if [ "$1" = -n ]; then
 		helpers=0
 		shift
