@@ -201,13 +201,22 @@ bspline_local(const float *t, size_t G, size_t k, float x, float *a, int uniform
 	}
 }
 
+/* C = A B (+ beta C), row-major. BLIS's small-matrix ("sup") path sums in
+ * another order than its packed path, so the same row would come out a few
+ * ulp differently depending on the batch it arrives in; with sup off, a
+ * row's result depends only on the row. One thread: kanx splits batches
+ * itself (model.c). */
 static void
 sgemm(size_t m, size_t n, size_t kk, const float *a, const float *b, float *c, float beta)
 {
 	float alpha = 1.0f;
+	rntm_t rntm = BLIS_RNTM_INITIALIZER;
 
-	bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)kk, &alpha,
-	          (float *)a, (inc_t)kk, 1, (float *)b, (inc_t)n, 1, &beta, c, (inc_t)n, 1);
+	bli_rntm_set_num_threads(1, &rntm);
+	bli_rntm_disable_l3_sup(&rntm);
+	bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)kk, &alpha,
+	             (float *)a, (inc_t)kk, 1, (float *)b, (inc_t)n, 1, &beta, c, (inc_t)n, 1,
+	             NULL, &rntm);
 }
 
 /* Uniform grids, by rows: the k+1 bases of every feature from

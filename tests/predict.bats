@@ -355,3 +355,12 @@ check_folder() {
 	[ "$status" -eq 7 ]
 	[ ! -s "$T/err" ]
 }
+
+@test "a row's prediction does not depend on its batch or on the thread count" {
+	m="$FIX/models/bench16.keras"; in="$FIX/models/bench16_input.csv"
+	kanx predict -m "$m" -t 1 -b 1 "$in" >"$BATS_TEST_TMPDIR/b1.csv"
+	for opts in "-t 1 -b 7" "-t 1 -b 1024" "-t 2 -b 100" "-t 2 -b 4096"; do
+		kanx predict -m "$m" $opts "$in" >"$BATS_TEST_TMPDIR/o.csv"
+		cmp "$BATS_TEST_TMPDIR/b1.csv" "$BATS_TEST_TMPDIR/o.csv" || { echo "differs with $opts"; false; }
+	done
+}
