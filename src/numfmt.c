@@ -1,83 +1,758 @@
-/* numfmt.c - number text (simple, correct version; see numfmt.h). */
+/* numfmt.c - number text: strict decimal parsing into float32 and shortest
+ * round-trip float32 printing, without the C library on the hot paths.
+ *
+ * Parsing. The digits go into a 64-bit integer w (the first 19 significant
+ * digits) and a decimal exponent q, so that the value is w * 10^q, then:
+ *  1. Clinger's fast path: when w <= 2^24 and |q| <= 10, w and 10^|q| are
+ *     exact floats and one IEEE multiply or divide rounds correctly.
+ *  2. Otherwise Eisel-Lemire (D. Lemire, "Number parsing at a gigabyte per
+ *     second", Software: Practice and Experience 51(8), 2021): w times a
+ *     128-bit approximation of 5^q gives the 24-bit significand and a round
+ *     bit; exact ties are recognised and rounded to even.
+ *  3. When more than 19 significant digits were given and w and w+1 round
+ *     differently, or the product is too close to call, strtof() decides on
+ *     a bounded canonical copy (digits and an exponent only: no locale, no
+ *     allocation; see slow_parse for why at most 120 digits suffice).
+ *
+ * Printing. A positive float is m * 2^e2 (m < 2^24); every decimal in the
+ * rounding interval [(4m - 1 - s) 2^(e2-2), (4m + 2) 2^(e2-2)] (ends
+ * included when m is even; s = 0 only at a power of two, where the lower
+ * neighbour is closer) reads back as the same float. We scale the interval
+ * by 10^-k, k = floor(log10 2^e2) - 1, so that it is at least 7.5 units wide,
+ * take the integers inside it, and drop decimal digits while a multiple of
+ * ten is still inside: what is left is the shortest digit string; when
+ * several remain, the one nearest the exact value (ties to even) is taken,
+ * which is also what %.Ng prints. The scaling uses the same 5^q table as
+ * the parser; exact integers and halves are recognised by divisibility, and
+ * the approximation error (below 2^-30 of a unit) is checked, falling back
+ * to snprintf when a value is too close to call. tests/float_all.c runs
+ * every one of the 2^32 bit patterns through both directions. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "numfmt.h"
 
-/* Check the JSON number grammar (plus an optional '+'). */
-static int
-grammar_ok(const char *s, size_t len)
-{
-	size_t i = 0, digits = 0;
+#ifdef KX_NUMFMT_STATS
+/* counts of slow paths taken, for tests/float_all.c */
+#include <stdatomic.h>
+static atomic_ulong stat_parse_slow, stat_format_slow;
+#define STAT(x) ((x)++)
+#else
+#define STAT(x) ((void)0)
+#endif
 
-	if (i < len && (s[i] == '-' || s[i] == '+'))
-		i++;
-	while (i < len && s[i] >= '0' && s[i] <= '9')
-		i++, digits++;
-	if (i < len && s[i] == '.') {
-		i++;
-		while (i < len && s[i] >= '0' && s[i] <= '9')
-			i++, digits++;
-	}
-	if (digits == 0)
-		return 0;
-	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-		size_t ed = 0;
-		i++;
-		if (i < len && (s[i] == '-' || s[i] == '+'))
-			i++;
-		while (i < len && s[i] >= '0' && s[i] <= '9')
-			i++, ed++;
-		if (ed == 0)
-			return 0;
-	}
-	return i == len;
+/* ---- small arithmetic helpers ---------------------------------------- */
+
+/* 64 x 64 -> 128-bit product. */
+static inline void
+mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
+{
+#ifdef __SIZEOF_INT128__
+	unsigned __int128 p = (unsigned __int128)a * b;
+
+	*hi = (uint64_t)(p >> 64);
+	*lo = (uint64_t)p;
+#else
+	uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+	uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+	uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
+
+	*lo = (mid << 32) | (uint32_t)p00;
+	*hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+#endif
 }
 
-int
-kx_parse_float(const char *s, size_t len, float *out)
+/* Number of leading zero bits of a nonzero x. */
+static inline int
+clz64(uint64_t x)
 {
-	char buf[128];
-	char *end;
+#if defined(__GNUC__) || defined(__clang__)
+	return __builtin_clzll(x);
+#else
+	int n = 0;
+
+	while (!(x & ((uint64_t)1 << 63)))
+		x <<= 1, n++;
+	return n;
+#endif
+}
+
+/* floor(a / 2^s) for any sign of a (no reliance on >> of negatives). */
+static inline int
+floor_shift(long a, int s)
+{
+	return a >= 0 ? (int)(a >> s) : -(int)((-a + (1L << s) - 1) >> s);
+}
+
+/* floor(q * log2(10)), exact for |q| <= 300 (tested over the range used). */
+static inline int
+floor_log2_pow10(int q)
+{
+	return floor_shift((long)q * 217706, 16);
+}
+
+/* floor(e * log10(2)), exact for |e| <= 1600 (tested over the range used). */
+static inline int
+floor_log10_pow2(int e)
+{
+	return floor_shift((long)e * 78913, 18);
+}
+
+/* 5^q for q in [POW5_MIN, POW5_MAX], as 128 bits (hi, lo) normalised to
+ * [2^127, 2^128): 5^q ~= (hi:lo) * 2^(floor(q log2 5) - 127). Entries with
+ * q >= 0 are truncated; -27 <= q < 0 rounded up; q < -27 rounded up, then
+ * truncated to 128 bits (the table Eisel-Lemire is proven with). Generated by
+ * this Python 3 program:
+ *
+ *   for q in range(-65, 57):
+ *       if q >= 0:
+ *           c = 5 ** q
+ *           while c < 1 << 127: c <<= 1
+ *           while c >= 1 << 128: c >>= 1
+ *       else:
+ *           p5 = 5 ** -q; z = p5.bit_length()
+ *           if q >= -27:
+ *               c = (1 << (z + 127)) // p5 + 1
+ *           else:
+ *               c = (1 << (2 * z + 128)) // p5 + 1
+ *               while c >= 1 << 128: c >>= 1
+ *       print("\t{ 0x%016xU, 0x%016xU }, /" "* %d *" "/" % (c >> 64, c & (2**64 - 1), q))
+ *
+ * The parser needs q in [-65, 38]; the printer q in [-30, 46] for the
+ * shortest form and [-38, 55] for %.Ng. */
+#define POW5_MIN (-65)
+#define POW5_MAX 56
+static const uint64_t pow5_128[POW5_MAX - POW5_MIN + 1][2] = {
+	{ 0x86ccbb52ea94baeaU, 0x98e947129fc2b4e9U }, /* -65 */
+	{ 0xa87fea27a539e9a5U, 0x3f2398d747b36224U }, /* -64 */
+	{ 0xd29fe4b18e88640eU, 0x8eec7f0d19a03aadU }, /* -63 */
+	{ 0x83a3eeeef9153e89U, 0x1953cf68300424acU }, /* -62 */
+	{ 0xa48ceaaab75a8e2bU, 0x5fa8c3423c052dd7U }, /* -61 */
+	{ 0xcdb02555653131b6U, 0x3792f412cb06794dU }, /* -60 */
+	{ 0x808e17555f3ebf11U, 0xe2bbd88bbee40bd0U }, /* -59 */
+	{ 0xa0b19d2ab70e6ed6U, 0x5b6aceaeae9d0ec4U }, /* -58 */
+	{ 0xc8de047564d20a8bU, 0xf245825a5a445275U }, /* -57 */
+	{ 0xfb158592be068d2eU, 0xeed6e2f0f0d56712U }, /* -56 */
+	{ 0x9ced737bb6c4183dU, 0x55464dd69685606bU }, /* -55 */
+	{ 0xc428d05aa4751e4cU, 0xaa97e14c3c26b886U }, /* -54 */
+	{ 0xf53304714d9265dfU, 0xd53dd99f4b3066a8U }, /* -53 */
+	{ 0x993fe2c6d07b7fabU, 0xe546a8038efe4029U }, /* -52 */
+	{ 0xbf8fdb78849a5f96U, 0xde98520472bdd033U }, /* -51 */
+	{ 0xef73d256a5c0f77cU, 0x963e66858f6d4440U }, /* -50 */
+	{ 0x95a8637627989aadU, 0xdde7001379a44aa8U }, /* -49 */
+	{ 0xbb127c53b17ec159U, 0x5560c018580d5d52U }, /* -48 */
+	{ 0xe9d71b689dde71afU, 0xaab8f01e6e10b4a6U }, /* -47 */
+	{ 0x9226712162ab070dU, 0xcab3961304ca70e8U }, /* -46 */
+	{ 0xb6b00d69bb55c8d1U, 0x3d607b97c5fd0d22U }, /* -45 */
+	{ 0xe45c10c42a2b3b05U, 0x8cb89a7db77c506aU }, /* -44 */
+	{ 0x8eb98a7a9a5b04e3U, 0x77f3608e92adb242U }, /* -43 */
+	{ 0xb267ed1940f1c61cU, 0x55f038b237591ed3U }, /* -42 */
+	{ 0xdf01e85f912e37a3U, 0x6b6c46dec52f6688U }, /* -41 */
+	{ 0x8b61313bbabce2c6U, 0x2323ac4b3b3da015U }, /* -40 */
+	{ 0xae397d8aa96c1b77U, 0xabec975e0a0d081aU }, /* -39 */
+	{ 0xd9c7dced53c72255U, 0x96e7bd358c904a21U }, /* -38 */
+	{ 0x881cea14545c7575U, 0x7e50d64177da2e54U }, /* -37 */
+	{ 0xaa242499697392d2U, 0xdde50bd1d5d0b9e9U }, /* -36 */
+	{ 0xd4ad2dbfc3d07787U, 0x955e4ec64b44e864U }, /* -35 */
+	{ 0x84ec3c97da624ab4U, 0xbd5af13bef0b113eU }, /* -34 */
+	{ 0xa6274bbdd0fadd61U, 0xecb1ad8aeacdd58eU }, /* -33 */
+	{ 0xcfb11ead453994baU, 0x67de18eda5814af2U }, /* -32 */
+	{ 0x81ceb32c4b43fcf4U, 0x80eacf948770ced7U }, /* -31 */
+	{ 0xa2425ff75e14fc31U, 0xa1258379a94d028dU }, /* -30 */
+	{ 0xcad2f7f5359a3b3eU, 0x096ee45813a04330U }, /* -29 */
+	{ 0xfd87b5f28300ca0dU, 0x8bca9d6e188853fcU }, /* -28 */
+	{ 0x9e74d1b791e07e48U, 0x775ea264cf55347eU }, /* -27 */
+	{ 0xc612062576589ddaU, 0x95364afe032a819eU }, /* -26 */
+	{ 0xf79687aed3eec551U, 0x3a83ddbd83f52205U }, /* -25 */
+	{ 0x9abe14cd44753b52U, 0xc4926a9672793543U }, /* -24 */
+	{ 0xc16d9a0095928a27U, 0x75b7053c0f178294U }, /* -23 */
+	{ 0xf1c90080baf72cb1U, 0x5324c68b12dd6339U }, /* -22 */
+	{ 0x971da05074da7beeU, 0xd3f6fc16ebca5e04U }, /* -21 */
+	{ 0xbce5086492111aeaU, 0x88f4bb1ca6bcf585U }, /* -20 */
+	{ 0xec1e4a7db69561a5U, 0x2b31e9e3d06c32e6U }, /* -19 */
+	{ 0x9392ee8e921d5d07U, 0x3aff322e62439fd0U }, /* -18 */
+	{ 0xb877aa3236a4b449U, 0x09befeb9fad487c3U }, /* -17 */
+	{ 0xe69594bec44de15bU, 0x4c2ebe687989a9b4U }, /* -16 */
+	{ 0x901d7cf73ab0acd9U, 0x0f9d37014bf60a11U }, /* -15 */
+	{ 0xb424dc35095cd80fU, 0x538484c19ef38c95U }, /* -14 */
+	{ 0xe12e13424bb40e13U, 0x2865a5f206b06fbaU }, /* -13 */
+	{ 0x8cbccc096f5088cbU, 0xf93f87b7442e45d4U }, /* -12 */
+	{ 0xafebff0bcb24aafeU, 0xf78f69a51539d749U }, /* -11 */
+	{ 0xdbe6fecebdedd5beU, 0xb573440e5a884d1cU }, /* -10 */
+	{ 0x89705f4136b4a597U, 0x31680a88f8953031U }, /* -9 */
+	{ 0xabcc77118461cefcU, 0xfdc20d2b36ba7c3eU }, /* -8 */
+	{ 0xd6bf94d5e57a42bcU, 0x3d32907604691b4dU }, /* -7 */
+	{ 0x8637bd05af6c69b5U, 0xa63f9a49c2c1b110U }, /* -6 */
+	{ 0xa7c5ac471b478423U, 0x0fcf80dc33721d54U }, /* -5 */
+	{ 0xd1b71758e219652bU, 0xd3c36113404ea4a9U }, /* -4 */
+	{ 0x83126e978d4fdf3bU, 0x645a1cac083126eaU }, /* -3 */
+	{ 0xa3d70a3d70a3d70aU, 0x3d70a3d70a3d70a4U }, /* -2 */
+	{ 0xccccccccccccccccU, 0xcccccccccccccccdU }, /* -1 */
+	{ 0x8000000000000000U, 0x0000000000000000U }, /* 0 */
+	{ 0xa000000000000000U, 0x0000000000000000U }, /* 1 */
+	{ 0xc800000000000000U, 0x0000000000000000U }, /* 2 */
+	{ 0xfa00000000000000U, 0x0000000000000000U }, /* 3 */
+	{ 0x9c40000000000000U, 0x0000000000000000U }, /* 4 */
+	{ 0xc350000000000000U, 0x0000000000000000U }, /* 5 */
+	{ 0xf424000000000000U, 0x0000000000000000U }, /* 6 */
+	{ 0x9896800000000000U, 0x0000000000000000U }, /* 7 */
+	{ 0xbebc200000000000U, 0x0000000000000000U }, /* 8 */
+	{ 0xee6b280000000000U, 0x0000000000000000U }, /* 9 */
+	{ 0x9502f90000000000U, 0x0000000000000000U }, /* 10 */
+	{ 0xba43b74000000000U, 0x0000000000000000U }, /* 11 */
+	{ 0xe8d4a51000000000U, 0x0000000000000000U }, /* 12 */
+	{ 0x9184e72a00000000U, 0x0000000000000000U }, /* 13 */
+	{ 0xb5e620f480000000U, 0x0000000000000000U }, /* 14 */
+	{ 0xe35fa931a0000000U, 0x0000000000000000U }, /* 15 */
+	{ 0x8e1bc9bf04000000U, 0x0000000000000000U }, /* 16 */
+	{ 0xb1a2bc2ec5000000U, 0x0000000000000000U }, /* 17 */
+	{ 0xde0b6b3a76400000U, 0x0000000000000000U }, /* 18 */
+	{ 0x8ac7230489e80000U, 0x0000000000000000U }, /* 19 */
+	{ 0xad78ebc5ac620000U, 0x0000000000000000U }, /* 20 */
+	{ 0xd8d726b7177a8000U, 0x0000000000000000U }, /* 21 */
+	{ 0x878678326eac9000U, 0x0000000000000000U }, /* 22 */
+	{ 0xa968163f0a57b400U, 0x0000000000000000U }, /* 23 */
+	{ 0xd3c21bcecceda100U, 0x0000000000000000U }, /* 24 */
+	{ 0x84595161401484a0U, 0x0000000000000000U }, /* 25 */
+	{ 0xa56fa5b99019a5c8U, 0x0000000000000000U }, /* 26 */
+	{ 0xcecb8f27f4200f3aU, 0x0000000000000000U }, /* 27 */
+	{ 0x813f3978f8940984U, 0x4000000000000000U }, /* 28 */
+	{ 0xa18f07d736b90be5U, 0x5000000000000000U }, /* 29 */
+	{ 0xc9f2c9cd04674edeU, 0xa400000000000000U }, /* 30 */
+	{ 0xfc6f7c4045812296U, 0x4d00000000000000U }, /* 31 */
+	{ 0x9dc5ada82b70b59dU, 0xf020000000000000U }, /* 32 */
+	{ 0xc5371912364ce305U, 0x6c28000000000000U }, /* 33 */
+	{ 0xf684df56c3e01bc6U, 0xc732000000000000U }, /* 34 */
+	{ 0x9a130b963a6c115cU, 0x3c7f400000000000U }, /* 35 */
+	{ 0xc097ce7bc90715b3U, 0x4b9f100000000000U }, /* 36 */
+	{ 0xf0bdc21abb48db20U, 0x1e86d40000000000U }, /* 37 */
+	{ 0x96769950b50d88f4U, 0x1314448000000000U }, /* 38 */
+	{ 0xbc143fa4e250eb31U, 0x17d955a000000000U }, /* 39 */
+	{ 0xeb194f8e1ae525fdU, 0x5dcfab0800000000U }, /* 40 */
+	{ 0x92efd1b8d0cf37beU, 0x5aa1cae500000000U }, /* 41 */
+	{ 0xb7abc627050305adU, 0xf14a3d9e40000000U }, /* 42 */
+	{ 0xe596b7b0c643c719U, 0x6d9ccd05d0000000U }, /* 43 */
+	{ 0x8f7e32ce7bea5c6fU, 0xe4820023a2000000U }, /* 44 */
+	{ 0xb35dbf821ae4f38bU, 0xdda2802c8a800000U }, /* 45 */
+	{ 0xe0352f62a19e306eU, 0xd50b2037ad200000U }, /* 46 */
+	{ 0x8c213d9da502de45U, 0x4526f422cc340000U }, /* 47 */
+	{ 0xaf298d050e4395d6U, 0x9670b12b7f410000U }, /* 48 */
+	{ 0xdaf3f04651d47b4cU, 0x3c0cdd765f114000U }, /* 49 */
+	{ 0x88d8762bf324cd0fU, 0xa5880a69fb6ac800U }, /* 50 */
+	{ 0xab0e93b6efee0053U, 0x8eea0d047a457a00U }, /* 51 */
+	{ 0xd5d238a4abe98068U, 0x72a4904598d6d880U }, /* 52 */
+	{ 0x85a36366eb71f041U, 0x47a6da2b7f864750U }, /* 53 */
+	{ 0xa70c3c40a64e6c51U, 0x999090b65f67d924U }, /* 54 */
+	{ 0xd0cf4b50cfe20765U, 0xfff4b4e3f741cf6dU }, /* 55 */
+	{ 0x82818f1281ed449fU, 0xbff8f10e7a8921a4U }, /* 56 */
+};
+
+/* Floor of log2(5^q). */
+static inline int
+floor_log2_pow5(int q)
+{
+	return floor_log2_pow10(q) - q;
+}
+
+#define F32_INF_BITS 0x7f800000u
+
+/* ---- parsing --------------------------------------------------------- */
+
+/* Eisel-Lemire for float32: the IEEE bits (without sign) of w * 10^q
+ * rounded to nearest even, for w != 0; or -1 when the 128-bit product
+ * cannot decide and the caller must use the exact path. */
+static int64_t
+el_float(int64_t q, uint64_t w)
+{
+	const uint64_t *t;
+	uint64_t hi, lo, hi2, lo2, mant;
+	int lz, upper, shift;
+	int64_t p2;
+
+	if (q < POW5_MIN)
+		return 0;                /* below 10^-46: rounds to zero */
+	if (q > 38)
+		return F32_INF_BITS;     /* at least 10^39: overflow */
+	lz = clz64(w);
+	w <<= lz;
+	t = pow5_128[q - POW5_MIN];
+	mul64(w, t[0], &hi, &lo);
+	/* 23 mantissa bits + hidden + round bit + one spare: only when all the
+	 * bits below them are ones can the low half of 5^q carry into them. */
+	if ((hi & (UINT64_MAX >> 26)) == (UINT64_MAX >> 26)) {
+		mul64(w, t[1], &hi2, &lo2);
+		lo += hi2;
+		if (lo < hi2)
+			hi++;
+	}
+	/* Lemire's original guard: outside the exponents where 5^q is known
+	 * exactly enough, a product ending in all ones might still carry. */
+	if (lo == UINT64_MAX && (q < -27 || q > 55))
+		return -1;
+	upper = (int)(hi >> 63);
+	shift = upper + 64 - 23 - 3;
+	mant = hi >> shift;      /* 25 bits (24 + round bit) */
+	p2 = (int64_t)floor_log2_pow10((int)q) + 63 + upper - lz + 127;
+	if (p2 <= 0) {
+		/* subnormal: no exact ties are possible this far down */
+		if (-p2 + 1 >= 64)
+			return 0;
+		mant >>= -p2 + 1;
+		mant += mant & 1;
+		mant >>= 1;
+		/* rounding may carry into the smallest normal */
+		p2 = mant < ((uint64_t)1 << 23) ? 0 : 1;
+		return (int64_t)(((uint64_t)p2 << 23) | (mant & 0x7fffff));
+	}
+	/* An exact tie (the dropped bits are all zero and the product is exact)
+	 * rounds to even. Exact products only happen for 5^q that fit the
+	 * table exactly and decimal values with at most 25 significant bits:
+	 * -17 <= q <= 10 for float32. */
+	if (lo <= 1 && q >= -17 && q <= 10 && (mant & 3) == 1 &&
+	    (mant << shift) == hi)
+		mant &= ~(uint64_t)1;
+	mant += mant & 1;
+	mant >>= 1;
+	if (mant >= ((uint64_t)2 << 23)) {
+		mant = (uint64_t)1 << 23;
+		p2++;
+	}
+	if (p2 >= 0xff)
+		return F32_INF_BITS;
+	return (int64_t)(((uint64_t)p2 << 23) | (mant & 0x7fffff));
+}
+
+/* Digits of an exponent, saturating far beyond any float's range. The caller
+ * has checked that at least one digit follows. */
+static const char *
+read_exp(const char *p, const char *end, int64_t *out, int *ndig)
+{
+	int neg = 0, n = 0;
+	int64_t ev = 0;
+
+	if (p < end && (*p == '-' || *p == '+')) {
+		neg = *p == '-';
+		p++;
+	}
+	while (p < end && (unsigned)(*p - '0') < 10) {
+		if (ev < 100000000000000000)   /* 1e17: no overflow below */
+			ev = ev * 10 + (*p - '0');
+		p++;
+		n++;
+	}
+	*out = neg ? -ev : ev;
+	*ndig = n;
+	return p;
+}
+
+/* Exact path: strtof() on a canonical copy of the text that already passed
+ * the grammar. A float midpoint (the only place where rounding can change)
+ * has at most 113 significant digits (odd * 2^-150 = odd * 5^150 / 10^150
+ * with odd < 2^25), so keeping 120 digits and appending a 1 when a dropped
+ * digit was nonzero leaves the value on the same side of every midpoint. */
+#define SLOW_DIGITS 120
+static int
+slow_parse(const char *s, size_t len, float *out)
+{
+	char buf[SLOW_DIGITS + 48];
+	const char *p = s, *end = s + len;
+	size_t n = 0;
+	int kept = 0, sticky = 0, frac = 0, nd;
+	int64_t q = 0, ev;
 	float v;
 
-	if (len == 0)
-		return KX_NUM_EMPTY;
-	if (!grammar_ok(s, len))
-		return KX_NUM_SYNTAX;
-	if (len < sizeof buf) {
-		memcpy(buf, s, len);
-		buf[len] = '\0';
-		errno = 0;
-		v = strtof(buf, &end);
-	} else {
-		char *big = malloc(len + 1);
-		if (!big)
-			return KX_NUM_SYNTAX;
-		memcpy(big, s, len);
-		big[len] = '\0';
-		errno = 0;
-		v = strtof(big, &end);
-		free(big);
+	STAT(stat_parse_slow);
+	if (p < end && (*p == '-' || *p == '+')) {
+		if (*p == '-')
+			buf[n++] = '-';
+		p++;
 	}
+	for (; p < end && *p != 'e' && *p != 'E'; p++) {
+		if (*p == '.') {
+			frac = 1;
+			continue;
+		}
+		if (kept == 0 && *p == '0') {
+			q -= frac;
+			continue;
+		}
+		if (kept < SLOW_DIGITS) {
+			buf[n++] = *p;
+			kept++;
+			q -= frac;
+		} else {
+			q += !frac;
+			sticky |= *p != '0';
+		}
+	}
+	if (kept == 0)
+		buf[n++] = '0';
+	if (sticky) {
+		buf[n++] = '1';
+		q--;
+	}
+	if (p < end) {
+		read_exp(p + 1, end, &ev, &nd);
+		q += ev;
+	}
+	if (q > 100000)
+		q = 100000;          /* kept digits are nonzero: overflow anyway */
+	if (q < -100000)
+		q = -100000;         /* underflow to zero anyway */
+	snprintf(buf + n, sizeof buf - n, "e%lld", (long long)q);
+	errno = 0;
+	v = strtof(buf, NULL);
 	if (isinf(v))
 		return KX_NUM_RANGE;
 	*out = v;
 	return KX_NUM_OK;
 }
 
-size_t
-kx_format_float(float f, char *buf)
+/* 10^0 .. 10^10 are exact floats (5^10 < 2^24). */
+static const float pow10f[] = {
+	1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f, 1e9f, 1e10f
+};
+
+/* SWAR digit conversion (little-endian only): are the 8 bytes of v all
+ * ASCII digits, and their value. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HAVE_SWAR 1
+static inline int
+eight_digits(uint64_t v)
+{
+	return (((v & 0xF0F0F0F0F0F0F0F0u) |
+	    (((v + 0x0606060606060606u) & 0xF0F0F0F0F0F0F0F0u) >> 4)) ==
+	    0x3333333333333333u);
+}
+
+static inline uint64_t
+eight_digits_value(uint64_t v)
+{
+	v -= 0x3030303030303030u;
+	v = v * 10 + (v >> 8);         /* pairs */
+	v = ((v & 0x000000FF000000FFu) * (100 + (1000000ull << 32)) +
+	    ((v >> 16) & 0x000000FF000000FFu) * (1 + (10000ull << 32))) >> 32;
+	return v;
+}
+#endif
+
+/* Scan a run of digits from p, accumulating into *w modulo 2^64. */
+static inline const char *
+scan_digits(const char *p, const char *end, uint64_t *w)
+{
+	uint64_t v = *w;
+
+#ifdef HAVE_SWAR
+	while (end - p >= 8) {
+		uint64_t chunk;
+
+		memcpy(&chunk, p, 8);
+		if (!eight_digits(chunk))
+			break;
+		v = v * 100000000 + eight_digits_value(chunk);
+		p += 8;
+	}
+#endif
+	while (p < end && (unsigned)(*p - '0') < 10)
+		v = v * 10 + (unsigned)(*p++ - '0');
+	*w = v;
+	return p;
+}
+
+/* More than 19 digits (counting leading zeros): redo the digits keeping
+ * the first 19 significant ones in *w, with the decimal exponent they need
+ * in *q, and whether a nonzero digit was dropped in *many. */
+static void
+long_mantissa(const char *ip, const char *ie, const char *fp, const char *fe,
+    uint64_t *w, int64_t *q, int *many)
+{
+	uint64_t v = 0;
+	int64_t e = 0;
+	int nsig = 0, dropped = 0;
+
+	for (; ip < ie; ip++) {
+		unsigned d = (unsigned)(*ip - '0');
+
+		if (nsig < 19) {
+			v = v * 10 + d;
+			nsig += v != 0;
+		} else {
+			e++;
+			dropped |= d != 0;
+		}
+	}
+	for (; fp < fe; fp++) {
+		unsigned d = (unsigned)(*fp - '0');
+
+		if (nsig < 19) {
+			v = v * 10 + d;
+			nsig += v != 0;
+			e--;
+		} else {
+			dropped |= d != 0;
+		}
+	}
+	*w = v;
+	*q = e;
+	*many = dropped;
+}
+
+int
+kx_parse_float(const char *s, size_t len, float *out)
+{
+	const char *p = s, *end = s + len, *ip, *ie, *fp = NULL, *fe = NULL;
+	uint64_t w = 0;
+	int64_t q = 0, ev, bits;
+	int nexp, neg = 0, many = 0;
+	size_t ndig;
+	uint32_t u;
+	float f;
+
+	if (len == 0)
+		return KX_NUM_EMPTY;
+	if (*p == '-' || *p == '+') {
+		neg = *p == '-';
+		p++;
+	}
+	/* Digits first, into w modulo 2^64; redone below if more than 19. */
+	ip = p;
+	p = ie = scan_digits(p, end, &w);
+	ndig = (size_t)(ie - ip);
+	if (p < end && *p == '.') {
+		fp = ++p;
+		p = fe = scan_digits(p, end, &w);
+		ndig += (size_t)(fe - fp);
+		q = -(int64_t)(fe - fp);
+	}
+	if (ndig == 0)
+		return KX_NUM_SYNTAX;
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p = read_exp(p + 1, end, &ev, &nexp);
+		if (nexp == 0)
+			return KX_NUM_SYNTAX;
+	} else {
+		ev = 0;
+	}
+	if (p != end)
+		return KX_NUM_SYNTAX;
+	if (ndig > 19)
+		long_mantissa(ip, ie, fp, fe, &w, &q, &many);
+	q += ev;
+
+	if (w == 0) {
+		bits = 0;
+#if FLT_EVAL_METHOD == 0
+	} else if (!many && w <= ((uint64_t)1 << 24) && q >= -10 && q <= 10) {
+		f = (float)w;
+		f = q < 0 ? f / pow10f[-q] : f * pow10f[q];
+		*out = neg ? -f : f;
+		return KX_NUM_OK;
+#endif
+	} else {
+		bits = el_float(q, w);
+		if (bits >= 0 && many && el_float(q, w + 1) != bits)
+			bits = -1;
+		if (bits < 0)
+			return slow_parse(s, len, out);
+	}
+	if (bits == F32_INF_BITS)
+		return KX_NUM_RANGE;
+	u = (uint32_t)bits | (uint32_t)neg << 31;
+	memcpy(&f, &u, sizeof f);
+	*out = f;
+	return KX_NUM_OK;
+}
+
+/* ---- printing -------------------------------------------------------- */
+
+/* 5^0 .. 5^13 (5^13 < 2^32). */
+static const uint32_t pow5_32[] = {
+	1u, 5u, 25u, 125u, 625u, 3125u, 15625u, 78125u, 390625u, 1953125u,
+	9765625u, 48828125u, 244140625u, 1220703125u
+};
+
+/* Is X * 2^a * 5^b an integer? (X > 0) */
+static inline int
+is_int(uint32_t x, int a, int b)
+{
+	if (b < 0 && (-b > 13 || x % pow5_32[-b] != 0))
+		return 0;
+	if (a < 0 && (-a >= 32 || (x & ((1u << -a) - 1)) != 0))
+		return 0;
+	return 1;
+}
+
+enum { FR_ZERO, FR_LOW, FR_HALF, FR_HIGH };   /* fraction 0, <1/2, 1/2, >1/2 */
+
+/* Split the product (hi:lo) ~= x * 5^q * 2^a * 2^sh (the value x 2^a 5^q
+ * with sh fraction bits, x < 2^32) into an integer part *ip and the class of
+ * the fraction *fr. Returns -1 when the approximation is too close to call:
+ * within its error bound (x + 1 units of 2^-sh) of an integer or a half
+ * without being one (exact integers and halves are found by divisibility). */
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+static ALWAYS_INLINE int
+split(uint64_t hi, uint64_t lo, int sh, uint32_t x, int a, int q,
+    uint64_t *ip, int *fr)
+{
+	uint64_t ipart, frac, err;
+
+	if (sh >= 64) {
+		ipart = hi >> (sh - 64);
+		frac = sh == 64 ? lo : (hi << (128 - sh)) | (lo >> (sh - 64));
+		err = sh - 64 >= 32 ? 2 : (((uint64_t)x + 1) >> (sh - 64)) + 2;
+	} else {
+		if (hi >> sh)
+			return -1;       /* integer part does not fit 64 bits */
+		ipart = (hi << (64 - sh)) | (lo >> sh);
+		frac = lo << (64 - sh);
+		err = ((uint64_t)x + 1) << (64 - sh);
+	}
+	*ip = ipart;
+	/* Usually the estimate is clear of 0, 1/2 and 1 by more than its
+	 * error: then the value is neither an integer nor a half. */
+	if (frac >= err && frac <= UINT64_MAX - err &&
+	    (frac <= ((uint64_t)1 << 63) - err || frac >= ((uint64_t)1 << 63) + err)) {
+		*fr = frac < ((uint64_t)1 << 63) ? FR_LOW : FR_HIGH;
+		return 0;
+	}
+	if (is_int(x, a, q)) {
+		*ip = ipart + (frac >> 63);    /* the estimate may sit just below */
+		*fr = FR_ZERO;
+		return 0;
+	}
+	if (is_int(x, a + 1, q)) {
+		*fr = FR_HALF;
+		return 0;
+	}
+	return -1;
+}
+
+/* Fraction bits of x * T_hi(q) for the value x * 2^a * 5^q:
+ * 5^q ~= T_hi * 2^(floor(log2 5^q) - 63). -1 when out of the handled range
+ * (the integer part must stay below 2^64 and the error below 2^-30). */
+static inline int
+frac_bits(int q, int a)
+{
+	int sh;
+
+	if (q < POW5_MIN || q > POW5_MAX)
+		return -1;
+	sh = 63 - floor_log2_pow5(q) - a;
+	return sh < 40 || sh > 127 ? -1 : sh;
+}
+
+/* x * 2^u / 10^k: see split(). */
+static int
+scale(uint32_t x, int u, int k, uint64_t *ip, int *fr)
+{
+	uint64_t hi, lo;
+	int sh = frac_bits(-k, u - k);
+
+	if (sh < 0)
+		return -1;
+	mul64(x, pow5_128[-k - POW5_MIN][0], &hi, &lo);
+	return split(hi, lo, sh, x, u - k, -k, ip, fr);
+}
+
+static const char digit_pairs[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Number of decimal digits of n > 0: from the bit length, then one
+ * comparison (1233 / 4096 ~= log10 2). */
+static inline int
+ndigits32(uint32_t n)
+{
+	static const uint32_t p10[] = { 1u, 10u, 100u, 1000u, 10000u, 100000u,
+		1000000u, 10000000u, 100000000u, 1000000000u };
+	int t = ((64 - clz64(n)) * 1233) >> 12;
+
+	return t + 1 - (n < p10[t]);
+}
+
+/* Write the nd digits of n to o[0..nd). */
+static inline void
+put_digits(char *o, uint32_t n, int nd)
+{
+	while (nd >= 2) {
+		memcpy(o + nd - 2, digit_pairs + 2 * (n % 100), 2);
+		n /= 100;
+		nd -= 2;
+	}
+	if (nd)
+		o[0] = (char)('0' + n);
+}
+
+/* Write "-"? and the decimal n * 10^e10 (0 < n < 2^32, no trailing zeros)
+ * the way %.Pg does with P = maxfix: plain when -4 <= exponent < maxfix,
+ * else d.ddde+XX. Returns the length; buf (KX_FLOAT_BUF bytes) is
+ * NUL-terminated. The digits are copied 16 bytes at a time (fixed-size
+ * copies compile to two moves); the tails land inside buf and are
+ * overwritten or lie past the terminator. */
+static size_t
+emit(char *buf, int neg, uint32_t n, int e10, int maxfix)
+{
+	char dig[32];
+	char *o = buf;
+	int nd = ndigits32(n), x = e10 + nd - 1, ip;
+
+	put_digits(dig, n, nd);
+	if (neg)
+		*o++ = '-';
+	if (x >= 0 && x < maxfix) {
+		ip = x + 1;                  /* digits before the point */
+		memcpy(o, dig, 16);
+		if (nd <= ip) {
+			memset(o + nd, '0', 8);
+			o += ip;
+		} else {
+			o[ip] = '.';
+			memcpy(o + ip + 1, dig + ip, 16);
+			o += nd + 1;
+		}
+	} else if (x < 0 && x >= -4) {
+		static const char lead[8] = { '0', '.', '0', '0', '0', '0', '0', '0' };
+
+		memcpy(o, lead, 8);
+		o += 1 - x;
+		memcpy(o, dig, 16);
+		o += nd;
+	} else {
+		unsigned ax = (unsigned)(x < 0 ? -x : x);
+
+		*o = dig[0];
+		o[1] = '.';
+		memcpy(o + 2, dig + 1, 16);
+		o += nd > 1 ? nd + 1 : 1;
+		*o++ = 'e';
+		*o++ = x < 0 ? '-' : '+';
+		if (ax >= 100)
+			*o++ = (char)('0' + ax / 100);
+		memcpy(o, digit_pairs + 2 * (ax % 100), 2);
+		o += 2;
+	}
+	*o = '\0';
+	return (size_t)(o - buf);
+}
+
+/* The old, slow and simple way: the first %.Ng that reads back. */
+static size_t
+format_slow(float f, char *buf)
 {
 	int p, n = 0;
 
-	if (isnan(f))
-		return (size_t)snprintf(buf, KX_FLOAT_BUF, "nan");
-	if (isinf(f))
-		return (size_t)snprintf(buf, KX_FLOAT_BUF, f < 0 ? "-inf" : "inf");
+	STAT(stat_format_slow);
 	for (p = 1; p <= 9; p++) {
 		n = snprintf(buf, KX_FLOAT_BUF, "%.*g", p, (double)f);
 		if (strtof(buf, NULL) == f)
@@ -86,12 +761,160 @@ kx_format_float(float f, char *buf)
 	return (size_t)n;
 }
 
+/* Split a float into sign, m and e2 with |f| = m * 2^e2. Returns 1 for
+ * zero, 2 for infinity, 3 for nan, 0 otherwise. */
+static int
+decode(float f, int *neg, uint32_t *m, int *e2)
+{
+	uint32_t u, ef, mf;
+
+	memcpy(&u, &f, sizeof u);
+	*neg = (int)(u >> 31);
+	ef = (u >> 23) & 0xff;
+	mf = u & 0x7fffff;
+	if (ef == 0xff)
+		return mf ? 3 : 2;
+	if (ef == 0) {
+		if (mf == 0)
+			return 1;
+		*m = mf;
+		*e2 = -149;
+	} else {
+		*m = mf | (1u << 23);
+		*e2 = (int)ef - 150;
+	}
+	return 0;
+}
+
+static size_t
+special(int kind, int neg, char *buf)
+{
+	const char *t = kind == 1 ? (neg ? "-0" : "0") :
+	    kind == 2 ? (neg ? "-inf" : "inf") : "nan";
+	size_t n = strlen(t);
+
+	memcpy(buf, t, n + 1);
+	return n;
+}
+
+size_t
+kx_format_float(float f, char *buf)
+{
+	uint32_t m, lo, hi, vi;
+	uint64_t vw, li, ri, t, vh, vl, lh, ll, rh, rl, d2h, d2l, dlh, dll;
+	int neg, e2, kind, k, u, s, even, lf, vf, rf, r, sh;
+
+	if ((kind = decode(f, &neg, &m, &e2)) != 0)
+		return special(kind, neg, buf);
+	/* Integers below 2^24 are their own shortest form. */
+	if (e2 <= 0 && e2 > -24 && (m & ((1u << -e2) - 1)) == 0) {
+		uint64_t n = m >> -e2;
+
+		k = 0;
+		while (n % 10 == 0)
+			n /= 10, k++;
+		return emit(buf, neg, (uint32_t)n, k, 9);
+	}
+	/* s = 0 at a power of two (not the smallest normal): the float below
+	 * is only half as far away. */
+	s = m != (1u << 23) || e2 <= -149 ? 1 : 0;
+	even = !(m & 1);
+	u = e2 - 2;
+	k = floor_log10_pow2(e2) - 1;
+	/* One product for the value; the bounds add or subtract t or 2t, with
+	 * t ~= 5^-k scaled as in the product. */
+	if ((sh = frac_bits(-k, u - k)) < 0)
+		return format_slow(f, buf);
+	t = pow5_128[-k - POW5_MIN][0];
+	mul64(4 * m, t, &vh, &vl);
+	d2h = t >> 63;
+	d2l = t << 1;
+	dlh = s ? d2h : 0;
+	dll = s ? d2l : t;
+	ll = vl - dll;
+	lh = vh - dlh - (vl < dll);
+	rl = vl + d2l;
+	rh = vh + d2h + (rl < d2l);
+	if (split(lh, ll, sh, 4 * m - 1 - (uint32_t)s, u - k, -k, &li, &lf) < 0 ||
+	    split(vh, vl, sh, 4 * m, u - k, -k, &vw, &vf) < 0 ||
+	    split(rh, rl, sh, 4 * m + 2, u - k, -k, &ri, &rf) < 0)
+		return format_slow(f, buf);
+	/* the integers in the interval, at scale 10^k (all below 2^32) */
+	lo = (uint32_t)(lf == FR_ZERO && even ? li : li + 1);
+	hi = (uint32_t)(rf == FR_ZERO && !even ? ri - 1 : ri);
+	vi = (uint32_t)vw;
+	/* Drop a digit while a multiple of ten stays inside. vi/vf follow as
+	 * the exact value's integer part and fraction class at each scale. */
+	r = 0;
+	while (hi / 10 > (lo - 1) / 10) {
+		unsigned d = vi % 10;
+
+		lo = (lo + 9) / 10;
+		hi /= 10;
+		vi /= 10;
+		if (d < 5)
+			vf = d == 0 && vf == FR_ZERO ? FR_ZERO : FR_LOW;
+		else if (d == 5)
+			vf = vf == FR_ZERO ? FR_HALF : FR_HIGH;
+		else
+			vf = FR_HIGH;
+		r++;
+	}
+	if (lo != hi) {
+		/* several candidates: nearest the exact value, ties to even. The
+		 * interval is then at least one unit wide with the value in its
+		 * middle or lower third, so the rounded value is inside; the
+		 * clamp is only a guard. */
+		vi += vf == FR_HIGH || (vf == FR_HALF && (vi & 1));
+		lo = vi < lo ? lo : vi > hi ? hi : vi;
+	}
+	return emit(buf, neg, lo, k + r, 9);
+}
+
+/* Number of decimal digits of n > 0. */
+static int
+ndigits(uint64_t n)
+{
+	int d = 1;
+
+	while (n >= 10)
+		n /= 10, d++;
+	return d;
+}
+
 size_t
 kx_format_float_prec(float f, int prec, char *buf)
 {
+	static const uint64_t p10[] = { 1, 10, 100, 1000, 10000, 100000,
+		1000000, 10000000, 100000000, 1000000000, 10000000000 };
+	uint32_t m;
+	uint64_t vi, n, rem, half;
+	int neg, e2, kind, k, vf, r, bl;
+
 	if (prec < 1)
 		prec = 1;
 	if (prec > 9)
 		prec = 9;
-	return (size_t)snprintf(buf, KX_FLOAT_BUF, "%.*g", prec, (double)f);
+	if ((kind = decode(f, &neg, &m, &e2)) != 0)
+		return special(kind, neg, buf);
+	/* 2^(e2+bl-1) <= |f| < 2^(e2+bl): at scale 10^k the integer part has
+	 * prec+1 or prec+2 digits */
+	bl = 64 - clz64(m);
+	k = floor_log10_pow2(e2 + bl - 1) - prec;
+	if (scale(m, e2, k, &vi, &vf) < 0)
+		return (size_t)snprintf(buf, KX_FLOAT_BUF, "%.*g", prec, (double)f);
+	r = ndigits(vi) - prec;
+	n = vi / p10[r];
+	rem = vi % p10[r];
+	half = p10[r] / 2;
+	if (rem > half || (rem == half && (vf != FR_ZERO || (n & 1))))
+		n++;
+	if (n == p10[prec]) {
+		n /= 10;
+		r++;
+	}
+	k += r;
+	while (n % 10 == 0)
+		n /= 10, k++;
+	return emit(buf, neg, (uint32_t)n, k, prec);
 }
