@@ -54,7 +54,16 @@ fish_complete() {
 		"$COMPLETIONS/kanx.fish" "$1" | cut -f1 | sort
 }
 
+# The zpty session can lose a read on a loaded machine (the script then
+# exits non-zero): try up to three times before giving up.
 zsh_complete() {
-	PATH=$(_complete_path) timeout 30 zsh -f "$KANX_SRCDIR/tests/zsh-complete.zsh" \
-		"$COMPLETIONS" "$1" | sort
+	local out try
+	for try in 1 2 3; do
+		if out=$(PATH=$(_complete_path) timeout 30 zsh -f "$KANX_SRCDIR/tests/zsh-complete.zsh" \
+			"$COMPLETIONS" "$1"); then
+			[ -z "$out" ] || printf '%s\n' "$out" | sort
+			return 0
+		fi
+	done
+	return 1
 }
