@@ -53,7 +53,11 @@ kx_act_is_rowwise(enum kx_act a)
 }
 
 #if defined(__GNUC__) && !defined(__clang__)
-#define KX_VECTORISE __attribute__((optimize("O3", "no-trapping-math")))
+/* finite-math-only lets the clamps below become minps/maxps: a NaN input
+ * then clamps to an end of the range, and silu still returns NaN through
+ * its numerator. */
+#define KX_VECTORISE \
+	__attribute__((optimize("O3", "no-trapping-math", "finite-math-only", "no-signed-zeros")))
 #else
 #define KX_VECTORISE
 #endif
