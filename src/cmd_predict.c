@@ -9,6 +9,7 @@
  * 5 a bad record (400 class), 6 a request over the max batch (413), 7 I/O
  * (including a failed write to stdout), 8 out of memory. */
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,11 +70,22 @@ struct predict {
 	/* state */
 	struct kx_model *model;
 	struct kx_work *work;
-	struct kx_batch b;
+	struct kx_batch bufs[2];  /* filled by turns: one is read into while the other is scored */
+	int cur;                  /* the one being read into */
 	struct kx_out *out;
 	FILE *rejects;
 	int id_named;
 	size_t rejected, accepted, oor;
+
+	/* the scoring thread (with 2+ threads): scores and writes the batches
+	 * the reading thread hands over, one at a time, in order */
+	int piped;
+	pthread_t scorer;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct kx_batch *job;     /* handed over and not yet written; NULL when idle */
+	int quit;
+	int score_rc;             /* the first error of the scoring thread */
 };
 
 static int
@@ -169,9 +181,8 @@ write_failed(void)
  * whatever stdout is: about a thousand writes per million rows), and empty
  * the batch. */
 static int
-score_batch(struct predict *p)
+score_batch(struct predict *p, struct kx_batch *b)
 {
-	struct kx_batch *b = &p->b;
 	size_t i, n;
 	double t0, ms;
 
@@ -236,6 +247,78 @@ reject(struct predict *p, struct kx_rows *r, const struct kx_err *e)
 	return 0;
 }
 
+static void *
+scorer_main(void *arg)
+{
+	struct predict *p = arg;
+	struct kx_batch *b;
+	int rc;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->job && !p->quit)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (!p->job)
+			break;
+		b = p->job;
+		pthread_mutex_unlock(&p->mu);
+		/* after a failure, batches still handed over are dropped */
+		rc = p->score_rc ? 0 : score_batch(p, b);
+		if (rc || p->score_rc)
+			kx_batch_reset(b);
+		pthread_mutex_lock(&p->mu);
+		if (rc && !p->score_rc)
+			p->score_rc = rc;
+		p->job = NULL;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Wait until the scoring thread has written everything handed to it;
+ * returns its first error, or 0. */
+static int
+drain(struct predict *p)
+{
+	int rc;
+
+	if (!p->piped)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	while (p->job)
+		pthread_cond_wait(&p->cv, &p->mu);
+	rc = p->score_rc;
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+/* Score and write the batch being read into: on the scoring thread while
+ * the next batch is read (the batch is handed over and reading goes on in
+ * the other buffer), or here. */
+static int
+submit(struct predict *p)
+{
+	struct kx_batch *b = &p->bufs[p->cur];
+	int rc;
+
+	if (!p->piped)
+		return score_batch(p, b);
+	if (b->n_recs == 0)
+		return drain(p);
+	pthread_mutex_lock(&p->mu);
+	while (p->job)
+		pthread_cond_wait(&p->cv, &p->mu);
+	rc = p->score_rc;
+	if (rc == 0) {
+		p->job = b;
+		pthread_cond_broadcast(&p->cv);
+		p->cur ^= 1;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
 /* The read -> forward -> write loop over one input. */
 static int
 run_input(struct predict *p, struct kx_rows *r)
@@ -245,16 +328,18 @@ run_input(struct predict *p, struct kx_rows *r)
 
 	for (;;) {
 		kx_err_clear(&err);
-		st = kx_rows_fill(r, &p->b, &err);
+		st = kx_rows_fill(r, &p->bufs[p->cur], &err);
 		if (!p->id_named && (rc = name_id(p, r)) != 0)
 			return rc;
 		switch (st) {
 		case KX_FILL_READY:
-			if ((rc = score_batch(p)) != 0)
+			if ((rc = submit(p)) != 0)
 				return rc;
 			break;
 		case KX_FILL_EOF:
-			return score_batch(p);
+			if ((rc = submit(p)) != 0)
+				return rc;
+			return drain(p);
 		case KX_FILL_REJECT:
 			if (p->skip) {
 				if ((rc = reject(p, r, &err)) != 0)
@@ -264,7 +349,7 @@ run_input(struct predict *p, struct kx_rows *r)
 			/* the rows before it are written first */
 			/* fall through */
 		default:
-			if ((rc = score_batch(p)) != 0)
+			if ((rc = submit(p)) != 0 || (rc = drain(p)) != 0)
 				return rc;
 			kx_err_print(&err);
 			return err.code ? err.code : KX_EXIT_INTERNAL;
@@ -384,7 +469,9 @@ exec_predict(int argc, char **argv)
 		p.ro.hi = p.model->layers[0].grid_hi;
 	}
 	rc = KX_EXIT_INTERNAL;
-	if (kx_batch_init(&p.b, p.model->in, p.model->out, p.batch, p.lim.max_batch, &err) != 0) {
+	if (kx_batch_init(&p.bufs[0], p.model->in, p.model->out, p.batch, p.lim.max_batch, &err) != 0 ||
+	    (p.threads > 1 &&
+	     kx_batch_init(&p.bufs[1], p.model->in, p.model->out, p.batch, p.lim.max_batch, &err) != 0)) {
 		kx_err_print(&err);
 		goto done;
 	}
@@ -403,7 +490,31 @@ exec_predict(int argc, char **argv)
 		}
 	}
 
+	/* with more than one thread, reading overlaps scoring and writing */
+	if (p.threads > 1 && pthread_mutex_init(&p.mu, NULL) == 0) {
+		if (pthread_cond_init(&p.cv, NULL) == 0) {
+			if (pthread_create(&p.scorer, NULL, scorer_main, &p) == 0)
+				p.piped = 1;
+			else
+				pthread_cond_destroy(&p.cv);
+		}
+		if (!p.piped)
+			pthread_mutex_destroy(&p.mu);
+	}
 	rc = run_all(&p, argv + first, argc - first);
+	if (p.piped) {
+		int src = drain(&p);
+		pthread_mutex_lock(&p.mu);
+		p.quit = 1;
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.mu);
+		pthread_join(p.scorer, NULL);
+		pthread_cond_destroy(&p.cv);
+		pthread_mutex_destroy(&p.mu);
+		p.piped = 0;
+		if (rc == 0)
+			rc = src;
+	}
 
 	/* the CSV header even when there were no rows; whatever is buffered */
 	if (rc != KX_EXIT_IO && rc != KX_EXIT_INTERNAL) {
@@ -432,7 +543,8 @@ done:
 		fclose(p.rejects);
 	kx_out_free(p.out);
 	kx_work_free(p.work);
-	kx_batch_fini(&p.b);
+	kx_batch_fini(&p.bufs[0]);
+	kx_batch_fini(&p.bufs[1]);
 	kx_model_free(p.model);
 	return rc;
 }
