@@ -18,7 +18,7 @@ _kanx_opts()
         echo '-m --model -f --format -i --input-format --header --no-header
               --id -b --batch-size --max-batch -p --precision
               --no-output-header --on-error --rejects --strict-range
-              -t --threads -h --help' ;;
+              -t --threads --progress --no-progress --stats -h --help' ;;
     validate)
         echo '-m --model -c --config --max-batch -j --json -h --help' ;;
     serve-stdin)

@@ -73,6 +73,9 @@ complete -c kanx -n $c -l on-error -x -a "stop\t'exit at the first bad record' s
 complete -c kanx -n $c -l rejects -r -F -d 'copy refused records to a file'
 complete -c kanx -n $c -l strict-range -d 'a value outside the grid is a bad record'
 complete -c kanx -n $c -s t -l threads -x -d 'threads for the kernels'
+complete -c kanx -n $c -l progress -d 'show progress on stderr'
+complete -c kanx -n $c -l no-progress -d 'do not show progress'
+complete -c kanx -n $c -l stats -d 'print a summary on stderr at the end'
 complete -c kanx -n $c -s h -l help -d 'show the options'
 complete -c kanx -n $c -k -a "(__kanx_files .csv .tsv .tab .jsonl .ndjson .json)"
 

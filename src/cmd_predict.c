@@ -31,7 +31,7 @@ const struct kx_cmd kx_cmd_predict;
 
 enum {
 	O_HEADER = 256, O_NOHEADER, O_ID, O_MAXBATCH, O_NOOUTHDR, O_ONERROR,
-	O_REJECTS, O_STRICT
+	O_REJECTS, O_STRICT, O_PROGRESS, O_NOPROGRESS, O_STATS
 };
 
 static const struct kx_optdef opts[] = {
@@ -49,6 +49,9 @@ static const struct kx_optdef opts[] = {
 	{ "rejects", 0, "FILE", O_REJECTS, "copy each refused record to FILE (implies --on-error skip)" },
 	{ "strict-range", 0, NULL, O_STRICT, "a value outside layer 0's grid range is a bad record (exit 5)" },
 	{ "threads", 't', "N", 't', "threads for the forward pass (default: $KANX_THREADS, else all cores)" },
+	{ "progress", 0, NULL, O_PROGRESS, "show rows done, rows/s and, for files, a bar and ETA on stderr (default: when stderr is a terminal)" },
+	{ "no-progress", 0, NULL, O_NOPROGRESS, "do not show progress" },
+	{ "stats", 0, NULL, O_STATS, "print a summary on stderr at the end: records, rows, batches, time, rows/s" },
 	{ NULL, 0, NULL, 0, NULL }
 };
 
@@ -65,6 +68,8 @@ struct predict {
 	const char *rejects_path;
 	size_t threads;
 	int threads_set;
+	int progress;             /* -1: when stderr is a terminal */
+	int stats;
 	struct kx_limits lim;
 
 	/* state */
@@ -76,6 +81,10 @@ struct predict {
 	FILE *rejects;
 	int id_named;
 	size_t rejected, accepted, oor;
+	size_t rows_out, batches;    /* written by whoever scores (see piped) */
+	double t_start, t_shown;     /* ms, for --progress and --stats */
+	size_t rows_read;            /* rows handed to scoring so far */
+	int shown;                   /* a progress line is on the terminal */
 
 	/* the scoring thread (with 2+ threads): scores and writes the batches
 	 * the reading thread hands over, one at a time, in order */
@@ -152,6 +161,13 @@ opt_cb(void *ctx, int val, const char *arg)
 	case O_STRICT:
 		p->ro.strict_range = 1;
 		return 0;
+	case O_PROGRESS:
+	case O_NOPROGRESS:
+		p->progress = val == O_PROGRESS;
+		return 0;
+	case O_STATS:
+		p->stats = 1;
+		return 0;
 	case 't':
 		p->threads_set = 1;
 		return kx_cli_size("--threads", arg, 1, 1024, &p->threads);
@@ -199,6 +215,8 @@ score_batch(struct predict *p, struct kx_batch *b)
 		}
 	}
 	ms = now_ms() - t0;
+	p->rows_out += b->n;
+	p->batches++;
 	errno = 0;
 	if (kx_out_batch(p->out, b, ms) != 0)
 		return write_failed();
@@ -302,6 +320,7 @@ submit(struct predict *p)
 	struct kx_batch *b = &p->bufs[p->cur];
 	int rc;
 
+	p->rows_read += b->n;
 	if (!p->piped)
 		return score_batch(p, b);
 	if (b->n_recs == 0)
@@ -319,6 +338,53 @@ submit(struct predict *p)
 	return rc;
 }
 
+/* --progress: one line on stderr, redrawn at most five times a second:
+ * rows, rows/s and, when the input is a file of known size, a bar, the
+ * percentage and the time left. */
+static void
+show_progress(struct predict *p, const struct kx_rows *r, int final)
+{
+	unsigned long long done, total;
+	double now = now_ms(), secs, rate;
+	char line[160];
+	int n;
+
+	if (!final && now - p->t_shown < 200.0)
+		return;
+	p->t_shown = now;
+	secs = (now - p->t_start) / 1000.0;
+	rate = secs > 0 ? (double)p->rows_read / secs : 0.0;
+	kx_rows_progress(r, &done, &total);
+	n = snprintf(line, sizeof line, "%zu rows, %.0f rows/s", p->rows_read, rate);
+	if (total > 0 && n > 0 && (size_t)n < sizeof line) {
+		double frac = (double)done / (double)total;
+		char bar[21];
+		int i, fill;
+		if (frac > 1.0)
+			frac = 1.0;
+		fill = (int)(frac * 20.0);
+		for (i = 0; i < 20; i++)
+			bar[i] = i < fill ? '#' : '.';
+		bar[20] = '\0';
+		n += snprintf(line + n, sizeof line - (size_t)n, "  [%s] %3.0f%%", bar, frac * 100.0);
+		if (frac > 0.0 && frac < 1.0 && (size_t)n < sizeof line)
+			snprintf(line + n, sizeof line - (size_t)n, "  ETA %.0fs", secs * (1.0 - frac) / frac);
+	}
+	fprintf(stderr, "\r%-70s", line);
+	fflush(stderr);
+	p->shown = 1;
+}
+
+static void
+clear_progress(struct predict *p)
+{
+	if (p->shown) {
+		fprintf(stderr, "\r%-70s\r", "");
+		fflush(stderr);
+		p->shown = 0;
+	}
+}
+
 /* The read -> forward -> write loop over one input. */
 static int
 run_input(struct predict *p, struct kx_rows *r)
@@ -331,6 +397,8 @@ run_input(struct predict *p, struct kx_rows *r)
 		st = kx_rows_fill(r, &p->bufs[p->cur], &err);
 		if (!p->id_named && (rc = name_id(p, r)) != 0)
 			return rc;
+		if (p->progress == 1)
+			show_progress(p, r, st != KX_FILL_READY);
 		switch (st) {
 		case KX_FILL_READY:
 			if ((rc = submit(p)) != 0)
@@ -392,6 +460,7 @@ setup(struct predict *p, int argc, char **argv, int *first)
 	int rc;
 
 	memset(p, 0, sizeof *p);
+	p->progress = -1;
 	p->ro.header = -1;
 	p->out_header = 1;
 	{
@@ -412,6 +481,8 @@ setup(struct predict *p, int argc, char **argv, int *first)
 	*first = kx_cli_parse(&kx_cmd_predict, argc, argv, opt_cb, p, &rc);
 	if (*first < 0)
 		return rc == KX_EXIT_OK ? -1 : rc;  /* -1: --help was printed */
+	if (p->progress < 0)
+		p->progress = isatty(STDERR_FILENO);
 	if (!p->model_path) {
 		v = getenv("KANX_CHECKPOINT");
 		if (v && *v)
@@ -501,6 +572,7 @@ exec_predict(int argc, char **argv)
 		if (!p.piped)
 			pthread_mutex_destroy(&p.mu);
 	}
+	p.t_start = now_ms();
 	rc = run_all(&p, argv + first, argc - first);
 	if (p.piped) {
 		int src = drain(&p);
@@ -527,6 +599,13 @@ exec_predict(int argc, char **argv)
 		rc = KX_EXIT_IO;
 	}
 	p.rejects = NULL;
+	clear_progress(&p);
+	if (p.stats) {
+		double secs = (now_ms() - p.t_start) / 1000.0;
+		kx_msg("stats: %zu records read, %zu refused, %zu rows scored in %zu batches, "
+		       "%.3f s, %.0f rows/s", p.accepted + p.rejected, p.rejected, p.rows_out,
+		       p.batches, secs, secs > 0 ? (double)p.rows_out / secs : 0.0);
+	}
 	if (rc != KX_EXIT_IO) {
 		if (p.oor > 0) {
 			char lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF];

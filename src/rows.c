@@ -55,6 +55,7 @@ struct kx_rows {
 	char *name;             /* "<stdin>" or the path, for messages */
 	char *path;
 	int fd, own_fd, regular;
+	unsigned long long bytes_read, size;  /* for progress; size 0 = unknown */
 	struct kx_rows_opts o;
 	size_t in;
 
@@ -454,6 +455,8 @@ kx_rows_open(const char *path, const struct kx_rows_opts *o, struct kx_err *e)
 			goto fail;
 		}
 		r->regular = S_ISREG(st.st_mode);
+		if (r->regular && st.st_size > 0)
+			r->size = (unsigned long long)st.st_size;
 	}
 	return r;
 fail:
@@ -530,6 +533,7 @@ rd_more(struct kx_rows *r)
 		return 0;
 	}
 	r->end += (size_t)n;
+	r->bytes_read += (unsigned long long)n;
 	return 1;
 }
 
@@ -2228,4 +2232,11 @@ size_t
 kx_rows_rejected(const struct kx_rows *r)
 {
 	return r->rejected;
+}
+
+void
+kx_rows_progress(const struct kx_rows *r, unsigned long long *done, unsigned long long *total)
+{
+	*done = r->bytes_read;
+	*total = r->size;
 }

@@ -140,6 +140,11 @@ size_t kx_rows_rejected(const struct kx_rows *r);
 /* Close (a file the reader opened) and free; accepts NULL. */
 void kx_rows_close(struct kx_rows *r);
 
+/* Bytes read from the input so far, and its size when it is a regular
+ * file (0 when unknown: a pipe or a terminal). For --progress. */
+void kx_rows_progress(const struct kx_rows *r, unsigned long long *done,
+                      unsigned long long *total);
+
 /* Name of a format ("csv", ...) and the reverse (-1 for an unknown name). */
 const char *kx_in_fmt_name(enum kx_in_fmt f);
 int kx_in_fmt_lookup(const char *s, enum kx_in_fmt *out);

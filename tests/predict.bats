@@ -364,3 +364,28 @@ check_folder() {
 		cmp "$BATS_TEST_TMPDIR/b1.csv" "$BATS_TEST_TMPDIR/o.csv" || { echo "differs with $opts"; false; }
 	done
 }
+
+@test "--stats sums up on stderr; --progress draws on stderr; stdout is the same either way" {
+	kanx predict -m "$Q" "$QIN" >"$BATS_TEST_TMPDIR/plain.csv"
+	kanx predict -m "$Q" --stats --progress -b 50 "$QIN" >"$BATS_TEST_TMPDIR/with.csv" 2>"$BATS_TEST_TMPDIR/err"
+	cmp "$BATS_TEST_TMPDIR/plain.csv" "$BATS_TEST_TMPDIR/with.csv"
+	n=$(( $(wc -l <"$QIN") - 1 ))
+	tr '\r' '\n' <"$BATS_TEST_TMPDIR/err" | grep -q "^kanx: stats: $n records read, 0 refused, $n rows scored in $(( (n + 49) / 50 )) batches, "
+	# a file of known size gets a bar and a percentage
+	tr '\r' '\n' <"$BATS_TEST_TMPDIR/err" | grep -Eq '^[0-9]+ rows, [0-9]+ rows/s  \[[#.]{20}\] +[0-9]+%'
+}
+
+@test "no progress line unless asked when stderr is not a terminal; --no-progress wins" {
+	run --separate-stderr kanx predict -m "$Q" "$QIN"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ] || [[ "$stderr" != *"rows/s"* ]]
+	run --separate-stderr kanx predict -m "$Q" --progress --no-progress "$QIN"
+	[[ "$stderr" != *"rows/s"* ]]
+}
+
+@test "--stats counts refused records" {
+	printf 'f0,f1\n0.1,0.2\n0.1,x\n0.3,0.4\n' >"$BATS_TEST_TMPDIR/in.csv"
+	run --separate-stderr kanx predict -m "$Q" --on-error skip --stats "$BATS_TEST_TMPDIR/in.csv"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"stats: 3 records read, 1 refused, 2 rows scored in 1 batches"* ]]
+}
