@@ -373,30 +373,26 @@ float
 kx_kan_edge(const struct kx_layer *l, size_t i, size_t o, float x)
 {
 	size_t nb = l->G + l->k, j;
-	float bases[128 + 64], tmp[128 + 2 * 64 + 1], a, s;
+	float sbases[128], stmp[128 + 64 + 1], *bases = sbases, *tmp = stmp, a, s;
 
-	if (nb > 128) {
-		/* large grids: evaluate through the reference with heap buffers */
-		float *bb = malloc(nb * sizeof *bb), *tt = malloc((nb + l->k + 1) * sizeof *tt);
-		if (!bb || !tt) {
-			free(bb);
-			free(tt);
+	if (nb > 128) {  /* large grids: heap buffers */
+		bases = malloc(nb * sizeof *bases);
+		tmp = malloc((nb + l->k + 1) * sizeof *tmp);
+		if (!bases || !tmp) {
+			free(bases);
+			free(tmp);
 			return NAN;
 		}
-		kx_bspline_ref(l, i, x, bb, tt);
-		kx_act_apply(l->act, &x, &a, 1);
-		s = a * l->base_w[i * l->out + o];
-		for (j = 0; j < nb; j++)
-			s += bb[j] * l->spline_w[(i * l->out + o) * nb + j];
-		free(bb);
-		free(tt);
-		return s;
 	}
 	kx_bspline_ref(l, i, x, bases, tmp);
 	kx_act_apply(l->act, &x, &a, 1);
 	s = a * l->base_w[i * l->out + o];
 	for (j = 0; j < nb; j++)
 		s += bases[j] * l->spline_w[(i * l->out + o) * nb + j];
+	if (bases != sbases) {
+		free(bases);
+		free(tmp);
+	}
 	return s;
 }
 

@@ -1364,37 +1364,12 @@ num_end(const char *p, const char *e)
 static int
 j_number(struct jp *j)
 {
-	const char *p = j->p, *e = j->e, *start = p;
+	const char *e = j->e, *start = j->p, *p = num_end(start, e);
 
-	if (p < e && *p == '-')
-		p++;
-	if (p < e && *p == '0') {
-		p++;
-	} else if (p < e && *p >= '1' && *p <= '9') {
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	} else {
-		goto bad;
+	if (p) {
+		j->p = p;
+		return 0;
 	}
-	if (p < e && *p == '.') {
-		p++;
-		if (!(p < e && *p >= '0' && *p <= '9'))
-			goto bad;
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if (p < e && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (p < e && (*p == '+' || *p == '-'))
-			p++;
-		if (!(p < e && *p >= '0' && *p <= '9'))
-			goto bad;
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	}
-	j->p = p;
-	return 0;
-bad:
 	{
 		char s[64];
 		const char *z = start;

@@ -55,15 +55,22 @@ fish_complete() {
 }
 
 # The zpty session can lose a read on a loaded machine (the script then
-# exits non-zero): try up to three times before giving up.
+# exits non-zero) or, rarely, return a partial listing: take an answer only
+# when two sessions in a row agree, trying up to five times.
+_zsh_complete_once() {
+	PATH=$(_complete_path) timeout 30 zsh -f "$KANX_SRCDIR/tests/zsh-complete.zsh" \
+		"$COMPLETIONS" "$1"
+}
 zsh_complete() {
-	local out try
-	for try in 1 2 3; do
-		if out=$(PATH=$(_complete_path) timeout 30 zsh -f "$KANX_SRCDIR/tests/zsh-complete.zsh" \
-			"$COMPLETIONS" "$1"); then
+	local out prev= have=0 try
+	for try in 1 2 3 4 5; do
+		out=$(_zsh_complete_once "$1") || continue
+		if [ "$have" = 1 ] && [ "$out" = "$prev" ]; then
 			[ -z "$out" ] || printf '%s\n' "$out" | sort
 			return 0
 		fi
+		prev=$out
+		have=1
 	done
 	return 1
 }
