@@ -19,7 +19,37 @@ struct kx_work {
 	float *a;        /* [act(x) | B(x)] for the widest KAN layer */
 	size_t n_sub;    /* > 0: the batch is split over n_sub threads, each with its own work */
 	struct kx_work **sub;
+	struct kx_pool *pool;  /* n_sub - 1 workers that take chunks of a batch with the caller */
 };
+
+/* A pool of persistent workers. A forward pass cuts its batch into chunks;
+ * the caller and the workers take chunks until none is left, each with its
+ * own work area, so a thread the scheduler delays holds back one chunk,
+ * not half the batch. */
+struct kx_pool_arg {
+	struct kx_pool *p;
+	size_t id;               /* which work area: sub[id] */
+};
+
+struct kx_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	pthread_t tid[KX_MAX_THREADS];
+	struct kx_pool_arg arg[KX_MAX_THREADS];
+	size_t n_workers;
+	unsigned long gen;       /* bumped for each job */
+	int quit;
+	size_t active;           /* workers not yet done with this job */
+	/* the job */
+	const struct kx_model *m;
+	struct kx_work **sub;
+	const float *x;
+	float *y;
+	size_t n, chunk, next;
+};
+
+static struct kx_pool *pool_new(struct kx_work **sub, size_t workers);
+static void pool_free(struct kx_pool *p);
 
 /* Rows per thread below which splitting a batch does not pay. */
 #define KX_MIN_ROWS_PER_THREAD 32
@@ -222,6 +252,7 @@ kx_work_new(const struct kx_model *m, size_t max_rows)
 			kx_work_free(w);
 			return NULL;
 		}
+	w->pool = pool_new(w->sub, w->n_sub - 1);
 	return w;
 }
 
@@ -232,6 +263,7 @@ kx_work_free(struct kx_work *w)
 
 	if (!w)
 		return;
+	pool_free(w->pool);
 	for (t = 0; t < w->n_sub; t++)
 		kx_work_free(w->sub[t]);
 	free(w->sub);
@@ -281,30 +313,113 @@ forward_one(const struct kx_model *m, struct kx_work *w, const float *x, size_t 
 	}
 }
 
-struct slice {
-	const struct kx_model *m;
-	struct kx_work *w;
-	const float *x;
-	size_t n;
-	float *y;
-};
+/* Take the next chunk of the job (with p->mu held): its first row, or
+ * (size_t)-1 when none is left. */
+static size_t
+pool_take(struct kx_pool *p)
+{
+	size_t c;
+
+	if (p->next >= p->n)
+		return (size_t)-1;
+	c = p->next;
+	p->next += p->chunk;
+	return c;
+}
+
+/* Run chunks of the job on work area `id` until none is left; p->mu is
+ * held on entry and on return. */
+static void
+pool_run(struct kx_pool *p, size_t id)
+{
+	size_t c, cnt;
+
+	while ((c = pool_take(p)) != (size_t)-1) {
+		cnt = p->n - c < p->chunk ? p->n - c : p->chunk;
+		pthread_mutex_unlock(&p->mu);
+		forward_one(p->m, p->sub[id], p->x + c * p->m->in, cnt, p->y + c * p->m->out);
+		pthread_mutex_lock(&p->mu);
+	}
+}
 
 static void *
-slice_run(void *arg)
+pool_main(void *arg)
 {
-	struct slice *s = arg;
+	struct kx_pool_arg *a = arg;
+	struct kx_pool *p = a->p;
+	unsigned long seen;
 
-	forward_one(s->m, s->w, s->x, s->n, s->y);
+	/* 0, not p->gen: a job posted before this thread first ran is still
+	 * this thread's to join in (the caller waits for every worker) */
+	seen = 0;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->gen == seen && !p->quit)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->quit)
+			break;
+		seen = p->gen;
+		pool_run(p, a->id);
+		if (--p->active == 0)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
 	return NULL;
+}
+
+static void
+pool_free(struct kx_pool *p)
+{
+	size_t t;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	for (t = 0; t < p->n_workers; t++)
+		pthread_join(p->tid[t], NULL);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+/* A pool of up to `workers` threads; NULL if not even the locks can be
+ * made (the caller then runs every chunk itself). */
+static struct kx_pool *
+pool_new(struct kx_work **sub, size_t workers)
+{
+	struct kx_pool *p = calloc(1, sizeof *p);
+	size_t t;
+
+	if (!p)
+		return NULL;
+	if (pthread_mutex_init(&p->mu, NULL) != 0) {
+		free(p);
+		return NULL;
+	}
+	if (pthread_cond_init(&p->go, NULL) != 0 || pthread_cond_init(&p->done, NULL) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		free(p);
+		return NULL;
+	}
+	p->sub = sub;
+	for (t = 0; t < workers && t + 1 < KX_MAX_THREADS; t++) {
+		p->arg[t] = (struct kx_pool_arg){ p, t + 1 };
+		if (pthread_create(&p->tid[t], NULL, pool_main, &p->arg[t]) != 0)
+			break;
+		p->n_workers++;
+	}
+	return p;
 }
 
 int
 kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, size_t n, float *y)
 {
-	struct slice sl[KX_MAX_THREADS];
-	pthread_t tid[KX_MAX_THREADS];
-	int started[KX_MAX_THREADS];
-	size_t t, parts, per, off = 0, cap, want;
+	struct kx_pool *p = w->pool;
+	size_t parts, chunk;
 
 	if (n > w->max_rows)
 		return -1;
@@ -312,36 +427,36 @@ kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, si
 		forward_one(m, w, x, n, y);
 		return 0;
 	}
-	/* as many parts as the per-thread work areas need, and more when the
-	 * batch is big enough for every thread to have a useful share */
-	cap = w->sub[0]->max_rows;
-	parts = (n + cap - 1) / cap;
-	want = n / KX_MIN_ROWS_PER_THREAD;
-	if (want > w->n_sub)
-		want = w->n_sub;
-	if (want > parts)
-		parts = want;
-	if (parts < 1)
-		parts = 1;
-	if (parts > KX_MAX_THREADS)
-		return -1;
-	per = (n + parts - 1) / parts;
-	for (t = 0; t < parts; t++) {
-		size_t cnt = n - off < per ? n - off : per;
-		sl[t] = (struct slice){ m, w->sub[t], x + off * m->in, cnt, y + off * m->out };
-		off += cnt;
+	/* four chunks a thread, of at least KX_MIN_ROWS_PER_THREAD rows, and
+	 * never more than a work area holds */
+	parts = 4 * w->n_sub;
+	chunk = (n + parts - 1) / parts;
+	if (chunk < KX_MIN_ROWS_PER_THREAD)
+		chunk = KX_MIN_ROWS_PER_THREAD;
+	if (chunk > w->sub[0]->max_rows)
+		chunk = w->sub[0]->max_rows;
+	if (!p || p->n_workers == 0 || n <= chunk) {
+		size_t c, cnt;
+		for (c = 0; c < n; c += cnt) {
+			cnt = n - c < chunk ? n - c : chunk;
+			forward_one(m, w->sub[0], x + c * m->in, cnt, y + c * m->out);
+		}
+		return 0;
 	}
-	/* slice 0 runs here; the others on their own threads (inline if a
-	 * thread cannot be started) */
-	for (t = 1; t < parts; t++) {
-		started[t] = pthread_create(&tid[t], NULL, slice_run, &sl[t]) == 0;
-		if (!started[t])
-			slice_run(&sl[t]);
-	}
-	slice_run(&sl[0]);
-	for (t = 1; t < parts; t++)
-		if (started[t])
-			pthread_join(tid[t], NULL);
+	pthread_mutex_lock(&p->mu);
+	p->m = m;
+	p->x = x;
+	p->y = y;
+	p->n = n;
+	p->chunk = chunk;
+	p->next = 0;
+	p->active = p->n_workers;
+	p->gen++;
+	pthread_cond_broadcast(&p->go);
+	pool_run(p, 0);
+	while (p->active > 0)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
 	return 0;
 }
 
