@@ -534,6 +534,19 @@ op_predict(struct server *s)
 	return 200;
 }
 
+/* Make m the served model (load and reset) and answer with its status. */
+static int
+install_reply(struct server *s, struct kx_model *m, const char *kind, const char *src)
+{
+	if (install(s, m, kind, src) != 0)
+		return error_reply(s, 500, "Out of memory");
+	begin(s);
+	out_s(&s->out, "\"status\": \"ok\", ");
+	status_fields(s);
+	out_s(&s->out, "}");
+	return 200;
+}
+
 static int
 op_load(struct server *s)
 {
@@ -579,13 +592,7 @@ op_load(struct server *s)
 	free(resolved);
 	if (m == NULL)
 		return error_reply(s, 400, "Failed to load: %s", e.msg);
-	if (install(s, m, "checkpoint:", r->path) != 0)
-		return error_reply(s, 500, "Out of memory");
-	begin(s);
-	out_s(&s->out, "\"status\": \"ok\", ");
-	status_fields(s);
-	out_s(&s->out, "}");
-	return 200;
+	return install_reply(s, m, "checkpoint:", r->path);
 }
 
 static struct kx_model *
@@ -617,13 +624,7 @@ op_reset(struct server *s)
 	m = fresh_from_config(s, &e);
 	if (m == NULL)
 		return error_reply(s, 500, "Failed to build a fresh model: %s", e.msg);
-	if (install(s, m, "fresh:", s->config) != 0)
-		return error_reply(s, 500, "Out of memory");
-	begin(s);
-	out_s(&s->out, "\"status\": \"ok\", ");
-	status_fields(s);
-	out_s(&s->out, "}");
-	return 200;
+	return install_reply(s, m, "fresh:", s->config);
 }
 
 static int

@@ -51,7 +51,8 @@ struct kx_pool {
 static struct kx_pool *pool_new(struct kx_work **sub, size_t workers);
 static void pool_free(struct kx_pool *p);
 
-/* Rows per thread below which splitting a batch does not pay. */
+/* The fewest rows worth handing to a thread: the smallest chunk of a
+ * batch, and a work area for fewer than twice this gets no workers. */
 #define KX_MIN_ROWS_PER_THREAD 32
 
 static void
