@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "err.h"
 #include "kanx.h"
+#include "kernel.h"
 #include "limits.h"
 #include "model.h"
 #include "numfmt.h"
@@ -404,7 +405,9 @@ op_info(struct server *s)
 	out_s(o, "\"name\": \"kanx\", \"version\": \"" PACKAGE_VERSION "\", \"engine\": ");
 	{
 		char eng[128];
-		snprintf(eng, sizeof eng, "kanx-c BLIS %s", bli_info_get_version_str());
+		snprintf(eng, sizeof eng, "kanx-c %s kernel, BLIS %s",
+		         kx_kernel_name(s->m ? (enum kx_kernel)s->m->kernel : kx_kernel_current()),
+		         bli_info_get_version_str());
 		out_str(o, eng);
 	}
 	out_s(o, ", \"model\": {");

@@ -163,8 +163,8 @@ find_interval(const float *t, size_t n, float x, int uniform, float inv_h)
 /* Local de Boor: the k+1 bases that can be non-zero at x, written into the
  * row segment a[0..G+k) (which must be zero), with exactly the reference
  * arithmetic for each of them. */
-static void
-bspline_local(const float *t, size_t G, size_t k, float x, float *a, int uniform, float inv_h)
+void
+kx_bspline_local(const float *t, size_t G, size_t k, float x, float *a, int uniform, float inv_h)
 {
 	size_t n = G + 2 * k, d, idx;
 	float L[72];
@@ -336,7 +336,7 @@ kx_kan_forward_fast(const struct kx_layer *l, const float *x, size_t n, float *y
 			continue;
 		}
 		for (i = 0; i < l->in; i++)
-			bspline_local(l->ext + i * nk, l->G, l->k, xr[i], row + l->in + i * nb, 0, 0.0f);
+			kx_bspline_local(l->ext + i * nk, l->G, l->k, xr[i], row + l->in + i * nb, 0, 0.0f);
 	}
 	sgemm(n, l->out, width, a, l->packed, y, 0.0f);
 }
@@ -380,4 +380,38 @@ int
 kx_kernel_get_threads(void)
 {
 	return kx_threads;
+}
+
+static int kx_kernel_chosen = -1;
+
+int
+kx_kernel_select(const char *name)
+{
+	if (name == NULL || *name == '\0' || strcmp(name, "auto") == 0) {
+		kx_kernel_chosen = kx_avx2_supported() ? KX_KERNEL_AVX2 : KX_KERNEL_BLIS;
+		return 0;
+	}
+	if (strcmp(name, "blis") == 0) {
+		kx_kernel_chosen = KX_KERNEL_BLIS;
+		return 0;
+	}
+	if (strcmp(name, "avx2") == 0 && kx_avx2_supported()) {
+		kx_kernel_chosen = KX_KERNEL_AVX2;
+		return 0;
+	}
+	return -1;
+}
+
+enum kx_kernel
+kx_kernel_current(void)
+{
+	if (kx_kernel_chosen < 0)
+		kx_kernel_select(NULL);
+	return (enum kx_kernel)kx_kernel_chosen;
+}
+
+const char *
+kx_kernel_name(enum kx_kernel k)
+{
+	return k == KX_KERNEL_AVX2 ? "avx2" : "blis";
 }

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include "model.h"
 
+/* rows per panel of the AVX2 kernel: two 8-float vectors */
+#define KX_PANEL 16
+
 /* Extend the grid of layer l into l->ext and set l->uniform, grid_lo/hi.
  * Returns 0. */
 int kx_kan_prepare(struct kx_layer *l);
@@ -29,6 +32,35 @@ void kx_kan_forward_fast(const struct kx_layer *l, const float *x, size_t n, flo
 
 /* Dense: y = act(x @ kernel + bias). ref=1 uses plain loops. */
 void kx_dense_forward(const struct kx_layer *l, const float *x, size_t n, float *y, int ref);
+
+/* Local de Boor: the k+1 bases that can be non-zero at x on the extended
+ * knots t of one feature, written into a[0..G+k) (which must be zero). */
+void kx_bspline_local(const float *t, size_t G, size_t k, float x, float *a, int uniform,
+                      float inv_h);
+
+/* Which fast kernel a model loaded from now on uses. */
+enum kx_kernel {
+	KX_KERNEL_BLIS,  /* [act | B] matrix and BLIS sgemm, any CPU */
+	KX_KERNEL_AVX2   /* rows in AVX2 lanes, weights tiled at load (kernel_avx2.c) */
+};
+
+/* Choose by name: "auto" (AVX2 when the CPU has AVX2 and FMA, else BLIS),
+ * "avx2" or "blis". NULL or "" is "auto". Returns -1, choosing nothing,
+ * for an unknown name or "avx2" on a CPU without it. */
+int kx_kernel_select(const char *name);
+enum kx_kernel kx_kernel_current(void);
+const char *kx_kernel_name(enum kx_kernel k);
+
+/* kernel_avx2.c */
+int kx_avx2_supported(void);
+/* Tile l's weights (from l->packed for KAN, l->kernel for Dense) into
+ * l->tiled. Returns -1 on allocation failure. */
+int kx_avx2_pack(struct kx_layer *l);
+/* Floats (32-byte aligned) a work area of kx_avx2_forward needs; 0 on
+ * overflow. Independent of the batch size. */
+size_t kx_avx2_work_floats(const struct kx_model *m);
+/* y (n, out) from x (n, in), panel by panel. */
+void kx_avx2_forward(const struct kx_model *m, float *work, const float *x, size_t n, float *y);
 
 /* Set the number of threads a forward pass splits its batch over (1 =
  * single threaded; clamped to 1..KX_MAX_THREADS). BLIS itself runs single

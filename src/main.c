@@ -28,12 +28,14 @@
 #include <errno.h>
 #include <hdf5.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
 #include "cli.h"
 #include "err.h"
 #include "kanx.h"
+#include "kernel.h"
 
 static const struct kx_cmd *const commands[] = {
 	&kx_cmd_inspect, &kx_cmd_predict, &kx_cmd_validate, &kx_cmd_serve, NULL
@@ -64,6 +66,8 @@ version(int verbose)
 	printf("libarchive %s\n", archive_version_string() + strlen("libarchive "));
 	printf("hdf5 %u.%u.%u\n", maj, min, rel);
 	printf("blis %s\n", bli_info_get_version_str());
+	printf("kernel %s%s\n", kx_kernel_name(kx_kernel_current()),
+	       kx_avx2_supported() ? "" : " (no AVX2+FMA on this CPU)");
 	printf("cjson %s\n", cJSON_Version());
 	printf("libyaml %s\n", yaml_get_version_string());
 	printf("libcsv %d.%d.%d\n", CSV_MAJOR, CSV_MINOR, CSV_RELEASE);
@@ -108,6 +112,11 @@ main(int argc, char **argv)
 		}
 		usage(stdout);
 		return close_stdout(KX_EXIT_OK);
+	}
+	if (kx_kernel_select(getenv("KANX_KERNEL")) != 0) {
+		kx_msg("KANX_KERNEL: '%s' is not a kernel here (auto, avx2, blis; avx2 needs a CPU "
+		       "with AVX2 and FMA)", getenv("KANX_KERNEL"));
+		return KX_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		version(argc > 2 && (strcmp(argv[2], "-v") == 0 || strcmp(argv[2], "--verbose") == 0));

@@ -17,6 +17,7 @@ struct kx_work {
 	size_t max_rows;
 	float *buf[2];   /* ping-pong activations, max_rows * max_width each */
 	float *a;        /* [act(x) | B(x)] for the widest KAN layer */
+	float *panels;   /* AVX2 kernel: its work area (32-byte aligned), instead of buf and a */
 	size_t n_sub;    /* > 0: the batch is split over n_sub threads, each with its own work */
 	struct kx_work **sub;
 	struct kx_pool *pool;  /* n_sub - 1 workers that take chunks of a batch with the caller */
@@ -70,6 +71,7 @@ layer_free(struct kx_layer *l)
 	free(l->kernel);
 	free(l->bias);
 	free(l->packed);
+	free(l->tiled);
 }
 
 void
@@ -99,13 +101,23 @@ finish(struct kx_model *m, struct kx_err *e)
 	size_t i;
 
 	m->max_width = m->in;
+	m->kernel = kx_kernel_current();
 	for (i = 0; i < m->n_layers; i++) {
 		struct kx_layer *l = &m->layers[i];
 		if (l->out > m->max_width)
 			m->max_width = l->out;
 		if (l->kind == KX_LAYER_KAN && (kx_kan_prepare(l) != 0 || kx_kan_pack(l) != 0))
 			return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", m->path);
+		if (m->kernel == KX_KERNEL_AVX2) {
+			if (kx_avx2_pack(l) != 0)
+				return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", m->path);
+			/* the tiles replace the BLIS layout */
+			free(l->packed);
+			l->packed = NULL;
+		}
 	}
+	if (m->kernel == KX_KERNEL_AVX2 && kx_avx2_work_floats(m) == 0)
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: layers too wide for a work area", m->path);
 	return 0;
 }
 
@@ -213,6 +225,17 @@ work_alloc(const struct kx_model *m, size_t max_rows)
 	if (!w)
 		return NULL;
 	w->max_rows = max_rows;
+	if (m->kernel == KX_KERNEL_AVX2) {
+		/* a few panels, whatever the batch size */
+		s = kx_avx2_work_floats(m);
+		if (s == 0 || s > SIZE_MAX / sizeof(float) - 64 ||
+		    posix_memalign((void **)&w->panels, 64, s * sizeof(float)) != 0) {
+			w->panels = NULL;
+			kx_work_free(w);
+			return NULL;
+		}
+		return w;
+	}
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
 		if (l->kind == KX_LAYER_KAN && kx_mul(l->in, 1 + l->G + l->k, &s) == 0 && s > amax)
@@ -271,6 +294,7 @@ kx_work_free(struct kx_work *w)
 	free(w->buf[0]);
 	free(w->buf[1]);
 	free(w->a);
+	free(w->panels);
 	free(w);
 }
 
@@ -307,6 +331,10 @@ forward_one(const struct kx_model *m, struct kx_work *w, const float *x, size_t 
 	const float *cur = x;
 	size_t i;
 
+	if (w->panels) {
+		kx_avx2_forward(m, w->panels, x, n, y);
+		return;
+	}
 	for (i = 0; i < m->n_layers; i++) {
 		float *dst = (i + 1 == m->n_layers) ? y : w->buf[i % 2];
 		run_layer(&m->layers[i], cur, n, dst, w->a, 0);

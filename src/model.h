@@ -46,6 +46,7 @@ struct kx_layer {
 
 	/* Fast-path packed weights (kernel.c): W = [base_w ; spline_w as (in*(G+k), out)] */
 	float *packed;         /* (in*(1+G+k), out) for KAN; NULL otherwise */
+	float *tiled;          /* the same (KAN) or kernel (Dense) in 6-output tiles (kernel_avx2.c) */
 };
 
 struct kx_model {
@@ -67,6 +68,7 @@ struct kx_model {
 	float cfg_grid_range[2];
 	char *cfg_base_activation;
 	size_t max_width;           /* widest layer (in or out), for buffers */
+	int kernel;                 /* enum kx_kernel chosen when it was loaded */
 };
 
 /* Load PATH ("-" = stdin). Returns NULL on failure with e filled:

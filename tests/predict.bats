@@ -10,8 +10,11 @@ QEXP="$FIX/models/quickstart_expected.csv"
 
 setup() {
 	T="$BATS_TEST_TMPDIR"
-	unset KANX_CHECKPOINT KANX_MAX_BATCH KANX_MAX_LINE KANX_THREADS
+	unset KANX_CHECKPOINT KANX_MAX_BATCH KANX_MAX_LINE KANX_THREADS KANX_KERNEL
 }
+
+# The kernels this CPU can run: blis always, avx2 when it has AVX2 and FMA.
+kernels() { echo blis; KANX_KERNEL=avx2 kanx --version >/dev/null 2>&1 && echo avx2; return 0; }
 
 # The quickstart input without its header: 256 rows of 2 features.
 rows() { tail -n +2 "$QIN"; }
@@ -20,12 +23,14 @@ jsonl_to_csv() { { echo y0; jq -r 'map(tostring) | join(",")'; } ; }
 
 # Run predict on every fixture of a folder, comparing with Keras.
 check_folder() {
-	local d="$FIX/$1" n k bad=0
-	for k in "$d"/*.keras; do
-		n=${k%.keras}
-		kanx predict -m "$k" "${n}_input.csv" >"$T/out.csv" 2>"$T/err" ||
-			{ echo "$(basename "$n"): exit $?: $(cat "$T/err")"; bad=1; continue; }
-		csv_close "$T/out.csv" "${n}_expected.csv" || { echo "  in $(basename "$n")"; bad=1; }
+	local d="$FIX/$1" n k kern bad=0
+	for kern in $(kernels); do
+		for k in "$d"/*.keras; do
+			n=${k%.keras}
+			KANX_KERNEL=$kern kanx predict -m "$k" "${n}_input.csv" >"$T/out.csv" 2>"$T/err" ||
+				{ echo "$(basename "$n") ($kern): exit $?: $(cat "$T/err")"; bad=1; continue; }
+			csv_close "$T/out.csv" "${n}_expected.csv" || { echo "  in $(basename "$n") ($kern)"; bad=1; }
+		done
 	done
 	return $bad
 }
@@ -358,11 +363,29 @@ check_folder() {
 
 @test "a row's prediction does not depend on its batch or on the thread count" {
 	m="$FIX/models/bench16.keras"; in="$FIX/models/bench16_input.csv"
-	kanx predict -m "$m" -t 1 -b 1 "$in" >"$BATS_TEST_TMPDIR/b1.csv"
-	for opts in "-t 1 -b 7" "-t 1 -b 1024" "-t 2 -b 100" "-t 2 -b 4096"; do
-		kanx predict -m "$m" $opts "$in" >"$BATS_TEST_TMPDIR/o.csv"
-		cmp "$BATS_TEST_TMPDIR/b1.csv" "$BATS_TEST_TMPDIR/o.csv" || { echo "differs with $opts"; false; }
+	for kern in $(kernels); do
+		export KANX_KERNEL=$kern
+		kanx predict -m "$m" -t 1 -b 1 "$in" >"$BATS_TEST_TMPDIR/b1.csv"
+		for opts in "-t 1 -b 7" "-t 1 -b 1024" "-t 2 -b 100" "-t 2 -b 4096" "-t 3 -b 33"; do
+			kanx predict -m "$m" $opts "$in" >"$BATS_TEST_TMPDIR/o.csv"
+			cmp "$BATS_TEST_TMPDIR/b1.csv" "$BATS_TEST_TMPDIR/o.csv" ||
+				{ echo "differs with $opts ($kern)"; false; }
+		done
 	done
+}
+
+@test "KANX_KERNEL: blis and auto run; an unknown kernel is a usage error naming it" {
+	KANX_KERNEL=blis run kanx predict -m "$Q" "$QIN"
+	[ "$status" -eq 0 ]
+	csv_close <(printf '%s\n' "$output") "$QEXP"
+	KANX_KERNEL=auto run kanx --version -v
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"kernel "* ]]
+	KANX_KERNEL=blis run kanx --version -v
+	[[ "$output" == *"kernel blis"* ]]
+	KANX_KERNEL=cuda run kanx predict -m "$Q" "$QIN"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"KANX_KERNEL: 'cuda' is not a kernel here"* ]]
 }
 
 @test "--stats sums up on stderr; --progress draws on stderr; stdout is the same either way" {

@@ -231,7 +231,9 @@ EOF
 	KANX_MAX_BATCH=64 serve -m "$KB" <<<'{"op": "info"}'
 	[ "$(jq -c '[.name, .max_batch, .model.loaded, .model.in_features, .model.out_features, .model.class_name]' <<<"$out")" = \
 	  '["kanx",64,true,4,3,"KAN"]' ]
-	[[ "$(jq -r .engine <<<"$out")" == "kanx-c BLIS "* ]]
+	[[ "$(jq -r .engine <<<"$out")" == "kanx-c "*" kernel, BLIS "* ]]
+	KANX_KERNEL=blis serve -m "$KB" <<<'{"op": "info"}'
+	[[ "$(jq -r .engine <<<"$out")" == "kanx-c blis kernel, BLIS "* ]]
 	[ "$(jq -r .version <<<"$out")" = "$("$KANX" --version | cut -d' ' -f2)" ]
 	[ "$(jq '[.model.layers[].grid_size] | unique' -c <<<"$out")" = '[8]' ]
 }

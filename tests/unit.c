@@ -217,8 +217,12 @@ test_kernels(void)
 					free(l->t0);
 					free(l->inv_h);
 					free(l->packed);
+					free(l->tiled);
+					l->tiled = NULL;
 					kx_kan_prepare(l);
 					kx_kan_pack(l);
+					if (m->kernel == KX_KERNEL_AVX2)
+						CHECK(kx_avx2_pack(l) == 0);
 					CHECK(l->uniform == 0);
 				}
 				cap = (nk * 5 + 8) * 3;
@@ -1237,12 +1241,27 @@ main(void)
 	test_numfmt_grammar();
 	test_numfmt_parse();
 	test_numfmt_format();
-	test_fixtures(srcdir);
-	test_kernels();
+	/* the fast kernels each against Keras and the reference: BLIS
+	 * everywhere, AVX2 where the CPU has it */
+	CHECK(kx_kernel_select("no-such-kernel") == -1);
+	{
+		static const char *const kernels[] = { "blis", "avx2" };
+		size_t ki;
+		for (ki = 0; ki < 2; ki++) {
+			if (kx_kernel_select(kernels[ki]) != 0) {
+				printf("# %s kernel: not on this CPU, skipped\n", kernels[ki]);
+				continue;
+			}
+			printf("# %s kernel\n", kernels[ki]);
+			test_fixtures(srcdir);
+			test_kernels();
+			test_threads(srcdir);
+		}
+		kx_kernel_select(NULL);
+	}
 	test_request();
 	test_yamlcfg();
 	test_expf();
-	test_threads(srcdir);
 	test_rows();
 	test_output();
 	printf("%d passed, %d failed\n", passed, failed);

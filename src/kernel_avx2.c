@@ -1,0 +1,396 @@
+/* kernel_avx2.c - the forward pass with rows in SIMD lanes (x86-64 AVX2+FMA).
+ *
+ * A batch is cut into panels of KX_PANEL rows. Inside a panel every
+ * activation is stored feature-major, x[i][r] for the panel's rows r, so
+ * one 8-float vector holds feature i of eight rows. Then:
+ *
+ *  - act(x) and the B-spline bases are computed for eight rows at a time
+ *    (closed form on uniform cubic grids, straight into the layout the
+ *    product below reads: no scatter, no zeroing, no packing);
+ *  - the product of that panel, A[k][r] with k over [act(x) | B(x)], and
+ *    the layer weights is a register-blocked kernel of 16 rows by up to 6
+ *    outputs, whose result Y[o][r] is already the next layer's input;
+ *  - the weights are cut into 6-output tiles once, at load time.
+ *
+ * Each lane computes its own row with the same sequence of operations,
+ * whatever the other lanes hold, so a row's result does not depend on the
+ * batch it comes in or the thread that runs it. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define KX_HAVE_AVX2 1
+#include <immintrin.h>
+#define KX_AVX2 __attribute__((target("avx2,fma")))
+#define KX_INLINE static inline __attribute__((always_inline))
+#else
+#define KX_HAVE_AVX2 0
+#endif
+
+/* weights cut into tiles of this many outputs (12 accumulators + 2 rows
+ * + 1 broadcast fit the 16 ymm registers) */
+#define KX_NR 6
+/* K is cut into blocks of this many (act and bases columns) so the
+ * panel's slice of a block stays in L1 while every output tile reads it:
+ * 16 KiB. No difference for bench16 (K = 576); 10% for K = 2304. */
+#define KX_KC 256
+
+int
+kx_avx2_supported(void)
+{
+#if KX_HAVE_AVX2
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+	return 0;
+#endif
+}
+
+/* K x out weights w (row-major: w[k * out + o]) into tiles: the tile of
+ * outputs o0 .. o0+nr-1 (nr = KX_NR but the last) holds w[k][o0 + c] at
+ * t[o0 * K + k * nr + c]. */
+static float *
+tile_weights(const float *w, size_t K, size_t out)
+{
+	float *t = kx_mallocarray(K, out * sizeof(float));
+	size_t o0, k, c;
+
+	if (!t)
+		return NULL;
+	for (o0 = 0; o0 < out; o0 += KX_NR) {
+		size_t nr = out - o0 < KX_NR ? out - o0 : KX_NR;
+		float *dst = t + o0 * K;
+		for (k = 0; k < K; k++)
+			for (c = 0; c < nr; c++)
+				dst[k * nr + c] = w[k * out + o0 + c];
+	}
+	return t;
+}
+
+int
+kx_avx2_pack(struct kx_layer *l)
+{
+	if (l->kind == KX_LAYER_KAN) {
+		size_t K;
+		if (kx_mul(l->in, 1 + l->G + l->k, &K) != 0 || kx_mul(K, l->out, &K) != 0)
+			return -1;
+		l->tiled = tile_weights(l->packed, l->in * (1 + l->G + l->k), l->out);
+		return l->tiled ? 0 : -1;
+	}
+	if (l->kind == KX_LAYER_DENSE) {
+		l->tiled = tile_weights(l->kernel, l->in, l->out);
+		return l->tiled ? 0 : -1;
+	}
+	return 0;
+}
+
+/* The layout of a work area (floats): two activation panels of max_width
+ * features, the [act | B] panel of the widest KAN layer, and "extra": one
+ * row of outputs for row-wise activations, or the bases of one value. */
+static int
+work_layout(const struct kx_model *m, size_t *panel, size_t *apanel, size_t *extra)
+{
+	size_t amax = 0, ex = m->max_width, i, s;
+
+	for (i = 0; i < m->n_layers; i++) {
+		const struct kx_layer *l = &m->layers[i];
+		if (l->kind != KX_LAYER_KAN)
+			continue;
+		if (kx_mul(l->in, 1 + l->G + l->k, &s) != 0)
+			return -1;
+		if (s > amax)
+			amax = s;
+		if (l->G + l->k > ex)
+			ex = l->G + l->k;
+	}
+	if (kx_mul(m->max_width, KX_PANEL, panel) != 0 || kx_mul(amax, KX_PANEL, apanel) != 0)
+		return -1;
+	*extra = ex;
+	return 0;
+}
+
+size_t
+kx_avx2_work_floats(const struct kx_model *m)
+{
+	size_t panel, apanel, extra, total;
+
+	if (work_layout(m, &panel, &apanel, &extra) != 0 || kx_mul(panel, 2, &total) != 0 ||
+	    kx_add(total, apanel, &total) != 0 || kx_add(total, extra, &total) != 0)
+		return 0;
+	return total;
+}
+
+#if KX_HAVE_AVX2
+
+/* ---- the product: C[o][16] = sum_k A[k][16] * W[k][o], o < nr ---- */
+
+KX_AVX2 KX_INLINE void
+tile_16xn(size_t K, const float *restrict a, const float *restrict w, float *restrict c,
+          const int nr, const int first)
+{
+	__m256 lo[KX_NR], hi[KX_NR];
+	size_t k;
+	int j;
+
+#pragma GCC unroll 6
+	for (j = 0; j < nr; j++) {
+		lo[j] = first ? _mm256_setzero_ps() : _mm256_load_ps(c + j * KX_PANEL);
+		hi[j] = first ? _mm256_setzero_ps() : _mm256_load_ps(c + j * KX_PANEL + 8);
+	}
+	for (k = 0; k < K; k++) {
+		__m256 a0 = _mm256_load_ps(a + k * KX_PANEL), a1 = _mm256_load_ps(a + k * KX_PANEL + 8);
+#pragma GCC unroll 6
+		for (j = 0; j < nr; j++) {
+			__m256 b = _mm256_broadcast_ss(w + k * (size_t)nr + (size_t)j);
+			lo[j] = _mm256_fmadd_ps(a0, b, lo[j]);
+			hi[j] = _mm256_fmadd_ps(a1, b, hi[j]);
+		}
+	}
+#pragma GCC unroll 6
+	for (j = 0; j < nr; j++) {
+		_mm256_store_ps(c + j * KX_PANEL, lo[j]);
+		_mm256_store_ps(c + j * KX_PANEL + 8, hi[j]);
+	}
+}
+
+KX_AVX2 static void tile6(size_t K, const float *a, const float *w, float *c, int first) { if (first) tile_16xn(K, a, w, c, 6, 1); else tile_16xn(K, a, w, c, 6, 0); }
+KX_AVX2 static void tile5(size_t K, const float *a, const float *w, float *c, int first) { if (first) tile_16xn(K, a, w, c, 5, 1); else tile_16xn(K, a, w, c, 5, 0); }
+KX_AVX2 static void tile4(size_t K, const float *a, const float *w, float *c, int first) { if (first) tile_16xn(K, a, w, c, 4, 1); else tile_16xn(K, a, w, c, 4, 0); }
+KX_AVX2 static void tile3(size_t K, const float *a, const float *w, float *c, int first) { if (first) tile_16xn(K, a, w, c, 3, 1); else tile_16xn(K, a, w, c, 3, 0); }
+KX_AVX2 static void tile2(size_t K, const float *a, const float *w, float *c, int first) { if (first) tile_16xn(K, a, w, c, 2, 1); else tile_16xn(K, a, w, c, 2, 0); }
+KX_AVX2 static void tile1(size_t K, const float *a, const float *w, float *c, int first) { if (first) tile_16xn(K, a, w, c, 1, 1); else tile_16xn(K, a, w, c, 1, 0); }
+
+typedef void (*tile_fn)(size_t, const float *, const float *, float *, int);
+static const tile_fn tiles[KX_NR + 1] = { NULL, tile1, tile2, tile3, tile4, tile5, tile6 };
+
+/* Y[o][r] = sum_k A[k][r] W[k][o] for a panel */
+static void
+panel_product(const float *tiled, size_t K, size_t out, const float *a, float *y)
+{
+	size_t o0, k0;
+
+	/* K in blocks whose slice of the panel stays in L1 across the
+	 * output tiles; each block continues the sums the last one stored,
+	 * so the additions happen in the same order as in one pass */
+	for (k0 = 0; k0 < K; k0 += KX_KC) {
+		size_t kc = K - k0 < KX_KC ? K - k0 : KX_KC;
+		for (o0 = 0; o0 < out; o0 += KX_NR) {
+			size_t nr = out - o0 < KX_NR ? out - o0 : KX_NR;
+			tiles[nr](kc, a + k0 * KX_PANEL, tiled + o0 * K + k0 * nr, y + o0 * KX_PANEL,
+			          k0 == 0);
+		}
+	}
+}
+
+/* ---- bases ---- */
+
+/* Uniform grid, k = 3, eight rows of feature i: with f = (x - t0) / h,
+ * mu = floor(f), u = f - mu, the four non-zero bases are the cubic
+ * B-spline pieces of u, at columns mu-3 .. mu; every other column is 0.
+ * The same arithmetic as cubic_bases() in kernel.c. */
+KX_AVX2 KX_INLINE void
+cubic_cols(__m256 x, float t0, float inv_h, float fn, size_t nb, float *dst)
+{
+	const __m256 s6 = _mm256_set1_ps(1.0f / 6.0f), one = _mm256_set1_ps(1.0f),
+	             three = _mm256_set1_ps(3.0f);
+	__m256 f = _mm256_mul_ps(_mm256_sub_ps(x, _mm256_set1_ps(t0)), _mm256_set1_ps(inv_h));
+	__m256 ok = _mm256_and_ps(_mm256_cmp_ps(f, _mm256_setzero_ps(), _CMP_GE_OQ),
+	                          _mm256_cmp_ps(f, _mm256_set1_ps(fn), _CMP_LT_OQ));
+	__m256 fs = _mm256_and_ps(ok, f);
+	__m256i m = _mm256_cvttps_epi32(fs);
+	__m256 u = _mm256_sub_ps(fs, _mm256_cvtepi32_ps(m));
+	__m256 u2 = _mm256_mul_ps(u, u), u3 = _mm256_mul_ps(u2, u), w = _mm256_sub_ps(one, u);
+	__m256 b0 = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(w, w), w), s6);
+	__m256 b1 = _mm256_mul_ps(_mm256_add_ps(_mm256_sub_ps(_mm256_mul_ps(three, u3),
+	                                                      _mm256_mul_ps(_mm256_set1_ps(6.0f), u2)),
+	                                        _mm256_set1_ps(4.0f)), s6);
+	__m256 b2 = _mm256_mul_ps(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(
+	                              _mm256_mul_ps(_mm256_set1_ps(-3.0f), u3), _mm256_mul_ps(three, u2)),
+	                              _mm256_mul_ps(three, u)), one), s6);
+	__m256 b3 = _mm256_mul_ps(u3, s6);
+	/* d = mu - j for column j; mu of a row outside the grid matches no column */
+	__m256i d = _mm256_blendv_epi8(_mm256_set1_epi32(-1000), m, _mm256_castps_si256(ok));
+	const __m256i c0 = _mm256_setzero_si256(), c1 = _mm256_set1_epi32(1),
+	              c2 = _mm256_set1_epi32(2), c3 = _mm256_set1_epi32(3);
+	size_t j;
+
+	for (j = 0; j < nb; j++, d = _mm256_sub_epi32(d, c1)) {
+		__m256 v = _mm256_or_ps(
+		    _mm256_or_ps(_mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(d, c3)), b0),
+		                 _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(d, c2)), b1)),
+		    _mm256_or_ps(_mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(d, c1)), b2),
+		                 _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(d, c0)), b3)));
+		_mm256_store_ps(dst + j * KX_PANEL, v);
+	}
+}
+
+/* ---- activations ---- */
+
+/* silu(x) = x / (1 + exp(-x)), with exp as kx_expf() in act.c computes it
+ * (the same operations in the same order, so the same bits). */
+KX_AVX2 KX_INLINE __m256
+silu8(__m256 x)
+{
+	__m256 t, fn, r, p, e, z = _mm256_sub_ps(_mm256_setzero_ps(), x);
+	__m256i n;
+
+	/* max/min return their second operand for a NaN first: NaN -> -87 */
+	z = _mm256_max_ps(z, _mm256_set1_ps(-87.0f));
+	z = _mm256_min_ps(z, _mm256_set1_ps(88.0f));
+	t = _mm256_mul_ps(z, _mm256_set1_ps(1.44269504088896341f));
+	fn = _mm256_sub_ps(_mm256_add_ps(t, _mm256_set1_ps(12582912.0f)), _mm256_set1_ps(12582912.0f));
+	r = _mm256_sub_ps(z, _mm256_mul_ps(fn, _mm256_set1_ps(0.693145751953125f)));
+	r = _mm256_sub_ps(r, _mm256_mul_ps(fn, _mm256_set1_ps(1.428606765330187045e-6f)));
+	p = _mm256_add_ps(_mm256_set1_ps(1.0f / 720), _mm256_mul_ps(r, _mm256_set1_ps(1.0f / 5040)));
+	p = _mm256_add_ps(_mm256_set1_ps(1.0f / 120), _mm256_mul_ps(r, p));
+	p = _mm256_add_ps(_mm256_set1_ps(1.0f / 24), _mm256_mul_ps(r, p));
+	p = _mm256_add_ps(_mm256_set1_ps(1.0f / 6), _mm256_mul_ps(r, p));
+	p = _mm256_add_ps(_mm256_set1_ps(0.5f), _mm256_mul_ps(r, p));
+	p = _mm256_add_ps(_mm256_set1_ps(1.0f), _mm256_mul_ps(r, p));
+	p = _mm256_add_ps(_mm256_set1_ps(1.0f), _mm256_mul_ps(r, p));
+	n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fn), _mm256_set1_epi32(127)), 23);
+	e = _mm256_mul_ps(p, _mm256_castsi256_ps(n));
+	return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
+KX_AVX2 static void
+act_panel(enum kx_act act, const float *x, float *y, size_t n)
+{
+	size_t i;
+
+	if (act == KX_ACT_SILU) {
+		for (i = 0; i < n; i += 8)
+			_mm256_store_ps(y + i, silu8(_mm256_load_ps(x + i)));
+		return;
+	}
+	kx_act_apply(act, x, y, n);
+}
+
+/* ---- layers on a panel ---- */
+
+/* Row-wise activations (softmax) over the outputs of each lane. */
+static void
+rowwise_panel(enum kx_act act, float *y, size_t out, float *row)
+{
+	size_t r, o;
+
+	for (r = 0; r < KX_PANEL; r++) {
+		for (o = 0; o < out; o++)
+			row[o] = y[o * KX_PANEL + r];
+		kx_act_apply_rows(act, row, 1, out);
+		for (o = 0; o < out; o++)
+			y[o * KX_PANEL + r] = row[o];
+	}
+}
+
+KX_AVX2 static void
+kan_panel(const struct kx_layer *l, const float *x, float *y, float *a, float *scratch)
+{
+	size_t in = l->in, G = l->G, k = l->k, nb = G + k, n = G + 2 * k, nk = n + 1, i, r, j;
+	float *bases = a + in * KX_PANEL;
+
+	act_panel(l->act, x, a, in * KX_PANEL);
+	if (l->uniform && k == 3) {
+		for (i = 0; i < in; i++) {
+			float *dst = bases + i * nb * KX_PANEL;
+			cubic_cols(_mm256_load_ps(x + i * KX_PANEL), l->t0[i], l->inv_h[i], (float)n, nb, dst);
+			cubic_cols(_mm256_load_ps(x + i * KX_PANEL + 8), l->t0[i], l->inv_h[i], (float)n, nb,
+			           dst + 8);
+		}
+	} else {
+		/* any order, any grid: local de Boor per row, as the BLIS path */
+		for (i = 0; i < in; i++) {
+			float *dst = bases + i * nb * KX_PANEL;
+			for (r = 0; r < KX_PANEL; r++) {
+				memset(scratch, 0, nb * sizeof *scratch);
+				kx_bspline_local(l->ext + i * nk, G, k, x[i * KX_PANEL + r], scratch,
+				                 l->uniform, l->inv_h[i]);
+				for (j = 0; j < nb; j++)
+					dst[j * KX_PANEL + r] = scratch[j];
+			}
+		}
+	}
+	panel_product(l->tiled, in * (1 + nb), l->out, a, y);
+}
+
+KX_AVX2 static void
+dense_panel(const struct kx_layer *l, const float *x, float *y, float *row)
+{
+	size_t o, r;
+
+	panel_product(l->tiled, l->in, l->out, x, y);
+	if (l->bias)
+		for (o = 0; o < l->out; o++)
+			for (r = 0; r < KX_PANEL; r++)
+				y[o * KX_PANEL + r] += l->bias[o];
+	if (kx_act_is_rowwise(l->act))
+		rowwise_panel(l->act, y, l->out, row);
+	else
+		act_panel(l->act, y, y, l->out * KX_PANEL);
+}
+
+KX_AVX2 void
+kx_avx2_forward(const struct kx_model *m, float *work, const float *x, size_t n, float *y)
+{
+	size_t in = m->in, out = m->out, panel, apanel, extra_n, r0, r, i, li;
+	float *buf[2], *a, *extra;
+
+	work_layout(m, &panel, &apanel, &extra_n);  /* checked by kx_avx2_work_floats */
+	buf[0] = work;
+	buf[1] = work + panel;
+	a = work + 2 * panel;
+	extra = a + apanel;
+	for (r0 = 0; r0 < n; r0 += KX_PANEL) {
+		size_t np = n - r0 < KX_PANEL ? n - r0 : KX_PANEL, cur = 0;
+		const float *src = x + r0 * in;
+
+		/* rows in, feature-major; lanes past the batch hold 0 */
+		for (r = 0; r < np; r++)
+			for (i = 0; i < in; i++)
+				buf[0][i * KX_PANEL + r] = src[r * in + i];
+		for (; r < KX_PANEL; r++)
+			for (i = 0; i < in; i++)
+				buf[0][i * KX_PANEL + r] = 0.0f;
+		for (li = 0; li < m->n_layers; li++) {
+			const struct kx_layer *l = &m->layers[li];
+			const float *xp = buf[cur];
+			float *yp = buf[cur ^ 1];
+			switch (l->kind) {
+			case KX_LAYER_KAN:
+				kan_panel(l, xp, yp, a, extra);
+				break;
+			case KX_LAYER_DENSE:
+				dense_panel(l, xp, yp, extra);
+				break;
+			case KX_LAYER_ACTIVATION:
+				if (kx_act_is_rowwise(l->act)) {
+					memcpy(yp, xp, l->in * KX_PANEL * sizeof *yp);
+					rowwise_panel(l->act, yp, l->out, extra);
+				} else {
+					act_panel(l->act, xp, yp, l->in * KX_PANEL);
+				}
+				break;
+			case KX_LAYER_DROPOUT:
+				continue;  /* identity: the panel stays where it is */
+			}
+			cur ^= 1;
+		}
+		for (r = 0; r < np; r++)
+			for (i = 0; i < out; i++)
+				y[(r0 + r) * out + i] = buf[cur][i * KX_PANEL + r];
+	}
+}
+
+#else /* !KX_HAVE_AVX2 */
+
+void
+kx_avx2_forward(const struct kx_model *m, float *work, const float *x, size_t n, float *y)
+{
+	(void)m, (void)work, (void)x, (void)n, (void)y;
+	abort();  /* kx_avx2_supported() said no */
+}
+
+#endif
