@@ -211,19 +211,25 @@ cubic_cols(__m256 x, float t0, float inv_h, float fn, size_t nb, float *dst)
 	                              _mm256_mul_ps(_mm256_set1_ps(-3.0f), u3), _mm256_mul_ps(three, u2)),
 	                              _mm256_mul_ps(three, u)), one), s6);
 	__m256 b3 = _mm256_mul_ps(u3, s6);
-	/* d = mu - j for column j; mu of a row outside the grid matches no column */
-	__m256i d = _mm256_blendv_epi8(_mm256_set1_epi32(-1000), m, _mm256_castps_si256(ok));
-	const __m256i c0 = _mm256_setzero_si256(), c1 = _mm256_set1_epi32(1),
-	              c2 = _mm256_set1_epi32(2), c3 = _mm256_set1_epi32(3);
+	/* column j takes b0 where mu = j+3, b1 where mu = j+2, b2 where
+	 * mu = j+1, b3 where mu = j: e_q below is (mu == j+q), each compare
+	 * made once and slid along; a row outside the grid matches none */
+	__m256i mu = _mm256_blendv_epi8(_mm256_set1_epi32(-1000), m, _mm256_castps_si256(ok));
+	__m256 e0 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(mu, _mm256_setzero_si256()));
+	__m256 e1 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(mu, _mm256_set1_epi32(1)));
+	__m256 e2 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(mu, _mm256_set1_epi32(2)));
+	__m256i jj = _mm256_set1_epi32(3);
 	size_t j;
 
-	for (j = 0; j < nb; j++, d = _mm256_sub_epi32(d, c1)) {
-		__m256 v = _mm256_or_ps(
-		    _mm256_or_ps(_mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(d, c3)), b0),
-		                 _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(d, c2)), b1)),
-		    _mm256_or_ps(_mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(d, c1)), b2),
-		                 _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(d, c0)), b3)));
+	for (j = 0; j < nb; j++) {
+		__m256 e3 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(mu, jj));
+		__m256 v = _mm256_or_ps(_mm256_or_ps(_mm256_and_ps(e3, b0), _mm256_and_ps(e2, b1)),
+		                        _mm256_or_ps(_mm256_and_ps(e1, b2), _mm256_and_ps(e0, b3)));
 		_mm256_store_ps(dst + j * KX_PANEL, v);
+		e0 = e1;
+		e1 = e2;
+		e2 = e3;
+		jj = _mm256_add_epi32(jj, _mm256_set1_epi32(1));
 	}
 }
 
