@@ -160,18 +160,18 @@ find_interval(const float *t, size_t n, float x, int uniform, float inv_h)
 	return (long)lo;
 }
 
-/* Local de Boor: the k+1 bases that can be non-zero at x, written into the
- * row segment a[0..G+k) (which must be zero), with exactly the reference
- * arithmetic for each of them. */
-void
-kx_bspline_local(const float *t, size_t G, size_t k, float x, float *a, int uniform, float inv_h)
+/* Local de Boor: the k+1 bases that can be non-zero at x, into
+ * L[0..k] for the bases mu-k .. mu (those off either end of the basis
+ * range are 0), with exactly the reference arithmetic for each of them.
+ * Returns mu, or -1 (L untouched) when x is outside the extended grid. */
+long
+kx_bspline_span(const float *t, size_t G, size_t k, float x, float *L, int uniform, float inv_h)
 {
 	size_t n = G + 2 * k, d, idx;
-	float L[72];
 	long mu = find_interval(t, n, x, uniform, inv_h), j;
 
 	if (mu < 0)
-		return;
+		return -1;
 	for (idx = 0; idx < k; idx++)
 		L[idx] = 0.0f;
 	L[k] = 1.0f;
@@ -194,6 +194,24 @@ kx_bspline_local(const float *t, size_t G, size_t k, float x, float *a, int unif
 			}
 		}
 	}
+	for (idx = 0; idx <= k; idx++) {
+		j = mu - (long)k + (long)idx;
+		if (j < 0 || j >= (long)(G + k))
+			L[idx] = 0.0f;
+	}
+	return mu;
+}
+
+/* The same, written into the row segment a[0..G+k) (which must be zero). */
+void
+kx_bspline_local(const float *t, size_t G, size_t k, float x, float *a, int uniform, float inv_h)
+{
+	float L[KX_MAX_ORDER + 1];
+	long mu = kx_bspline_span(t, G, k, x, L, uniform, inv_h), j;
+	size_t idx;
+
+	if (mu < 0)
+		return;
 	for (idx = 0; idx <= k; idx++) {
 		j = mu - (long)k + (long)idx;
 		if (j >= 0 && j < (long)(G + k))

@@ -33,8 +33,17 @@ void kx_kan_forward_fast(const struct kx_layer *l, const float *x, size_t n, flo
 /* Dense: y = act(x @ kernel + bias). ref=1 uses plain loops. */
 void kx_dense_forward(const struct kx_layer *l, const float *x, size_t n, float *y, int ref);
 
-/* Local de Boor: the k+1 bases that can be non-zero at x on the extended
- * knots t of one feature, written into a[0..G+k) (which must be zero). */
+/* The most spline order the kernels take (limits.c refuses more). */
+#define KX_MAX_ORDER 64
+
+/* Local de Boor on the extended knots t of one feature: the k+1 bases
+ * that can be non-zero at x, bases mu-k .. mu, into L[0..k] (those off
+ * either end of the basis range are 0). Returns mu, or -1 when x is
+ * outside the extended grid. */
+long kx_bspline_span(const float *t, size_t G, size_t k, float x, float *L, int uniform,
+                     float inv_h);
+
+/* The same, written into a[0..G+k) (which must be zero). */
 void kx_bspline_local(const float *t, size_t G, size_t k, float x, float *a, int uniform,
                       float inv_h);
 
@@ -56,6 +65,9 @@ int kx_avx2_supported(void);
 /* Tile l's weights (from l->packed for KAN, l->kernel for Dense) into
  * l->tiled. Returns -1 on allocation failure. */
 int kx_avx2_pack(struct kx_layer *l);
+/* KAN layers loaded from now on: -1 dense or sparse by cost (default),
+ * 0 always dense, 1 sparse whenever the weights allow (tests, bench). */
+extern int kx_avx2_sparse;
 /* Floats (32-byte aligned) a work area of kx_avx2_forward needs; 0 on
  * overflow. Independent of the batch size. */
 size_t kx_avx2_work_floats(const struct kx_model *m);

@@ -16,6 +16,7 @@
  * whatever the other lanes hold, so a row's result does not depend on the
  * batch it comes in or the thread that runs it. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,71 @@ tile_weights(const float *w, size_t K, size_t out)
 	return t;
 }
 
+/* The sparse path's weights: for input i, rows of sparse_op floats: the
+ * base weights, then k zero rows, the G+k spline rows, k zero rows, so
+ * the k+1 rows under the bases mu-k .. mu start at row 1 + mu for any
+ * mu of the extended grid. */
+static int
+sparse_weights(struct kx_layer *l)
+{
+	size_t nb = l->G + l->k, rows = 1 + nb + 2 * l->k, op = (l->out + 7) / 8 * 8, i, o, j, s;
+	float *w;
+
+	if (kx_mul(l->in, rows, &s) != 0 || kx_mul(s, op, &s) != 0 ||
+	    !(w = kx_calloc(s, sizeof(float))))
+		return -1;
+	for (i = 0; i < l->in; i++) {
+		float *wi = w + i * rows * op;
+		for (o = 0; o < l->out; o++) {
+			wi[o] = l->base_w[i * l->out + o];
+			for (j = 0; j < nb; j++)
+				wi[(1 + l->k + j) * op + o] = l->spline_w[(i * l->out + o) * nb + j];
+		}
+	}
+	l->sparse_w = w;
+	l->sparse_op = op;
+	return 0;
+}
+
+int kx_avx2_sparse = -1;
+
+/* Dense or sparse for a KAN layer. The dense kernel multiplies all
+ * 1+G+k columns of every input, k+1 of them non-zero bases at most; the
+ * sparse path multiplies only the base row and the k+1 spline rows
+ * under the bases, but through memory: its sums go to L1 and back once
+ * per input, and its weights are read at row-dependent places, so a
+ * product costs it about twice what it costs the dense kernel, more once
+ * the weights leave L2. Measured on the layers of bench/layers.c (in 16,
+ * 64, 256; out 1 to 256; G 3 to 20; k 3), sparse won from G = 10 up
+ * while its outputs fit one block of 64, and only at G = 20 with small
+ * weights above that (see bench/README.md).
+ *
+ * The sparse path also needs every weight finite: the reference
+ * multiplies the zero bases by every weight too, and a NaN or infinite
+ * weight must poison the sum there as well. */
+static int
+use_sparse(const struct kx_layer *l)
+{
+	size_t nb = l->G + l->k, cols = 1 + nb, sp = l->k + 2, i, bytes;
+
+	if (kx_avx2_sparse == 0)
+		return 0;
+	for (i = 0; i < l->in * l->out; i++)
+		if (!isfinite(l->base_w[i]))
+			return 0;
+	for (i = 0; i < l->in * l->out * nb; i++)
+		if (!isfinite(l->spline_w[i]))
+			return 0;
+	if (kx_avx2_sparse == 1)
+		return 1;
+	if (l->out <= 64)
+		return cols >= 2 * sp;
+	if (kx_mul(l->in, 1 + nb + 2 * l->k, &bytes) != 0 ||
+	    kx_mul(bytes, (l->out + 7) / 8 * 8 * sizeof(float), &bytes) != 0)
+		return 0;
+	return cols >= 4 * sp && bytes <= ((size_t)4 << 20);
+}
+
 int
 kx_avx2_pack(struct kx_layer *l)
 {
@@ -77,6 +143,8 @@ kx_avx2_pack(struct kx_layer *l)
 		size_t K;
 		if (kx_mul(l->in, 1 + l->G + l->k, &K) != 0 || kx_mul(K, l->out, &K) != 0)
 			return -1;
+		if (use_sparse(l))
+			return sparse_weights(l);
 		l->tiled = tile_weights(l->packed, l->in * (1 + l->G + l->k), l->out);
 		return l->tiled ? 0 : -1;
 	}
@@ -99,7 +167,8 @@ work_layout(const struct kx_model *m, size_t *panel, size_t *apanel, size_t *ext
 		const struct kx_layer *l = &m->layers[i];
 		if (l->kind != KX_LAYER_KAN)
 			continue;
-		if (kx_mul(l->in, 1 + l->G + l->k, &s) != 0)
+		/* dense: [act | B]; sparse: act, mu and k+1 bases per input */
+		if (kx_mul(l->in, 1 + l->G + l->k + (l->G < 2 ? 2 : 0), &s) != 0)
 			return -1;
 		if (s > amax)
 			amax = s;
@@ -275,6 +344,138 @@ act_panel(enum kx_act act, const float *x, float *y, size_t n)
 	kx_act_apply(act, x, y, n);
 }
 
+/* ---- the sparse path ---- */
+
+/* Uniform grid, k = 3, eight rows: mu (0 for a row outside the grid) and
+ * the four bases (0 outside), as cubic_cols() computes them. */
+KX_AVX2 KX_INLINE void
+cubic_span(__m256 x, float t0, float inv_h, float fn, int32_t *mu, float *L)
+{
+	const __m256 s6 = _mm256_set1_ps(1.0f / 6.0f), one = _mm256_set1_ps(1.0f),
+	             three = _mm256_set1_ps(3.0f);
+	__m256 f = _mm256_mul_ps(_mm256_sub_ps(x, _mm256_set1_ps(t0)), _mm256_set1_ps(inv_h));
+	__m256 ok = _mm256_and_ps(_mm256_cmp_ps(f, _mm256_setzero_ps(), _CMP_GE_OQ),
+	                          _mm256_cmp_ps(f, _mm256_set1_ps(fn), _CMP_LT_OQ));
+	__m256 fs = _mm256_and_ps(ok, f);
+	__m256i m = _mm256_cvttps_epi32(fs);
+	__m256 u = _mm256_sub_ps(fs, _mm256_cvtepi32_ps(m));
+	__m256 u2 = _mm256_mul_ps(u, u), u3 = _mm256_mul_ps(u2, u), w = _mm256_sub_ps(one, u);
+	__m256 b0 = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(w, w), w), s6);
+	__m256 b1 = _mm256_mul_ps(_mm256_add_ps(_mm256_sub_ps(_mm256_mul_ps(three, u3),
+	                                                      _mm256_mul_ps(_mm256_set1_ps(6.0f), u2)),
+	                                        _mm256_set1_ps(4.0f)), s6);
+	__m256 b2 = _mm256_mul_ps(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(
+	                              _mm256_mul_ps(_mm256_set1_ps(-3.0f), u3), _mm256_mul_ps(three, u2)),
+	                              _mm256_mul_ps(three, u)), one), s6);
+	__m256 b3 = _mm256_mul_ps(u3, s6);
+
+	_mm256_store_si256((__m256i *)mu, m);  /* fs = 0 outside: mu = 0 */
+	_mm256_store_ps(L, _mm256_and_ps(ok, b0));
+	_mm256_store_ps(L + KX_PANEL, _mm256_and_ps(ok, b1));
+	_mm256_store_ps(L + 2 * KX_PANEL, _mm256_and_ps(ok, b2));
+	_mm256_store_ps(L + 3 * KX_PANEL, _mm256_and_ps(ok, b3));
+}
+
+/* Outputs ob .. ob+8nv-1 of the whole panel: input by input, for each
+ * row, the base weights times act(x) and the k+1 spline rows under the
+ * row's bases are added to the row's sums, kept in c[r][0..64) between
+ * inputs so the weights of an input are read once for all 16 rows. */
+KX_AVX2 KX_INLINE void
+sparse_block(const struct kx_layer *l, size_t ob, const float *act, const int32_t *mu,
+             const float *L, float *restrict c, const int nv, const size_t kk)
+{
+	size_t in = l->in, k = kk ? kk : l->k, op = l->sparse_op, rows = 1 + l->G + 3 * l->k;
+	size_t i, idx, r;
+	const float *w = l->sparse_w + ob;
+	int v;
+
+	for (i = 0; i < in; i++) {
+		const float *wi = w + i * rows * op;
+		for (r = 0; r < KX_PANEL; r++) {
+			const float *ws = wi + (size_t)(1 + mu[i * KX_PANEL + r]) * op;
+			const float *Li = L + i * (k + 1) * KX_PANEL + r;
+			float *cr = c + r * 64;
+			__m256 acc[8], a = _mm256_broadcast_ss(act + i * KX_PANEL + r);
+#pragma GCC unroll 8
+			for (v = 0; v < nv; v++)
+				acc[v] = _mm256_fmadd_ps(a, _mm256_loadu_ps(wi + 8 * v),
+				                         _mm256_load_ps(cr + 8 * v));
+#pragma GCC unroll 4
+			for (idx = 0; idx <= k; idx++) {
+				__m256 b = _mm256_broadcast_ss(Li + idx * KX_PANEL);
+#pragma GCC unroll 8
+				for (v = 0; v < nv; v++)
+					acc[v] = _mm256_fmadd_ps(b, _mm256_loadu_ps(ws + idx * op + 8 * v),
+					                         acc[v]);
+			}
+#pragma GCC unroll 8
+			for (v = 0; v < nv; v++)
+				_mm256_store_ps(cr + 8 * v, acc[v]);
+		}
+	}
+}
+
+#define KX_SPARSE_BLOCK(NV)                                                                 \
+	KX_AVX2 static void sparse_block##NV(const struct kx_layer *l, size_t ob,                \
+	                                     const float *act, const int32_t *mu, const float *L, \
+	                                     float *c)                                           \
+	{                                                                                       \
+		if (l->k == 3)                                                                  \
+			sparse_block(l, ob, act, mu, L, c, NV, 3);                              \
+		else                                                                            \
+			sparse_block(l, ob, act, mu, L, c, NV, 0);                              \
+	}
+KX_SPARSE_BLOCK(1)
+KX_SPARSE_BLOCK(2)
+KX_SPARSE_BLOCK(3)
+KX_SPARSE_BLOCK(4)
+KX_SPARSE_BLOCK(5)
+KX_SPARSE_BLOCK(6)
+KX_SPARSE_BLOCK(7)
+KX_SPARSE_BLOCK(8)
+
+typedef void (*sparse_fn)(const struct kx_layer *, size_t, const float *, const int32_t *,
+                          const float *, float *);
+static const sparse_fn sparse_blocks[9] = { NULL, sparse_block1, sparse_block2, sparse_block3,
+	sparse_block4, sparse_block5, sparse_block6, sparse_block7, sparse_block8 };
+
+KX_AVX2 static void
+kan_sparse_panel(const struct kx_layer *l, const float *x, float *y, float *a)
+{
+	size_t in = l->in, G = l->G, k = l->k, n = G + 2 * k, nk = n + 1, i, r, idx, ob;
+	float *act = a, *L = a + 2 * in * KX_PANEL, Ls[KX_MAX_ORDER + 1];
+	float c[KX_PANEL * 64] __attribute__((aligned(32)));
+	int32_t *mu = (int32_t *)(a + in * KX_PANEL);
+
+	act_panel(l->act, x, act, in * KX_PANEL);
+	for (i = 0; i < in; i++) {
+		float *Li = L + i * (k + 1) * KX_PANEL;
+		if (l->uniform && k == 3) {
+			cubic_span(_mm256_load_ps(x + i * KX_PANEL), l->t0[i], l->inv_h[i], (float)n,
+			           mu + i * KX_PANEL, Li);
+			cubic_span(_mm256_load_ps(x + i * KX_PANEL + 8), l->t0[i], l->inv_h[i], (float)n,
+			           mu + i * KX_PANEL + 8, Li + 8);
+			continue;
+		}
+		for (r = 0; r < KX_PANEL; r++) {
+			long m = kx_bspline_span(l->ext + i * nk, G, k, x[i * KX_PANEL + r], Ls, l->uniform,
+			                         l->inv_h[i]);
+			mu[i * KX_PANEL + r] = m < 0 ? 0 : (int32_t)m;
+			for (idx = 0; idx <= k; idx++)
+				Li[idx * KX_PANEL + r] = m < 0 ? 0.0f : Ls[idx];
+		}
+	}
+	for (ob = 0; ob < l->sparse_op; ob += 64) {
+		size_t nv = (l->sparse_op - ob) / 8 < 8 ? (l->sparse_op - ob) / 8 : 8, o,
+		       end = l->out - ob < 64 ? l->out - ob : 64;
+		memset(c, 0, sizeof c);
+		sparse_blocks[nv](l, ob, act, mu, L, c);
+		for (o = 0; o < end; o++)
+			for (r = 0; r < KX_PANEL; r++)
+				y[(ob + o) * KX_PANEL + r] = c[r * 64 + o];
+	}
+}
+
 /* ---- layers on a panel ---- */
 
 /* Row-wise activations (softmax) over the outputs of each lane. */
@@ -366,7 +567,10 @@ kx_avx2_forward(const struct kx_model *m, float *work, const float *x, size_t n,
 			float *yp = buf[cur ^ 1];
 			switch (l->kind) {
 			case KX_LAYER_KAN:
-				kan_panel(l, xp, yp, a, extra);
+				if (l->sparse_w)
+					kan_sparse_panel(l, xp, yp, a);
+				else
+					kan_panel(l, xp, yp, a, extra);
 				break;
 			case KX_LAYER_DENSE:
 				dense_panel(l, xp, yp, extra);

@@ -72,6 +72,7 @@ layer_free(struct kx_layer *l)
 	free(l->bias);
 	free(l->packed);
 	free(l->tiled);
+	free(l->sparse_w);
 }
 
 void
@@ -462,6 +463,9 @@ kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, si
 	chunk = (n + parts - 1) / parts;
 	if (chunk < KX_MIN_ROWS_PER_THREAD)
 		chunk = KX_MIN_ROWS_PER_THREAD;
+	/* whole panels: a chunk's last panel is padded to 16 rows */
+	if (m->kernel == KX_KERNEL_AVX2)
+		chunk = (chunk + KX_PANEL - 1) / KX_PANEL * KX_PANEL;
 	if (chunk > w->sub[0]->max_rows)
 		chunk = w->sub[0]->max_rows;
 	if (!p || p->n_workers == 0 || n <= chunk) {

@@ -47,6 +47,9 @@ struct kx_layer {
 	/* Fast-path packed weights (kernel.c): W = [base_w ; spline_w as (in*(G+k), out)] */
 	float *packed;         /* (in*(1+G+k), out) for KAN; NULL otherwise */
 	float *tiled;          /* the same (KAN) or kernel (Dense) in 6-output tiles (kernel_avx2.c) */
+	float *sparse_w;       /* KAN, AVX2 sparse path: per input, base row then the spline
+	                        * rows with k zero rows each side, each sparse_op floats */
+	size_t sparse_op;      /* out rounded up to a multiple of 8 */
 };
 
 struct kx_model {

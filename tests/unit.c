@@ -218,7 +218,9 @@ test_kernels(void)
 					free(l->inv_h);
 					free(l->packed);
 					free(l->tiled);
+					free(l->sparse_w);
 					l->tiled = NULL;
+					l->sparse_w = NULL;
 					kx_kan_prepare(l);
 					kx_kan_pack(l);
 					if (m->kernel == KX_KERNEL_AVX2)
@@ -261,6 +263,55 @@ test_kernels(void)
 			}
 }
 
+
+/* The AVX2 kernel's choice between its dense and sparse KAN paths: by
+ * cost (large G sparse, small G dense), and never sparse with a weight
+ * that is not finite, whose NaN must reach the output as in the
+ * reference. */
+static void
+test_sparse_choice(void)
+{
+	size_t widths[2] = { 4, 3 }, i, n = 40;
+	struct kx_err e;
+	struct kx_model *m5, *m20;
+	struct kx_work *w;
+	float x[40 * 4], y[40 * 3], yr[40 * 3];
+	int bad = 0;
+
+	if (kx_kernel_select("avx2") != 0)
+		return;
+	kx_avx2_sparse = -1;
+	m5 = kx_model_fresh(widths, 2, 5, 3, KX_ACT_SILU, -1.0f, 1.0f, 3, &e);
+	m20 = kx_model_fresh(widths, 2, 20, 3, KX_ACT_SILU, -1.0f, 1.0f, 3, &e);
+	CHECK(m5 && m20);
+	if (!m5 || !m20)
+		goto out;
+	CHECK(m5->layers[0].sparse_w == NULL && m5->layers[0].tiled != NULL);
+	CHECK(m20->layers[0].sparse_w != NULL && m20->layers[0].tiled == NULL);
+	/* an infinite weight: the dense path, and the reference's NaNs */
+	kx_avx2_sparse = 1;
+	free(m20->layers[0].sparse_w);
+	m20->layers[0].sparse_w = NULL;
+	m20->layers[0].spline_w[5] = INFINITY;
+	kx_kan_pack(&m20->layers[0]);
+	CHECK(kx_avx2_pack(&m20->layers[0]) == 0);
+	CHECK(m20->layers[0].sparse_w == NULL && m20->layers[0].tiled != NULL);
+	for (i = 0; i < n * 4; i++)
+		x[i] = (float)i / (float)(n * 4) * 2.4f - 1.2f;
+	w = kx_work_new(m20, n);
+	kx_model_forward(m20, w, x, n, y);
+	kx_model_forward_ref(m20, x, n, yr);
+	for (i = 0; i < n * 3; i++)
+		if (isnan(y[i]) != isnan(yr[i]) || (!isnan(y[i]) && fabsf(y[i] - yr[i]) > 1e-5f * (1.0f + fabsf(yr[i]))))
+			bad++;
+	CHECK(bad == 0);
+	kx_work_free(w);
+out:
+	kx_avx2_sparse = -1;
+	kx_model_free(m5);
+	kx_model_free(m20);
+	kx_kernel_select(NULL);
+}
 
 /* ---- request documents (request.c) ---- */
 
@@ -1245,19 +1296,24 @@ main(void)
 	 * everywhere, AVX2 where the CPU has it */
 	CHECK(kx_kernel_select("no-such-kernel") == -1);
 	{
-		static const char *const kernels[] = { "blis", "avx2" };
+		static const char *const kernels[] = { "blis", "avx2", "avx2" };
+		static const int sparse[] = { -1, 0, 1 };
 		size_t ki;
-		for (ki = 0; ki < 2; ki++) {
+		for (ki = 0; ki < 3; ki++) {
 			if (kx_kernel_select(kernels[ki]) != 0) {
 				printf("# %s kernel: not on this CPU, skipped\n", kernels[ki]);
 				continue;
 			}
-			printf("# %s kernel\n", kernels[ki]);
+			kx_avx2_sparse = sparse[ki];
+			printf("# %s kernel%s\n", kernels[ki],
+			       sparse[ki] == 1 ? ", sparse KAN layers" : sparse[ki] == 0 ? ", dense KAN layers" : "");
 			test_fixtures(srcdir);
 			test_kernels();
 			test_threads(srcdir);
 		}
 		kx_kernel_select(NULL);
+		kx_avx2_sparse = -1;
+		test_sparse_choice();
 	}
 	test_request();
 	test_yamlcfg();
