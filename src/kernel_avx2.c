@@ -33,7 +33,8 @@
 
 /* weights cut into tiles of this many outputs (12 accumulators + 2 rows
  * + 1 broadcast fit the 16 ymm registers) */
-#define KX_NR 6
+#define KX_PV (KX_PANEL / 8)   /* vectors in a panel's column */
+#define KX_NR (12 / KX_PV)     /* outputs in a tile: 12 accumulators */
 /* K is cut into blocks of this many (act and bases columns) so the
  * panel's slice of a block stays in L1 while every output tile reads it:
  * 16 KiB. No difference for bench16 (K = 576); 10% for K = 2304. */
@@ -196,44 +197,89 @@ kx_avx2_work_floats(const struct kx_model *m)
 
 /* ---- the product: C[o][16] = sum_k A[k][16] * W[k][o], o < nr ---- */
 
+/* C[o][r] (+)= sum_k A[k][r] W[k][o] for the nr outputs of one tile. A
+ * tile of one to three outputs has too few accumulators to hide the FMA
+ * latency, so it sums every ph-th k into its own set and adds the sets
+ * at the end: a fixed order, whatever the batch. */
 KX_AVX2 KX_INLINE void
-tile_16xn(size_t K, const float *restrict a, const float *restrict w, float *restrict c,
-          const int nr, const int first)
+tile_pxn(size_t K, const float *restrict a, const float *restrict w, float *restrict c,
+         const int nr, const int first)
 {
-	__m256 lo[KX_NR], hi[KX_NR];
-	size_t k;
-	int j;
+	enum { PHMAX = 4 };
+	const int ph = nr <= 1 ? 4 : nr <= 3 ? 2 : 1;
+	__m256 acc[PHMAX][KX_NR][KX_PV];
+	size_t k = 0;
+	int j, v, q;
 
-#pragma GCC unroll 6
-	for (j = 0; j < nr; j++) {
-		lo[j] = first ? _mm256_setzero_ps() : _mm256_load_ps(c + j * KX_PANEL);
-		hi[j] = first ? _mm256_setzero_ps() : _mm256_load_ps(c + j * KX_PANEL + 8);
-	}
-	for (k = 0; k < K; k++) {
-		__m256 a0 = _mm256_load_ps(a + k * KX_PANEL), a1 = _mm256_load_ps(a + k * KX_PANEL + 8);
-#pragma GCC unroll 6
-		for (j = 0; j < nr; j++) {
-			__m256 b = _mm256_broadcast_ss(w + k * (size_t)nr + (size_t)j);
-			lo[j] = _mm256_fmadd_ps(a0, b, lo[j]);
-			hi[j] = _mm256_fmadd_ps(a1, b, hi[j]);
+#pragma GCC unroll 4
+	for (q = 0; q < ph; q++)
+#pragma GCC unroll 12
+		for (j = 0; j < nr; j++)
+#pragma GCC unroll 4
+			for (v = 0; v < KX_PV; v++)
+				acc[q][j][v] = first || q ? _mm256_setzero_ps()
+				                          : _mm256_load_ps(c + j * KX_PANEL + 8 * v);
+	for (; k + (size_t)ph <= K; k += (size_t)ph) {
+#pragma GCC unroll 4
+		for (q = 0; q < ph; q++) {
+			__m256 av[KX_PV];
+			const size_t kq = k + (size_t)q;
+#pragma GCC unroll 4
+			for (v = 0; v < KX_PV; v++)
+				av[v] = _mm256_load_ps(a + kq * KX_PANEL + 8 * v);
+#pragma GCC unroll 12
+			for (j = 0; j < nr; j++) {
+				__m256 b = _mm256_broadcast_ss(w + kq * (size_t)nr + (size_t)j);
+#pragma GCC unroll 4
+				for (v = 0; v < KX_PV; v++)
+					acc[q][j][v] = _mm256_fmadd_ps(av[v], b, acc[q][j][v]);
+			}
 		}
 	}
-#pragma GCC unroll 6
-	for (j = 0; j < nr; j++) {
-		_mm256_store_ps(c + j * KX_PANEL, lo[j]);
-		_mm256_store_ps(c + j * KX_PANEL + 8, hi[j]);
+	for (; k < K; k++) {
+		__m256 av[KX_PV];
+#pragma GCC unroll 4
+		for (v = 0; v < KX_PV; v++)
+			av[v] = _mm256_load_ps(a + k * KX_PANEL + 8 * v);
+#pragma GCC unroll 12
+		for (j = 0; j < nr; j++) {
+			__m256 b = _mm256_broadcast_ss(w + k * (size_t)nr + (size_t)j);
+#pragma GCC unroll 4
+			for (v = 0; v < KX_PV; v++)
+				acc[0][j][v] = _mm256_fmadd_ps(av[v], b, acc[0][j][v]);
+		}
 	}
+#pragma GCC unroll 12
+	for (j = 0; j < nr; j++)
+#pragma GCC unroll 4
+		for (v = 0; v < KX_PV; v++) {
+			__m256 t = acc[0][j][v];
+			if (ph == 2)
+				t = _mm256_add_ps(t, acc[1][j][v]);
+			else if (ph == 4)
+				t = _mm256_add_ps(_mm256_add_ps(t, acc[1][j][v]),
+				                  _mm256_add_ps(acc[2][j][v], acc[3][j][v]));
+			_mm256_store_ps(c + j * KX_PANEL + 8 * v, t);
+		}
 }
 
-KX_AVX2 static void tile6(size_t K, const float *a, const float *w, float *c, int first) { if (first) tile_16xn(K, a, w, c, 6, 1); else tile_16xn(K, a, w, c, 6, 0); }
-KX_AVX2 static void tile5(size_t K, const float *a, const float *w, float *c, int first) { if (first) tile_16xn(K, a, w, c, 5, 1); else tile_16xn(K, a, w, c, 5, 0); }
-KX_AVX2 static void tile4(size_t K, const float *a, const float *w, float *c, int first) { if (first) tile_16xn(K, a, w, c, 4, 1); else tile_16xn(K, a, w, c, 4, 0); }
-KX_AVX2 static void tile3(size_t K, const float *a, const float *w, float *c, int first) { if (first) tile_16xn(K, a, w, c, 3, 1); else tile_16xn(K, a, w, c, 3, 0); }
-KX_AVX2 static void tile2(size_t K, const float *a, const float *w, float *c, int first) { if (first) tile_16xn(K, a, w, c, 2, 1); else tile_16xn(K, a, w, c, 2, 0); }
-KX_AVX2 static void tile1(size_t K, const float *a, const float *w, float *c, int first) { if (first) tile_16xn(K, a, w, c, 1, 1); else tile_16xn(K, a, w, c, 1, 0); }
+#define KX_TILE(NR)                                                                        \
+	KX_AVX2 static void tile##NR(size_t K, const float *a, const float *w, float *c, int first) \
+	{                                                                                      \
+		if (first)                                                                     \
+			tile_pxn(K, a, w, c, NR < KX_NR ? NR : KX_NR, 1);                      \
+		else                                                                           \
+			tile_pxn(K, a, w, c, NR < KX_NR ? NR : KX_NR, 0);                      \
+	}
+KX_TILE(1)
+KX_TILE(2)
+KX_TILE(3)
+KX_TILE(4)
+KX_TILE(5)
+KX_TILE(6)
 
 typedef void (*tile_fn)(size_t, const float *, const float *, float *, int);
-static const tile_fn tiles[KX_NR + 1] = { NULL, tile1, tile2, tile3, tile4, tile5, tile6 };
+static const tile_fn tiles[7] = { NULL, tile1, tile2, tile3, tile4, tile5, tile6 };
 
 /* Y[o][r] = sum_k A[k][r] W[k][o] for a panel */
 static void
@@ -451,10 +497,9 @@ kan_sparse_panel(const struct kx_layer *l, const float *x, float *y, float *a)
 	for (i = 0; i < in; i++) {
 		float *Li = L + i * (k + 1) * KX_PANEL;
 		if (l->uniform && k == 3) {
-			cubic_span(_mm256_load_ps(x + i * KX_PANEL), l->t0[i], l->inv_h[i], (float)n,
-			           mu + i * KX_PANEL, Li);
-			cubic_span(_mm256_load_ps(x + i * KX_PANEL + 8), l->t0[i], l->inv_h[i], (float)n,
-			           mu + i * KX_PANEL + 8, Li + 8);
+			for (r = 0; r < KX_PANEL; r += 8)
+				cubic_span(_mm256_load_ps(x + i * KX_PANEL + r), l->t0[i], l->inv_h[i],
+				           (float)n, mu + i * KX_PANEL + r, Li + r);
 			continue;
 		}
 		for (r = 0; r < KX_PANEL; r++) {
@@ -503,9 +548,9 @@ kan_panel(const struct kx_layer *l, const float *x, float *y, float *a, float *s
 	if (l->uniform && k == 3) {
 		for (i = 0; i < in; i++) {
 			float *dst = bases + i * nb * KX_PANEL;
-			cubic_cols(_mm256_load_ps(x + i * KX_PANEL), l->t0[i], l->inv_h[i], (float)n, nb, dst);
-			cubic_cols(_mm256_load_ps(x + i * KX_PANEL + 8), l->t0[i], l->inv_h[i], (float)n, nb,
-			           dst + 8);
+			for (r = 0; r < KX_PANEL; r += 8)
+				cubic_cols(_mm256_load_ps(x + i * KX_PANEL + r), l->t0[i], l->inv_h[i],
+				           (float)n, nb, dst + r);
 		}
 	} else {
 		/* any order, any grid: local de Boor per row, as the BLIS path */
