@@ -189,16 +189,16 @@ predict_line(long in, long rows, double v)
 }
 
 static void
-latency(struct child *c, long n)
+latency(struct child *c, long n, long rows)
 {
 	long in = in_features(c), i;
 	double *lat = malloc(sizeof *lat * (size_t)n), t0, t1, total;
-	char *req = predict_line(in, 1, 0.25);
+	char *req = predict_line(in, rows, 0.25);
 	size_t len = strlen(req);
 
 	if (lat == NULL)
 		die("malloc");
-	for (i = 0; i < 1000 && i < n; i++) {  /* warm up */
+	for (i = 0; i < 1000 / rows + 1 && i < n; i++) {  /* warm up */
 		send_all(c, req, len);
 		recv_line(c);
 	}
@@ -216,7 +216,8 @@ latency(struct child *c, long n)
 	t1 = now_us();
 	total = (t1 - t0) / 1e6;
 	qsort(lat, (size_t)n, sizeof *lat, cmp_double);
-	printf("latency: %ld one-row predicts (%ld features), lock-step\n", n, in);
+	printf("latency: %ld %ld-row predicts (%ld features, %zu bytes each), lock-step\n", n, rows,
+	       in, len);
 	printf("  throughput  %.0f requests/s\n", (double)n / total);
 	printf("  round trip  p50 %.1f us  p90 %.1f us  p99 %.1f us  max %.1f us\n",
 	       lat[n / 2], lat[n * 9 / 10], lat[n * 99 / 100], lat[n - 1]);
@@ -292,7 +293,8 @@ main(int argc, char **argv)
 	int st;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: serve_latency latency|mixed KANX MODEL N [BAD_MODEL]\n");
+		fprintf(stderr, "usage: serve_latency latency KANX MODEL N [ROWS]\n"
+		                "       serve_latency mixed KANX MODEL N [BAD_MODEL]\n");
 		return 2;
 	}
 	memset(&c, 0, sizeof c);
@@ -306,12 +308,14 @@ main(int argc, char **argv)
 	args[2] = "-m";
 	args[3] = argv[3];
 	args[4] = "--max-line";
-	args[5] = "16384";
+	args[5] = "16384";  /* the mixed stream sends one line over it */
 	args[6] = NULL;
+	if (strcmp(argv[1], "latency") == 0)
+		args[4] = NULL;
 	signal(SIGPIPE, SIG_IGN);
 	spawn(&c, args);
 	if (strcmp(argv[1], "latency") == 0)
-		latency(&c, n);
+		latency(&c, n, argc > 5 && strtol(argv[5], NULL, 10) > 0 ? strtol(argv[5], NULL, 10) : 1);
 	else if (strcmp(argv[1], "mixed") == 0)
 		mixed(&c, n, argc > 5 ? argv[5] : "/dev/null");
 	else {

@@ -3,8 +3,9 @@
 #
 #   bench/serve_latency.sh [KANX] [N]
 #
-# 1. lock-step round trips of one-row predicts (p50/p90/p99, throughput)
-#    for the quickstart KAN [2,64,64,1] and bench16 KAN [16,64,64,1];
+# 1. lock-step round trips of one-row predicts (N of them) and of
+#    4096-row predicts (N/50) (p50/p90/p99, throughput) for the quickstart
+#    KAN [2,64,64,1] and bench16 KAN [16,64,64,1];
 # 2. pipelined throughput: N one-row predicts written at once;
 # 3. N mixed requests (valid, malformed, over the line limit, wrong width,
 #    ragged, load of a bad file, load of a missing file, health, 8-row
@@ -24,6 +25,7 @@ echo "kanx: $("$kanx" --version)  $(uname -m), $(nproc) CPUs, N=$n"
 for m in quickstart bench16; do
 	echo "== $m.keras"
 	"$tmp/serve_latency" latency "$kanx" "$fix/$m.keras" "$n"
+	"$tmp/serve_latency" latency "$kanx" "$fix/$m.keras" "$((n / 50 > 10 ? n / 50 : 10))" 4096
 	in=$("$kanx" inspect --json "$fix/$m.keras" | jq .in)
 	row=$(awk -v n="$in" 'BEGIN { for (i = 0; i < n; i++) printf "%s%.6f", (i ? ", " : ""), 0.25 + 0.01 * i }')
 	awk -v n="$n" -v row="$row" 'BEGIN { for (i = 0; i < n; i++) print "{\"x\": [" row "]}" }' > "$tmp/req.jsonl"
