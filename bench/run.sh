@@ -13,6 +13,8 @@
 #   COLD_RUNS    1-row runs for the cold start median (default 31)
 #   SWEEP        1 to run the model-size sweep (default 1)
 #   SWEEP_ROWS   rows for each sweep model (default 50000)
+#   LAYERS       1 to time single KAN layers with the AVX2 kernel's dense and
+#                sparse paths (bench/layers; about a minute; default 0)
 #   PY           Python with h5py and numpy for bench/make_models.py (default /usr/bin/python3)
 #   OUT          output directory (default bench/out)
 set -eu
@@ -29,6 +31,7 @@ REPEAT=${REPEAT:-3}
 COLD_RUNS=${COLD_RUNS:-31}
 SWEEP=${SWEEP:-1}
 SWEEP_ROWS=${SWEEP_ROWS:-50000}
+LAYERS=${LAYERS:-0}
 PY=${PY:-/usr/bin/python3}
 OUT=${OUT:-$SRCDIR/bench/out}
 TIME=/usr/bin/time
@@ -219,6 +222,14 @@ if [ "$SWEEP" = 1 ]; then
 			out "$row"
 		done < "$OUT/models.txt"
 	fi
+	out ""
+fi
+# ---- dense or sparse, layer by layer -------------------------------------------------
+if [ "$LAYERS" = 1 ]; then
+	out "## one KAN layer: the AVX2 kernel's dense and sparse paths (1 thread, k=3)"
+	out ""
+	make -s -C "$BUILDDIR" bench/layers >/dev/null || die "cannot build bench/layers"
+	"$BUILDDIR/bench/layers" | tee -a "$RES"
 	out ""
 fi
 note "results in $RES"
