@@ -127,13 +127,17 @@ use_sparse(const struct kx_layer *l)
 	for (i = 0; i < l->in * l->out * nb; i++)
 		if (!isfinite(l->spline_w[i]))
 			return 0;
+	/* padded to 8 outputs and 2k rows an input, the sparse weights can be
+	 * several times the dense ones (8x for one output): past 16 MiB they
+	 * are slow anyway, so a large model never pays that in memory */
+	if (kx_mul(l->in, 1 + nb + 2 * l->k, &bytes) != 0 ||
+	    kx_mul(bytes, (l->out + 7) / 8 * 8 * sizeof(float), &bytes) != 0 ||
+	    bytes > ((size_t)16 << 20))
+		return 0;
 	if (kx_avx2_sparse == 1)
 		return 1;
 	if (l->out <= 64)
 		return cols >= 2 * sp;
-	if (kx_mul(l->in, 1 + nb + 2 * l->k, &bytes) != 0 ||
-	    kx_mul(bytes, (l->out + 7) / 8 * 8 * sizeof(float), &bytes) != 0)
-		return 0;
 	return cols >= 4 * sp && bytes <= ((size_t)4 << 20);
 }
 

@@ -8,7 +8,8 @@
  *   spec.c      config.json / metadata.json -> layer specs (cJSON)
  *   weights.c   model.weights.h5 -> float arrays, from memory (HDF5)
  *   act.c       Keras activations
- *   kernel.c    KAN and Dense kernels: reference and fast (BLIS)
+ *   kernel.c    KAN and Dense kernels: reference, BLIS, and the choice between kernels
+ *   kernel_avx2.c  the AVX2 kernel: rows in vector lanes, dense and sparse KAN paths
  *   model.c     load, free, forward pass, fresh models
  *   numfmt.c    fast float parsing and shortest round-trip printing
  *   rows.c      input readers: CSV/TSV (libcsv), JSON lines, API documents
