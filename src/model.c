@@ -97,7 +97,7 @@ kx_model_free(struct kx_model *m)
 
 /* Extended grids, packed weights, widths. */
 static int
-finish(struct kx_model *m, struct kx_err *e)
+finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 {
 	size_t i;
 
@@ -117,8 +117,14 @@ finish(struct kx_model *m, struct kx_err *e)
 			l->packed = NULL;
 		}
 	}
-	if (m->kernel == KX_KERNEL_AVX2 && kx_avx2_work_floats(m) == 0)
-		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: layers too wide for a work area", m->path);
+	/* the forward pass's scratch for 16 rows grows with in * (1 + G + k):
+	 * held to the limit on the weights, so no layout of a model within
+	 * that limit makes it allocate without bound */
+	if (m->kernel == KX_KERNEL_AVX2 &&
+	    (kx_avx2_work_floats(m) == 0 || kx_avx2_work_floats(m) > max_work / sizeof(float)))
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: the layers need more working memory (%zu "
+		                  "floats a 16-row panel) than the limit of %zu bytes", m->path,
+		                  kx_avx2_work_floats(m), max_work);
 	return 0;
 }
 
@@ -156,7 +162,7 @@ load_archive(struct kx_archive *a, const struct kx_limits *lim, struct kx_err *e
 	snprintf(label, sizeof label, "%s:model.weights.h5", a->path);
 	if (kx_weights_load(m, label, w->data, w->size, lim, e) != 0)
 		goto fail;
-	if (finish(m, e) != 0)
+	if (finish(m, lim->weight_bytes, e) != 0)
 		goto fail;
 	return m;
 fail:
@@ -624,7 +630,7 @@ kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k, enum k
 			l->grid[j] = lo + (hi - lo) * (float)g / (float)G;
 		}
 	}
-	if (finish(m, e) != 0) {
+	if (finish(m, SIZE_MAX, e) != 0) {
 		kx_model_free(m);
 		return NULL;
 	}
