@@ -39,6 +39,7 @@
 
 #define MAX_LAYERS 16
 
+
 static double
 now(void)
 {
@@ -288,6 +289,58 @@ usage(void)
 	exit(2);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+/* The core's FMA peak: twelve independent chains of 8-float FMAs, the
+ * most a 2-FMA-unit core with 5-cycle FMAs can keep busy. */
+__attribute__((target("avx2,fma"), noinline)) static void
+fma_loop(size_t n, float *out)
+{
+	__m256 acc[12], a = _mm256_set1_ps(1.0000001f), b = _mm256_set1_ps(0.9999999f);
+	size_t i;
+	int j;
+
+#pragma GCC unroll 12
+	for (j = 0; j < 12; j++)
+		acc[j] = _mm256_set1_ps((float)j);
+	for (i = 0; i < n; i++)
+#pragma GCC unroll 12
+		for (j = 0; j < 12; j++)
+			acc[j] = _mm256_fmadd_ps(a, b, acc[j]);
+#pragma GCC unroll 12
+	for (j = 0; j < 12; j++)
+		_mm256_storeu_ps(out + 8 * j, acc[j]);
+}
+
+/* GFLOP/s of fma_loop, best of 20; 0 without AVX2+FMA */
+static double
+fma_peak(void)
+{
+	float out[96];
+	double best = 0;
+	int r;
+
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+		return 0;
+	for (r = 0; r < 20; r++) {
+		double t0 = now(), t;
+		fma_loop(1000000, out);
+		t = now() - t0;
+		sink += out[r % 96];
+		if (t > 0 && 1000000.0 * 12 * 16 / t > best)
+			best = 1000000.0 * 12 * 16 / t;
+	}
+	return best / 1e9;
+}
+#else
+static double
+fma_peak(void)
+{
+	return 0;
+}
+#endif
+
 int
 main(int argc, char **argv)
 {
@@ -342,6 +395,10 @@ main(int argc, char **argv)
 	printf("sgemm_model %.2f GFLOP/s (all layers, %d thread%s)\n",
 	    flops_row / secs_row / 1e9, nt, nt > 1 ? "s" : "");
 	printf("sgemm_rows %.0f rows/s (GEMM alone, no bases, no text)\n", 1.0 / secs_row);
+	r = fma_peak();
+	if (r > 0)
+		printf("fma_peak %.2f GFLOP/s = %.0f rows/s (the core's FMA peak, 1 thread, over the "
+		       "same FLOPs)\n", r, r * 1e9 / flops_row);
 
 	if (nt == 1) {
 		size_t *off, *len;
