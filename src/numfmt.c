@@ -502,10 +502,18 @@ long_mantissa(const char *ip, const char *ie, const char *fp, const char *fe,
 	*many = dropped;
 }
 
-int
-kx_parse_float(const char *s, size_t len, float *out)
+/* The longest prefix of [s, end) that has the number grammar, parsed:
+ * *stop is where it ends. Returns KX_NUM_OK (value in *out), KX_NUM_RANGE,
+ * or KX_NUM_SYNTAX when no prefix is a number, or when what follows a
+ * prefix could only continue it wrongly ("1e" followed by no digit): then
+ * *stop is where the grammar broke, which is never a delimiter the
+ * caller accepts. check_end: the number must take all of [s, end); the
+ * grammar is checked before any value is worked out, so that "1e99x" is a
+ * syntax error rather than an overflow. */
+static inline __attribute__((always_inline)) int
+parse_prefix(const char *s, const char *end, int check_end, float *out, const char **stop)
 {
-	const char *p = s, *end = s + len, *ip, *ie, *fp = NULL, *fe = NULL;
+	const char *p = s, *ip, *ie, *fp = NULL, *fe = NULL;
 	uint64_t w = 0;
 	int64_t q = 0, ev, bits;
 	int nexp, neg = 0, many = 0;
@@ -513,9 +521,7 @@ kx_parse_float(const char *s, size_t len, float *out)
 	uint32_t u;
 	float f;
 
-	if (len == 0)
-		return KX_NUM_EMPTY;
-	if (*p == '-' || *p == '+') {
+	if (p < end && (*p == '-' || *p == '+')) {
 		neg = *p == '-';
 		p++;
 	}
@@ -529,16 +535,18 @@ kx_parse_float(const char *s, size_t len, float *out)
 		ndig += (size_t)(fe - fp);
 		q = -(int64_t)(fe - fp);
 	}
+	*stop = p;
 	if (ndig == 0)
 		return KX_NUM_SYNTAX;
 	if (p < end && (*p == 'e' || *p == 'E')) {
 		p = read_exp(p + 1, end, &ev, &nexp);
+		*stop = p;
 		if (nexp == 0)
 			return KX_NUM_SYNTAX;
 	} else {
 		ev = 0;
 	}
-	if (p != end)
+	if (check_end && p != end)
 		return KX_NUM_SYNTAX;
 	if (ndig > 19)
 		long_mantissa(ip, ie, fp, fe, &w, &q, &many);
@@ -558,7 +566,7 @@ kx_parse_float(const char *s, size_t len, float *out)
 		if (bits >= 0 && many && el_float(q, w + 1) != bits)
 			bits = -1;
 		if (bits < 0)
-			return slow_parse(s, len, out);
+			return slow_parse(s, (size_t)(p - s), out);
 	}
 	if (bits == F32_INF_BITS)
 		return KX_NUM_RANGE;
@@ -566,6 +574,34 @@ kx_parse_float(const char *s, size_t len, float *out)
 	memcpy(&f, &u, sizeof f);
 	*out = f;
 	return KX_NUM_OK;
+}
+
+int
+kx_parse_float(const char *s, size_t len, float *out)
+{
+	const char *stop;
+
+	if (len == 0)
+		return KX_NUM_EMPTY;
+	return parse_prefix(s, s + len, 1, out, &stop);
+}
+
+const char *
+kx_scan_floats(const char *s, const char *end, char delim, float *out, size_t n)
+{
+	const char *p = s;
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		if (j > 0) {
+			if (p == end || *p != delim)
+				return NULL;
+			p++;
+		}
+		if (parse_prefix(p, end, 0, &out[j], &p) != KX_NUM_OK)
+			return NULL;
+	}
+	return p;
 }
 
 /* ---- printing -------------------------------------------------------- */

@@ -1126,6 +1126,69 @@ csv_row(struct kx_rows *r, struct kx_batch *b)
 	return 0;
 }
 
+/* The CSV/TSV fast path, for data rows once any header is behind and
+ * when there is no id column: while the next line is exactly `in` numbers
+ * separated by single delimiters (no spaces, quotes or blank fields) and
+ * its newline is already in the buffer, parse it straight into the batch
+ * in one pass (kx_scan_floats splits the fields as it parses them) instead
+ * of framing it with memchr, looking for quotes, splitting it field by
+ * field and parsing each field with a call of its own. A line it does not
+ * take, good or bad, is left where it is for the general path, which
+ * frames and checks it as it always did; so values, records, line numbers
+ * and messages are the same either way. Returns 0, or -1 when memory runs
+ * out (e set). */
+static int
+csv_fast(struct kx_rows *r, struct kx_batch *b)
+{
+	const char *e = r->buf + r->end, *s, *p;
+	const char d = (char)r->delim;
+	size_t in = r->in, lim = r->o.lim->line_bytes, j, oor;
+	const float lo = r->o.lo, hi = r->o.hi;
+	struct kx_rec *rec;
+	float *row;
+
+	while (b->n < b->target) {
+		s = r->buf + r->pos;
+		row = b->x + b->n * in;
+		p = kx_scan_floats(s, e, d, row, in);
+		if (!p || p == e)
+			return 0;
+		if (*p == '\r') {
+			if (p + 1 == e || p[1] != '\n')
+				return 0;
+			p++;
+		}
+		if (*p != '\n' || (size_t)(p - s) > lim)
+			return 0;
+		oor = 0;
+		if (r->o.range) {
+			for (j = 0; j < in; j++)
+				oor += row[j] < lo || row[j] > hi;
+			if (oor > 0 && r->o.strict_range)
+				return 0;
+		}
+		if (b->n_recs == b->cap_recs &&
+		    grow((void **)&b->recs, &b->cap_recs, b->n_recs + 1, sizeof *b->recs) != 0) {
+			fail_oom(r);
+			return -1;
+		}
+		rec = &b->recs[b->n_recs++];
+		rec->row = b->n++;
+		rec->n = 1;
+		rec->line = r->line;
+		rec->id_off = rec->id_len = 0;
+		rec->form = KX_FORM_ROW;
+		rec->rank = 1;
+		rec->id_kind = KX_ID_NONE;
+		r->pos = (size_t)(p + 1 - r->buf);
+		r->line++;
+		r->recno++;
+		r->accepted++;
+		r->oor += oor;
+	}
+	return 0;
+}
+
 /* ---- JSON ----------------------------------------------------------------- */
 
 struct jp {
@@ -2064,7 +2127,7 @@ int
 kx_rows_fill(struct kx_rows *r, struct kx_batch *b, struct kx_err *e)
 {
 	size_t next = 0, lines = 0, n0, ids0;
-	int rc, csv;
+	int rc, csv, fast;
 
 	r->e = e;
 	r->rej_len = 0;
@@ -2074,6 +2137,10 @@ kx_rows_fill(struct kx_rows *r, struct kx_batch *b, struct kx_err *e)
 		goto fatal;
 	csv = r->fmt == KX_IN_CSV || r->fmt == KX_IN_TSV;
 	for (;;) {
+		fast = csv && r->id_col == NO_COL && !r->id_by_name && r->in > 0 &&
+		       (r->header_done || r->header == 0) && !r->discard && r->fscan == 0;
+		if (fast && csv_fast(r, b) != 0)
+			goto fatal;
 		if (b->n >= b->target)
 			return KX_FILL_READY;
 		if (r->fmt == KX_IN_API)

@@ -881,6 +881,69 @@ test_numfmt_grammar(void)
 	CHECK(disagree == 0);
 }
 
+/* kx_scan_floats (the CSV fast path) against splitting at the delimiter
+ * and kx_parse_float on each field: random lines over an alphabet with
+ * the delimiter, spaces and quotes; whenever the scan takes a line, every
+ * field must be a number that kx_parse_float reads to the same bits, and
+ * the scan must stop exactly at the line's end or at a byte that is not
+ * the delimiter; when every field is a number in range, the scan must
+ * take the line. */
+static void
+test_numfmt_scan(void)
+{
+	static const char alpha[] = "0123456789.eE+-, \"9";
+	char line[64];
+	float got[4], want[4];
+	size_t i, j, n, k, nf;
+	int bad = 0, all_ok;
+	size_t taken = 0;
+	const char *stop, *p, *q, *e;
+
+	for (i = 0; i < 300000; i++) {
+		n = (size_t)(rng() % 40);
+		for (j = 0; j < n; j++)
+			line[j] = alpha[rng() % (sizeof alpha - 1)];
+		e = line + n;
+		nf = 1 + (size_t)(rng() % 4);
+		/* the reference: split at ',' into nf fields, parse each */
+		all_ok = 1;
+		for (p = line, k = 0; k < nf; k++) {
+			q = memchr(p, ',', (size_t)(e - p));
+			if (k + 1 < nf && !q) {
+				all_ok = 0;
+				break;
+			}
+			if (k + 1 == nf)
+				q = memchr(p, ',', (size_t)(e - p)) ? NULL : e;
+			if (!q || kx_parse_float(p, (size_t)(q - p), &want[k]) != KX_NUM_OK) {
+				all_ok = 0;
+				break;
+			}
+			p = q + 1;
+		}
+		taken += all_ok;
+		stop = kx_scan_floats(line, e, ',', got, nf);
+		if (stop && stop != e && *stop == ',')
+			stop = NULL;   /* a caller sees a surplus field: not taken */
+		if (all_ok != (stop == e) ||
+		    (all_ok && memcmp(got, want, nf * sizeof *got) != 0)) {
+			if (bad++ < 5)
+				printf("# scan: \"%.*s\" fields %zu: ok %d, stop %td\n", (int)n, line, nf,
+				       all_ok, stop ? stop - line : -1);
+		}
+	}
+	CHECK(bad == 0);
+	CHECK(taken > 1000);   /* the alphabet makes enough good lines */
+	/* what the scan leaves for the caller to check */
+	stop = kx_scan_floats("1.5,-2e1\r\n", "1.5,-2e1\r\n" + 10, ',', got, 2);
+	CHECK(stop && *stop == '\r' && got[0] == 1.5f && got[1] == -20.0f);
+	CHECK(kx_scan_floats("1,,2", "1,,2" + 4, ',', got, 3) == NULL);
+	CHECK(kx_scan_floats("1, 2", "1, 2" + 4, ',', got, 2) == NULL);
+	CHECK(kx_scan_floats("1e,2", "1e,2" + 4, ',', got, 2) == NULL);
+	CHECK(kx_scan_floats("1e39,2", "1e39,2" + 6, ',', got, 2) == NULL);
+	CHECK(kx_scan_floats("1\t2", "1\t2" + 3, '\t', got, 2) != NULL && got[1] == 2.0f);
+}
+
 /* Change the last mantissa digit of a %e string by +1 or -1 (with carry),
  * to land just above or below an exact decimal. */
 static void
@@ -1235,6 +1298,7 @@ main(void)
 	test_limits();
 	test_nearest();
 	test_numfmt_grammar();
+	test_numfmt_scan();
 	test_numfmt_parse();
 	test_numfmt_format();
 	test_fixtures(srcdir);
