@@ -85,6 +85,10 @@ struct predict {
 	double t_start, t_shown;     /* ms, for --progress and --stats */
 	size_t rows_read;            /* rows handed to scoring so far */
 	int shown;                   /* a progress line is on the terminal */
+	/* --stats: ms spent in each stage (each on the thread that runs it) */
+	double ms_read;              /* kx_rows_fill: reading and parsing */
+	double ms_fwd, ms_out;       /* the forward pass; formatting and writing */
+	double ms_rwait, ms_swait;   /* reader waiting for the scorer, and the reverse */
 
 	/* the scoring thread (with 2+ threads): scores and writes the batches
 	 * the reading thread hands over, one at a time, in order */
@@ -215,13 +219,16 @@ score_batch(struct predict *p, struct kx_batch *b)
 		}
 	}
 	ms = now_ms() - t0;
+	p->ms_fwd += ms;
 	p->rows_out += b->n;
 	p->batches++;
 	errno = 0;
+	t0 = now_ms();
 	if (kx_out_batch(p->out, b, ms) != 0)
 		return write_failed();
 	if (kx_out_flush(p->out) != 0)
 		return write_failed();
+	p->ms_out += now_ms() - t0;
 	kx_batch_reset(b);
 	return 0;
 }
@@ -274,8 +281,12 @@ scorer_main(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (!p->job && !p->quit)
-			pthread_cond_wait(&p->cv, &p->mu);
+		if (!p->job && !p->quit) {
+			double t0 = now_ms();
+			while (!p->job && !p->quit)
+				pthread_cond_wait(&p->cv, &p->mu);
+			p->ms_swait += now_ms() - t0;
+		}
 		if (!p->job)
 			break;
 		b = p->job;
@@ -326,8 +337,12 @@ submit(struct predict *p)
 	if (b->n_recs == 0)
 		return drain(p);
 	pthread_mutex_lock(&p->mu);
-	while (p->job)
-		pthread_cond_wait(&p->cv, &p->mu);
+	if (p->job) {
+		double t0 = now_ms();
+		while (p->job)
+			pthread_cond_wait(&p->cv, &p->mu);
+		p->ms_rwait += now_ms() - t0;
+	}
 	rc = p->score_rc;
 	if (rc == 0) {
 		p->job = b;
@@ -390,11 +405,14 @@ static int
 run_input(struct predict *p, struct kx_rows *r)
 {
 	struct kx_err err;
+	double t0;
 	int st, rc;
 
 	for (;;) {
 		kx_err_clear(&err);
+		t0 = now_ms();
 		st = kx_rows_fill(r, &p->bufs[p->cur], &err);
+		p->ms_read += now_ms() - t0;
 		if (!p->id_named && (rc = name_id(p, r)) != 0)
 			return rc;
 		if (p->progress == 1)
@@ -520,7 +538,7 @@ exec_predict(int argc, char **argv)
 {
 	struct predict p;
 	struct kx_err err;
-	int first, rc;
+	int first, rc, piped = 0;
 
 	if ((rc = setup(&p, argc, argv, &first)) != 0)
 		return rc == -1 ? KX_EXIT_OK : rc;
@@ -584,6 +602,7 @@ exec_predict(int argc, char **argv)
 		pthread_cond_destroy(&p.cv);
 		pthread_mutex_destroy(&p.mu);
 		p.piped = 0;
+		piped = 1;
 		if (rc == 0)
 			rc = src;
 	}
@@ -605,6 +624,14 @@ exec_predict(int argc, char **argv)
 		kx_msg("stats: %zu records read, %zu refused, %zu rows scored in %zu batches, "
 		       "%.3f s, %.0f rows/s", p.accepted + p.rejected, p.rejected, p.rows_out,
 		       p.batches, secs, secs > 0 ? (double)p.rows_out / secs : 0.0);
+		/* where the time went: with 2+ threads the reading thread and the
+		 * scoring thread each spend the whole wall time, so their stages
+		 * overlap; the waits say which one held the other up */
+		kx_msg("stats: reading and parsing %.3f s, forward pass %.3f s, formatting and writing %.3f s",
+		       p.ms_read / 1e3, p.ms_fwd / 1e3, p.ms_out / 1e3);
+		if (piped)
+			kx_msg("stats: reader waited for the scorer %.3f s, scorer waited for the reader %.3f s",
+			       p.ms_rwait / 1e3, p.ms_swait / 1e3);
 	}
 	if (rc != KX_EXIT_IO) {
 		if (p.oor > 0) {
