@@ -511,7 +511,8 @@ long_mantissa(const char *ip, const char *ie, const char *fp, const char *fe,
  * grammar is checked before any value is worked out, so that "1e99x" is a
  * syntax error rather than an overflow. */
 static inline __attribute__((always_inline)) int
-parse_prefix(const char *s, const char *end, int check_end, float *out, const char **stop)
+parse_prefix(const char *s, const char *end, int check_end, int json, float *out,
+             const char **stop)
 {
 	const char *p = s, *ip, *ie, *fp = NULL, *fe = NULL;
 	uint64_t w = 0;
@@ -548,6 +549,10 @@ parse_prefix(const char *s, const char *end, int check_end, float *out, const ch
 	}
 	if (check_end && p != end)
 		return KX_NUM_SYNTAX;
+	/* JSON's number grammar is narrower: no '+', a digit before any
+	 * point and after it, and no leading zeros */
+	if (json && (*s == '+' || ie == ip || (*ip == '0' && ie - ip > 1) || (fp && fe == fp)))
+		return KX_NUM_SYNTAX;
 	if (ndig > 19)
 		long_mantissa(ip, ie, fp, fe, &w, &q, &many);
 	q += ev;
@@ -583,7 +588,7 @@ kx_parse_float(const char *s, size_t len, float *out)
 
 	if (len == 0)
 		return KX_NUM_EMPTY;
-	return parse_prefix(s, s + len, 1, out, &stop);
+	return parse_prefix(s, s + len, 1, 0, out, &stop);
 }
 
 const char *
@@ -598,7 +603,25 @@ kx_scan_floats(const char *s, const char *end, char delim, float *out, size_t n)
 				return NULL;
 			p++;
 		}
-		if (parse_prefix(p, end, 0, &out[j], &p) != KX_NUM_OK)
+		if (parse_prefix(p, end, 0, 0, &out[j], &p) != KX_NUM_OK)
+			return NULL;
+	}
+	return p;
+}
+
+const char *
+kx_scan_json_floats(const char *s, const char *end, float *out, size_t n)
+{
+	const char *p = s;
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		if (j > 0) {
+			if (p == end || *p != ',')
+				return NULL;
+			p++;
+		}
+		if (parse_prefix(p, end, 0, 1, &out[j], &p) != KX_NUM_OK)
 			return NULL;
 	}
 	return p;

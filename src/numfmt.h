@@ -36,6 +36,11 @@ int kx_parse_float(const char *s, size_t len, float *out);
  * kx_parse_float gives for each field; on NULL, out holds scratch. */
 const char *kx_scan_floats(const char *s, const char *end, char delim, float *out, size_t n);
 
+/* The same for JSON: n numbers separated by single commas, each also a
+ * JSON number (no '+', no leading zeros, digits on both sides of a point),
+ * for the JSON-lines fast path. */
+const char *kx_scan_json_floats(const char *s, const char *end, float *out, size_t n);
+
 /* Write the shortest decimal text that reads back (strtof) to exactly f;
  * among equally short ones, the nearest to f (ties to an even digit).
  * The layout is that of printf("%.9g") applied to those digits: plain

@@ -1126,19 +1126,21 @@ csv_row(struct kx_rows *r, struct kx_batch *b)
 	return 0;
 }
 
-/* The CSV/TSV fast path, for data rows once any header is behind and
- * when there is no id column: while the next line is exactly `in` numbers
- * separated by single delimiters (no spaces, quotes or blank fields) and
+/* The fast path of the line formats, for the common record: a CSV/TSV
+ * data row (once any header is behind, and without an id column) of
+ * exactly `in` numbers separated by single delimiters, with no spaces,
+ * quotes or blank fields; or a JSON-lines bare array of exactly `in` JSON
+ * numbers without white space. While the next line is one of these and
  * its newline is already in the buffer, parse it straight into the batch
- * in one pass (kx_scan_floats splits the fields as it parses them) instead
- * of framing it with memchr, looking for quotes, splitting it field by
- * field and parsing each field with a call of its own. A line it does not
- * take, good or bad, is left where it is for the general path, which
- * frames and checks it as it always did; so values, records, line numbers
- * and messages are the same either way. Returns 0, or -1 when memory runs
- * out (e set). */
+ * in one pass (kx_scan_floats splits the fields as it parses them)
+ * instead of framing it with memchr, looking for quotes, splitting it
+ * field by field (or walking the JSON grammar) and parsing each field with
+ * a call of its own. A line it does not take, good or bad, is left where
+ * it is for the general path, which frames and checks it as it always
+ * did; so values, records, line numbers and messages are the same either
+ * way. Returns 0, or -1 when memory runs out (e set). */
 static int
-csv_fast(struct kx_rows *r, struct kx_batch *b)
+lines_fast(struct kx_rows *r, struct kx_batch *b, int json)
 {
 	const char *e = r->buf + r->end, *s, *p;
 	const char d = (char)r->delim;
@@ -1150,7 +1152,16 @@ csv_fast(struct kx_rows *r, struct kx_batch *b)
 	while (b->n < b->target) {
 		s = r->buf + r->pos;
 		row = b->x + b->n * in;
-		p = kx_scan_floats(s, e, d, row, in);
+		if (json) {
+			if (s == e || *s != '[')
+				return 0;
+			p = kx_scan_json_floats(s + 1, e, row, in);
+			if (!p || p == e || *p != ']')
+				return 0;
+			p++;
+		} else {
+			p = kx_scan_floats(s, e, d, row, in);
+		}
 		if (!p || p == e)
 			return 0;
 		if (*p == '\r') {
@@ -1177,7 +1188,7 @@ csv_fast(struct kx_rows *r, struct kx_batch *b)
 		rec->n = 1;
 		rec->line = r->line;
 		rec->id_off = rec->id_len = 0;
-		rec->form = KX_FORM_ROW;
+		rec->form = json ? KX_FORM_ARRAY : KX_FORM_ROW;
 		rec->rank = 1;
 		rec->id_kind = KX_ID_NONE;
 		r->pos = (size_t)(p + 1 - r->buf);
@@ -2137,9 +2148,13 @@ kx_rows_fill(struct kx_rows *r, struct kx_batch *b, struct kx_err *e)
 		goto fatal;
 	csv = r->fmt == KX_IN_CSV || r->fmt == KX_IN_TSV;
 	for (;;) {
-		fast = csv && r->id_col == NO_COL && !r->id_by_name && r->in > 0 &&
-		       (r->header_done || r->header == 0) && !r->discard && r->fscan == 0;
-		if (fast && csv_fast(r, b) != 0)
+		if (csv)
+			fast = r->id_col == NO_COL && !r->id_by_name && r->in > 0 &&
+			       (r->header_done || r->header == 0);
+		else
+			fast = r->fmt == KX_IN_JSONL && r->in > 0 && r->o.lim->max_batch >= 1 &&
+			       r->o.lim->json_depth >= 1;
+		if (fast && !r->discard && r->fscan == 0 && lines_fast(r, b, !csv) != 0)
 			goto fatal;
 		if (b->n >= b->target)
 			return KX_FILL_READY;

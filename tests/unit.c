@@ -881,6 +881,39 @@ test_numfmt_grammar(void)
 	CHECK(disagree == 0);
 }
 
+/* RFC 8259's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int
+json_number_ref(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (i < n && s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0')
+		i++;
+	else if (i < n && s[i] >= '1' && s[i] <= '9')
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	else
+		return 0;
+	if (i < n && s[i] == '.') {
+		if (++i >= n || s[i] < '0' || s[i] > '9')
+			return 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= n || s[i] < '0' || s[i] > '9')
+			return 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	return i == n;
+}
+
 /* kx_scan_floats (the CSV fast path) against splitting at the delimiter
  * and kx_parse_float on each field: random lines over an alphabet with
  * the delimiter, spaces and quotes; whenever the scan takes a line, every
@@ -934,6 +967,25 @@ test_numfmt_scan(void)
 	}
 	CHECK(bad == 0);
 	CHECK(taken > 1000);   /* the alphabet makes enough good lines */
+	/* the JSON variant: a single number takes the text exactly when it is
+	 * a JSON number that kx_parse_float reads in range, to the same bits */
+	for (i = 0, bad = 0; i < 300000; i++) {
+		n = (size_t)(rng() % 10);
+		for (j = 0; j < n; j++)
+			line[j] = "0123456789.eE+-"[rng() % 15];
+		e = line + n;
+		all_ok = json_number_ref(line, n) && kx_parse_float(line, n, &want[0]) == KX_NUM_OK;
+		stop = kx_scan_json_floats(line, e, got, 1);
+		if (all_ok != (stop == e) || (all_ok && memcmp(got, want, sizeof *got) != 0)) {
+			if (bad++ < 5)
+				printf("# json scan: \"%.*s\": ok %d, stop %td\n", (int)n, line, all_ok,
+				       stop ? stop - line : -1);
+		}
+	}
+	CHECK(bad == 0);
+	CHECK(kx_scan_json_floats("1,-2.5e1]", "1,-2.5e1]" + 9, got, 2) != NULL && got[1] == -25.0f);
+	CHECK(kx_scan_json_floats("1,+2", "1,+2" + 4, got, 2) == NULL);
+	CHECK(kx_scan_json_floats("01", "01" + 2, got, 1) == NULL);
 	/* what the scan leaves for the caller to check */
 	stop = kx_scan_floats("1.5,-2e1\r\n", "1.5,-2e1\r\n" + 10, ',', got, 2);
 	CHECK(stop && *stop == '\r' && got[0] == 1.5f && got[1] == -20.0f);
