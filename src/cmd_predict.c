@@ -730,13 +730,16 @@ exec_predict(int argc, char **argv)
 	}
 	rc = KX_EXIT_INTERNAL;
 	/* Piped, every thread scores whole chunks with a work area of its own
-	 * (kernel threads 1: no pool inside the forward pass); a chunk is an
-	 * eighth of a batch on 2 threads, so that a thread that finishes early
-	 * finds work and the last chunk of a batch is short. */
+	 * (kernel threads 1: no pool inside the forward pass). Nobody waits
+	 * for the end of a batch (a thread that is done takes a chunk of the
+	 * next), so chunks can be large, which spreads the per-call costs of
+	 * the forward pass (packing the weights) over more rows: a quarter of
+	 * a batch on 2 threads, while there are still a few chunks in flight
+	 * for every thread. */
 	kx_kernel_threads(1);
 	n_slots = p.threads > 1 ? SLOTS : 1;
 	n_works = p.threads > 1 ? (p.threads > KX_MAX_THREADS ? KX_MAX_THREADS : p.threads) : 0;
-	p.chunk = (p.batch + 4 * p.threads - 1) / (4 * p.threads);
+	p.chunk = (p.batch + 2 * n_works - 1) / (2 * (n_works ? n_works : 1));
 	if (p.chunk < MIN_CHUNK)
 		p.chunk = p.batch < MIN_CHUNK ? p.batch : MIN_CHUNK;
 	for (i = 0; i < n_slots; i++)
