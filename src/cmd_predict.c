@@ -57,7 +57,7 @@ static const struct kx_optdef opts[] = {
 	{ "on-error", 0, "MODE", O_ONERROR, "stop: exit 5/6 at the first bad record (default); skip: report each on stderr, go on, exit 0" },
 	{ "rejects", 0, "FILE", O_REJECTS, "copy each refused record to FILE (implies --on-error skip)" },
 	{ "strict-range", 0, NULL, O_STRICT, "a value outside layer 0's grid range is a bad record (exit 5)" },
-	{ "threads", 't', "N", 't', "threads for the forward pass (default: $KANX_THREADS, else all cores)" },
+	{ "threads", 't', "N", 't', "threads for reading and scoring (default: $KANX_THREADS, else all cores)" },
 	{ "progress", 0, NULL, O_PROGRESS, "show rows done, rows/s and, for files, a bar and ETA on stderr (default: when stderr is a terminal)" },
 	{ "no-progress", 0, NULL, O_NOPROGRESS, "do not show progress" },
 	{ "stats", 0, NULL, O_STATS, "print a summary on stderr at the end: records, rows, batches, time, rows/s" },
