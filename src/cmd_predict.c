@@ -363,8 +363,9 @@ write_ready(struct predict *p)
 				rc = write_failed();
 			p->ms_out += now_ms() - t0;
 		}
-		kx_batch_reset(&s->b);
 		pthread_mutex_lock(&p->mu);
+		/* under the lock: take_chunk reads the size of every batch in flight */
+		kx_batch_reset(&s->b);
 		if (rc && !p->score_rc)
 			p->score_rc = rc;
 		p->head++;
