@@ -29,6 +29,15 @@
 
 const struct kx_cmd kx_cmd_predict;
 
+/* Batches in flight with 2+ threads: one being read, up to three handed
+ * over; enough that the reading thread can run a batch or two ahead of
+ * scoring (a pipe delivers unevenly) and little memory (a 1024-row batch
+ * of 16 features is under 100 KB). */
+#define SLOTS 4
+/* Fewest rows in a chunk (unless the batch is smaller): below this the
+ * per-call cost of the forward pass (packing, dispatch) shows. */
+#define MIN_CHUNK 64
+
 enum {
 	O_HEADER = 256, O_NOHEADER, O_ID, O_MAXBATCH, O_NOOUTHDR, O_ONERROR,
 	O_REJECTS, O_STRICT, O_PROGRESS, O_NOPROGRESS, O_STATS
@@ -48,7 +57,7 @@ static const struct kx_optdef opts[] = {
 	{ "on-error", 0, "MODE", O_ONERROR, "stop: exit 5/6 at the first bad record (default); skip: report each on stderr, go on, exit 0" },
 	{ "rejects", 0, "FILE", O_REJECTS, "copy each refused record to FILE (implies --on-error skip)" },
 	{ "strict-range", 0, NULL, O_STRICT, "a value outside layer 0's grid range is a bad record (exit 5)" },
-	{ "threads", 't', "N", 't', "threads for the forward pass (default: $KANX_THREADS, else all cores)" },
+	{ "threads", 't', "N", 't', "threads for reading and scoring (default: $KANX_THREADS, else all cores)" },
 	{ "progress", 0, NULL, O_PROGRESS, "show rows done, rows/s and, for files, a bar and ETA on stderr (default: when stderr is a terminal)" },
 	{ "no-progress", 0, NULL, O_NOPROGRESS, "do not show progress" },
 	{ "stats", 0, NULL, O_STATS, "print a summary on stderr at the end: records, rows, batches, time, rows/s" },
@@ -74,27 +83,53 @@ struct predict {
 
 	/* state */
 	struct kx_model *model;
-	struct kx_work *work;
-	struct kx_batch bufs[2];  /* filled by turns: one is read into while the other is scored */
-	int cur;                  /* the one being read into */
+	struct kx_work *work;     /* unpiped: the forward pass's work area */
+	struct kx_batch *fill;    /* the batch being read into */
 	struct kx_out *out;
 	FILE *rejects;
 	int id_named;
 	size_t rejected, accepted, oor;
-	size_t rows_out, batches;    /* written by whoever scores (see piped) */
+	size_t rows_out, batches;    /* counted by whoever writes */
 	double t_start, t_shown;     /* ms, for --progress and --stats */
 	size_t rows_read;            /* rows handed to scoring so far */
 	int shown;                   /* a progress line is on the terminal */
+	/* --stats: ms spent in each stage */
+	double ms_read;              /* kx_rows_fill: reading and parsing */
+	double ms_fwd, ms_out;       /* forward pass (summed over threads); formatting and writing */
+	double ms_rwait, ms_swait;   /* reader idle for want of a free batch; workers idle */
 
-	/* the scoring thread (with 2+ threads): scores and writes the batches
-	 * the reading thread hands over, one at a time, in order */
+	/* With 2+ threads (piped): the reading thread (this one) fills the
+	 * batches of a ring while threads-1 workers score them; any thread
+	 * takes chunks of rows of the oldest batch not fully handed out, each
+	 * with a single-threaded work area of its own, and whoever finishes
+	 * the oldest batch formats and writes it, so batches go out in input
+	 * order. The reading thread, when every batch is taken, scores chunks
+	 * too instead of waiting: the machine's cores stay busy with exactly
+	 * `threads` threads, none waiting for a stage on another. Batches
+	 * [head, tail) are handed over and not written yet; slot tail %
+	 * SLOTS is the one being read into. Without threads, slot 0 is read,
+	 * scored and written in turn. */
 	int piped;
-	pthread_t scorer;
+	struct slot {
+		struct kx_batch b;
+		size_t next;          /* rows handed out to be scored */
+		size_t done;          /* rows scored */
+		double t0, ms;        /* when scoring began; its wall time (for api output) */
+	} slots[SLOTS];
+	size_t head, tail;
+	size_t chunk;             /* rows one thread scores at a time */
+	struct kx_work *works[KX_MAX_THREADS];  /* [0] the reading thread's, then one a worker */
+	pthread_t tid[KX_MAX_THREADS];
+	struct worker_arg {
+		struct predict *p;
+		size_t id;            /* its work area: works[id] */
+	} args[KX_MAX_THREADS];
+	size_t n_workers;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct kx_batch *job;     /* handed over and not yet written; NULL when idle */
+	int writing;              /* a thread is writing batches out (in order) */
 	int quit;
-	int score_rc;             /* the first error of the scoring thread */
+	int score_rc;             /* the first error of scoring or writing */
 };
 
 static int
@@ -215,13 +250,16 @@ score_batch(struct predict *p, struct kx_batch *b)
 		}
 	}
 	ms = now_ms() - t0;
+	p->ms_fwd += ms;
 	p->rows_out += b->n;
 	p->batches++;
 	errno = 0;
+	t0 = now_ms();
 	if (kx_out_batch(p->out, b, ms) != 0)
 		return write_failed();
 	if (kx_out_flush(p->out) != 0)
 		return write_failed();
+	p->ms_out += now_ms() - t0;
 	kx_batch_reset(b);
 	return 0;
 }
@@ -265,37 +303,135 @@ reject(struct predict *p, struct kx_rows *r, const struct kx_err *e)
 	return 0;
 }
 
-static void *
-scorer_main(void *arg)
-{
-	struct predict *p = arg;
-	struct kx_batch *b;
-	int rc;
+/* Piped mode. All of these but the workers' main loop run with p->mu held
+ * unless they say otherwise. */
 
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->job && !p->quit)
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (!p->job)
+static struct slot *
+slot_at(struct predict *p, size_t i)
+{
+	return &p->slots[i % SLOTS];
+}
+
+/* Hand out the next chunk of rows to score: from the oldest batch with
+ * rows left. Returns the slot, or NULL when there is nothing to do. */
+static struct slot *
+take_chunk(struct predict *p, size_t *from, size_t *n)
+{
+	struct slot *s;
+	size_t i;
+
+	for (i = p->head; i < p->tail; i++) {
+		s = slot_at(p, i);
+		if (s->next < s->b.n) {
+			*from = s->next;
+			*n = s->b.n - s->next < p->chunk ? s->b.n - s->next : p->chunk;
+			if (s->next == 0)
+				s->t0 = now_ms();
+			s->next += *n;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* Write out, in order, the batches at the head that are fully scored.
+ * Only one thread writes at a time; the lock is dropped while it does. */
+static void
+write_ready(struct predict *p)
+{
+	struct slot *s;
+	double t0;
+	int rc, drop;
+
+	if (p->writing)
+		return;
+	p->writing = 1;
+	while (p->head < p->tail) {
+		s = slot_at(p, p->head);
+		if (s->done < s->b.n)
 			break;
-		b = p->job;
-		pthread_mutex_unlock(&p->mu);
 		/* after a failure, batches still handed over are dropped */
-		rc = p->score_rc ? 0 : score_batch(p, b);
-		if (rc || p->score_rc)
-			kx_batch_reset(b);
+		drop = p->score_rc != 0;
+		pthread_mutex_unlock(&p->mu);
+		rc = 0;
+		if (!drop && s->b.n_recs > 0) {
+			t0 = now_ms();
+			p->rows_out += s->b.n;
+			p->batches++;
+			errno = 0;
+			if (kx_out_batch(p->out, &s->b, s->ms) != 0 || kx_out_flush(p->out) != 0)
+				rc = write_failed();
+			p->ms_out += now_ms() - t0;
+		}
 		pthread_mutex_lock(&p->mu);
+		/* under the lock: take_chunk reads the size of every batch in flight */
+		kx_batch_reset(&s->b);
 		if (rc && !p->score_rc)
 			p->score_rc = rc;
-		p->job = NULL;
+		p->head++;
 		pthread_cond_broadcast(&p->cv);
 	}
+	p->writing = 0;
+}
+
+/* Score one chunk with work area w; the lock is dropped meanwhile. */
+static void
+run_chunk(struct predict *p, struct kx_work *w, struct slot *s, size_t from, size_t n)
+{
+	const struct kx_batch *b = &s->b;
+	double t0, t1;
+	int rc;
+
+	pthread_mutex_unlock(&p->mu);
+	t0 = now_ms();
+	rc = kx_model_forward(p->model, w, b->x + from * b->in, n, b->y + from * b->out);
+	t1 = now_ms();
+	pthread_mutex_lock(&p->mu);
+	p->ms_fwd += t1 - t0;
+	if (rc != 0 && !p->score_rc) {
+		kx_msg("%s: forward pass failed", p->model->path);
+		p->score_rc = KX_EXIT_INTERNAL;
+	}
+	s->done += n;
+	if (s->done == b->n) {
+		s->ms = t1 - s->t0;
+		write_ready(p);
+	}
+}
+
+/* Wait on the condition variable, or better, score a chunk meanwhile
+ * with work area w. */
+static void
+help_or_wait(struct predict *p, struct kx_work *w, double *idle)
+{
+	struct slot *s;
+	size_t from, n;
+	double t0;
+
+	if ((s = take_chunk(p, &from, &n)) != NULL) {
+		run_chunk(p, w, s, from, n);
+		return;
+	}
+	t0 = now_ms();
+	pthread_cond_wait(&p->cv, &p->mu);
+	*idle += now_ms() - t0;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker_arg *a = arg;
+	struct predict *p = a->p;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->quit)
+		help_or_wait(p, p->works[a->id], &p->ms_swait);
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
-/* Wait until the scoring thread has written everything handed to it;
- * returns its first error, or 0. */
+/* Wait until every batch handed over is written, scoring chunks
+ * meanwhile; returns the first error of scoring or writing, or 0. */
 static int
 drain(struct predict *p)
 {
@@ -304,20 +440,20 @@ drain(struct predict *p)
 	if (!p->piped)
 		return 0;
 	pthread_mutex_lock(&p->mu);
-	while (p->job)
-		pthread_cond_wait(&p->cv, &p->mu);
+	while (p->head < p->tail)
+		help_or_wait(p, p->works[0], &p->ms_rwait);
 	rc = p->score_rc;
 	pthread_mutex_unlock(&p->mu);
 	return rc;
 }
 
-/* Score and write the batch being read into: on the scoring thread while
- * the next batch is read (the batch is handed over and reading goes on in
- * the other buffer), or here. */
+/* Score and write the batch being read into: unpiped, here and now;
+ * piped, hand it over and move on to a free slot (scoring chunks while
+ * there is none). */
 static int
 submit(struct predict *p)
 {
-	struct kx_batch *b = &p->bufs[p->cur];
+	struct kx_batch *b = p->fill;
 	int rc;
 
 	p->rows_read += b->n;
@@ -326,15 +462,66 @@ submit(struct predict *p)
 	if (b->n_recs == 0)
 		return drain(p);
 	pthread_mutex_lock(&p->mu);
-	while (p->job)
-		pthread_cond_wait(&p->cv, &p->mu);
 	rc = p->score_rc;
 	if (rc == 0) {
-		p->job = b;
+		slot_at(p, p->tail)->next = 0;
+		slot_at(p, p->tail)->done = 0;
+		p->tail++;
 		pthread_cond_broadcast(&p->cv);
-		p->cur ^= 1;
+		write_ready(p);   /* a batch of records without rows is done already */
+		while (p->tail - p->head >= SLOTS && !p->score_rc)
+			help_or_wait(p, p->works[0], &p->ms_rwait);
+		rc = p->score_rc;
+		p->fill = &slot_at(p, p->tail)->b;
 	}
 	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+/* Start the workers; 0 when none could be started (then run unpiped). */
+static int
+start_workers(struct predict *p)
+{
+	size_t t, n = p->threads > KX_MAX_THREADS ? KX_MAX_THREADS : p->threads;
+
+	if (pthread_mutex_init(&p->mu, NULL) != 0)
+		return 0;
+	if (pthread_cond_init(&p->cv, NULL) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		return 0;
+	}
+	for (t = 1; t < n; t++) {
+		p->args[t] = (struct worker_arg){ p, t };
+		if (pthread_create(&p->tid[t], NULL, worker_main, &p->args[t]) != 0)
+			break;
+		p->n_workers++;
+	}
+	if (p->n_workers == 0) {
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+		return 0;
+	}
+	p->piped = 1;
+	return 1;
+}
+
+/* Drain, stop and join the workers; returns the first error of scoring
+ * or writing. */
+static int
+stop_workers(struct predict *p)
+{
+	size_t t;
+	int rc = drain(p);
+
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (t = 1; t <= p->n_workers; t++)
+		pthread_join(p->tid[t], NULL);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	p->piped = 0;
 	return rc;
 }
 
@@ -390,11 +577,14 @@ static int
 run_input(struct predict *p, struct kx_rows *r)
 {
 	struct kx_err err;
+	double t0;
 	int st, rc;
 
 	for (;;) {
 		kx_err_clear(&err);
-		st = kx_rows_fill(r, &p->bufs[p->cur], &err);
+		t0 = now_ms();
+		st = kx_rows_fill(r, p->fill, &err);
+		p->ms_read += now_ms() - t0;
 		if (!p->id_named && (rc = name_id(p, r)) != 0)
 			return rc;
 		if (p->progress == 1)
@@ -520,11 +710,11 @@ exec_predict(int argc, char **argv)
 {
 	struct predict p;
 	struct kx_err err;
-	int first, rc;
+	size_t i, n_slots = 0, n_works = 0;
+	int first, rc, piped = 0;
 
 	if ((rc = setup(&p, argc, argv, &first)) != 0)
 		return rc == -1 ? KX_EXIT_OK : rc;
-	kx_kernel_threads((int)p.threads);
 
 	kx_err_clear(&err);
 	p.model = kx_model_load(p.model_path, &p.lim, &err);
@@ -540,13 +730,31 @@ exec_predict(int argc, char **argv)
 		p.ro.hi = p.model->layers[0].grid_hi;
 	}
 	rc = KX_EXIT_INTERNAL;
-	if (kx_batch_init(&p.bufs[0], p.model->in, p.model->out, p.batch, p.lim.max_batch, &err) != 0 ||
-	    (p.threads > 1 &&
-	     kx_batch_init(&p.bufs[1], p.model->in, p.model->out, p.batch, p.lim.max_batch, &err) != 0)) {
-		kx_err_print(&err);
-		goto done;
-	}
+	/* Piped, every thread scores whole chunks with a work area of its own
+	 * (kernel threads 1: no pool inside the forward pass). Nobody waits
+	 * for the end of a batch (a thread that is done takes a chunk of the
+	 * next), so chunks can be large, which spreads the per-call costs of
+	 * the forward pass (packing the weights) over more rows: a quarter of
+	 * a batch on 2 threads, while there are still a few chunks in flight
+	 * for every thread. */
+	kx_kernel_threads(1);
+	n_slots = p.threads > 1 ? SLOTS : 1;
+	n_works = p.threads > 1 ? (p.threads > KX_MAX_THREADS ? KX_MAX_THREADS : p.threads) : 0;
+	p.chunk = (p.batch + 2 * n_works - 1) / (2 * (n_works ? n_works : 1));
+	if (p.chunk < MIN_CHUNK)
+		p.chunk = p.batch < MIN_CHUNK ? p.batch : MIN_CHUNK;
+	for (i = 0; i < n_slots; i++)
+		if (kx_batch_init(&p.slots[i].b, p.model->in, p.model->out, p.batch, p.lim.max_batch, &err) != 0) {
+			kx_err_print(&err);
+			goto done;
+		}
+	p.fill = &p.slots[0].b;
 	p.work = kx_work_new(p.model, p.batch);
+	for (i = 0; i < n_works; i++)
+		if (!(p.works[i] = kx_work_new(p.model, p.chunk))) {
+			kx_msg("out of memory");
+			goto done;
+		}
 	p.out = kx_out_new(stdout, p.ofmt, p.model->out, (int)p.prec, p.out_header);
 	if (!p.work || !p.out) {
 		kx_msg("out of memory");
@@ -562,28 +770,12 @@ exec_predict(int argc, char **argv)
 	}
 
 	/* with more than one thread, reading overlaps scoring and writing */
-	if (p.threads > 1 && pthread_mutex_init(&p.mu, NULL) == 0) {
-		if (pthread_cond_init(&p.cv, NULL) == 0) {
-			if (pthread_create(&p.scorer, NULL, scorer_main, &p) == 0)
-				p.piped = 1;
-			else
-				pthread_cond_destroy(&p.cv);
-		}
-		if (!p.piped)
-			pthread_mutex_destroy(&p.mu);
-	}
+	if (n_works > 1 && start_workers(&p))
+		piped = 1;
 	p.t_start = now_ms();
 	rc = run_all(&p, argv + first, argc - first);
 	if (p.piped) {
-		int src = drain(&p);
-		pthread_mutex_lock(&p.mu);
-		p.quit = 1;
-		pthread_cond_broadcast(&p.cv);
-		pthread_mutex_unlock(&p.mu);
-		pthread_join(p.scorer, NULL);
-		pthread_cond_destroy(&p.cv);
-		pthread_mutex_destroy(&p.mu);
-		p.piped = 0;
+		int src = stop_workers(&p);
 		if (rc == 0)
 			rc = src;
 	}
@@ -605,6 +797,14 @@ exec_predict(int argc, char **argv)
 		kx_msg("stats: %zu records read, %zu refused, %zu rows scored in %zu batches, "
 		       "%.3f s, %.0f rows/s", p.accepted + p.rejected, p.rejected, p.rows_out,
 		       p.batches, secs, secs > 0 ? (double)p.rows_out / secs : 0.0);
+		/* where the time went; with 2+ threads the stages overlap, and
+		 * the idle times say which side held the other up */
+		kx_msg("stats: reading and parsing %.3f s, forward pass %.3f s, formatting and writing %.3f s",
+		       p.ms_read / 1e3, p.ms_fwd / 1e3, p.ms_out / 1e3);
+		if (piped)
+			kx_msg("stats: reading thread idle %.3f s (no free batch and no rows to score), "
+			       "scoring threads idle %.3f s (no rows to score)",
+			       p.ms_rwait / 1e3, p.ms_swait / 1e3);
 	}
 	if (rc != KX_EXIT_IO) {
 		if (p.oor > 0) {
@@ -622,8 +822,10 @@ done:
 		fclose(p.rejects);
 	kx_out_free(p.out);
 	kx_work_free(p.work);
-	kx_batch_fini(&p.bufs[0]);
-	kx_batch_fini(&p.bufs[1]);
+	for (i = 0; i < n_works; i++)
+		kx_work_free(p.works[i]);
+	for (i = 0; i < SLOTS; i++)
+		kx_batch_fini(&p.slots[i].b);
 	kx_model_free(p.model);
 	return rc;
 }

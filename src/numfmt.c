@@ -418,6 +418,37 @@ static const float pow10f[] = {
 	1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f, 1e9f, 1e10f
 };
 
+/* 10^0 .. 10^22 are exact doubles (5^22 < 2^53). */
+static const double pow10d[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+/* The second fast path, for the 9 significant digits float32 data is
+ * usually printed with (too many for the float path): w < 2^53 and
+ * 10^|q| <= 10^22 are exact doubles, so one IEEE operation gives d, the
+ * value correctly rounded to double. Every float and every midpoint
+ * between two floats is a double too (this close to 1 there are no
+ * subnormals and no overflow: 10^-22 up to 2^53 * 10^22), and rounding is
+ * monotonic, so d lies on the same side of every midpoint as the exact
+ * value, unless d is a midpoint itself: then the exact value may be just
+ * above or below it, and 0 is returned for Eisel-Lemire to decide. A
+ * double is a float midpoint when its 29 low fraction bits are a one and
+ * 28 zeros. About 20% faster than Eisel-Lemire on such data, measured
+ * (the division's latency overlaps the next field's digits). */
+static inline int
+to_float_via_double(uint64_t w, int q, float *f)
+{
+	double d = q < 0 ? (double)w / pow10d[-q] : (double)w * pow10d[q];
+	uint64_t b;
+
+	memcpy(&b, &d, sizeof b);
+	if ((b & 0x1fffffffu) == 0x10000000u)
+		return 0;
+	*f = (float)d;
+	return 1;
+}
+
 /* SWAR digit conversion (little-endian only): are the 8 bytes of v all
  * ASCII digits, and their value. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -502,10 +533,19 @@ long_mantissa(const char *ip, const char *ie, const char *fp, const char *fe,
 	*many = dropped;
 }
 
-int
-kx_parse_float(const char *s, size_t len, float *out)
+/* The longest prefix of [s, end) that has the number grammar, parsed:
+ * *stop is where it ends. Returns KX_NUM_OK (value in *out), KX_NUM_RANGE,
+ * or KX_NUM_SYNTAX when no prefix is a number, or when what follows a
+ * prefix could only continue it wrongly ("1e" followed by no digit): then
+ * *stop is where the grammar broke, which is never a delimiter the
+ * caller accepts. check_end: the number must take all of [s, end); the
+ * grammar is checked before any value is worked out, so that "1e99x" is a
+ * syntax error rather than an overflow. */
+static inline __attribute__((always_inline)) int
+parse_prefix(const char *s, const char *end, int check_end, int json, float *out,
+             const char **stop)
 {
-	const char *p = s, *end = s + len, *ip, *ie, *fp = NULL, *fe = NULL;
+	const char *p = s, *ip, *ie, *fp = NULL, *fe = NULL;
 	uint64_t w = 0;
 	int64_t q = 0, ev, bits;
 	int nexp, neg = 0, many = 0;
@@ -513,9 +553,7 @@ kx_parse_float(const char *s, size_t len, float *out)
 	uint32_t u;
 	float f;
 
-	if (len == 0)
-		return KX_NUM_EMPTY;
-	if (*p == '-' || *p == '+') {
+	if (p < end && (*p == '-' || *p == '+')) {
 		neg = *p == '-';
 		p++;
 	}
@@ -529,16 +567,22 @@ kx_parse_float(const char *s, size_t len, float *out)
 		ndig += (size_t)(fe - fp);
 		q = -(int64_t)(fe - fp);
 	}
+	*stop = p;
 	if (ndig == 0)
 		return KX_NUM_SYNTAX;
 	if (p < end && (*p == 'e' || *p == 'E')) {
 		p = read_exp(p + 1, end, &ev, &nexp);
+		*stop = p;
 		if (nexp == 0)
 			return KX_NUM_SYNTAX;
 	} else {
 		ev = 0;
 	}
-	if (p != end)
+	if (check_end && p != end)
+		return KX_NUM_SYNTAX;
+	/* JSON's number grammar is narrower: no '+', a digit before any
+	 * point and after it, and no leading zeros */
+	if (json && (*s == '+' || ie == ip || (*ip == '0' && ie - ip > 1) || (fp && fe == fp)))
 		return KX_NUM_SYNTAX;
 	if (ndig > 19)
 		long_mantissa(ip, ie, fp, fe, &w, &q, &many);
@@ -552,13 +596,17 @@ kx_parse_float(const char *s, size_t len, float *out)
 		f = q < 0 ? f / pow10f[-q] : f * pow10f[q];
 		*out = neg ? -f : f;
 		return KX_NUM_OK;
+	} else if (!many && w < ((uint64_t)1 << 53) && q >= -22 && q <= 22 &&
+	           to_float_via_double(w, (int)q, &f)) {
+		*out = neg ? -f : f;
+		return KX_NUM_OK;
 #endif
 	} else {
 		bits = el_float(q, w);
 		if (bits >= 0 && many && el_float(q, w + 1) != bits)
 			bits = -1;
 		if (bits < 0)
-			return slow_parse(s, len, out);
+			return slow_parse(s, (size_t)(p - s), out);
 	}
 	if (bits == F32_INF_BITS)
 		return KX_NUM_RANGE;
@@ -566,6 +614,52 @@ kx_parse_float(const char *s, size_t len, float *out)
 	memcpy(&f, &u, sizeof f);
 	*out = f;
 	return KX_NUM_OK;
+}
+
+int
+kx_parse_float(const char *s, size_t len, float *out)
+{
+	const char *stop;
+
+	if (len == 0)
+		return KX_NUM_EMPTY;
+	return parse_prefix(s, s + len, 1, 0, out, &stop);
+}
+
+const char *
+kx_scan_floats(const char *s, const char *end, char delim, float *out, size_t n)
+{
+	const char *p = s;
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		if (j > 0) {
+			if (p == end || *p != delim)
+				return NULL;
+			p++;
+		}
+		if (parse_prefix(p, end, 0, 0, &out[j], &p) != KX_NUM_OK)
+			return NULL;
+	}
+	return p;
+}
+
+const char *
+kx_scan_json_floats(const char *s, const char *end, float *out, size_t n)
+{
+	const char *p = s;
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		if (j > 0) {
+			if (p == end || *p != ',')
+				return NULL;
+			p++;
+		}
+		if (parse_prefix(p, end, 0, 1, &out[j], &p) != KX_NUM_OK)
+			return NULL;
+	}
+	return p;
 }
 
 /* ---- printing -------------------------------------------------------- */

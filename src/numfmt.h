@@ -26,6 +26,21 @@ enum kx_num_status {
  * *out is left unchanged. Returns an enum kx_num_status. */
 int kx_parse_float(const char *s, size_t len, float *out);
 
+/* Parse n numbers at s, each followed by one delim byte except the last
+ * (not reading past end), into out[0, n): fields split as they are parsed,
+ * for the CSV fast path. Returns the position just past the last number,
+ * or NULL when a field is not a number in range or is not followed by
+ * exactly delim. Each number is the longest that the grammar of
+ * kx_parse_float allows, so when every field ended at a delim (and the
+ * caller finds the last one ends its line), out holds what
+ * kx_parse_float gives for each field; on NULL, out holds scratch. */
+const char *kx_scan_floats(const char *s, const char *end, char delim, float *out, size_t n);
+
+/* The same for JSON: n numbers separated by single commas, each also a
+ * JSON number (no '+', no leading zeros, digits on both sides of a point),
+ * for the JSON-lines fast path. */
+const char *kx_scan_json_floats(const char *s, const char *end, float *out, size_t n);
+
 /* Write the shortest decimal text that reads back (strtof) to exactly f;
  * among equally short ones, the nearest to f (ties to an even digit).
  * The layout is that of printf("%.9g") applied to those digits: plain

@@ -1126,6 +1126,80 @@ csv_row(struct kx_rows *r, struct kx_batch *b)
 	return 0;
 }
 
+/* The fast path of the line formats, for the common record: a CSV/TSV
+ * data row (once any header is behind, and without an id column) of
+ * exactly `in` numbers separated by single delimiters, with no spaces,
+ * quotes or blank fields; or a JSON-lines bare array of exactly `in` JSON
+ * numbers without white space. While the next line is one of these and
+ * its newline is already in the buffer, parse it straight into the batch
+ * in one pass (kx_scan_floats splits the fields as it parses them)
+ * instead of framing it with memchr, looking for quotes, splitting it
+ * field by field (or walking the JSON grammar) and parsing each field with
+ * a call of its own. A line it does not take, good or bad, is left where
+ * it is for the general path, which frames and checks it as it always
+ * did; so values, records, line numbers and messages are the same either
+ * way. Returns 0, or -1 when memory runs out (e set). */
+static int
+lines_fast(struct kx_rows *r, struct kx_batch *b, int json)
+{
+	const char *e = r->buf + r->end, *s, *p;
+	const char d = (char)r->delim;
+	size_t in = r->in, lim = r->o.lim->line_bytes, j, oor;
+	const float lo = r->o.lo, hi = r->o.hi;
+	struct kx_rec *rec;
+	float *row;
+
+	while (b->n < b->target) {
+		s = r->buf + r->pos;
+		row = b->x + b->n * in;
+		if (json) {
+			if (s == e || *s != '[')
+				return 0;
+			p = kx_scan_json_floats(s + 1, e, row, in);
+			if (!p || p == e || *p != ']')
+				return 0;
+			p++;
+		} else {
+			p = kx_scan_floats(s, e, d, row, in);
+		}
+		if (!p || p == e)
+			return 0;
+		if (*p == '\r') {
+			if (p + 1 == e || p[1] != '\n')
+				return 0;
+			p++;
+		}
+		if (*p != '\n' || (size_t)(p - s) > lim)
+			return 0;
+		oor = 0;
+		if (r->o.range) {
+			for (j = 0; j < in; j++)
+				oor += row[j] < lo || row[j] > hi;
+			if (oor > 0 && r->o.strict_range)
+				return 0;
+		}
+		if (b->n_recs == b->cap_recs &&
+		    grow((void **)&b->recs, &b->cap_recs, b->n_recs + 1, sizeof *b->recs) != 0) {
+			fail_oom(r);
+			return -1;
+		}
+		rec = &b->recs[b->n_recs++];
+		rec->row = b->n++;
+		rec->n = 1;
+		rec->line = r->line;
+		rec->id_off = rec->id_len = 0;
+		rec->form = json ? KX_FORM_ARRAY : KX_FORM_ROW;
+		rec->rank = 1;
+		rec->id_kind = KX_ID_NONE;
+		r->pos = (size_t)(p + 1 - r->buf);
+		r->line++;
+		r->recno++;
+		r->accepted++;
+		r->oor += oor;
+	}
+	return 0;
+}
+
 /* ---- JSON ----------------------------------------------------------------- */
 
 struct jp {
@@ -2064,7 +2138,7 @@ int
 kx_rows_fill(struct kx_rows *r, struct kx_batch *b, struct kx_err *e)
 {
 	size_t next = 0, lines = 0, n0, ids0;
-	int rc, csv;
+	int rc, csv, fast;
 
 	r->e = e;
 	r->rej_len = 0;
@@ -2074,6 +2148,14 @@ kx_rows_fill(struct kx_rows *r, struct kx_batch *b, struct kx_err *e)
 		goto fatal;
 	csv = r->fmt == KX_IN_CSV || r->fmt == KX_IN_TSV;
 	for (;;) {
+		if (csv)
+			fast = r->id_col == NO_COL && !r->id_by_name && r->in > 0 &&
+			       (r->header_done || r->header == 0);
+		else
+			fast = r->fmt == KX_IN_JSONL && r->in > 0 && r->o.lim->max_batch >= 1 &&
+			       r->o.lim->json_depth >= 1;
+		if (fast && !r->discard && r->fscan == 0 && lines_fast(r, b, !csv) != 0)
+			goto fatal;
 		if (b->n >= b->target)
 			return KX_FILL_READY;
 		if (r->fmt == KX_IN_API)

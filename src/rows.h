@@ -21,9 +21,14 @@
  * column is where the offending field starts, and the message names the
  * field by number (and by header name when there is one).
  *
- * Hot path: no allocation per row or per field. Quote-free CSV lines are
- * split with memchr and parsed with kx_parse_float into the batch; a
- * record containing '"' goes through libcsv (CSV_STRICT). */
+ * Hot path: no allocation per row or per field. A line that is just the
+ * model's `in` numbers (CSV/TSV: separated by single delimiters; JSON
+ * lines: a bare array of JSON numbers without blanks) is parsed straight
+ * into the batch in one pass, the fields split as they are parsed; any
+ * other line goes the general way: other quote-free CSV lines are split
+ * with memchr and parsed with kx_parse_float, a record containing '"' goes
+ * through libcsv (CSV_STRICT), JSON through the parser below. Both ways
+ * give the same values and the same messages. */
 #ifndef KX_ROWS_H
 #define KX_ROWS_H
 

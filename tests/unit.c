@@ -936,6 +936,121 @@ test_numfmt_grammar(void)
 	CHECK(disagree == 0);
 }
 
+/* RFC 8259's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int
+json_number_ref(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (i < n && s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0')
+		i++;
+	else if (i < n && s[i] >= '1' && s[i] <= '9')
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	else
+		return 0;
+	if (i < n && s[i] == '.') {
+		if (++i >= n || s[i] < '0' || s[i] > '9')
+			return 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= n || s[i] < '0' || s[i] > '9')
+			return 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	return i == n;
+}
+
+/* kx_scan_floats (the CSV fast path) against splitting at the delimiter
+ * and kx_parse_float on each field: random lines over an alphabet with
+ * the delimiter, spaces and quotes; whenever the scan takes a line, every
+ * field must be a number that kx_parse_float reads to the same bits, and
+ * the scan must stop exactly at the line's end or at a byte that is not
+ * the delimiter; when every field is a number in range, the scan must
+ * take the line. */
+static void
+test_numfmt_scan(void)
+{
+	static const char alpha[] = "0123456789.eE+-, \"9";
+	char line[64];
+	float got[4], want[4];
+	size_t i, j, n, k, nf;
+	int bad = 0, all_ok;
+	size_t taken = 0;
+	const char *stop, *p, *q, *e;
+
+	for (i = 0; i < 300000; i++) {
+		n = (size_t)(rng() % 40);
+		for (j = 0; j < n; j++)
+			line[j] = alpha[rng() % (sizeof alpha - 1)];
+		e = line + n;
+		nf = 1 + (size_t)(rng() % 4);
+		/* the reference: split at ',' into nf fields, parse each */
+		all_ok = 1;
+		for (p = line, k = 0; k < nf; k++) {
+			q = memchr(p, ',', (size_t)(e - p));
+			if (k + 1 < nf && !q) {
+				all_ok = 0;
+				break;
+			}
+			if (k + 1 == nf)
+				q = memchr(p, ',', (size_t)(e - p)) ? NULL : e;
+			if (!q || kx_parse_float(p, (size_t)(q - p), &want[k]) != KX_NUM_OK) {
+				all_ok = 0;
+				break;
+			}
+			p = q + 1;
+		}
+		taken += all_ok;
+		stop = kx_scan_floats(line, e, ',', got, nf);
+		if (stop && stop != e && *stop == ',')
+			stop = NULL;   /* a caller sees a surplus field: not taken */
+		if (all_ok != (stop == e) ||
+		    (all_ok && memcmp(got, want, nf * sizeof *got) != 0)) {
+			if (bad++ < 5)
+				printf("# scan: \"%.*s\" fields %zu: ok %d, stop %td\n", (int)n, line, nf,
+				       all_ok, stop ? stop - line : -1);
+		}
+	}
+	CHECK(bad == 0);
+	CHECK(taken > 1000);   /* the alphabet makes enough good lines */
+	/* the JSON variant: a single number takes the text exactly when it is
+	 * a JSON number that kx_parse_float reads in range, to the same bits */
+	for (i = 0, bad = 0; i < 300000; i++) {
+		n = (size_t)(rng() % 10);
+		for (j = 0; j < n; j++)
+			line[j] = "0123456789.eE+-"[rng() % 15];
+		e = line + n;
+		all_ok = json_number_ref(line, n) && kx_parse_float(line, n, &want[0]) == KX_NUM_OK;
+		stop = kx_scan_json_floats(line, e, got, 1);
+		if (all_ok != (stop == e) || (all_ok && memcmp(got, want, sizeof *got) != 0)) {
+			if (bad++ < 5)
+				printf("# json scan: \"%.*s\": ok %d, stop %td\n", (int)n, line, all_ok,
+				       stop ? stop - line : -1);
+		}
+	}
+	CHECK(bad == 0);
+	CHECK(kx_scan_json_floats("1,-2.5e1]", "1,-2.5e1]" + 9, got, 2) != NULL && got[1] == -25.0f);
+	CHECK(kx_scan_json_floats("1,+2", "1,+2" + 4, got, 2) == NULL);
+	CHECK(kx_scan_json_floats("01", "01" + 2, got, 1) == NULL);
+	/* what the scan leaves for the caller to check */
+	stop = kx_scan_floats("1.5,-2e1\r\n", "1.5,-2e1\r\n" + 10, ',', got, 2);
+	CHECK(stop && *stop == '\r' && got[0] == 1.5f && got[1] == -20.0f);
+	CHECK(kx_scan_floats("1,,2", "1,,2" + 4, ',', got, 3) == NULL);
+	CHECK(kx_scan_floats("1, 2", "1, 2" + 4, ',', got, 2) == NULL);
+	CHECK(kx_scan_floats("1e,2", "1e,2" + 4, ',', got, 2) == NULL);
+	CHECK(kx_scan_floats("1e39,2", "1e39,2" + 6, ',', got, 2) == NULL);
+	CHECK(kx_scan_floats("1\t2", "1\t2" + 3, '\t', got, 2) != NULL && got[1] == 2.0f);
+}
+
 /* Change the last mantissa digit of a %e string by +1 or -1 (with carry),
  * to land just above or below an exact decimal. */
 static void
@@ -1117,6 +1232,26 @@ test_numfmt_parse(void)
 	}
 	CHECK(fails == 0);
 
+	/* The double fast path (up to 16 digits, 10^-22 to 10^22): floats
+	 * and the midpoints between them, printed with 6 to 17 digits, exactly
+	 * and nudged up or down by one unit in the last digit. */
+	fails = 0;
+	for (i = 0; i < 600000; i++) {
+		uint32_t u = 0x1b000000u + (uint32_t)(rng() % (0x64000000u - 0x1b000000u));
+		double v;
+		int d = 5 + (int)(rng() % 12), k = (int)(rng() % 3);
+
+		memcpy(&f, &u, sizeof f);
+		v = rng() % 2 ? ((double)f + (double)nextafterf(f, INFINITY)) / 2 : (double)f;
+		n = (size_t)sprintf(b, "%.*e", d, rng() % 2 ? -v : v);
+		if (k)
+			nudge_last_digit(b, k == 1);
+		cases++;
+		if (!parse_agrees(b, n) && fails++ < 10)
+			printf("# parse differs from strtof: %s\n", b);
+	}
+	CHECK(fails == 0);
+
 	/* Speed, for the record (not a pass/fail criterion): fields a program
 	 * prints with %.9g, parsed by each. */
 	{
@@ -1290,6 +1425,7 @@ main(void)
 	test_limits();
 	test_nearest();
 	test_numfmt_grammar();
+	test_numfmt_scan();
 	test_numfmt_parse();
 	test_numfmt_format();
 	/* the fast kernels each against Keras and the reference: BLIS
