@@ -13,6 +13,8 @@
 #   COLD_RUNS    1-row runs for the cold start median (default 31)
 #   SWEEP        1 to run the model-size sweep (default 1)
 #   SWEEP_ROWS   rows for each sweep model (default 50000)
+#   SERVE        1 to measure serve-stdin latency with bench/serve_latency.sh
+#                (default 1; SERVE_N requests, default 5000)
 #   LAYERS       1 to time single KAN layers with the AVX2 kernel's dense and
 #                sparse paths (bench/layers; about a minute; default 0)
 #   PY           Python with h5py and numpy for bench/make_models.py (default /usr/bin/python3)
@@ -32,6 +34,8 @@ COLD_RUNS=${COLD_RUNS:-31}
 SWEEP=${SWEEP:-1}
 SWEEP_ROWS=${SWEEP_ROWS:-50000}
 LAYERS=${LAYERS:-0}
+SERVE=${SERVE:-1}
+SERVE_N=${SERVE_N:-5000}
 PY=${PY:-/usr/bin/python3}
 OUT=${OUT:-$SRCDIR/bench/out}
 TIME=/usr/bin/time
@@ -152,6 +156,35 @@ for fmt in csv jsonl; do
 done
 out ""
 
+# ---- where the time goes ------------------------------------------------------------
+# kanx predict --stats: time in each stage, summed over the threads
+if [ "$HAVE_PREDICT" = 1 ]; then
+	out "## where the time goes (kanx predict --stats, CSV -> CSV, one run)"
+	out ""
+	out "| threads | reading + parsing s | forward pass s | formatting + writing s | parsing % | forward % | formatting % |"
+	out "|---|---|---|---|---|---|---|"
+	for t in $THREADS; do
+		# shellcheck disable=SC2002 # through a pipe, as above
+		cat "$IN_CSV" | "$KANX" predict -m "$MODEL" --threads "$t" --stats 2>"$OUT/stats.txt" >/dev/null || true
+		line=$(grep 'reading and parsing' "$OUT/stats.txt" || true)
+		if [ -z "$line" ]; then
+			out "| $t | n/a | | | | | |"
+			continue
+		fi
+		echo "$line" | awk -v t="$t" '{
+			for (i = 1; i <= NF; i++) {
+				if ($i == "parsing") rp = $(i + 1)
+				if ($i == "pass") fw = $(i + 1)
+				if ($i == "writing") fm = $(i + 1)
+			}
+			s = rp + fw + fm
+			if (s <= 0) s = 1
+			printf "| %s | %s | %s | %s | %.0f | %.0f | %.0f |\n", t, rp, fw, fm, 100 * rp / s, 100 * fw / s, 100 * fm / s
+		}' | tee -a "$RES"
+	done
+	out ""
+fi
+
 # ---- cold start -----------------------------------------------------------------
 # median wall time of whole processes (bench/floors -x forks and times them)
 median_ms() { "$FLOORS" -x "$COLD_RUNS" "$@" || echo "failed"; }
@@ -168,6 +201,17 @@ else
 	out "| kanx predict, 1 CSV row | n/a (predict not ready) |"
 fi
 out ""
+
+# ---- serve-stdin ------------------------------------------------------------------
+if [ "$SERVE" = 1 ]; then
+	out "## serve-stdin latency (bench/serve_latency.sh, $SERVE_N requests)"
+	out ""
+	out '```'
+	sh "$SRCDIR/bench/serve_latency.sh" "$KANX" "$SERVE_N" 2>&1 | grep -v 'after .* requests' | tee -a "$RES" ||
+		note "serve_latency.sh failed"
+	out '```'
+	out ""
+fi
 
 # ---- machine floors ---------------------------------------------------------------
 out "## machine floors"

@@ -108,7 +108,8 @@ int kx_avx2_sparse = -1;
  * product costs it about twice what it costs the dense kernel, more once
  * the weights leave L2. Measured on the layers of bench/layers.c (in 16,
  * 64, 256; out 1 to 256; G 3 to 20; k 3), sparse won from G = 10 up
- * while its outputs fit one block of 64, and only at G = 20 with small
+ * while its outputs fit one block of 64 (from G = 20 for a single
+ * output, whose sums form one FMA chain), and only at G = 20 with small
  * weights above that (see bench/README.md).
  *
  * The sparse path also needs every weight finite: the reference
@@ -136,6 +137,8 @@ use_sparse(const struct kx_layer *l)
 		return 0;
 	if (kx_avx2_sparse == 1)
 		return 1;
+	if (l->out <= 8)          /* one vector of sums: one FMA chain, latency-bound */
+		return cols >= 4 * sp;
 	if (l->out <= 64)
 		return cols >= 2 * sp;
 	return cols >= 4 * sp && bytes <= ((size_t)4 << 20);
