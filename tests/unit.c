@@ -1051,6 +1051,92 @@ test_numfmt_scan(void)
 	CHECK(kx_scan_floats("1\t2", "1\t2" + 3, '\t', got, 2) != NULL && got[1] == 2.0f);
 }
 
+/* The scanners on long lines of up to 16 fields with more bytes after
+ * the line, as in the reader's buffer: fields of every shape (%.9g and
+ * %.17g of random floats, digit runs of up to 18 with and without a
+ * point, leading zeros, signs, a point at either end, an exponent) must
+ * come out as kx_parse_float reads each field alone, to the bit, and the
+ * scan must stop at the line's end exactly when every field is good (a
+ * JSON-lines array: when every field is also a JSON number). */
+static void
+test_numfmt_scan_long(void)
+{
+	char line[1024], field[64];
+	size_t i, j, n, nf, len[16];
+	float got[16], want[16];
+	int bad = 0, k;
+	size_t taken = 0;
+
+	for (i = 0; i < 200000; i++) {
+		int all_ok = 1;
+		const char *stop, *je;
+		nf = 1 + (size_t)(rng() % 16);
+		n = 0;
+		for (j = 0; j < nf; j++) {
+			uint64_t r = rng();
+			union { uint32_t u; float f; } v = { (uint32_t)rng() };
+			switch (r % 8) {
+			case 0: snprintf(field, sizeof field, "%.9g", (double)((float)(rng() % 2000001) / 1e6f - 1.0f)); break;
+			case 1: snprintf(field, sizeof field, "%.9g", isfinite(v.f) ? (double)v.f : 1.0); break;
+			case 2: snprintf(field, sizeof field, "%.17g", (double)((float)(rng() % 2000001) / 1e6f - 1.0f)); break;
+			default: {
+				/* sign, digits, point, digits, over an alphabet that
+				 * makes every near miss */
+				size_t a = (size_t)(rng() % 10), b = (size_t)(rng() % 12), t = 0;
+				if (rng() % 4 == 0)
+					field[t++] = "-+"[rng() % 2];
+				for (k = 0; k < (int)a; k++)
+					field[t++] = (char)(rng() % 3 == 0 ? '0' : '0' + rng() % 10);
+				if (rng() % 3)
+					field[t++] = '.';
+				for (k = 0; k < (int)b; k++)
+					field[t++] = (char)('0' + rng() % 10);
+				if (rng() % 16 == 0)
+					field[t++] = "eE."[rng() % 3];
+				if (rng() % 32 == 0)
+					field[t++] = '5';
+				field[t] = '\0';
+			}
+			}
+			len[j] = strlen(field);
+			memcpy(line + n, field, len[j]);
+			n += len[j];
+			if (j + 1 < nf)
+				line[n++] = ',';
+		}
+		memcpy(line + n, "\n0123456789012345678901234567890", 32);  /* what follows a line */
+		for (j = 0, je = line; j < nf; j++) {
+			if (kx_parse_float(je, len[j], &want[j]) != KX_NUM_OK)
+				all_ok = 0;
+			je += len[j] + 1;
+		}
+		taken += all_ok;
+		stop = kx_scan_floats(line, line + n + 32, ',', got, nf);
+		if (all_ok != (stop == line + n) || (all_ok && memcmp(got, want, nf * sizeof *got) != 0)) {
+			if (bad++ < 5)
+				printf("# long scan: \"%.*s\": ok %d, stop %td\n", (int)n, line, all_ok,
+				       stop ? stop - line : -1);
+		}
+		/* the same fields as a JSON-lines array */
+		if (all_ok) {
+			int json_ok = 1;
+			for (j = 0, je = line; j < nf; j++) {
+				json_ok &= json_number_ref(je, len[j]);
+				je += len[j] + 1;
+			}
+			stop = kx_scan_json_floats(line, line + n + 32, got, nf);
+			if (json_ok != (stop == line + n) ||
+			    (json_ok && memcmp(got, want, nf * sizeof *got) != 0)) {
+				if (bad++ < 5)
+					printf("# long json scan: \"%.*s\": ok %d, stop %td\n", (int)n, line,
+					       json_ok, stop ? stop - line : -1);
+			}
+		}
+	}
+	CHECK(bad == 0);
+	CHECK(taken > 10000);
+}
+
 /* Change the last mantissa digit of a %e string by +1 or -1 (with carry),
  * to land just above or below an exact decimal. */
 static void
@@ -1426,6 +1512,7 @@ main(void)
 	test_nearest();
 	test_numfmt_grammar();
 	test_numfmt_scan();
+	test_numfmt_scan_long();
 	test_numfmt_parse();
 	test_numfmt_format();
 	/* the fast kernels each against Keras and the reference: BLIS
