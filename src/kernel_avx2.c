@@ -10,7 +10,9 @@
  *  - the product of that panel, A[k][r] with k over [act(x) | B(x)], and
  *    the layer weights is a register-blocked kernel of 16 rows by up to 6
  *    outputs, whose result Y[o][r] is already the next layer's input;
- *  - the weights are cut into 6-output tiles once, at load time.
+ *  - the weights are cut into 6-output tiles once, at load time;
+ *  - a KAN layer with a large grid takes a sparse path instead (use_sparse):
+ *    per row only the base row and the k+1 spline rows under its bases.
  *
  * Each lane computes its own row with the same sequence of operations,
  * whatever the other lanes hold, so a row's result does not depend on the
@@ -31,10 +33,11 @@
 #define KX_HAVE_AVX2 0
 #endif
 
-/* weights cut into tiles of this many outputs (12 accumulators + 2 rows
- * + 1 broadcast fit the 16 ymm registers) */
+/* A tile is KX_NR outputs of the panel's KX_PANEL rows: 12 accumulators,
+ * plus the KX_PV vectors of a column and one broadcast, in the 16 ymm
+ * registers. */
 #define KX_PV (KX_PANEL / 8)   /* vectors in a panel's column */
-#define KX_NR (12 / KX_PV)     /* outputs in a tile: 12 accumulators */
+#define KX_NR (12 / KX_PV)     /* outputs in a tile */
 /* K is cut into blocks of this many (act and bases columns) so the
  * panel's slice of a block stays in L1 while every output tile reads it:
  * 16 KiB. No difference for bench16 (K = 576); 10% for K = 2304. */
