@@ -207,6 +207,26 @@ kx_avx2_work_floats(const struct kx_model *m)
 
 /* ---- the product: C[o][16] = sum_k A[k][16] * W[k][o], o < nr ---- */
 
+/* One k of a tile: acc[j] += A[k][.] * W[k][j] for its nr outputs */
+KX_AVX2 KX_INLINE void
+k_step(const float *restrict a, const float *restrict w, size_t k, const int nr,
+       __m256 acc[KX_NR][KX_PV])
+{
+	__m256 av[KX_PV];
+	int j, v;
+
+#pragma GCC unroll 4
+	for (v = 0; v < KX_PV; v++)
+		av[v] = _mm256_load_ps(a + k * KX_PANEL + 8 * v);
+#pragma GCC unroll 12
+	for (j = 0; j < nr; j++) {
+		__m256 b = _mm256_broadcast_ss(w + k * (size_t)nr + (size_t)j);
+#pragma GCC unroll 4
+		for (v = 0; v < KX_PV; v++)
+			acc[j][v] = _mm256_fmadd_ps(av[v], b, acc[j][v]);
+	}
+}
+
 /* C[o][r] (+)= sum_k A[k][r] W[k][o] for the nr outputs of one tile. A
  * tile of one to three outputs has too few accumulators to hide the FMA
  * latency, so it sums every ph-th k into its own set and adds the sets
@@ -229,36 +249,12 @@ tile_pxn(size_t K, const float *restrict a, const float *restrict w, float *rest
 			for (v = 0; v < KX_PV; v++)
 				acc[q][j][v] = first || q ? _mm256_setzero_ps()
 				                          : _mm256_load_ps(c + j * KX_PANEL + 8 * v);
-	for (; k + (size_t)ph <= K; k += (size_t)ph) {
+	for (; k + (size_t)ph <= K; k += (size_t)ph)
 #pragma GCC unroll 4
-		for (q = 0; q < ph; q++) {
-			__m256 av[KX_PV];
-			const size_t kq = k + (size_t)q;
-#pragma GCC unroll 4
-			for (v = 0; v < KX_PV; v++)
-				av[v] = _mm256_load_ps(a + kq * KX_PANEL + 8 * v);
-#pragma GCC unroll 12
-			for (j = 0; j < nr; j++) {
-				__m256 b = _mm256_broadcast_ss(w + kq * (size_t)nr + (size_t)j);
-#pragma GCC unroll 4
-				for (v = 0; v < KX_PV; v++)
-					acc[q][j][v] = _mm256_fmadd_ps(av[v], b, acc[q][j][v]);
-			}
-		}
-	}
-	for (; k < K; k++) {
-		__m256 av[KX_PV];
-#pragma GCC unroll 4
-		for (v = 0; v < KX_PV; v++)
-			av[v] = _mm256_load_ps(a + k * KX_PANEL + 8 * v);
-#pragma GCC unroll 12
-		for (j = 0; j < nr; j++) {
-			__m256 b = _mm256_broadcast_ss(w + k * (size_t)nr + (size_t)j);
-#pragma GCC unroll 4
-			for (v = 0; v < KX_PV; v++)
-				acc[0][j][v] = _mm256_fmadd_ps(av[v], b, acc[0][j][v]);
-		}
-	}
+		for (q = 0; q < ph; q++)
+			k_step(a, w, k + (size_t)q, nr, acc[q]);
+	for (; k < K; k++)
+		k_step(a, w, k, nr, acc[0]);
 #pragma GCC unroll 12
 	for (j = 0; j < nr; j++)
 #pragma GCC unroll 4
@@ -331,21 +327,34 @@ cubic_pieces(__m256 u, __m256 *b0, __m256 *b1, __m256 *b2, __m256 *b3)
 }
 
 /* Uniform grid, k = 3, eight rows of feature i: with f = (x - t0) / h,
+ * mu = floor(f) (returned; 0 where f is outside [0, fn), ok false there)
+ * and u = f - mu, the four bases that can be non-zero, mu-3 .. mu. */
+KX_AVX2 KX_INLINE __m256i
+cubic_span8(__m256 x, float t0, float inv_h, float fn, __m256 *ok, __m256 *b0, __m256 *b1,
+            __m256 *b2, __m256 *b3)
+{
+	__m256 f = _mm256_mul_ps(_mm256_sub_ps(x, _mm256_set1_ps(t0)), _mm256_set1_ps(inv_h));
+	__m256 fs, u;
+	__m256i m;
+
+	*ok = _mm256_and_ps(_mm256_cmp_ps(f, _mm256_setzero_ps(), _CMP_GE_OQ),
+	                    _mm256_cmp_ps(f, _mm256_set1_ps(fn), _CMP_LT_OQ));
+	fs = _mm256_and_ps(*ok, f);
+	m = _mm256_cvttps_epi32(fs);
+	u = _mm256_sub_ps(fs, _mm256_cvtepi32_ps(m));
+	cubic_pieces(u, b0, b1, b2, b3);
+	return m;
+}
+
+/* Uniform grid, k = 3, eight rows of feature i: with f = (x - t0) / h,
  * mu = floor(f), u = f - mu, the four non-zero bases are the cubic
  * B-spline pieces of u, at columns mu-3 .. mu; every other column is 0.
  * cubic_bases() in kernel.c computes the same pieces without FMA. */
 KX_AVX2 KX_INLINE void
 cubic_cols(__m256 x, float t0, float inv_h, float fn, size_t nb, float *dst)
 {
-	__m256 f = _mm256_mul_ps(_mm256_sub_ps(x, _mm256_set1_ps(t0)), _mm256_set1_ps(inv_h));
-	__m256 ok = _mm256_and_ps(_mm256_cmp_ps(f, _mm256_setzero_ps(), _CMP_GE_OQ),
-	                          _mm256_cmp_ps(f, _mm256_set1_ps(fn), _CMP_LT_OQ));
-	__m256 fs = _mm256_and_ps(ok, f);
-	__m256i m = _mm256_cvttps_epi32(fs);
-	__m256 u = _mm256_sub_ps(fs, _mm256_cvtepi32_ps(m));
-	__m256 b0, b1, b2, b3;
-
-	cubic_pieces(u, &b0, &b1, &b2, &b3);
+	__m256 ok, b0, b1, b2, b3;
+	__m256i m = cubic_span8(x, t0, inv_h, fn, &ok, &b0, &b1, &b2, &b3);
 	/* column j takes b0 where mu = j+3, b1 where mu = j+2, b2 where
 	 * mu = j+1, b3 where mu = j: e_q below is (mu == j+q), each compare
 	 * made once and slid along; a row outside the grid matches none */
@@ -417,15 +426,8 @@ act_panel(enum kx_act act, const float *x, float *y, size_t n)
 KX_AVX2 KX_INLINE void
 cubic_span(__m256 x, float t0, float inv_h, float fn, int32_t *mu, float *L)
 {
-	__m256 f = _mm256_mul_ps(_mm256_sub_ps(x, _mm256_set1_ps(t0)), _mm256_set1_ps(inv_h));
-	__m256 ok = _mm256_and_ps(_mm256_cmp_ps(f, _mm256_setzero_ps(), _CMP_GE_OQ),
-	                          _mm256_cmp_ps(f, _mm256_set1_ps(fn), _CMP_LT_OQ));
-	__m256 fs = _mm256_and_ps(ok, f);
-	__m256i m = _mm256_cvttps_epi32(fs);
-	__m256 u = _mm256_sub_ps(fs, _mm256_cvtepi32_ps(m));
-	__m256 b0, b1, b2, b3;
-
-	cubic_pieces(u, &b0, &b1, &b2, &b3);
+	__m256 ok, b0, b1, b2, b3;
+	__m256i m = cubic_span8(x, t0, inv_h, fn, &ok, &b0, &b1, &b2, &b3);
 
 	_mm256_store_si256((__m256i *)mu, m);  /* fs = 0 outside: mu = 0 */
 	_mm256_store_ps(L, _mm256_and_ps(ok, b0));
