@@ -626,8 +626,10 @@ kx_parse_float(const char *s, size_t len, float *out)
 	return parse_prefix(s, s + len, 1, 0, out, &stop);
 }
 
-const char *
-kx_scan_floats(const char *s, const char *end, char delim, float *out, size_t n)
+/* n numbers at s, each but the last followed by exactly delim; json: each
+ * also a JSON number. The two scanners below. */
+static inline __attribute__((always_inline)) const char *
+scan_numbers(const char *s, const char *end, char delim, int json, float *out, size_t n)
 {
 	const char *p = s;
 	size_t j;
@@ -638,28 +640,22 @@ kx_scan_floats(const char *s, const char *end, char delim, float *out, size_t n)
 				return NULL;
 			p++;
 		}
-		if (parse_prefix(p, end, 0, 0, &out[j], &p) != KX_NUM_OK)
+		if (parse_prefix(p, end, 0, json, &out[j], &p) != KX_NUM_OK)
 			return NULL;
 	}
 	return p;
 }
 
 const char *
+kx_scan_floats(const char *s, const char *end, char delim, float *out, size_t n)
+{
+	return scan_numbers(s, end, delim, 0, out, n);
+}
+
+const char *
 kx_scan_json_floats(const char *s, const char *end, float *out, size_t n)
 {
-	const char *p = s;
-	size_t j;
-
-	for (j = 0; j < n; j++) {
-		if (j > 0) {
-			if (p == end || *p != ',')
-				return NULL;
-			p++;
-		}
-		if (parse_prefix(p, end, 0, 1, &out[j], &p) != KX_NUM_OK)
-			return NULL;
-	}
-	return p;
+	return scan_numbers(s, end, ',', 1, out, n);
 }
 
 /* ---- printing -------------------------------------------------------- */
