@@ -228,14 +228,32 @@ write_failed(void)
 	return KX_EXIT_IO;
 }
 
-/* Score the batch, write its records, flush them (so output streams
- * whatever stdout is: about a thousand writes per million rows), and empty
- * the batch. */
+/* Write the records of a scored batch (ms: its forward pass, for API
+ * output) and flush them, so output streams whatever stdout is: about a
+ * thousand writes per million rows. Counts the rows and the batch, and
+ * the time for --stats. Returns 0 or KX_EXIT_IO. */
+static int
+write_batch(struct predict *p, const struct kx_batch *b, double ms)
+{
+	double t0 = now_ms();
+	int rc = 0;
+
+	p->rows_out += b->n;
+	p->batches++;
+	errno = 0;
+	if (kx_out_batch(p->out, b, ms) != 0 || kx_out_flush(p->out) != 0)
+		rc = write_failed();
+	p->ms_out += now_ms() - t0;
+	return rc;
+}
+
+/* Score the batch, write it, and empty it. */
 static int
 score_batch(struct predict *p, struct kx_batch *b)
 {
 	size_t i, n;
 	double t0, ms;
+	int rc;
 
 	if (b->n_recs == 0) {
 		kx_batch_reset(b);
@@ -251,15 +269,8 @@ score_batch(struct predict *p, struct kx_batch *b)
 	}
 	ms = now_ms() - t0;
 	p->ms_fwd += ms;
-	p->rows_out += b->n;
-	p->batches++;
-	errno = 0;
-	t0 = now_ms();
-	if (kx_out_batch(p->out, b, ms) != 0)
-		return write_failed();
-	if (kx_out_flush(p->out) != 0)
-		return write_failed();
-	p->ms_out += now_ms() - t0;
+	if ((rc = write_batch(p, b, ms)) != 0)
+		return rc;
 	kx_batch_reset(b);
 	return 0;
 }
@@ -340,7 +351,6 @@ static void
 write_ready(struct predict *p)
 {
 	struct slot *s;
-	double t0;
 	int rc, drop;
 
 	if (p->writing)
@@ -353,16 +363,7 @@ write_ready(struct predict *p)
 		/* after a failure, batches still handed over are dropped */
 		drop = p->score_rc != 0;
 		pthread_mutex_unlock(&p->mu);
-		rc = 0;
-		if (!drop && s->b.n_recs > 0) {
-			t0 = now_ms();
-			p->rows_out += s->b.n;
-			p->batches++;
-			errno = 0;
-			if (kx_out_batch(p->out, &s->b, s->ms) != 0 || kx_out_flush(p->out) != 0)
-				rc = write_failed();
-			p->ms_out += now_ms() - t0;
-		}
+		rc = !drop && s->b.n_recs > 0 ? write_batch(p, &s->b, s->ms) : 0;
 		pthread_mutex_lock(&p->mu);
 		/* under the lock: take_chunk reads the size of every batch in flight */
 		kx_batch_reset(&s->b);
