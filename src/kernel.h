@@ -33,9 +33,6 @@ void kx_kan_forward_fast(const struct kx_layer *l, const float *x, size_t n, flo
 /* Dense: y = act(x @ kernel + bias). ref=1 uses plain loops. */
 void kx_dense_forward(const struct kx_layer *l, const float *x, size_t n, float *y, int ref);
 
-/* The most spline order the kernels take (limits.c refuses more). */
-#define KX_MAX_ORDER 64
-
 /* Local de Boor on the extended knots t of one feature: the k+1 bases
  * that can be non-zero at x, bases mu-k .. mu, into L[0..k] (those off
  * either end of the basis range are 0). Returns mu, or -1 when x is

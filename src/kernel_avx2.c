@@ -79,10 +79,23 @@ tile_weights(const float *w, size_t K, size_t out)
  * base weights, then k zero rows, the G+k spline rows, k zero rows, so
  * the k+1 rows under the bases mu-k .. mu start at row 1 + mu for any
  * mu of the extended grid. */
+static size_t
+sparse_rows(const struct kx_layer *l)
+{
+	return 1 + l->G + 3 * l->k;
+}
+
+/* the width of a row: out rounded up to whole vectors */
+static size_t
+sparse_width(const struct kx_layer *l)
+{
+	return (l->out + 7) / 8 * 8;
+}
+
 static int
 sparse_weights(struct kx_layer *l)
 {
-	size_t nb = l->G + l->k, rows = 1 + nb + 2 * l->k, op = (l->out + 7) / 8 * 8, i, o, j, s;
+	size_t nb = l->G + l->k, rows = sparse_rows(l), op = sparse_width(l), i, o, j, s;
 	float *w;
 
 	if (kx_mul(l->in, rows, &s) != 0 || kx_mul(s, op, &s) != 0 ||
@@ -110,10 +123,12 @@ int kx_avx2_sparse = -1;
  * per input, and its weights are read at row-dependent places, so a
  * product costs it about twice what it costs the dense kernel, more once
  * the weights leave L2. Measured on the layers of bench/layers.c (in 16,
- * 64, 256; out 1 to 256; G 3 to 20; k 3), sparse won from G = 10 up
- * while its outputs fit one block of 64 (from G = 20 for a single
- * output, whose sums form one FMA chain), and only at G = 20 with small
- * weights above that (see bench/README.md).
+ * 64, 256; out 1 to 256; G 3, 5, 10, 20; k 3), sparse lost at G = 5 and
+ * won at G = 10 while its outputs fit one block of 64, so the rule below
+ * switches between them (1+G+k >= 2(k+2): G >= 6 for k = 3); a layer of
+ * up to 8 outputs, whose sums form one FMA chain, and a wider one with
+ * weights under 4 MiB won only at G = 20 (1+G+k >= 4(k+2): G >= 16). See
+ * bench/README.md.
  *
  * The sparse path also needs every weight finite: the reference
  * multiplies the zero bases by every weight too, and a NaN or infinite
@@ -134,8 +149,8 @@ use_sparse(const struct kx_layer *l)
 	/* padded to 8 outputs and 2k rows an input, the sparse weights can be
 	 * several times the dense ones (8x for one output): past 16 MiB they
 	 * are slow anyway, so a large model never pays that in memory */
-	if (kx_mul(l->in, 1 + nb + 2 * l->k, &bytes) != 0 ||
-	    kx_mul(bytes, (l->out + 7) / 8 * 8 * sizeof(float), &bytes) != 0 ||
+	if (kx_mul(l->in, sparse_rows(l), &bytes) != 0 ||
+	    kx_mul(bytes, sparse_width(l) * sizeof(float), &bytes) != 0 ||
 	    bytes > ((size_t)16 << 20))
 		return 0;
 	if (kx_avx2_sparse == 1)
@@ -152,11 +167,11 @@ kx_avx2_pack(struct kx_layer *l)
 {
 	if (l->kind == KX_LAYER_KAN) {
 		size_t K;
-		if (kx_mul(l->in, 1 + l->G + l->k, &K) != 0 || kx_mul(K, l->out, &K) != 0)
-			return -1;
 		if (use_sparse(l))
 			return sparse_weights(l);
-		l->tiled = tile_weights(l->packed, l->in * (1 + l->G + l->k), l->out);
+		if (kx_mul(l->in, 1 + l->G + l->k, &K) != 0)
+			return -1;
+		l->tiled = tile_weights(l->packed, K, l->out);
 		return l->tiled ? 0 : -1;
 	}
 	if (l->kind == KX_LAYER_DENSE) {
@@ -444,7 +459,7 @@ KX_AVX2 KX_INLINE void
 sparse_block(const struct kx_layer *l, size_t ob, const float *act, const int32_t *mu,
              const float *L, float *restrict c, const int nv, const size_t kk)
 {
-	size_t in = l->in, k = kk ? kk : l->k, op = l->sparse_op, rows = 1 + l->G + 3 * l->k;
+	size_t in = l->in, k = kk ? kk : l->k, op = l->sparse_op, rows = sparse_rows(l);
 	size_t i, idx, r;
 	const float *w = l->sparse_w + ob;
 	int v;

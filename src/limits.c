@@ -77,7 +77,7 @@ kx_limits_init(struct kx_limits *l, const char **msg)
 	l->max_layers = 1024;
 	l->max_width = 1 << 20;
 	l->max_grid = 65536;
-	l->max_order = 64;
+	l->max_order = KX_MAX_ORDER;
 	l->weight_bytes = GiB;
 	l->line_bytes = 16 * MiB;
 

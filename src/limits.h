@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The largest spline order a model may have, and the default of
+ * max_order: the kernels keep the k+1 bases of a value on the stack. */
+#define KX_MAX_ORDER 64
+
 struct kx_limits {
 	size_t max_batch;         /* KANX_MAX_BATCH: rows per request (API 413), default 4096 */
 	size_t archive_bytes;     /* whole .keras file, default 1 GiB */
@@ -17,7 +21,7 @@ struct kx_limits {
 	size_t max_layers;        /* layers in a model, default 1024 */
 	size_t max_width;         /* features of one layer, default 1048576 */
 	size_t max_grid;          /* grid size G, default 65536 */
-	size_t max_order;         /* spline order k, default 64 */
+	size_t max_order;         /* spline order k, default KX_MAX_ORDER (64) */
 	size_t weight_bytes;      /* all weights together as float32, default 1 GiB */
 	size_t line_bytes;        /* one input line / JSON record, default 16 MiB */
 };

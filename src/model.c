@@ -120,11 +120,13 @@ finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 	/* the forward pass's scratch for 16 rows grows with in * (1 + G + k):
 	 * held to the limit on the weights, so no layout of a model within
 	 * that limit makes it allocate without bound */
-	if (m->kernel == KX_KERNEL_AVX2 &&
-	    (kx_avx2_work_floats(m) == 0 || kx_avx2_work_floats(m) > max_work / sizeof(float)))
-		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: the layers need more working memory (%zu "
-		                  "floats a 16-row panel) than the limit of %zu bytes", m->path,
-		                  kx_avx2_work_floats(m), max_work);
+	if (m->kernel == KX_KERNEL_AVX2) {
+		size_t work = kx_avx2_work_floats(m);
+		if (work == 0 || work > max_work / sizeof(float))
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: the layers need more working memory "
+			                  "(%zu floats a 16-row panel) than the limit of %zu bytes", m->path,
+			                  work, max_work);
+	}
 	return 0;
 }
 
