@@ -35,7 +35,8 @@ const struct kx_cmd kx_cmd_predict;
  * of 16 features is under 100 KB). */
 #define SLOTS 4
 /* Fewest rows in a chunk (unless the batch is smaller): below this the
- * per-call cost of the forward pass (dispatch; with the BLIS kernel, packing the weights) shows. */
+ * per-call cost of the forward pass (dispatch; with the BLIS kernel,
+ * packing the weights) shows. */
 #define MIN_CHUNK 64
 
 enum {
@@ -735,9 +736,9 @@ exec_predict(int argc, char **argv)
 	 * (kernel threads 1: no pool inside the forward pass). Nobody waits
 	 * for the end of a batch (a thread that is done takes a chunk of the
 	 * next), so chunks can be large, which spreads the per-call costs of
-	 * the forward pass (with the BLIS kernel, packing the weights) over more rows: a quarter of
-	 * a batch on 2 threads, while there are still a few chunks in flight
-	 * for every thread. */
+	 * the forward pass (with the BLIS kernel, packing the weights) over
+	 * more rows: a quarter of a batch on 2 threads, while there are still
+	 * a few chunks in flight for every thread. */
 	kx_kernel_threads(1);
 	n_slots = p.threads > 1 ? SLOTS : 1;
 	n_works = p.threads > 1 ? (p.threads > KX_MAX_THREADS ? KX_MAX_THREADS : p.threads) : 0;
