@@ -17,8 +17,9 @@ _kanx_opts()
     predict)
         echo '-m --model -f --format -i --input-format --header --no-header
               --id -b --batch-size --max-batch -p --precision
-              --no-output-header --on-error --rejects --strict-range
-              -t --threads --progress --no-progress --stats -h --help' ;;
+              --no-output-header --header-out --shard --on-error --rejects
+              --strict-range -t --threads --progress --no-progress --stats
+              -h --help' ;;
     validate)
         echo '-m --model -c --config --max-batch -j --json -h --help' ;;
     serve-stdin)
@@ -34,7 +35,8 @@ _kanx_argopts()
     inspect) echo '-e --edges -p --plot --samples' ;;
     predict)
         echo '-m --model -f --format -i --input-format --id -b --batch-size
-              --max-batch -p --precision --on-error --rejects -t --threads' ;;
+              --max-batch -p --precision --header-out --shard --on-error
+              --rejects -t --threads' ;;
     validate) echo '-m --model -c --config --max-batch' ;;
     serve-stdin) echo '-m --model -c --config --max-batch --max-line --model-dir' ;;
     esac
@@ -98,6 +100,11 @@ _kanx_optval()
         COMPREPLY=($(compgen -W 'csv tsv jsonl api' -- "$cur")) ;;
     predict:--on-error)
         COMPREPLY=($(compgen -W 'stop skip' -- "$cur")) ;;
+    predict:--header-out)
+        COMPREPLY=($(compgen -W 'first always never' -- "$cur")) ;;
+    predict:--shard)
+        # K/N is typed; auto and auto/N take it from an array job
+        COMPREPLY=($(compgen -W 'auto' -- "$cur")) ;;
     predict:--rejects)
         _kanx_files ;;
     predict:--id)

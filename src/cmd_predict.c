@@ -26,6 +26,7 @@
 #include "numfmt.h"
 #include "output.h"
 #include "rows.h"
+#include "shard.h"
 
 const struct kx_cmd kx_cmd_predict;
 
@@ -41,8 +42,11 @@ const struct kx_cmd kx_cmd_predict;
 
 enum {
 	O_HEADER = 256, O_NOHEADER, O_ID, O_MAXBATCH, O_NOOUTHDR, O_ONERROR,
-	O_REJECTS, O_STRICT, O_PROGRESS, O_NOPROGRESS, O_STATS
+	O_REJECTS, O_STRICT, O_PROGRESS, O_NOPROGRESS, O_STATS, O_SHARD, O_HEADEROUT
 };
+
+/* --header-out: which runs write the CSV/TSV output header */
+enum { HO_FIRST, HO_ALWAYS, HO_NEVER };
 
 static const struct kx_optdef opts[] = {
 	{ "model", 'm', "MODEL", 'm', "the .keras checkpoint (default: $KANX_CHECKPOINT)" },
@@ -54,7 +58,9 @@ static const struct kx_optdef opts[] = {
 	{ "batch-size", 'b', "N", 'b', "score N rows at a time (default: the max batch or 1024, the smaller)" },
 	{ "max-batch", 0, "N", O_MAXBATCH, "most rows in one request or record, else exit 6 (default: $KANX_MAX_BATCH or 4096)" },
 	{ "precision", 'p', "N", 'p', "print N significant digits, 1-9 (default: shortest exact)" },
-	{ "no-output-header", 0, NULL, O_NOOUTHDR, "write CSV/TSV output without its header line" },
+	{ "no-output-header", 0, NULL, O_NOOUTHDR, "write CSV/TSV output without its header line (--header-out never)" },
+	{ "header-out", 0, "WHEN", O_HEADEROUT, "CSV/TSV output header: first (default: unless --shard K/N with K > 1), always or never" },
+	{ "shard", 0, "K/N", O_SHARD, "score only shard K of N (from 1) of one file, cut at record starts; auto, auto/N: from an array job (Slurm, Grid Engine, Kubernetes)" },
 	{ "on-error", 0, "MODE", O_ONERROR, "stop: exit 5/6 at the first bad record (default); skip: report each on stderr, go on, exit 0" },
 	{ "rejects", 0, "FILE", O_REJECTS, "copy each refused record to FILE (implies --on-error skip)" },
 	{ "strict-range", 0, NULL, O_STRICT, "a value outside layer 0's grid range is a bad record (exit 5)" },
@@ -73,7 +79,8 @@ struct predict {
 	size_t batch;
 	int batch_set;
 	size_t prec;
-	int out_header;
+	int header_out;           /* HO_* */
+	struct kx_shard shard;    /* shard.n == 0: no --shard */
 	int skip;
 	const char *rejects_path;
 	size_t threads;
@@ -91,6 +98,9 @@ struct predict {
 	int id_named;
 	size_t rejected, accepted, oor;
 	size_t rows_out, batches;    /* counted by whoever writes */
+	struct kx_shard_range range; /* --shard: the range read, for --stats */
+	unsigned long long range_end_line;
+	int have_range;
 	double t_start, t_shown;     /* ms, for --progress and --stats */
 	size_t rows_read;            /* rows handed to scoring so far */
 	int shown;                   /* a progress line is on the terminal */
@@ -180,8 +190,28 @@ opt_cb(void *ctx, int val, const char *arg)
 	case 'p':
 		return kx_cli_size("--precision", arg, 1, 9, &p->prec);
 	case O_NOOUTHDR:
-		p->out_header = 0;
+		p->header_out = HO_NEVER;
 		return 0;
+	case O_HEADEROUT:
+		if (strcmp(arg, "first") == 0)
+			p->header_out = HO_FIRST;
+		else if (strcmp(arg, "always") == 0)
+			p->header_out = HO_ALWAYS;
+		else if (strcmp(arg, "never") == 0)
+			p->header_out = HO_NEVER;
+		else
+			return bad_choice("--header-out", arg, "first, always, never");
+		return 0;
+	case O_SHARD: {
+		struct kx_err err;
+		kx_err_clear(&err);
+		if (kx_shard_parse(arg, getenv, &p->shard, &err) != 0) {
+			kx_err_print(&err);
+			return KX_EXIT_USAGE;
+		}
+		p->ro.shard = &p->shard;
+		return 0;
+	}
 	case O_ONERROR:
 		if (strcmp(arg, "stop") == 0)
 			p->skip = 0;
@@ -637,6 +667,8 @@ run_all(struct predict *p, char **inputs, int n_inputs)
 			return err.code;
 		}
 		rc = run_input(p, r);
+		if (p->ro.shard)
+			p->have_range = kx_rows_shard_range(r, &p->range, &p->range_end_line) == 0;
 		p->oor += kx_rows_out_of_range(r);
 		p->accepted += kx_rows_accepted(r);
 		kx_rows_close(r);
@@ -654,7 +686,6 @@ setup(struct predict *p, int argc, char **argv, int *first)
 	memset(p, 0, sizeof *p);
 	p->progress = -1;
 	p->ro.header = -1;
-	p->out_header = 1;
 	{
 		long nc = sysconf(_SC_NPROCESSORS_ONLN);
 		p->threads = nc >= 1 ? (size_t)(nc > KX_MAX_THREADS ? KX_MAX_THREADS : nc) : 1;
@@ -698,6 +729,16 @@ setup(struct predict *p, int argc, char **argv, int *first)
 		p->batch = p->lim.max_batch < 1024 ? p->lim.max_batch : 1024;
 	if (p->batch > p->lim.max_batch) {
 		kx_msg("predict: --batch-size %zu is over the max batch of %zu", p->batch, p->lim.max_batch);
+		return KX_EXIT_USAGE;
+	}
+	if (p->ro.shard && argc - *first > 1) {
+		kx_msg("predict: --shard takes one input file (%d given): the shards of several "
+		       "inputs would not concatenate into one run's output", argc - *first);
+		return KX_EXIT_USAGE;
+	}
+	if (p->ro.shard && p->ofmt == KX_OUT_API) {
+		kx_msg("predict: --shard and -f api: an API response holds a batch and its timing, "
+		       "which shards cannot put back together; use -f jsonl, csv or tsv");
 		return KX_EXIT_USAGE;
 	}
 	if (p->ro.id && p->ro.header == 0 && kx_parse_size(p->ro.id, 1, SIZE_MAX, &idx) != 0) {
@@ -757,7 +798,10 @@ exec_predict(int argc, char **argv)
 			kx_msg("out of memory");
 			goto done;
 		}
-	p.out = kx_out_new(stdout, p.ofmt, p.model->out, (int)p.prec, p.out_header);
+	/* the header: by the first shard (or a run without --shard) alone,
+	 * unless --header-out says always or never */
+	p.out = kx_out_new(stdout, p.ofmt, p.model->out, (int)p.prec,
+	                   p.header_out == HO_ALWAYS || (p.header_out == HO_FIRST && p.shard.k <= 1));
 	if (!p.work || !p.out) {
 		kx_msg("out of memory");
 		goto done;
@@ -782,8 +826,9 @@ exec_predict(int argc, char **argv)
 			rc = src;
 	}
 
-	/* the CSV header even when there were no rows; whatever is buffered */
-	if (rc != KX_EXIT_IO && rc != KX_EXIT_INTERNAL) {
+	/* the CSV header even when there were no rows (not after a usage
+	 * error: nothing was read); whatever is buffered */
+	if (rc != KX_EXIT_IO && rc != KX_EXIT_INTERNAL && rc != KX_EXIT_USAGE) {
 		errno = 0;
 		if (kx_out_begin(p.out) != 0 || kx_out_flush(p.out) != 0)
 			rc = write_failed();
@@ -803,6 +848,16 @@ exec_predict(int argc, char **argv)
 		 * the idle times say which side held the other up */
 		kx_msg("stats: reading and parsing %.3f s, forward pass %.3f s, formatting and writing %.3f s",
 		       p.ms_read / 1e3, p.ms_fwd / 1e3, p.ms_out / 1e3);
+		if (p.ro.shard && p.have_range)
+			kx_msg("stats: shard %lu/%lu (%s): bytes %llu-%llu of %llu (data from byte %llu), "
+			       "lines %llu-%llu", p.shard.k, p.shard.n, p.shard.from,
+			       (unsigned long long)p.range.lo, (unsigned long long)p.range.hi,
+			       (unsigned long long)p.range.size, (unsigned long long)p.range.data,
+			       (unsigned long long)p.range.line, p.range_end_line > p.range.line ?
+			       p.range_end_line - 1 : (unsigned long long)p.range.line);
+		else if (p.ro.shard)
+			kx_msg("stats: shard %lu/%lu (%s): no data records in the input",
+			       p.shard.k, p.shard.n, p.shard.from);
 		if (piped)
 			kx_msg("stats: reading thread idle %.3f s (no free batch and no rows to score), "
 			       "scoring threads idle %.3f s (no rows to score)",
