@@ -209,6 +209,8 @@ opt_cb(void *ctx, int val, const char *arg)
 			kx_err_print(&err);
 			return KX_EXIT_USAGE;
 		}
+		if (p->shard.warn[0])
+			kx_warn("%s", p->shard.warn);
 		p->ro.shard = &p->shard;
 		return 0;
 	}

@@ -124,6 +124,11 @@ shard_auto(const char *arg, long n, char *(*env)(const char *), struct kx_shard 
 		if (n < 0) {
 			snprintf(sh->from, sizeof sh->from, "%s=%ld of %ld-%ld:%ld", t.id_var, t.id,
 			         t.first, t.last, t.step);
+			if (t.first == t.last)
+				snprintf(sh->warn, sizeof sh->warn,
+				         "--shard auto: %s=%ld is an array of one task: shard 1/1, the whole "
+				         "input (to run shard K of N alone, give --shard K/N or auto/N)",
+				         t.id_var, t.id);
 			return set_kn(sh, (t.id - t.first) / t.step + 1,
 			              (t.last - t.first) / t.step + 1, arg, e);
 		}

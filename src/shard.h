@@ -34,7 +34,8 @@
 struct kx_shard {
 	unsigned long k, n;     /* shard k of n, 1 <= k <= n */
 	char from[96];          /* where K/N came from, for --stats: "--shard 2/4",
-	                         * "SLURM_ARRAY_TASK_ID=2 (1-4)", ... */
+	                         * "SLURM_ARRAY_TASK_ID=2 of 1-4:1", ... */
+	char warn[256];         /* a warning for the user, or "" */
 };
 
 /* Parse a --shard value:
@@ -51,6 +52,9 @@ struct kx_shard {
  *           submitted (so one task can be rerun alone): Slurm's and Grid
  *           Engine's task ID is K (1..N); Kubernetes' 0-based
  *           JOB_COMPLETION_INDEX is K - 1.
+ * An array of one task under plain auto is shard 1/1, the whole file,
+ * which is what rerunning one task of a larger array gives: sh->warn
+ * says so (and how to rerun a shard).
  * env: getenv, or a stand-in for tests. Returns 0, or -1 with e set
  * (KX_EXIT_USAGE, a message that names the value or variable). */
 int kx_shard_parse(const char *arg, char *(*env)(const char *), struct kx_shard *sh,

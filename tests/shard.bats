@@ -237,6 +237,13 @@ stats_range() {
 		kanx predict -m "$M" --shard auto "$f" | cmp - "$T/want"
 	# Kubernetes: a 0-based index; the count comes with auto/N
 	JOB_COMPLETION_INDEX=2 kanx predict -m "$M" --shard auto/4 "$f" | cmp - "$T/want"
+	# a one-task array (one task of a larger array run again) is shard
+	# 1/1 under plain auto: the whole file, with a warning
+	run --separate-stderr env SLURM_ARRAY_TASK_ID=3 SLURM_ARRAY_TASK_MIN=3 SLURM_ARRAY_TASK_MAX=3 \
+		"$KANX" predict -m "$M" --shard auto "$I/tiny.csv"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+	[ "$stderr" = "kanx: warning: --shard auto: SLURM_ARRAY_TASK_ID=3 is an array of one task: shard 1/1, the whole input (to run shard K of N alone, give --shard K/N or auto/N)" ]
 	# --stats says where K/N came from
 	run --separate-stderr env JOB_COMPLETION_INDEX=2 "$KANX" predict -m "$M" --shard auto/4 --stats "$f"
 	[[ "$stderr" == *"stats: shard 3/4 (JOB_COMPLETION_INDEX=2): bytes "* ]]

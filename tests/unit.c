@@ -811,6 +811,16 @@ test_shard_parse(void)
 	CHECK(shard_of("auto", slurm03, 1, 4) == 0);
 	CHECK(shard_of("auto", slurm_step, 3, 4) == 0);
 	CHECK(shard_of("auto", slurm_rerun, 1, 1) == 0);
+	{
+		struct kx_shard sh;
+		struct kx_err e;
+		fake_vars = slurm_rerun;
+		CHECK(kx_shard_parse("auto", fake_env, &sh, &e) == 0 &&
+		      strstr(sh.warn, "SLURM_ARRAY_TASK_ID=3 is an array of one task: shard 1/1") != NULL);
+		fake_vars = slurm14;
+		CHECK(kx_shard_parse("auto", fake_env, &sh, &e) == 0 && sh.warn[0] == '\0');
+		CHECK(kx_shard_parse("auto/4", fake_env, &sh, &e) == 0 && sh.warn[0] == '\0');
+	}
 	CHECK(shard_refused("auto", slurm_list, "not an evenly stepped range") == 0);
 	CHECK(shard_refused("auto", slurm_nomin, "SLURM_ARRAY_TASK_MIN is not set") == 0);
 	CHECK(shard_refused("auto", slurm_bad, "SLURM_ARRAY_TASK_ID='x3'") == 0);

@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# Dask distributed: docs/scale-out.md's kanx_dask.py, run as written, on a
+# scheduler and two one-thread workers over loopback TCP (free ports, their
+# own directories; tests/engines.bash). Each task runs kanx predict --shard
+# K/N as a subprocess; over 200,000 rows the output is one run's byte for
+# byte, with one shard per worker and with more shards than workers; a bad
+# row fails its task, and the error, with kanx's status and message, comes
+# back to the client.
+#
+# Installs nothing: .ci/packages lists python3-distributed. Skips only when
+# Dask cannot start here (not installed, the cluster does not come up),
+# with the reason; KANX_REQUIRE_ENGINES=1 (set by .ci/run) makes that a
+# failure instead.
+load helpers
+load engines
+
+setup_file() {
+	local d=$BATS_FILE_TMPDIR w
+	# the workers run kanx from their PATH; Debian's python3 first
+	export PATH="$(dirname "$KANX"):/usr/bin:$PATH"
+	if ! dask_up "$d/dask" 2; then
+		echo "Dask could not start: $ENGINE_WHY" > "$d/skip"
+		dask_down "$d/dask"
+		[ "${KANX_REQUIRE_ENGINES:-0}" = 1 ] && { cat "$d/skip"; return 1; }
+		return 0
+	fi
+	echo "$DASK_SCHEDULER" > "$d/scheduler"
+	mkdir -p "$d/good" "$d/bad"
+	make_rows "$d/good/big.csv" 200000
+	awk 'NR == 120001 { sub(/,[^,]*,/, ",abc,") } { print }' "$d/good/big.csv" > "$d/bad/big.csv"
+	for w in good bad; do
+		ln -s "$FIX/models/bench16.keras" "$d/$w/model.keras"
+		recipe dask-script > "$d/$w/kanx_dask.py"
+		recipe dask-run > "$d/$w/run.sh"
+	done
+	"$KANX" predict -m "$FIX/models/bench16.keras" "$d/good/big.csv" > "$d/one.csv"
+	"$KANX" predict -m "$FIX/models/bench16.keras" "$d/bad/big.csv" > /dev/null 2> "$d/bad.err" || :
+}
+
+teardown_file() {
+	dask_down "$BATS_FILE_TMPDIR/dask"
+}
+
+setup() {
+	local d=$BATS_FILE_TMPDIR
+	[ ! -e "$d/skip" ] || skip "$(cat "$d/skip")"
+	export PATH="$(dirname "$KANX"):/usr/bin:$PATH"
+	export DASK_SCHEDULER=$(cat "$d/scheduler")
+}
+
+@test "kanx_dask.py: one shard per worker (2), then 5 shards on 2 workers: one run's output, byte for byte" {
+	cd "$BATS_FILE_TMPDIR/good"
+	run timeout 300 bash run.sh
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cmp predictions.csv "$BATS_FILE_TMPDIR/one.csv"
+	# N defaults to the cluster's worker threads: two parts
+	[ -s out/part.00001.csv ] && [ -s out/part.00002.csv ] && [ ! -e out/part.00003.csv ]
+	rm -r out predictions.csv
+	mkdir out
+	run timeout 300 python3 kanx_dask.py "$DASK_SCHEDULER" "$PWD/model.keras" "$PWD/big.csv" "$PWD/out" 5
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | cmp - "$BATS_FILE_TMPDIR/one.csv"
+	[ "$(ls out | wc -l)" -eq 5 ]
+}
+
+@test "a bad row fails its task; the client exits with kanx's status 5 and message" {
+	cd "$BATS_FILE_TMPDIR/bad"
+	run timeout 300 bash run.sh
+	echo "$output"
+	[ "$status" -eq 5 ]
+	[[ "$(cat "$BATS_FILE_TMPDIR/bad.err")" == "kanx: $PWD/big.csv:120001:"* ]]
+	[ "$output" = "kanx_dask: shard 2/2: exit 5: $(cat "$BATS_FILE_TMPDIR/bad.err")" ]
+	# shard 1's part is written before the failure: the start of one run's output
+	cmp predictions.csv out/part.00001.csv
+	[ "$(wc -l < predictions.csv)" -gt 90000 ]
+	head -c "$(wc -c < predictions.csv)" "$BATS_FILE_TMPDIR/one.csv" | cmp - predictions.csv
+}
