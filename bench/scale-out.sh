@@ -8,9 +8,9 @@
 # tests run. Prints a Markdown report, also written to $OUT/scale-out.md.
 #
 # "1 worker": the job in 1 shard on 1 job slot; "2 workers": 2 shards on 2
-# slots (Slurm: --array=1-1 / 1-2 on a node of 2 CPUs; parallel: 1 or 2
-# ssh "hosts" 127.0.0.1 and .2 of one slot; Dask: a cluster of 1 or 2
-# one-thread workers). Overhead: the 1-worker job's time minus kanx alone
+# slots (Slurm: --array=1-1 / 1-2 on a node of 2 CPUs; Grid Engine: -t 1-1
+# / 1-2 on a queue of 2 slots; parallel: 1 or 2 ssh "hosts" 127.0.0.1 and
+# .2 of one slot; Dask: a cluster of 1 or 2 one-thread workers). Overhead: the 1-worker job's time minus kanx alone
 # (kanx predict -t 1 on the same file, no engine).
 #
 # Settings (environment):
@@ -18,7 +18,7 @@
 #   MODEL   default tests/fixtures/models/bench16.keras (16 features)
 #   ROWS    rows of the input (default 200000, as the tests)
 #   REPEAT  runs of each job; the report gives min-max (default 3)
-#   ENGINES which to time (default "slurm parallel-ssh dask")
+#   ENGINES which to time (default "slurm parallel-ssh dask gridengine")
 #   OUT     output directory (default bench/out)
 set -euo pipefail
 LC_ALL=C
@@ -29,7 +29,7 @@ KANX=${KANX:-$SRCDIR/kanx}
 MODEL=${MODEL:-$SRCDIR/tests/fixtures/models/bench16.keras}
 ROWS=${ROWS:-200000}
 REPEAT=${REPEAT:-3}
-ENGINES=${ENGINES:-"slurm parallel-ssh dask"}
+ENGINES=${ENGINES:-"slurm parallel-ssh dask gridengine"}
 OUT=${OUT:-$SRCDIR/bench/out}
 KANX_SRCDIR=$SRCDIR
 # shellcheck source=../tests/engines.bash
@@ -43,6 +43,7 @@ cleanup() {
 	sshd_down "$work/sshd" 2>/dev/null || :
 	dask_down "$work/dask1" 2>/dev/null || :
 	dask_down "$work/dask2" 2>/dev/null || :
+	sge_down "$work/sge" 2>/dev/null || :
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -195,6 +196,34 @@ for engine in $ENGINES; do
 		for ((i = 0; i < REPEAT; i++)); do imp+=("$(timed /usr/bin/python3 -c 'import dask.distributed')"); done
 		say "| Dask distributed, \`kanx_dask.py\` | ${dup[1]} (1 worker), ${dup[2]} (2) | ${djob[1]} | ${djob[2]} | $(secs "$base" "$one") |"
 		notes+=("Dask: \`import dask.distributed\` alone takes $(range "${imp[@]}") s of the client's time. Cluster down: ${ddown[1]} s (1 worker), ${ddown[2]} s (2).")
+		cd "$work"
+		;;
+	gridengine)
+		mkdir -p "$work/ge" && cd "$work/ge"
+		ln -sf ../model.keras model.keras && ln -sf ../big.csv big.csv
+		recipe sge-job > score.sge
+		recipe sge-run > run.sh
+		t0=$(now)
+		sge_up "$work/sge" 2 || { echo "$ENGINE_WHY" >&2; exit 1; }
+		up=$(secs "$t0" "$(now)")
+		declare -A gjob=()
+		for w in 1 2; do
+			sed "s/^#\$ -t .*/#$ -t 1-$w/" score.sge > score$w.sge
+			sed "s/score.sge/score$w.sge/" run.sh > run$w.sh
+			ts=()
+			for ((i = 0; i < REPEAT; i++)); do
+				rm -rf out predictions.csv
+				ts+=("$(timed bash run$w.sh)")
+				check predictions.csv
+			done
+			gjob[$w]=$(range "${ts[@]}")
+			[ $w = 1 ] && one=$(minof "${ts[@]}")
+		done
+		t0=$(now)
+		sge_down "$work/sge"
+		down=$(secs "$t0" "$(now)")
+		say "| Grid Engine, \`qsub -sync y -t\` | $up | ${gjob[1]} | ${gjob[2]} | $(secs "$base" "$one") |"
+		notes+=("Grid Engine daemons down: $down s.")
 		cd "$work"
 		;;
 	*)

@@ -237,3 +237,109 @@ dask_down() {
 	stop_pid "$d/scheduler.pid" 10
 	return 0
 }
+
+# ---- Grid Engine: sge_qmaster and sge_execd, one host "localhost" ----------
+
+# sge_up DIR [SLOTS]: a cell of our own (SGE_ROOT=DIR/root, SGE_CELL=kanx:
+# the Debian packages' binaries, our configuration, classic spooling under
+# DIR, ports from SGE_QMASTER_PORT/SGE_EXECD_PORT), with one queue all.q
+# of SLOTS (default 2) slots on localhost. Exports SGE_ROOT, SGE_CELL,
+# SGE_QMASTER_PORT, SGE_EXECD_PORT and puts the client tools on PATH.
+sge_up() {
+	local d=$1 slots=${2:-2} r c
+	for c in sge_qmaster sge_execd; do
+		[ -x "/usr/sbin/$c" ] || { engine_fail "$c is not installed (Debian: gridengine-master gridengine-exec)"; return 1; }
+	done
+	[ -x /usr/lib/gridengine/qsub ] && [ -x /usr/lib/gridengine/spoolinit ] ||
+		{ engine_fail "qsub is not installed (Debian: gridengine-client gridengine-common)"; return 1; }
+	[ "$(id -u)" = 0 ] || { engine_fail "Grid Engine's daemons need root here"; return 1; }
+	r=$d/root
+	mkdir -p "$r/kanx/common" "$d/qmaster/job_scripts" "$d/execd" "$d/tmp"
+	for c in bin lib utilbin util; do
+		ln -sfn "/var/lib/gridengine/$c" "$r/$c"
+	done
+	export SGE_ROOT=$r SGE_CELL=kanx SGE_QMASTER_PORT=$(free_port) SGE_EXECD_PORT=$(free_port)
+	export PATH="/usr/lib/gridengine:$PATH"
+	cat > "$r/kanx/common/bootstrap" <<-EOF
+	# Version: 8.1.9
+	admin_user              none
+	default_domain          none
+	ignore_fqdn             true
+	spooling_method         classic
+	spooling_lib            libspoolc
+	spooling_params         $r/kanx/common;$d/qmaster
+	binary_path             /usr/sbin
+	qmaster_spool_dir       $d/qmaster
+	security_mode           none
+	listener_threads        2
+	worker_threads          2
+	scheduler_threads       1
+	EOF
+	# the qmaster is "localhost", whatever this machine is called
+	echo localhost > "$r/kanx/common/act_qmaster"
+	echo "localhost $(hostname)" > "$r/kanx/common/host_aliases"
+	# root's jobs allowed (min_uid 0), no login shell (it would reset PATH
+	# from root's profile), no mail, no accounting file
+	sed -e "s|^execd_spool_dir .*|execd_spool_dir        $d/execd|" \
+		-e 's|^min_uid .*|min_uid                0|' -e 's|^min_gid .*|min_gid                0|' \
+		-e 's|^login_shells .*|login_shells           none|' -e 's|^mailer .*|mailer                 /bin/true|' \
+		-e 's|^reporting_params .*|reporting_params       accounting=false reporting=false flush_time=00:00:15 joblog=false sharelog=00:00:00|' \
+		/usr/share/gridengine/default-configuration > "$d/global.conf"
+	{
+		/usr/lib/gridengine/spoolinit classic libspoolc "$r/kanx/common;$d/qmaster" init &&
+		{ /usr/lib/gridengine/spooldefaults configuration "$d/global.conf" || [ -s "$r/kanx/common/configuration" ]; } &&
+		/usr/lib/gridengine/spooldefaults complexes /usr/share/gridengine/util/resources/centry &&
+		/usr/lib/gridengine/spooldefaults usersets /usr/share/gridengine/util/resources/usersets &&
+		/usr/lib/gridengine/spooldefaults managers root
+	} > "$d/init.log" 2>&1 || { engine_fail "the cell could not be made" "$d/init.log"; return 1; }
+	/usr/sbin/sge_qmaster 3>&- || { engine_fail "sge_qmaster did not start" "$d/qmaster/messages"; return 1; }
+	wait_for 30 qconf -sh || { engine_fail "sge_qmaster does not answer" "$d/qmaster/messages"; return 1; }
+	# a scheduler run every second and right after a submit or an end
+	# (else a job waits 15 s), the host, a queue without parallel envs
+	qconf -ssconf | sed -e 's/^schedule_interval .*/schedule_interval                 0:0:1/' \
+		-e 's/^flush_submit_sec .*/flush_submit_sec                  1/' \
+		-e 's/^flush_finish_sec .*/flush_finish_sec                  1/' > "$d/sched.conf"
+	printf 'hostname localhost\nload_scaling NONE\ncomplex_values NONE\nuser_lists NONE\nxuser_lists NONE\nprojects NONE\nxprojects NONE\nusage_scaling NONE\nreport_variables NONE\n' > "$d/host.conf"
+	qconf -sq all.q 2>/dev/null > /dev/null && qconf -dq all.q > /dev/null
+	/usr/bin/python3 - "$slots" "$d/tmp" > "$d/queue.conf" <<-'EOF'
+	import sys
+	q = dict(qname="all.q", hostlist="localhost", seq_no="0", load_thresholds="NONE",
+	         suspend_thresholds="NONE", nsuspend="1", suspend_interval="00:05:00", priority="0",
+	         min_cpu_interval="00:05:00", processors="UNDEFINED", qtype="BATCH INTERACTIVE",
+	         ckpt_list="NONE", pe_list="NONE", rerun="FALSE", slots=sys.argv[1], tmpdir=sys.argv[2],
+	         shell="/bin/sh", prolog="NONE", epilog="NONE", shell_start_mode="posix_compliant",
+	         starter_method="NONE", suspend_method="NONE", resume_method="NONE",
+	         terminate_method="NONE", notify="00:00:60", owner_list="NONE", user_lists="NONE",
+	         xuser_lists="NONE", subordinate_list="NONE", complex_values="NONE", projects="NONE",
+	         xprojects="NONE", calendar="NONE", initial_state="default")
+	for lim in ("rt", "cpu", "fsize", "data", "stack", "core", "rss", "vmem"):
+	    q["s_" + lim] = q["h_" + lim] = "INFINITY"
+	for k, v in q.items():
+	    print("%-21s %s" % (k, v))
+	EOF
+	{
+		qconf -Msconf "$d/sched.conf" && qconf -as localhost && qconf -Ae "$d/host.conf" &&
+		qconf -Aq "$d/queue.conf"
+	} > "$d/setup.log" 2>&1 || { engine_fail "the queue could not be made" "$d/setup.log" "$d/qmaster/messages"; return 1; }
+	/usr/sbin/sge_execd 3>&- || { engine_fail "sge_execd did not start" "$d/execd/localhost/messages"; return 1; }
+	wait_for 30 sge_ready || { engine_fail "the queue did not come up" "$d/execd/localhost/messages" "$d/qmaster/messages"; return 1; }
+}
+
+# all.q@localhost has reported a load and is in no error/unknown state
+sge_ready() {
+	qstat -f -q all.q 2>/dev/null | awk '$1 == "all.q@localhost" { ok = $4 != "-NA-" && NF == 5 } END { exit !ok }'
+}
+
+sge_down() {
+	local d=$1
+	# asked (qconf), the execd stops in a second or two; the qmaster takes
+	# about 9 s, asked or sent SIGTERM, for a cell that is thrown away next:
+	# it gets 3 s, then SIGKILL
+	if [ -s "$d/qmaster/qmaster.pid" ] && [ -n "${SGE_ROOT:-}" ]; then
+		timeout 10 qconf -ke localhost > /dev/null 2>&1
+		timeout 10 qconf -km > /dev/null 2>&1
+	fi
+	stop_pid "$d/execd/localhost/execd.pid" 10
+	stop_pid "$d/qmaster/qmaster.pid" 3
+	return 0
+}
