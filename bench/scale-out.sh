@@ -86,72 +86,95 @@ say "| engine | set-up (daemons up) | job, 1 worker | job, 2 workers | overhead 
 say "|---|---|---|---|---|"
 base=$(minof "${alone[@]}")
 notes=()
+declare -A job=() job2=() dup=() ddown=()
 
 # check FILE: the job's output is one run's
 check() { cmp -s "$1" "$work/one.csv" || { echo "bench: $1 differs from one run's output" >&2; exit 1; }; }
 
+# enter NAME: a directory of the job's own with the model and the input
+enter() {
+	mkdir -p "$work/$1" && cd "$work/$1"
+	cp ../model.keras . && ln -sf ../big.csv big.csv
+}
+
+# up FUNC DIR [ARGS]: start an engine; UP: the seconds it took
+up() {
+	local t0
+	t0=$(now)
+	"$@" || { echo "bench: $ENGINE_WHY" >&2; exit 1; }
+	UP=$(secs "$t0" "$(now)")
+}
+
+# down FUNC DIR: stop an engine; DOWN: the seconds it took
+down() {
+	local t0
+	t0=$(now)
+	"$@"
+	DOWN=$(secs "$t0" "$(now)")
+}
+
+# runs SCRIPT [ENV...]: run the job REPEAT times with ENV set, each from
+# scratch, checking its output; RANGE: min-max seconds, MIN: the least,
+# T0/T1: when the last run started and ended
+runs() {
+	local script=$1 ts=() i
+	shift
+	for ((i = 0; i < REPEAT; i++)); do
+		rm -rf out predictions.csv
+		T0=$(now)
+		env "$@" bash "$script" > /dev/null
+		T1=$(now)
+		check predictions.csv
+		ts+=("$(secs "$T0" "$T1")")
+		[ -z "${AFTER:-}" ] || "$AFTER"
+	done
+	RANGE=$(range "${ts[@]}") MIN=$(minof "${ts[@]}")
+}
+
+# after each Slurm run: an .err file is made when its task starts (and
+# stays empty but for the one-task array's warning); a part is last
+# written when its task ends
+slurm_phases() {
+	local first last
+	first=$(stat -c '%.9W %.9Y' out/*.err | awk '{ print ($1 > 0 ? $1 : $2) }' | sort -n | head -n 1)
+	last=$(stat -c %.9Y out/*.csv | sort -n | tail -n 1)
+	launch+=("$(secs "$T0" "$first")") run+=("$(secs "$first" "$last")") waitt+=("$(secs "$last" "$T1")")
+}
+
 for engine in $ENGINES; do
 	case $engine in
 	slurm)
-		mkdir -p "$work/sl" && cd "$work/sl"
-		cp ../model.keras . && ln -sf ../big.csv big.csv
+		enter sl
 		recipe slurm-job > score.sbatch
 		recipe slurm-run > run.sh
-		t0=$(now)
-		slurm_up "$work/slurm" 2 || { echo "$ENGINE_WHY" >&2; exit 1; }
-		up=$(secs "$t0" "$(now)")
-		declare -A job=()
+		up slurm_up "$work/slurm" 2
 		for w in 1 2; do
-			ts=() launch=() run=() waitt=()
-			for ((i = 0; i < REPEAT; i++)); do
-				rm -rf out predictions.csv
-				t0=$(now)
-				SBATCH_ARRAY_INX=1-$w bash run.sh > /dev/null
-				t1=$(now)
-				check predictions.csv
-				ts+=("$(secs "$t0" "$t1")")
-				# an .err file is made when its task starts (and stays empty
-				# but for the one-task array's warning); a part is last
-				# written when its task ends
-				first=$(stat -c '%.9W %.9Y' out/*.err | awk '{ print ($1 > 0 ? $1 : $2) }' | sort -n | head -n 1)
-				last=$(stat -c %.9Y out/*.csv | sort -n | tail -n 1)
-				launch+=("$(secs "$t0" "$first")")
-				run+=("$(secs "$first" "$last")")
-				waitt+=("$(secs "$last" "$t1")")
-			done
-			job[$w]=$(range "${ts[@]}")
+			launch=() run=() waitt=()
+			AFTER=slurm_phases runs run.sh SBATCH_ARRAY_INX=1-$w
+			job[$w]=$RANGE
+			[ $w = 1 ] && one=$MIN
 			notes+=("Slurm, $w worker(s): submit to the first task's start $(range "${launch[@]}") s; first start to last end $(range "${run[@]}") s; last end to \`sbatch --wait\` returning $(range "${waitt[@]}") s.")
-			[ $w = 1 ] && one=$(minof "${ts[@]}")
 		done
-		t0=$(now)
-		slurm_down "$work/slurm"
-		down=$(secs "$t0" "$(now)")
-		say "| Slurm, \`sbatch --wait --array\` | $up | ${job[1]} | ${job[2]} | $(secs "$base" "$one") |"
-		notes+=("Slurm daemons down: $down s.")
-		cd "$work"
+		down slurm_down "$work/slurm"
+		say "| Slurm, \`sbatch --wait --array\` | $UP | ${job[1]} | ${job[2]} | $(secs "$base" "$one") |"
+		notes+=("Slurm daemons down: $DOWN s.")
 		;;
 	parallel-ssh)
-		mkdir -p "$work/ps" && cd "$work/ps"
-		cp ../model.keras . && ln -sf ../big.csv big.csv
+		enter ps
 		recipe parallel-ssh-pipepart > pipepart.sh
 		recipe parallel-ssh-shard > shard.sh
-		t0=$(now)
-		sshd_up "$work/sshd" || { echo "$ENGINE_WHY" >&2; exit 1; }
-		up=$(secs "$t0" "$(now)")
+		up sshd_up "$work/sshd"
 		export SSH="ssh -F $work/sshd/ssh_config" WD="$work/remote"
-		declare -A pp=() sh=()
 		for w in 1 2; do
-			HOSTS=1/127.0.0.1
-			[ $w = 2 ] && HOSTS+=,1/127.0.0.2
-			export HOSTS
+			hosts=1/127.0.0.1
+			[ $w = 2 ] && hosts+=,1/127.0.0.2
 			sed "s/^shards=.*/shards=$w/" shard.sh > shard$w.sh
-			a=() b=()
-			for ((i = 0; i < REPEAT; i++)); do
-				a+=("$(timed bash pipepart.sh)"); check predictions.csv
-				b+=("$(timed bash shard$w.sh)"); check predictions.csv
-			done
-			pp[$w]=$(range "${a[@]}") sh[$w]=$(range "${b[@]}")
-			[ $w = 1 ] && one=$(minof "${a[@]}") one_sh=$(minof "${b[@]}")
+			runs pipepart.sh HOSTS=$hosts
+			job[$w]=$RANGE
+			[ $w = 1 ] && one=$MIN
+			runs shard$w.sh HOSTS=$hosts
+			job2[$w]=$RANGE
+			[ $w = 1 ] && one2=$MIN
 		done
 		login=() base2=()
 		for ((i = 0; i < REPEAT; i++)); do
@@ -161,76 +184,51 @@ for engine in $ENGINES; do
 			base2+=("$(timed parallel --ssh "$SSH" -S 1/127.0.0.1,1/127.0.0.2 --wd "$WD" --basefile kanx \
 				--basefile model.keras --cleanup true ::: 1 2)")
 		done
-		t0=$(now)
-		sshd_down "$work/sshd"
-		down=$(secs "$t0" "$(now)")
-		say "| GNU parallel over ssh, \`--pipepart\` | $up | ${pp[1]} | ${pp[2]} | $(secs "$base" "$one") |"
-		say "| GNU parallel over ssh, \`--shard\` | (the same) | ${sh[1]} | ${sh[2]} | $(secs "$base" "$one_sh") |"
-		notes+=("parallel over ssh: one ssh login (\`ssh host true\`) $(range "${login[@]}") s; logging in to both hosts and copying kanx ($(( $(stat -c %s kanx) / 1024 )) KiB) and the model ($(( $(stat -c %s model.keras) / 1024 )) KiB) with --basefile, then removing them, with no job: $(range "${base2[@]}") s. sshd down: $down s.")
-		cd "$work"
+		down sshd_down "$work/sshd"
+		say "| GNU parallel over ssh, \`--pipepart\` | $UP | ${job[1]} | ${job[2]} | $(secs "$base" "$one") |"
+		say "| GNU parallel over ssh, \`--shard\` | (the same) | ${job2[1]} | ${job2[2]} | $(secs "$base" "$one2") |"
+		notes+=("parallel over ssh: one ssh login (\`ssh host true\`) $(range "${login[@]}") s; logging in to both hosts and copying kanx ($(( $(stat -c %s kanx) / 1024 )) KiB) and the model ($(( $(stat -c %s model.keras) / 1024 )) KiB) with --basefile, then removing them, with no job: $(range "${base2[@]}") s. sshd down: $DOWN s.")
 		;;
 	dask)
-		mkdir -p "$work/dk" && cd "$work/dk"
-		ln -sf ../model.keras model.keras && ln -sf ../big.csv big.csv
+		enter dk
 		recipe dask-script > kanx_dask.py
 		recipe dask-run > run.sh
-		declare -A dup=() djob=() ddown=()
 		for w in 1 2; do
-			t0=$(now)
-			dask_up "$work/dask$w" "$w" || { echo "$ENGINE_WHY" >&2; exit 1; }
-			dup[$w]=$(secs "$t0" "$(now)")
-			export DASK_SCHEDULER
-			ts=()
-			for ((i = 0; i < REPEAT; i++)); do
-				rm -rf out predictions.csv
-				ts+=("$(timed bash run.sh)")
-				check predictions.csv
-			done
-			djob[$w]=$(range "${ts[@]}")
-			[ $w = 1 ] && one=$(minof "${ts[@]}")
-			t0=$(now)
-			dask_down "$work/dask$w"
-			ddown[$w]=$(secs "$t0" "$(now)")
+			up dask_up "$work/dask$w" "$w"
+			dup[$w]=$UP
+			runs run.sh DASK_SCHEDULER="$DASK_SCHEDULER"
+			job[$w]=$RANGE
+			[ $w = 1 ] && one=$MIN
+			down dask_down "$work/dask$w"
+			ddown[$w]=$DOWN
 		done
 		imp=()
 		for ((i = 0; i < REPEAT; i++)); do imp+=("$(timed /usr/bin/python3 -c 'import dask.distributed')"); done
-		say "| Dask distributed, \`kanx_dask.py\` | ${dup[1]} (1 worker), ${dup[2]} (2) | ${djob[1]} | ${djob[2]} | $(secs "$base" "$one") |"
+		say "| Dask distributed, \`kanx_dask.py\` | ${dup[1]} (1 worker), ${dup[2]} (2) | ${job[1]} | ${job[2]} | $(secs "$base" "$one") |"
 		notes+=("Dask: \`import dask.distributed\` alone takes $(range "${imp[@]}") s of the client's time. Cluster down: ${ddown[1]} s (1 worker), ${ddown[2]} s (2).")
-		cd "$work"
 		;;
 	gridengine)
-		mkdir -p "$work/ge" && cd "$work/ge"
-		ln -sf ../model.keras model.keras && ln -sf ../big.csv big.csv
+		enter ge
 		recipe sge-job > score.sge
 		recipe sge-run > run.sh
-		t0=$(now)
-		sge_up "$work/sge" 2 || { echo "$ENGINE_WHY" >&2; exit 1; }
-		up=$(secs "$t0" "$(now)")
-		declare -A gjob=()
+		up sge_up "$work/sge" 2
 		for w in 1 2; do
 			sed "s/^#\$ -t .*/#$ -t 1-$w/" score.sge > score$w.sge
 			sed "s/score.sge/score$w.sge/" run.sh > run$w.sh
-			ts=()
-			for ((i = 0; i < REPEAT; i++)); do
-				rm -rf out predictions.csv
-				ts+=("$(timed bash run$w.sh)")
-				check predictions.csv
-			done
-			gjob[$w]=$(range "${ts[@]}")
-			[ $w = 1 ] && one=$(minof "${ts[@]}")
+			runs run$w.sh
+			job[$w]=$RANGE
+			[ $w = 1 ] && one=$MIN
 		done
-		t0=$(now)
-		sge_down "$work/sge"
-		down=$(secs "$t0" "$(now)")
-		say "| Grid Engine, \`qsub -sync y -t\` | $up | ${gjob[1]} | ${gjob[2]} | $(secs "$base" "$one") |"
-		notes+=("Grid Engine daemons down: $down s.")
-		cd "$work"
+		down sge_down "$work/sge"
+		say "| Grid Engine, \`qsub -sync y -t\` | $UP | ${job[1]} | ${job[2]} | $(secs "$base" "$one") |"
+		notes+=("Grid Engine daemons down: $DOWN s.")
 		;;
 	*)
 		echo "bench/scale-out.sh: unknown engine $engine" >&2
 		exit 2
 		;;
 	esac
+	cd "$work"
 done
 say ""
 for n in "${notes[@]}"; do say "- $n"; done

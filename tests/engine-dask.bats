@@ -15,26 +15,14 @@ load helpers
 load engines
 
 setup_file() {
-	local d=$BATS_FILE_TMPDIR w
+	local d=$BATS_FILE_TMPDIR
 	# the workers run kanx from their PATH; Debian's python3 first
 	export PATH="$(dirname "$KANX"):/usr/bin:$PATH"
-	if ! dask_up "$d/dask" 2; then
-		echo "Dask could not start: $ENGINE_WHY" > "$d/skip"
-		dask_down "$d/dask"
-		[ "${KANX_REQUIRE_ENGINES:-0}" = 1 ] && { cat "$d/skip"; return 1; }
-		return 0
-	fi
+	engine_start Dask dask_up dask_down "$d/dask" 2 || return 1
+	engine_up || return 0
 	echo "$DASK_SCHEDULER" > "$d/scheduler"
-	mkdir -p "$d/good" "$d/bad"
-	make_rows "$d/good/big.csv" 200000
-	awk 'NR == 120001 { sub(/,[^,]*,/, ",abc,") } { print }' "$d/good/big.csv" > "$d/bad/big.csv"
-	for w in good bad; do
-		ln -s "$FIX/models/bench16.keras" "$d/$w/model.keras"
-		recipe dask-script > "$d/$w/kanx_dask.py"
-		recipe dask-run > "$d/$w/run.sh"
-	done
-	"$KANX" predict -m "$FIX/models/bench16.keras" "$d/good/big.csv" > "$d/one.csv"
-	"$KANX" predict -m "$FIX/models/bench16.keras" "$d/bad/big.csv" > /dev/null 2> "$d/bad.err" || :
+	engine_inputs "$d" ln
+	engine_recipes "$d" dask-script kanx_dask.py dask-run run.sh
 }
 
 teardown_file() {
@@ -42,10 +30,9 @@ teardown_file() {
 }
 
 setup() {
-	local d=$BATS_FILE_TMPDIR
-	[ ! -e "$d/skip" ] || skip "$(cat "$d/skip")"
+	engine_skip
 	export PATH="$(dirname "$KANX"):/usr/bin:$PATH"
-	export DASK_SCHEDULER=$(cat "$d/scheduler")
+	export DASK_SCHEDULER=$(cat "$BATS_FILE_TMPDIR/scheduler")
 }
 
 @test "kanx_dask.py: one shard per worker (2), then 5 shards on 2 workers: one run's output, byte for byte" {
@@ -69,8 +56,10 @@ setup() {
 	run timeout 300 bash run.sh
 	echo "$output"
 	[ "$status" -eq 5 ]
-	[[ "$(cat "$BATS_FILE_TMPDIR/bad.err")" == "kanx: $PWD/big.csv:120001:"* ]]
-	[ "$output" = "kanx_dask: shard 2/2: exit 5: $(cat "$BATS_FILE_TMPDIR/bad.err")" ]
+	# one run's message, the input named as the task names it
+	want=$(sed "s|^kanx: big.csv:|kanx: $PWD/big.csv:|" "$BATS_FILE_TMPDIR/bad.err")
+	[[ "$want" == "kanx: $PWD/big.csv:120001:"* ]]
+	[ "$output" = "kanx_dask: shard 2/2: exit 5: $want" ]
 	# shard 1's part is written before the failure: the start of one run's output
 	cmp predictions.csv out/part.00001.csv
 	[ "$(wc -l < predictions.csv)" -gt 90000 ]

@@ -15,25 +15,13 @@ load helpers
 load engines
 
 setup_file() {
-	local d=$BATS_FILE_TMPDIR w
+	local d=$BATS_FILE_TMPDIR
 	export PATH="$(dirname "$KANX"):$PATH"
-	if ! sge_up "$d/sge" 2; then
-		echo "Grid Engine could not start: $ENGINE_WHY" > "$d/skip"
-		sge_down "$d/sge"
-		[ "${KANX_REQUIRE_ENGINES:-0}" = 1 ] && { cat "$d/skip"; return 1; }
-		return 0
-	fi
+	engine_start "Grid Engine" sge_up sge_down "$d/sge" 2 || return 1
+	engine_up || return 0
 	env | grep '^SGE_' > "$d/sge.env"
-	mkdir -p "$d/good" "$d/bad"
-	make_rows "$d/good/big.csv" 200000
-	awk 'NR == 120001 { sub(/,[^,]*,/, ",abc,") } { print }' "$d/good/big.csv" > "$d/bad/big.csv"
-	for w in good bad; do
-		ln -s "$FIX/models/bench16.keras" "$d/$w/model.keras"
-		recipe sge-job > "$d/$w/score.sge"
-		recipe sge-run > "$d/$w/run.sh"
-	done
-	"$KANX" predict -m "$FIX/models/bench16.keras" "$d/good/big.csv" > "$d/one.csv"
-	(cd "$d/bad" && "$KANX" predict -m model.keras big.csv > /dev/null 2> "$d/bad.err") || :
+	engine_inputs "$d" ln
+	engine_recipes "$d" sge-job score.sge sge-run run.sh
 }
 
 teardown_file() {
@@ -43,10 +31,9 @@ teardown_file() {
 }
 
 setup() {
-	local d=$BATS_FILE_TMPDIR
-	[ ! -e "$d/skip" ] || skip "$(cat "$d/skip")"
+	engine_skip
 	set -a
-	. "$d/sge.env"
+	. "$BATS_FILE_TMPDIR/sge.env"
 	set +a
 	export PATH="$(dirname "$KANX"):/usr/lib/gridengine:$PATH"
 }

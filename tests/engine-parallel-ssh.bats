@@ -15,28 +15,21 @@
 load helpers
 load engines
 
+# parallel and rsync (for --basefile) here, and sshd up
+parallel_ssh_up() {
+	command -v parallel >/dev/null && command -v rsync >/dev/null ||
+		{ engine_fail "GNU parallel and rsync are needed (Debian: parallel rsync)"; return 1; }
+	sshd_up "$1"
+}
+
 setup_file() {
-	local d=$BATS_FILE_TMPDIR w
-	if ! command -v parallel >/dev/null || ! command -v rsync >/dev/null; then
-		echo "GNU parallel and rsync are needed (Debian: parallel rsync)" > "$d/skip"
-	elif ! sshd_up "$d/sshd"; then
-		echo "sshd could not start: $ENGINE_WHY" > "$d/skip"
-		sshd_down "$d/sshd"
-	fi
-	if [ -e "$d/skip" ]; then
-		[ "${KANX_REQUIRE_ENGINES:-0}" = 1 ] && { cat "$d/skip"; return 1; }
-		return 0
-	fi
-	mkdir -p "$d/good" "$d/bad"
-	make_rows "$d/good/big.csv" 200000
-	awk 'NR == 120001 { sub(/,[^,]*,/, ",abc,") } { print }' "$d/good/big.csv" > "$d/bad/big.csv"
-	for w in good bad; do
-		# a copy, not a link: --basefile must carry the bytes
-		cp "$FIX/models/bench16.keras" "$d/$w/model.keras"
-		recipe parallel-ssh-pipepart > "$d/$w/pipepart.sh"
-		recipe parallel-ssh-shard > "$d/$w/shard.sh"
-	done
-	"$KANX" predict -m "$FIX/models/bench16.keras" "$d/good/big.csv" > "$d/one.csv"
+	local d=$BATS_FILE_TMPDIR
+	export PATH="$(dirname "$KANX"):$PATH"
+	engine_start "GNU parallel over ssh" parallel_ssh_up sshd_down "$d/sshd" || return 1
+	engine_up || return 0
+	# a copy of the model, not a link: --basefile must carry the bytes
+	engine_inputs "$d" cp
+	engine_recipes "$d" parallel-ssh-pipepart pipepart.sh parallel-ssh-shard shard.sh
 }
 
 teardown_file() {
@@ -45,7 +38,7 @@ teardown_file() {
 
 setup() {
 	local d=$BATS_FILE_TMPDIR
-	[ ! -e "$d/skip" ] || skip "$(cat "$d/skip")"
+	engine_skip
 	export PATH="$(dirname "$KANX"):$PATH"
 	export SSH="ssh -F $d/sshd/ssh_config" HOSTS=1/127.0.0.1,1/127.0.0.2
 	export WD="$d/remote-$BATS_TEST_NUMBER"

@@ -17,28 +17,10 @@ load engines
 setup_file() {
 	local d=$BATS_FILE_TMPDIR
 	export PATH="$(dirname "$KANX"):$PATH"
-	if [ "$(id -u)" != 0 ]; then
-		echo "slurmd runs jobs as root here; not root" > "$d/skip"
-	elif ! slurm_up "$d/slurm" 2; then
-		echo "Slurm could not start: $ENGINE_WHY" > "$d/skip"
-		slurm_down "$d/slurm"
-	fi
-	if [ -e "$d/skip" ]; then
-		[ "${KANX_REQUIRE_ENGINES:-0}" = 1 ] && { cat "$d/skip"; return 1; }
-		return 0
-	fi
-	mkdir -p "$d/good" "$d/bad"
-	make_rows "$d/good/big.csv" 200000
-	# a row of shard 3 (rows 100,001-150,000) with a bad field
-	awk 'NR == 120001 { sub(/,[^,]*,/, ",abc,") } { print }' "$d/good/big.csv" > "$d/bad/big.csv"
-	for w in good bad; do
-		ln -s "$FIX/models/bench16.keras" "$d/$w/model.keras"
-		recipe slurm-job > "$d/$w/score.sbatch"
-		recipe slurm-run > "$d/$w/run.sh"
-	done
-	kanx predict -m "$FIX/models/bench16.keras" "$d/good/big.csv" > "$d/one.csv"
-	# what one run says about the bad row
-	(cd "$d/bad" && kanx predict -m model.keras big.csv > /dev/null 2> "$d/bad.err") || :
+	engine_start Slurm slurm_up slurm_down "$d/slurm" 2 || return 1
+	engine_up || return 0
+	engine_inputs "$d" ln
+	engine_recipes "$d" slurm-job score.sbatch slurm-run run.sh
 }
 
 teardown_file() {
@@ -46,7 +28,7 @@ teardown_file() {
 }
 
 setup() {
-	[ ! -e "$BATS_FILE_TMPDIR/skip" ] || skip "$(cat "$BATS_FILE_TMPDIR/skip")"
+	engine_skip
 	export PATH="$(dirname "$KANX"):$PATH"
 	export SLURM_CONF="$BATS_FILE_TMPDIR/slurm/slurm.conf"
 }

@@ -74,6 +74,64 @@ engine_fail() {
 	return 1
 }
 
+# ---- for tests/engine-*.bats ----------------------------------------------------
+
+# engine_start WHAT UP DOWN DIR [ARGS]: in setup_file, start an engine
+# (UP DIR ARGS). When it cannot start, stop what it started (DOWN DIR) and
+# keep the reason for engine_skip, or, with KANX_REQUIRE_ENGINES=1 (set by
+# .ci/run, where the engines are installed), fail. Returns 0 when the
+# engine is up or is to be skipped, 1 when setup_file must fail.
+engine_start() {
+	local what=$1 up=$2 down=$3
+	shift 3
+	"$up" "$@" && return 0
+	echo "$what could not start: $ENGINE_WHY" > "$BATS_FILE_TMPDIR/skip"
+	"$down" "$1"
+	if [ "${KANX_REQUIRE_ENGINES:-0}" = 1 ]; then
+		cat "$BATS_FILE_TMPDIR/skip"
+		return 1
+	fi
+}
+
+# engine_up: the engine started (in setup_file, after engine_start)
+engine_up() { [ ! -e "$BATS_FILE_TMPDIR/skip" ]; }
+
+# engine_skip: in setup, skip with the reason when the engine is not up
+engine_skip() {
+	engine_up || skip "$(cat "$BATS_FILE_TMPDIR/skip")"
+}
+
+# engine_inputs DIR ln|cp: the tests' inputs. DIR/good/big.csv: 200,000
+# rows; DIR/bad/big.csv: the same with a bad field in row 120,000 (line
+# 120,001, in shard 3 of 4); the bench16 model as model.keras in both
+# (linked, or copied where the bytes must travel); DIR/one.csv: one run's
+# output for the good rows; DIR/bad.err: one run's message about the bad
+# row (run in DIR/bad, on "big.csv").
+engine_inputs() {
+	local d=$1 w
+	mkdir -p "$d/good" "$d/bad"
+	make_rows "$d/good/big.csv" 200000
+	awk 'NR == 120001 { sub(/,[^,]*,/, ",abc,") } { print }' "$d/good/big.csv" > "$d/bad/big.csv"
+	for w in good bad; do
+		"$2" "$KANX_SRCDIR/tests/fixtures/models/bench16.keras" "$d/$w/model.keras"
+	done
+	"$KANX" predict -m "$d/good/model.keras" "$d/good/big.csv" > "$d/one.csv"
+	(cd "$d/bad" && "$KANX" predict -m model.keras big.csv > /dev/null 2> "$d/bad.err") || :
+}
+
+# engine_recipes DIR NAME FILE...: recipe NAME into FILE in DIR/good and
+# DIR/bad, for each NAME FILE pair
+engine_recipes() {
+	local d=$1 w
+	shift
+	while [ $# -ge 2 ]; do
+		for w in good bad; do
+			recipe "$1" > "$d/$w/$2"
+		done
+		shift 2
+	done
+}
+
 # ---- Slurm: munged, slurmctld and slurmd, one node "localhost" ------------
 
 # slurm_up DIR [CPUS]: a single-node cluster whose node has CPUS (default
@@ -84,6 +142,7 @@ slurm_up() {
 		command -v "$c" >/dev/null || command -v "/usr/sbin/$c" >/dev/null ||
 			{ engine_fail "$c is not installed (Debian: munge slurmctld slurmd slurm-client)"; return 1; }
 	done
+	[ "$(id -u)" = 0 ] || { engine_fail "slurmd runs jobs as root here; not root"; return 1; }
 	mkdir -p "$d/state" "$d/spool" "$d/log"
 	# munged wants every directory above its socket world-searchable
 	# (bats' temporary directories are 0700): a directory of its own in /tmp
