@@ -1,7 +1,8 @@
 /* rows.c - input readers for predict (see rows.h).
  *
  * Reading: read(2) into one buffer that only grows up to line_bytes plus a
- * read chunk. A record is first framed (its bytes found whole in the
+ * read chunk; with --shard, pread(2) from the file's start, then over the
+ * shard's byte range (shard_move, shard.c). A record is first framed (its bytes found whole in the
  * buffer), then parsed in place into the batch. Framing: CSV - one line,
  * extended while the count of '"' is odd (a newline inside quotes); JSON
  * lines - one line; API documents - bracket matching outside strings.

@@ -34,13 +34,15 @@ number(const char *s)
 	return (long)v;
 }
 
-/* An array's task: id, first, last, step. Returns 0 when id is set, 1
- * when it is not (or "undefined"), -1 with e set when a value is bad. */
+/* An array job's task: its ID and the array's range (-1: not set). */
 struct task {
 	const char *id_var;
 	long id, first, last, step, count;
 };
 
+/* The variable var as a number in *out (-1 when unset). Returns 0, 1 when
+ * it is unset, empty or "undefined" (Grid Engine's value outside an array
+ * job) and not needed, -1 with e set when it is bad or needed. */
 static int
 env_num(char *(*env)(const char *), const char *var, long *out, int need, struct kx_err *e)
 {
@@ -59,7 +61,10 @@ env_num(char *(*env)(const char *), const char *var, long *out, int need, struct
 	return 0;
 }
 
-/* Slurm's or Grid Engine's array variables, named by their stems. */
+/* Slurm's or Grid Engine's array task, from the variables named (count:
+ * NULL when the engine has none); the range only when need_range.
+ * Returns 0, 1 when the ID is not set, -1 with e set when a value is bad
+ * or the range does not hold the task in even steps. */
 static int
 array_task(char *(*env)(const char *), const char *id, const char *first,
            const char *last, const char *step, const char *count, int need_range,
