@@ -74,6 +74,25 @@ stop_mid_stream() {
 	err=$(cat "$T/err")
 }
 
+# stop_while_reading SIG FILE LINES CMD...: CMD reads the first LINES
+# lines of FILE from a pipe that then stalls, and gets SIG; sets $st and
+# $err (its standard error). Standard output is the caller's to redirect.
+stop_while_reading() {
+	local sig=$1 file=$2 n=$3 w k
+	shift 3
+	mkfifo "$T/in"
+	{ head -n "$n" "$file"; sleep 10; } >"$T/in" &
+	w=$!
+	env --default-signal=INT "$@" <"$T/in" 2>"$T/err" &
+	k=$!
+	sleep 1
+	kill -"$sig" $k
+	st=0
+	wait $k || st=$?
+	kill $w 2>/dev/null || true
+	err=$(cat "$T/err")
+}
+
 @test "SIGTERM, SIGINT, SIGHUP, SIGPIPE mid-stream with a slow reader: whole lines, the count, 128+signal" {
 	for s in TERM:143 INT:130 HUP:129 PIPE:141; do
 		for t in 1 2; do
@@ -107,35 +126,17 @@ stop_mid_stream() {
 }
 
 @test "a stop while waiting for input on a stalled pipe: the rows read so far, whole" {
-	mkfifo "$T/in"
-	{ head -n 1001 "$B"; sleep 10; } >"$T/in" &
-	w=$!
-	"$KANX" predict -m "$Q" <"$T/in" >"$T/out" 2>"$T/err" &
-	k=$!
-	sleep 1
-	kill -TERM $k
-	st=0
-	wait $k || st=$?
-	kill $w 2>/dev/null || true
+	stop_while_reading TERM "$B" 1001 "$KANX" predict -m "$Q" >"$T/out"
 	[ "$st" -eq 143 ]
-	[ "$(cat "$T/err")" = "kanx: predict: stopped by SIGTERM; the output holds the first 1000 rows" ]
+	[ "$err" = "kanx: predict: stopped by SIGTERM; the output holds the first 1000 rows" ]
 	first_rows "$T/out" 1000
 }
 
 @test "-o FILE stopped by a signal: FILE is left as it was, no temporary file" {
 	echo precious >"$T/out.csv"
-	mkfifo "$T/in"
-	{ head -n 5001 "$B"; sleep 10; } >"$T/in" &
-	w=$!
-	env --default-signal=INT "$KANX" predict -m "$Q" -o "$T/out.csv" <"$T/in" 2>"$T/err" &
-	k=$!
-	sleep 1
-	kill -INT $k
-	st=0
-	wait $k || st=$?
-	kill $w 2>/dev/null || true
+	stop_while_reading INT "$B" 5001 "$KANX" predict -m "$Q" -o "$T/out.csv"
 	[ "$st" -eq 130 ]
-	[ "$(cat "$T/err")" = "kanx: predict: stopped by SIGINT; $T/out.csv is left as it was" ]
+	[ "$err" = "kanx: predict: stopped by SIGINT; $T/out.csv is left as it was" ]
 	[ "$(cat "$T/out.csv")" = precious ]
 	[ "$(ls -A "$T" | grep -c kanx-)" -eq 0 ]
 }
@@ -246,18 +247,10 @@ stop_mid_stream() {
 }
 
 @test "serve-stdin stopped mid-session: whole response lines, 128+signal, a message" {
-	mkfifo "$T/in"
-	{ for i in $(seq 50); do echo '{"x": [[0.1, 0.2], [0.3, 0.4]]}'; done; sleep 10; } >"$T/in" &
-	w=$!
-	"$KANX" serve-stdin -m "$Q" <"$T/in" >"$T/out" 2>"$T/err" &
-	k=$!
-	sleep 1
-	kill -TERM $k
-	st=0
-	wait $k || st=$?
-	kill $w 2>/dev/null || true
+	for i in $(seq 50); do echo '{"x": [[0.1, 0.2], [0.3, 0.4]]}'; done >"$T/req"
+	stop_while_reading TERM "$T/req" 50 "$KANX" serve-stdin -m "$Q" >"$T/out"
 	[ "$st" -eq 143 ]
-	[ "$(cat "$T/err")" = "kanx: serve-stdin: stopped by SIGTERM" ]
+	[ "$err" = "kanx: serve-stdin: stopped by SIGTERM" ]
 	[ "$(wc -l <"$T/out")" -eq 50 ]
 	[ "$(jq -c .shape "$T/out" | sort -u)" = "[2,1]" ]
 }
