@@ -344,8 +344,11 @@ reject(struct predict *p, struct kx_rows *r, const struct kx_err *e)
 	kx_err_print(e);
 	p->rejected++;
 	text = kx_rows_reject(r, &len);
+	/* written at once, so that the file holds every record refused so
+	 * far whenever the run ends */
 	if (p->rejects_fd >= 0 && len > 0 &&
-	    (kx_sink_put(&p->rsink, text, len) != 0 || kx_sink_put(&p->rsink, "\n", 1) != 0))
+	    (kx_sink_put(&p->rsink, text, len) != 0 || kx_sink_put(&p->rsink, "\n", 1) != 0 ||
+	     kx_sink_flush(&p->rsink) != 0))
 		return p->rsink.stopped ? 128 + p->rsink.stopped : kx_cli_sink_error(&p->rsink);
 	return 0;
 }

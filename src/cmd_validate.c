@@ -571,7 +571,7 @@ check_input(struct kx_diags *d, const char *path, const struct vopts *o, const s
 	struct coverage cov;
 	struct kx_err e;
 	const char *file = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	size_t in = m ? m->in : c ? c->layers[0] : 0, rows = 0;
+	size_t in = m ? m->in : c && c->n_layers > 0 ? c->layers[0] : 0, rows = 0;
 	char msg[200];
 	int st, rc = 0, done = 0;
 
