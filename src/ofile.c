@@ -42,13 +42,17 @@ kx_ofile_open(struct kx_ofile *f, const char *path, struct kx_err *e)
 		goto oom;
 	exists = stat(path, &st) == 0;
 	f->existed = exists;
-	if (exists && S_ISDIR(st.st_mode))
-		return kx_err_set(e, KX_EXIT_IO, "%s: is a directory", path);
+	if (exists && S_ISDIR(st.st_mode)) {
+		kx_err_set(e, KX_EXIT_IO, "%s: is a directory", path);
+		goto fail;
+	}
 	if (exists && !S_ISREG(st.st_mode)) {
 		/* a FIFO, a device: nothing to rename over */
 		f->fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-		if (f->fd < 0)
-			return kx_err_set(e, KX_EXIT_IO, "%s: cannot open: %s", path, strerror(errno));
+		if (f->fd < 0) {
+			kx_err_set(e, KX_EXIT_IO, "%s: cannot open: %s", path, strerror(errno));
+			goto fail;
+		}
 		return 0;
 	}
 	f->target = exists ? realpath(path, NULL) : NULL;
@@ -67,7 +71,7 @@ kx_ofile_open(struct kx_ofile *f, const char *path, struct kx_err *e)
 		kx_err_set(e, KX_EXIT_IO, "%s: cannot create a file next to it: %s", path, strerror(errno));
 		free(f->tmp);
 		f->tmp = NULL;
-		return -1;
+		goto fail;
 	}
 	kx_stop_tmp(f->tmp);
 	if (exists) {
@@ -79,12 +83,14 @@ kx_ofile_open(struct kx_ofile *f, const char *path, struct kx_err *e)
 	}
 	if (fchmod(f->fd, mode) != 0 || fcntl(f->fd, F_SETFD, FD_CLOEXEC) != 0) {
 		kx_err_set(e, KX_EXIT_IO, "%s: %s", f->tmp, strerror(errno));
-		kx_ofile_abort(f);
-		return -1;
+		goto fail;
 	}
 	return 0;
 oom:
-	return kx_err_set(e, KX_EXIT_INTERNAL, "out of memory");
+	kx_err_set(e, KX_EXIT_INTERNAL, "out of memory");
+fail:
+	kx_ofile_abort(f);
+	return -1;
 }
 
 int

@@ -27,7 +27,7 @@ struct kx_ofile {
 
 /* Open FILE for writing as above. Returns 0, or -1 with e set
  * (KX_EXIT_IO: the directory cannot be written, FILE is a directory;
- * KX_EXIT_INTERNAL: out of memory). f is then safe to abort. */
+ * KX_EXIT_INTERNAL: out of memory), having freed what it took. */
 int kx_ofile_open(struct kx_ofile *f, const char *path, struct kx_err *e);
 
 /* Sync, close, and rename the temporary file over FILE. Returns 0, or -1
