@@ -16,6 +16,12 @@
  *      on, api when it spans lines; anything else -> csv, or tsv when the
  *      first line holds a tab and no comma.
  *
+ * CSV/TSV header (opts.header -1): the first record is a header when
+ * every field but the id is a name (not empty, not a number in any
+ * spelling strtod reads, with a letter); otherwise it is data, refused
+ * like any bad row when it mixes names with numbers. The last line of a
+ * CSV/TSV input must end with a newline, else it is refused as cut off.
+ *
  * Positions in messages ("FILE:LINE:COL: ...") are 1-based; COL counts
  * characters (UTF-8 sequences) from the start of the line. For CSV the
  * column is where the offending field starts, and the message names the
