@@ -58,13 +58,38 @@ kx_sink_done(const struct kx_sink *s)
 	return s->err != 0 || s->stopped != 0;
 }
 
-/* Write p[0, n) with write(2), as far as it goes. finish: a unit is being
- * completed, so a stop does not end it. Returns the bytes written. */
+/* Units are lines. */
 static size_t
-raw_write(struct kx_sink *s, const char *p, size_t n, int finish)
+line_bound(const char *p, size_t n, size_t off, int up, void *ctx)
+{
+	const char *q;
+
+	(void)ctx;
+	if (off == 0 || off >= n)
+		return off >= n ? n : 0;
+	if (p[off - 1] == '\n')
+		return off;
+	if (up) {
+		q = memchr(p + off, '\n', n - off);
+		return q ? (size_t)(q - p) + 1 : n;
+	}
+	while (off > 0 && p[off - 1] != '\n')
+		off--;
+	return off;
+}
+
+/* Write p[0, n) with write(2), as far as it goes. finish: a unit is being
+ * completed, so a stop does not end it. On a pipe (or any descriptor that
+ * can block) each write is at most PIPE_BUF bytes, which POSIX makes all
+ * or nothing, and ends on a unit boundary when one is within reach: what
+ * the reader finds in the pipe then always ends with a whole unit, so a
+ * stop never has to wait for a stuck reader to take the rest of one.
+ * Returns the bytes written. */
+static size_t
+raw_write(struct kx_sink *s, const char *p, size_t n, int finish, kx_bound_fn bound, void *ctx)
 {
 	struct pollfd pf[2];
-	size_t off = 0, chunk;
+	size_t off = 0, chunk, b;
 	ssize_t w;
 	int sig;
 
@@ -89,8 +114,12 @@ raw_write(struct kx_sink *s, const char *p, size_t n, int finish)
 			}
 			if (pf[1].revents)
 				continue;  /* the stop is taken at the top */
-			if (chunk > PIPE_BUF)
+			if (chunk > PIPE_BUF) {
 				chunk = PIPE_BUF;
+				b = finish ? off : bound(p, n, off + PIPE_BUF, 0, ctx);
+				if (b > off)
+					chunk = b - off;
+			}
 		} else if (chunk > ((size_t)1 << 30)) {
 			chunk = (size_t)1 << 30;
 		}
@@ -130,26 +159,6 @@ unwrite(struct kx_sink *s, size_t k)
 	return 0;
 }
 
-/* Units are lines. */
-static size_t
-line_bound(const char *p, size_t n, size_t off, int up, void *ctx)
-{
-	const char *q;
-
-	(void)ctx;
-	if (off == 0 || off >= n)
-		return off >= n ? n : 0;
-	if (p[off - 1] == '\n')
-		return off;
-	if (up) {
-		q = memchr(p + off, '\n', n - off);
-		return q ? (size_t)(q - p) + 1 : n;
-	}
-	while (off > 0 && p[off - 1] != '\n')
-		off--;
-	return off;
-}
-
 size_t
 kx_sink_write(struct kx_sink *s, const char *p, size_t n, kx_bound_fn bound, void *ctx)
 {
@@ -159,12 +168,12 @@ kx_sink_write(struct kx_sink *s, const char *p, size_t n, kx_bound_fn bound, voi
 		return 0;
 	if (!bound)
 		bound = line_bound;
-	done = raw_write(s, p, n, 0);
+	done = raw_write(s, p, n, 0, bound, ctx);
 	if (done == n)
 		return n;
 	b = bound(p, n, done, 1, ctx);
 	if (s->stopped && !s->err && b > done)
-		done += raw_write(s, p + done, b - done, 1);
+		done += raw_write(s, p + done, b - done, 1, bound, ctx);
 	if (s->err) {
 		b = bound(p, n, done, 0, ctx);
 		if (b < done && unwrite(s, done - b) == 0)

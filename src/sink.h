@@ -12,8 +12,11 @@
  *     terminal what went out stays, but nothing more is written.
  * On anything but a regular file or a block device, the sink waits in
  * poll(2) for room (and for a stop) and writes at most PIPE_BUF bytes at
- * a time, which then never block, so a stop is seen even while the
- * reader of a pipe is slow or stuck.
+ * a time, ending on a unit boundary when there is one within them: such
+ * a write never blocks and goes into a pipe whole or not at all, so a
+ * stop is seen even while the reader of a pipe is slow or stuck, and
+ * finds the pipe ending with a whole unit (unless a unit is longer than
+ * PIPE_BUF: then the rest of it is written first).
  *
  * Errors are sticky: after the first failure or stop, nothing more is
  * written. The sink never prints; commands report s->err with

@@ -109,6 +109,24 @@ stop_while_reading() {
 	done
 }
 
+@test "a reader that reads nothing: SIGTERM ends the run at once, the pipe holds whole lines" {
+	mkfifo "$T/fifo"
+	exec 7<>"$T/fifo"   # open, and never read until kanx is gone (bats owns fd 3)
+	"$KANX" predict -m "$Q" "$B" >"$T/fifo" 2>"$T/err" &
+	k=$!
+	sleep 1
+	kill -TERM $k
+	st=0
+	wait $k || st=$?
+	[ "$st" -eq 143 ]
+	n=$(held "$(cat "$T/err")")
+	[ "$(cat "$T/err")" = "kanx: predict: stopped by SIGTERM; the output holds the first $n rows" ]
+	timeout 2 cat <&7 >"$T/out" || true
+	exec 7<&-
+	whole "$T/out"
+	first_rows "$T/out" "$n"
+}
+
 @test "JSON lines and API output stop on a whole record too" {
 	for f in jsonl api; do
 		rm -f "$T/fifo" "$T/out"
