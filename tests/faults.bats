@@ -62,9 +62,10 @@ stop_mid_stream() {
 	mkfifo "$T/fifo"
 	slow_reader "$T/out" <"$T/fifo" &
 	r=$!
-	# (a background job of a script starts with SIGINT ignored, which
-	# kanx keeps as it found it: give it back its default first)
-	env --default-signal=INT "$KANX" predict -m "$Q" "$@" "$B" >"$T/fifo" 2>"$T/err" &
+	# (a background job of a script starts with SIGINT ignored, a run
+	# under nohup with SIGHUP ignored, and kanx keeps a signal ignored as
+	# it found it: give every signal its default first)
+	env --default-signal "$KANX" predict -m "$Q" "$@" "$B" >"$T/fifo" 2>"$T/err" &
 	k=$!
 	sleep 0.7
 	kill -"$sig" $k
@@ -83,7 +84,7 @@ stop_while_reading() {
 	mkfifo "$T/in"
 	{ head -n "$n" "$file"; sleep 10; } >"$T/in" &
 	w=$!
-	env --default-signal=INT "$@" <"$T/in" 2>"$T/err" &
+	env --default-signal "$@" <"$T/in" 2>"$T/err" &
 	k=$!
 	sleep 1
 	kill -"$sig" $k
@@ -112,7 +113,7 @@ stop_while_reading() {
 @test "a reader that reads nothing: SIGTERM ends the run at once, the pipe holds whole lines" {
 	mkfifo "$T/fifo"
 	exec 7<>"$T/fifo"   # open, and never read until kanx is gone (bats owns fd 3)
-	"$KANX" predict -m "$Q" "$B" >"$T/fifo" 2>"$T/err" &
+	env --default-signal "$KANX" predict -m "$Q" "$B" >"$T/fifo" 2>"$T/err" &
 	k=$!
 	sleep 1
 	kill -TERM $k
@@ -258,7 +259,7 @@ stop_while_reading() {
 }
 
 @test "the reader going away: quiet, ended by SIGPIPE as other filters are" {
-	run --separate-stderr bash -c '"$0" predict -m "$1" "$2" | head -n 1; exit ${PIPESTATUS[0]}' "$KANX" "$Q" "$B"
+	run --separate-stderr bash -c 'env --default-signal=PIPE "$0" predict -m "$1" "$2" | head -n 1; exit ${PIPESTATUS[0]}' "$KANX" "$Q" "$B"
 	[ "$status" -eq 141 ]
 	[ "$output" = y0 ]
 	[ -z "$stderr" ]
