@@ -9,6 +9,7 @@
 #include "kanx.h"
 #include "limits.h"
 #include "shard.h"
+#include "stop.h"
 
 #define SCAN_CHUNK ((size_t)1 << 20)
 
@@ -196,9 +197,10 @@ kx_shard_cut(uint64_t d, uint64_t s, unsigned long j, unsigned long n)
 /* The scan: walks the bytes from D, one line at a time, and stops at the
  * first record start at or after t_hi. */
 struct scan {
-	int csv;
-	int inq;                /* CSV: an odd number of '"' since the record's start */
-	int blank;              /* JSON lines: the line so far is 0: [ \t]*, 1: [ \t]*\r, 2: not blank */
+	int quotes;             /* CSV, TSV: a newline in quotes ends no record */
+	char tab;               /* '\t' when a tab is blank (not TSV), else ' ' */
+	int inq;                /* an odd number of '"' since the record's start */
+	int blank;              /* the record so far is 0: [ \t]*, 1: [ \t]*\r, 2: not blank */
 	uint64_t line, recs;    /* at the byte being scanned */
 	uint64_t t_lo, t_hi;
 	int have_lo;
@@ -232,30 +234,31 @@ scan_bytes(struct scan *s, const char *p, size_t len, uint64_t base)
 	while (p < e) {
 		nl = memchr(p, '\n', (size_t)(e - p));
 		seg = nl ? nl : e;
-		if (s->csv) {
+		if (s->quotes) {
 			for (q = memchr(p, '"', (size_t)(seg - p)); q;
 			     q = memchr(q + 1, '"', (size_t)(seg - q - 1)))
 				s->inq = !s->inq;
-		} else {
-			for (q = p; q < seg && s->blank != 2; q++) {
-				if (*q == ' ' || *q == '\t')
-					s->blank = s->blank == 0 ? 0 : 2;
-				else if (*q == '\r')
-					s->blank = s->blank == 0 ? 1 : 2;
-				else
-					s->blank = 2;
-			}
+		}
+		/* a record is blank while it holds nothing but [ \t]*\r? (a
+		 * quoted one never is: it holds '"') */
+		for (q = p; q < seg && s->blank != 2; q++) {
+			if (*q == ' ' || *q == s->tab)
+				s->blank = s->blank == 0 ? 0 : 2;
+			else if (*q == '\r')
+				s->blank = s->blank == 0 ? 1 : 2;
+			else
+				s->blank = 2;
 		}
 		if (!nl)
 			return 0;
 		s->line++;
 		p = nl + 1;
-		if (s->csv && s->inq)
+		if (s->inq) {
+			s->blank = 2;
 			continue;  /* a newline inside quotes: the record goes on */
-		if (!s->csv) {
-			s->recs += s->blank == 2;
-			s->blank = 0;
 		}
+		s->recs += s->blank == 2;
+		s->blank = 0;
 		if (record_start(s, base + (uint64_t)(p - b)))
 			return 1;
 	}
@@ -264,7 +267,7 @@ scan_bytes(struct scan *s, const char *p, size_t len, uint64_t base)
 
 int
 kx_shard_locate(int fd, const char *name, uint64_t size, uint64_t data,
-                uint64_t data_line, uint64_t data_recs, int csv,
+                uint64_t data_line, uint64_t data_recs, int framing,
                 const struct kx_shard *sh, size_t chunk,
                 struct kx_shard_range *out, struct kx_err *e)
 {
@@ -280,7 +283,8 @@ kx_shard_locate(int fd, const char *name, uint64_t size, uint64_t data,
 	out->data = data;
 	out->size = size;
 	memset(&s, 0, sizeof s);
-	s.csv = csv;
+	s.quotes = framing != KX_SHARD_LINES;
+	s.tab = framing == KX_SHARD_TSV ? ' ' : '\t';
 	s.line = data_line;
 	s.recs = data_recs;
 	s.t_lo = kx_shard_cut(data, size, sh->k - 1, sh->n);
@@ -293,6 +297,12 @@ kx_shard_locate(int fd, const char *name, uint64_t size, uint64_t data,
 	if (!(buf = malloc(chunk)))
 		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", name);
 	while (off < size) {
+		if (kx_stop_signal()) {
+			kx_err_set(e, KX_EXIT_IO, "%s: reading stopped by %s", name,
+			           kx_stop_name(kx_stop_signal()));
+			free(buf);
+			return -1;
+		}
 		want = size - off < chunk ? (size_t)(size - off) : chunk;
 		n = pread(fd, buf, want, (off_t)off);
 		if (n < 0 && errno == EINTR)

@@ -19,8 +19,8 @@
  * (doubled quotes inside a quoted field toggle twice). The quote state at
  * a byte depends on every byte before it, so locating a shard reads the
  * file from D to c_K once more, at memory speed (memchr), which also
- * counts the lines (and JSON-lines records) before c_{K-1}, so messages
- * keep the whole file's line and record numbers. */
+ * counts the lines and records before c_{K-1}, so messages keep the whole
+ * file's line and record numbers. */
 #ifndef KX_SHARD_H
 #define KX_SHARD_H
 
@@ -69,19 +69,23 @@ struct kx_shard_range {
 	uint64_t data, size;    /* D and S */
 	uint64_t line;          /* the line number of byte lo (1-based, whole file) */
 	uint64_t recs;          /* records before lo: data_recs plus the records
-	                         * that start in [D, lo) (JSON lines: blank lines
-	                         * are not records; CSV/TSV: not counted) */
+	                         * in [D, lo), blank lines not counted */
 };
+
+/* How records are framed, as the reader frames them: a record ends at a
+ * newline (outside quotes for CSV and TSV), and a record that is blank,
+ * [ \t]*\r? ([ ]*\r? in TSV, where a tab separates fields), is skipped. */
+enum kx_shard_framing { KX_SHARD_LINES, KX_SHARD_CSV, KX_SHARD_TSV };
 
 /* Locate shard sh in the file open on fd (read with pread: the file
  * offset is left alone). size: the file's size; data: D, a record start;
  * data_line, data_recs: the line number of D and the records before it;
- * csv: 1 for CSV/TSV framing (quotes), 0 for JSON lines. chunk: bytes
- * per read (0 for the default; tests use small ones). name: the file, for
- * messages. Returns 0, or -1 with e set (KX_EXIT_IO on a read error,
- * KX_EXIT_INTERNAL when memory runs out). */
+ * framing: an enum kx_shard_framing. chunk: bytes per read (0 for the
+ * default; tests use small ones). name: the file, for messages. Returns
+ * 0, or -1 with e set (KX_EXIT_IO on a read error or when a stop was
+ * asked, stop.h; KX_EXIT_INTERNAL when memory runs out). */
 int kx_shard_locate(int fd, const char *name, uint64_t size, uint64_t data,
-                    uint64_t data_line, uint64_t data_recs, int csv,
+                    uint64_t data_line, uint64_t data_recs, int framing,
                     const struct kx_shard *sh, size_t chunk,
                     struct kx_shard_range *out, struct kx_err *e);
 

@@ -79,10 +79,9 @@ every_n() {
 	every_n "$I/noheader.csv" --no-header -f jsonl
 }
 
-@test "fewer rows than shards, no final newline, a header alone, an empty file: every N from 1 to 7" {
+@test "fewer rows than shards, a header alone, an empty file: every N from 1 to 7" {
 	every_n "$I/tiny.csv"
 	every_n "$I/tiny.csv" -f jsonl
-	every_n "$I/nofinal.csv"
 	every_n "$I/header-only.csv"
 	every_n "$I/empty.csv"
 	every_n "$I/empty.csv" -f jsonl
@@ -95,6 +94,29 @@ every_n() {
 	run --separate-stderr kanx predict -m "$M" --shard 1/7 "$I/header-only.csv"
 	[ "$status" -eq 0 ]
 	[ "$output" = y0 ]
+}
+
+@test "no final newline: one run refuses the last line (exit 5), and so does the last shard, after the same rows" {
+	local n k fails
+	run --separate-stderr kanx predict -m "$M" "$I/nofinal.csv"
+	[ "$status" -eq 5 ]
+	[[ "$stderr" == *"nofinal.csv:4:"*"the last line has no newline"* ]]
+	one_err=$stderr
+	printf '%s\n' "$output" > "$T/one"
+	for n in 1 2 3 4 5 6 7; do
+		fails=0
+		: > "$T/cat"
+		for k in $(seq 1 $n); do
+			run --separate-stderr kanx predict -m "$M" --shard $k/$n "$I/nofinal.csv"
+			[ -z "$output" ] || printf '%s\n' "$output" >> "$T/cat"
+			if [ "$status" -ne 0 ]; then
+				[ "$status" -eq 5 ] && [ "$stderr" = "$one_err" ] || { echo "shard $k/$n: $status: $stderr"; false; }
+				fails=$((fails + 1))
+			fi
+		done
+		[ $fails -eq 1 ]
+		cmp "$T/one" "$T/cat"
+	done
 }
 
 # stats_range FILE K/N [OPTIONS]: "LO HI ROWS" of a shard from --stats
@@ -175,11 +197,11 @@ stats_range() {
 	# bad rows after quoted newlines, in every part of the file: after
 	# every 60th record of one line (an unquoted id)
 	awk '{ print } /^r[0-9]+,/ && ++n % 60 == 0 { print "bad" NR ",1,x" }' "$I/quoted.csv" > "$T/bad.csv"
-	kanx predict -m "$M" --id id --on-error skip "$T/bad.csv" > "$T/one" 2> "$T/one.err"
+	kanx predict -m "$M" --id id --on-error skip --max-errors 100 "$T/bad.csv" > "$T/one" 2> "$T/one.err"
 	grep -v 'records refused' "$T/one.err" | grep -v 'outside the grid' > "$T/one.rej"
 	[ "$(wc -l < "$T/one.rej")" -ge 5 ]
 	for k in 1 2 3 4 5; do
-		kanx predict -m "$M" --id id --on-error skip --shard $k/5 "$T/bad.csv" 2>> "$T/cat.err"
+		kanx predict -m "$M" --id id --on-error skip --max-errors 100 --shard $k/5 "$T/bad.csv" 2>> "$T/cat.err"
 	done > "$T/cat"
 	cmp "$T/one" "$T/cat"
 	grep -v 'records refused' "$T/cat.err" | grep -v 'outside the grid' > "$T/cat.rej"
@@ -289,7 +311,7 @@ stats_range() {
 	[[ "$stderr" == *"--shard takes one input file (2 given)"* ]]
 	run --separate-stderr kanx predict -m "$M" --shard 1/2 -f api "$I/tiny.csv"
 	[ "$status" -eq 2 ]
-	[[ "$stderr" == *"--shard and -f api: an API response holds a batch and its timing"* ]]
+	[[ "$stderr" == *"--shard and -f api: an API response groups rows and carries their timing"* ]]
 	cp "$KANX_SRCDIR/share/quickstart_request.json" "$T/req.json"
 	run --separate-stderr kanx predict -m "$M" --shard 1/2 "$T/req.json"
 	[ "$status" -eq 2 ]

@@ -22,6 +22,7 @@
 #include "output.h"
 #include "rows.h"
 #include "shard.h"
+#include "sink.h"
 
 static int passed, failed;
 
@@ -867,14 +868,17 @@ test_shard_cut(void)
 }
 
 /* The reference: the record starts of buf[0, len) by the framing rule,
- * walked byte by byte from 0 (a record start, on line 1). */
+ * walked byte by byte from 0 (a record start, on line 1): a record ends
+ * at a newline (not inside quotes for CSV and TSV), and is blank, not
+ * counted, when all it holds before the newline is spaces (and tabs, but
+ * in TSV) and at most one final '\r'. */
 static void
-ref_locate(const char *buf, size_t len, int csv, unsigned long k, unsigned long n,
+ref_locate(const char *buf, size_t len, int framing, unsigned long k, unsigned long n,
            struct kx_shard_range *g)
 {
 	uint64_t t_lo = kx_shard_cut(0, len, k - 1, n), t_hi = kx_shard_cut(0, len, k, n);
-	size_t i, ls = 0, line = 1, recs = 0, start = 0, q;
-	int inq = 0, got_lo = 0, blank;
+	size_t i, line = 1, recs = 0, start = 0, q, end;
+	int inq = 0, got_lo = 0;
 
 	memset(g, 0, sizeof *g);
 	g->size = len;
@@ -892,29 +896,26 @@ ref_locate(const char *buf, size_t len, int csv, unsigned long k, unsigned long 
 				return;
 			}
 		}
-		if (buf[i] == '"')
+		if (buf[i] == '"' && framing != KX_SHARD_LINES)
 			inq = !inq;
 		if (buf[i] != '\n')
 			continue;
 		line++;
-		if (!csv) {
-			/* a blank line: [ \t]*\r? */
-			for (q = ls; q < i && (buf[q] == ' ' || buf[q] == '\t'); q++)
-				;
-			blank = q == i || (q + 1 == i && buf[q] == '\r');
-			recs += !blank;
-		}
-		ls = i + 1;
-		if (!csv || !inq)
-			start = i + 1;
+		if (inq)
+			continue;
+		end = i > start && buf[i - 1] == '\r' ? i - 1 : i;
+		for (q = start; q < end && (buf[q] == ' ' || (buf[q] == '\t' && framing != KX_SHARD_TSV)); q++)
+			;
+		recs += q != end;
+		start = i + 1;
 	}
 }
 
 static void
 test_shard_locate(void)
 {
-	static const char alpha_csv[] = "ab,,\"\"\n\n\r 1";
-	static const char alpha_json[] = "[1, ]\n\n\n \t\r\"";
+	static const char *const alpha[] = { "[1, ]\n\n\n \t\r\"", "ab,,\"\"\n\n\r 1\t", "a\t\t\"\"\n\n\r 1 " };
+	static const char *const names[] = { "lines", "csv", "tsv" };
 	static const size_t chunks[] = { 1, 2, 3, 5, 64, 0 };
 	char path[] = "/tmp/kanx-unit-shard-XXXXXX";
 	char buf[600];
@@ -922,22 +923,21 @@ test_shard_locate(void)
 	struct kx_shard_range g, want;
 	struct kx_err e;
 	unsigned seed = 12345;
-	int fd = mkstemp(path), trial, csv, bad = 0;
+	int fd = mkstemp(path), trial, fr, bad = 0;
 	size_t len, i, ci;
 
 	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
 	unlink(path);
-	for (trial = 0; trial < 300 && bad < 5; trial++) {
-		csv = trial % 2;
-		len = (size_t)(trial * 2);
+	for (trial = 0; trial < 450 && bad < 5; trial++) {
+		fr = trial % 3;
+		len = (size_t)(trial * 4 / 3);
 		if (len > sizeof buf)
 			len = sizeof buf;
 		for (i = 0; i < len; i++) {
 			seed = seed * 1103515245u + 12345u;
-			buf[i] = csv ? alpha_csv[(seed >> 16) % (sizeof alpha_csv - 1)]
-			             : alpha_json[(seed >> 16) % (sizeof alpha_json - 1)];
+			buf[i] = alpha[fr][(seed >> 16) % strlen(alpha[fr])];
 		}
 		if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, len, 0) != (ssize_t)len) {
 			CHECK(0);
@@ -946,16 +946,16 @@ test_shard_locate(void)
 		for (sh.n = 1; sh.n <= 7; sh.n++) {
 			uint64_t prev_hi = 0;
 			for (sh.k = 1; sh.k <= sh.n; sh.k++) {
-				ref_locate(buf, len, csv, sh.k, sh.n, &want);
+				ref_locate(buf, len, fr, sh.k, sh.n, &want);
 				for (ci = 0; ci < sizeof chunks / sizeof chunks[0]; ci++) {
 					kx_err_clear(&e);
-					if (kx_shard_locate(fd, "t", len, 0, 1, 0, csv, &sh, chunks[ci], &g, &e) != 0 ||
+					if (kx_shard_locate(fd, "t", len, 0, 1, 0, fr, &sh, chunks[ci], &g, &e) != 0 ||
 					    g.lo != want.lo || g.hi != want.hi || g.line != want.line ||
-					    (!csv && g.recs != want.recs)) {
+					    g.recs != want.recs) {
 						if (bad++ < 5)
 							printf("# shard %lu/%lu of %zu bytes (%s, chunk %zu): got [%llu, %llu) "
 							       "line %llu recs %llu, want [%llu, %llu) line %llu recs %llu\n",
-							       sh.k, sh.n, len, csv ? "csv" : "jsonl", chunks[ci],
+							       sh.k, sh.n, len, names[fr], chunks[ci],
 							       (unsigned long long)g.lo, (unsigned long long)g.hi,
 							       (unsigned long long)g.line, (unsigned long long)g.recs,
 							       (unsigned long long)want.lo, (unsigned long long)want.hi,
@@ -976,8 +976,8 @@ test_shard_locate(void)
 	CHECK(bad == 0);
 
 	/* a cut inside a quoted field moves past the record that holds it:
-	 * the nominal cut of 2 shards is byte 12, just after the quoted
-	 * newline, where "9,9" would look like a record of its own */
+	 * the nominal cut of 2 shards is byte 13, inside the quoted field,
+	 * where "9,9" would look like a record of its own */
 	{
 		static const char q[] = "id,x\n\"a\nb\n9,9\",1\nc,2\n";
 		len = sizeof q - 1;
@@ -986,19 +986,60 @@ test_shard_locate(void)
 		sh.n = 2;
 		kx_err_clear(&e);
 		/* the data start after the header: byte 5, line 2, 1 record */
-		CHECK(kx_shard_locate(fd, "t", len, 5, 2, 1, 1, &sh, 0, &g, &e) == 0);
+		CHECK(kx_shard_locate(fd, "t", len, 5, 2, 1, KX_SHARD_CSV, &sh, 0, &g, &e) == 0);
 		CHECK(kx_shard_cut(5, len, 1, 2) == 13);
-		CHECK(g.lo == 17 && g.hi == len && g.line == 5);
+		CHECK(g.lo == 17 && g.hi == len && g.line == 5 && g.recs == 2);
 		sh.k = 1;
-		CHECK(kx_shard_locate(fd, "t", len, 5, 2, 1, 1, &sh, 0, &g, &e) == 0);
-		CHECK(g.lo == 5 && g.hi == 17 && g.line == 2);
-		/* JSON lines: every newline ends a record; blank lines are not records */
+		CHECK(kx_shard_locate(fd, "t", len, 5, 2, 1, KX_SHARD_CSV, &sh, 0, &g, &e) == 0);
+		CHECK(g.lo == 5 && g.hi == 17 && g.line == 2 && g.recs == 1);
+		/* JSON lines: every newline ends a record */
 		sh.k = 3;
 		sh.n = 3;
-		CHECK(kx_shard_locate(fd, "t", len, 0, 1, 0, 0, &sh, 0, &g, &e) == 0);
+		CHECK(kx_shard_locate(fd, "t", len, 0, 1, 0, KX_SHARD_LINES, &sh, 0, &g, &e) == 0);
 		CHECK(g.lo == 17 && g.line == 5 && g.recs == 4);
+		/* a tab-only line is blank in CSV, a record (of empty fields) in TSV */
+		static const char t[] = "a\n\t\nb\nc\n";
+		len = sizeof t - 1;
+		CHECK(ftruncate(fd, 0) == 0 && pwrite(fd, t, len, 0) == (ssize_t)len);
+		sh.k = 2;
+		sh.n = 2;
+		CHECK(kx_shard_locate(fd, "t", len, 0, 1, 0, KX_SHARD_CSV, &sh, 0, &g, &e) == 0);
+		CHECK(g.lo == 4 && g.recs == 1);
+		CHECK(kx_shard_locate(fd, "t", len, 0, 1, 0, KX_SHARD_TSV, &sh, 0, &g, &e) == 0);
+		CHECK(g.lo == 4 && g.recs == 2);
 	}
 	close(fd);
+}
+
+/* Output through a sink to a temporary file, read back as a string. */
+static struct kx_sink cap_sink;
+
+static FILE *
+cap_begin(void)
+{
+	FILE *f = tmpfile();
+
+	if (f)
+		kx_sink_init(&cap_sink, fileno(f), "capture");
+	return f;
+}
+
+static char *
+cap_end(FILE *f)
+{
+	long n;
+	char *text;
+
+	kx_sink_fini(&cap_sink);
+	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+		return NULL;
+	text = calloc(1, (size_t)n + 1);
+	if (text && fread(text, 1, (size_t)n, f) != (size_t)n) {
+		free(text);
+		text = NULL;
+	}
+	fclose(f);
+	return text;
 }
 
 static void
@@ -1008,7 +1049,6 @@ test_output(void)
 	struct kx_err e;
 	struct kx_out *o;
 	char *text = NULL;
-	size_t len = 0;
 	FILE *f;
 
 	/* two records: a text id needing quotes, and one without an id */
@@ -1027,29 +1067,54 @@ test_output(void)
 	b.y[2] = 1.0f / 3.0f;
 	b.y[3] = NAN;
 
-	f = open_memstream(&text, &len);
-	o = kx_out_new(f, KX_OUT_CSV, 2, 0, 1);
+	f = cap_begin();
+	o = kx_out_new(&cap_sink, KX_OUT_CSV, 2, 0, 1, 4);
 	CHECK(o && kx_out_set_id(o, "key") == 0);
 	CHECK(kx_out_batch(o, &b, 0) == 0 && kx_out_flush(o) == 0);
-	fclose(f);
+	CHECK(kx_out_rows_written(o) == 2);
+	text = cap_end(f);
 	CHECK(text && strcmp(text, "key,y0,y1\n\"a,\"\"b\"\"\n\",0.1,-2.5e-08\n,0.33333334,nan\n") == 0);
 	kx_out_free(o);
 	free(text);
 
-	f = open_memstream(&text, &len);
-	o = kx_out_new(f, KX_OUT_JSONL, 2, 3, 1);
+	f = cap_begin();
+	o = kx_out_new(&cap_sink, KX_OUT_JSONL, 2, 3, 1, 4);
 	CHECK(kx_out_batch(o, &b, 0) == 0 && kx_out_flush(o) == 0);
-	fclose(f);
+	text = cap_end(f);
 	CHECK(text && strcmp(text, "{\"id\":\"a,\\\"b\\\"\\n\",\"y\":[0.1,-2.5e-08]}\n[0.333,null]\n") == 0);
 	kx_out_free(o);
 	free(text);
 
-	f = open_memstream(&text, &len);
-	o = kx_out_new(f, KX_OUT_API, 2, 0, 1);
-	CHECK(kx_out_batch(o, &b, 1.5) == 0 && kx_out_flush(o) == 0);
-	fclose(f);
+	f = cap_begin();
+	o = kx_out_new(&cap_sink, KX_OUT_API, 2, 0, 1, 4);
+	CHECK(kx_out_batch(o, &b, 1.5) == 0 && kx_out_finish(o) == 0);
+	text = cap_end(f);
 	CHECK(text && strcmp(text, "{\"output\":[[0.1,-2.5e-08],[0.33333334,null]],\"shape\":[2,2],"
 	                           "\"inference_ms\":1.500}\n") == 0);
+	kx_out_free(o);
+	free(text);
+
+	/* API responses of exactly `group` rows whatever the batches were:
+	 * 2 + 2 + 2 rows in groups of 4 are a response of 4 (written at once)
+	 * and one of 2 (at the end); an API document closes the open group
+	 * and is a response of its own */
+	f = cap_begin();
+	o = kx_out_new(&cap_sink, KX_OUT_API, 2, 1, 1, 4);
+	CHECK(kx_out_batch(o, &b, 2.0) == 0 && kx_out_flush(o) == 0);
+	CHECK(kx_out_rows_written(o) == 0);
+	CHECK(kx_out_batch(o, &b, 2.0) == 0 && kx_out_flush(o) == 0);
+	CHECK(kx_out_rows_written(o) == 4);
+	CHECK(kx_out_batch(o, &b, 2.0) == 0);
+	b.n_recs = 1;
+	b.recs[0].form = KX_FORM_API;
+	b.recs[0].n = 2;
+	CHECK(kx_out_batch(o, &b, 1.0) == 0 && kx_out_finish(o) == 0);
+	CHECK(kx_out_rows_written(o) == 8);
+	text = cap_end(f);
+	CHECK(text && strcmp(text,
+	      "{\"output\":[[0.1,-3e-08],[0.3,null],[0.1,-3e-08],[0.3,null]],\"shape\":[4,2],\"inference_ms\":4.000}\n"
+	      "{\"output\":[[0.1,-3e-08],[0.3,null]],\"shape\":[2,2],\"inference_ms\":2.000}\n"
+	      "{\"output\":[[0.1,-3e-08],[0.3,null]],\"shape\":[2,2],\"inference_ms\":1.000}\n") == 0);
 	kx_out_free(o);
 	free(text);
 	kx_batch_fini(&b);
