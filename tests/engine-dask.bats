@@ -60,8 +60,10 @@ setup() {
 	want=$(sed "s|^kanx: big.csv:|kanx: $PWD/big.csv:|" "$BATS_FILE_TMPDIR/bad.err")
 	[[ "$want" == "kanx: $PWD/big.csv:120001:"* ]]
 	[ "$output" = "kanx_dask: shard 2/2: exit 5: $want" ]
-	# shard 1's part is written before the failure: the start of one run's output
+	# shard 1's part is written before the failure: the start of one run's
+	# output; the failed shard left no part (-o)
 	cmp predictions.csv out/part.00001.csv
+	[ ! -e out/part.00002.csv ]
 	[ "$(wc -l < predictions.csv)" -gt 90000 ]
 	head -c "$(wc -c < predictions.csv)" "$BATS_FILE_TMPDIR/one.csv" | cmp - predictions.csv
 }
