@@ -45,9 +45,8 @@ setup() {
 	[ -s out/part.00001.csv ] && [ -s out/part.00002.csv ] && [ ! -e out/part.00003.csv ]
 	rm -r out predictions.csv
 	mkdir out
-	run timeout 300 python3 kanx_dask.py "$DASK_SCHEDULER" "$PWD/model.keras" "$PWD/big.csv" "$PWD/out" 5
-	[ "$status" -eq 0 ]
-	printf '%s\n' "$output" | cmp - "$BATS_FILE_TMPDIR/one.csv"
+	timeout 300 python3 kanx_dask.py "$DASK_SCHEDULER" "$PWD/model.keras" "$PWD/big.csv" "$PWD/out" 5 > predictions.csv
+	cmp predictions.csv "$BATS_FILE_TMPDIR/one.csv"
 	[ "$(ls out | wc -l)" -eq 5 ]
 }
 
@@ -59,7 +58,9 @@ setup() {
 	# one run's message, the input named as the task names it
 	want=$(sed "s|^kanx: big.csv:|kanx: $PWD/big.csv:|" "$BATS_FILE_TMPDIR/bad.err")
 	[[ "$want" == "kanx: $PWD/big.csv:120001:"* ]]
-	[ "$output" = "kanx_dask: shard 2/2: exit 5: $want" ]
+	# (Dask may add warnings of its own, as when closing the client times
+	# out on a loaded machine)
+	[ "$(printf '%s\n' "$output" | grep '^kanx_dask:')" = "kanx_dask: shard 2/2: exit 5: $want" ]
 	# shard 1's part is written before the failure: the start of one run's
 	# output; the failed shard left no part (-o)
 	cmp predictions.csv out/part.00001.csv
