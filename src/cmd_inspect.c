@@ -338,7 +338,7 @@ exec_inspect(int argc, char **argv)
 	const char *msg, *env;
 	char *one[1];
 	char **models;
-	int first, rc = KX_EXIT_OK, n, i;
+	int first, rc = KX_EXIT_OK, n, i, gated;
 
 	first = kx_cli_parse(&kx_cmd_inspect, argc, argv, set_opt, &o, &rc);
 	if (first < 0)
@@ -365,14 +365,20 @@ exec_inspect(int argc, char **argv)
 		struct kx_model *m;
 
 		kx_err_clear(&e);
-		m = kx_model_load(models[i], &lim, &e);
+		/* A model the gate refuses is still described (what was read),
+		 * then refused with the gate's message and exit 4; its edges
+		 * are not evaluated. */
+		m = kx_model_load_unchecked(models[i], &lim, &e);
 		if (!m) {
 			kx_err_print(&e);
 			if (rc == KX_EXIT_OK)
 				rc = e.code ? e.code : KX_EXIT_BADMODEL;
 			continue;
 		}
-		if (o.edges || o.plot) {
+		gated = kx_model_gate(m, &e);
+		if (gated != 0 && (o.edges || o.plot)) {
+			/* nothing evaluated from a model kanx will not run */
+		} else if (o.edges || o.plot) {
 			int r = check_edge_layer(m, o.layer);
 			if (r == 0 && !o.plot)
 				print_edges(m, o.layer, o.samples);
@@ -390,6 +396,11 @@ exec_inspect(int argc, char **argv)
 		kx_model_free(m);
 		if (fflush(stdout) != 0)
 			return KX_EXIT_IO;
+		if (gated != 0) {
+			kx_err_print(&e);
+			if (rc == KX_EXIT_OK)
+				rc = e.code ? e.code : KX_EXIT_BADMODEL;
+		}
 	}
 	return rc;
 }

@@ -10,7 +10,8 @@
  *   act.c       Keras activations
  *   kernel.c    KAN and Dense kernels: reference, BLIS, and the choice between kernels
  *   kernel_avx2.c  the AVX2 kernel: rows in vector lanes, dense and sparse KAN paths
- *   model.c     load, free, forward pass, fresh models
+ *   check.c     the loader's gate: what validate calls an error, every command refuses
+ *   model.c     load (through the gate), free, forward pass, fresh models
  *   numfmt.c    fast float parsing and shortest round-trip printing
  *   rows.c      input readers: CSV/TSV (libcsv), JSON lines, API documents
  *   output.c    output writers: CSV, TSV, JSON lines, API response
