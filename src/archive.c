@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -216,42 +217,163 @@ le16(const unsigned char *p)
 	return (unsigned)p[0] | (unsigned)p[1] << 8;
 }
 
-static uint64_t
-le64(const unsigned char *p)
+static uint32_t
+le32(const unsigned char *p)
 {
-	uint64_t v = 0;
-	int i;
-
-	for (i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* The member count the end-of-central-directory record declares (zip64
- * aware), checked before libarchive builds its index of the whole
- * directory. No record at all is left for libarchive to report. */
+/* The members kanx reads; every other member is listed, never inflated. */
 static int
-check_eocd(const char *label, const unsigned char *buf, size_t len,
-           const struct kx_limits *lim, struct kx_err *e)
+needed(const char *name, size_t n)
 {
-	size_t i, lo = len > 22 + 65535 ? len - 22 - 65535 : 0;
-	uint64_t count;
+	static const char *const names[] = { "config.json", "metadata.json", "model.weights.h5", NULL };
+	size_t i;
 
+	for (i = 0; names[i]; i++)
+		if (strlen(names[i]) == n && memcmp(names[i], name, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* One entry of the central directory as Python's zipfile reads it. */
+struct cdent {
+	const unsigned char *name;
+	size_t nlen;
+	uint32_t usize;
+	uint32_t local;        /* offset of the local header */
+	unsigned method, flags;
+};
+
+struct cdir {
+	struct cdent *v;
+	size_t n;
+	size_t end;            /* just past the end record: what libarchive is given */
+};
+
+/* The member name as printed: raw bytes, NUL shown as '?' (kx_err scrubs
+ * the other control characters). */
+static void
+show_name(char *out, size_t size, const unsigned char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i + 1 < size; i++)
+		out[i] = name[i] ? (char)name[i] : '?';
+	out[i] = '\0';
+}
+
+/* The archive as Python's zipfile (what Keras uses) sees it, so that kanx
+ * reads the members Keras reads or refuses the file: the end record found
+ * as _EndRecData finds it (the last one in the final 64 KiB), the central
+ * directory walked entry by entry as _RealGetContents walks it. Refused
+ * where the readers could differ: zip64 end records, a directory that is
+ * not where the end record says (data before the archive), names with a
+ * NUL byte (Python cuts them there), duplicate names, and a needed member
+ * whose local header names another file (Python refuses to read it). */
+static int
+python_dir(const char *label, const unsigned char *buf, size_t len, const struct kx_limits *lim,
+           struct cdir *d, struct kx_err *e)
+{
+	size_t eocd, lo, i, j, p, cd_size, cd_off, count;
+	char shown[256];
+
+	memset(d, 0, sizeof *d);
 	if (len < 22)
-		return 0;
-	for (i = len - 22 + 1; i-- > lo;) {
-		if (memcmp(buf + i, "PK\5\6", 4) != 0)
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: %zu bytes, "
+		                  "too short for a zip", label, len);
+	if (memcmp(buf + len - 22, "PK\5\6", 4) == 0 && buf[len - 2] == 0 && buf[len - 1] == 0) {
+		eocd = len - 22;
+	} else {
+		int found = 0;
+		lo = len > 65536 + 22 ? len - 65536 - 22 : 0;
+		for (eocd = len - 4 + 1; !found && eocd-- > lo;)
+			found = memcmp(buf + eocd, "PK\5\6", 4) == 0;
+		if (!found)
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: "
+			                  "no end of central directory record", label);
+		if (len - eocd < 22)
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: "
+			                  "the end of central directory record is cut short", label);
+	}
+	d->end = eocd + 22;
+	count = le16(buf + eocd + 10);
+	if (count > lim->max_members)
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: the zip directory lists %zu members, "
+		                  "more than the limit of %zu", label, count, lim->max_members);
+	if (eocd >= 20 && memcmp(buf + eocd - 20, "PK\6\7", 4) == 0)
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: zip64 archives are not supported (a .keras "
+		                  "under the size limit never needs one)", label);
+	cd_size = le32(buf + eocd + 12);
+	cd_off = le32(buf + eocd + 16);
+	if (cd_size > eocd || cd_off != eocd - cd_size)
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: the central "
+		                  "directory is not where the end record says (%zu bytes at %zu)", label,
+		                  cd_size, cd_off);
+	d->v = kx_calloc(lim->max_members + 1, sizeof *d->v);
+	if (!d->v)
+		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
+	for (p = cd_off; p < eocd; ) {
+		struct cdent *c;
+		size_t n, x, k;
+
+		if (eocd - p < 46 || memcmp(buf + p, "PK\1\2", 4) != 0)
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a valid .keras (zip) archive: "
+			                  "bad central directory entry at %zu", label, p);
+		n = le16(buf + p + 28);
+		x = le16(buf + p + 30);
+		k = le16(buf + p + 32);
+		if (eocd - p - 46 < n + x + k)
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a valid .keras (zip) archive: "
+			                  "truncated central directory", label);
+		if (d->n >= lim->max_members)
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: more than %zu members", label,
+			                  lim->max_members);
+		c = &d->v[d->n++];
+		c->name = buf + p + 46;
+		c->nlen = n;
+		c->flags = le16(buf + p + 8);
+		c->method = le16(buf + p + 10);
+		c->usize = le32(buf + p + 24);
+		c->local = le32(buf + p + 42);
+		show_name(shown, sizeof shown, c->name, n);
+		if (memchr(c->name, '\0', n))
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: member name '%s' holds a NUL byte "
+			                  "(Python's zipfile reads it as the name before the NUL)", label, shown);
+		p += 46 + n + x + k;
+	}
+	for (i = 0; i < d->n; i++)
+		for (j = 0; j < i; j++)
+			if (d->v[j].nlen == d->v[i].nlen && memcmp(d->v[j].name, d->v[i].name, d->v[i].nlen) == 0) {
+				show_name(shown, sizeof shown, d->v[i].name, d->v[i].nlen);
+				return kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: duplicate member name", label, shown);
+			}
+	for (i = 0; i < d->n; i++) {
+		const struct cdent *c = &d->v[i];
+		if (!needed((const char *)c->name, c->nlen))
 			continue;
-		count = le16(buf + i + 10);
-		if (count == 0xffff && i >= 20 && memcmp(buf + i - 20, "PK\6\7", 4) == 0) {
-			uint64_t off = le64(buf + i - 20 + 8);
-			if (len >= 56 && off <= len - 56 && memcmp(buf + off, "PK\6\6", 4) == 0)
-				count = le64(buf + off + 32);
-		}
-		if (count > lim->max_members)
-			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: the zip directory lists %ju members, "
-			                  "more than the limit of %zu", label, (uintmax_t)count, lim->max_members);
-		return 0;
+		show_name(shown, sizeof shown, c->name, c->nlen);
+		if (c->usize == 0xffffffffu || c->local == 0xffffffffu)
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: zip64 members are not supported", label, shown);
+		if (c->method != 0 && c->method != 8 && c->method != 12 && c->method != 14)
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: compression method %u is not one Python's "
+			                  "zipfile reads (stored, deflate, bzip2, lzma)", label, shown, c->method);
+		if ((size_t)c->local > cd_off || cd_off - c->local < 30 ||
+		    memcmp(buf + c->local, "PK\3\4", 4) != 0 || le16(buf + c->local + 26) != c->nlen ||
+		    cd_off - c->local - 30 < c->nlen ||
+		    memcmp(buf + c->local + 30, c->name, c->nlen) != 0)
+			return kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: the member's local header is missing or "
+			                  "names another file (Python's zipfile refuses to read it)", label, shown);
+		/* a name that differs from a needed one only in case is one file
+		 * on a case-insensitive file system: ambiguous */
+		for (j = 0; j < d->n; j++)
+			if (j != i && d->v[j].nlen == c->nlen &&
+			    strncasecmp((const char *)d->v[j].name, (const char *)c->name, c->nlen) == 0) {
+				char other[256];
+				show_name(other, sizeof other, d->v[j].name, d->v[j].nlen);
+				return kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: member '%s' differs from it only in "
+				                  "case; refused as ambiguous", label, shown, other);
+			}
 	}
 	return 0;
 }
@@ -291,31 +413,27 @@ next_header(struct archive *ar, const char *label, struct archive_entry **ent, s
 	return 1;
 }
 
-/* First pass, before anything is inflated: every header must be sound and
- * the declared sizes must fit the limits, each and together. */
+/* First pass, before anything is inflated: libarchive's reading of every
+ * header must be sound and agree with Python's (d), and the sizes the
+ * needed members declare must fit the limits, each and together. */
 static int
-check_headers(const char *label, const unsigned char *buf, size_t len,
+check_headers(const char *label, const unsigned char *buf, const struct cdir *d,
               const struct kx_limits *lim, struct kx_err *e)
 {
 	struct archive *ar;
 	struct archive_entry *ent;
-	char **names;
 	size_t n = 0, total = 0, i;
 	int r, rc = -1;
 
-	if (check_eocd(label, buf, len, lim, e) != 0)
+	if (!(ar = open_zip(label, buf, d->end, e)))
 		return -1;
-	names = kx_calloc(lim->max_members, sizeof *names);
-	if (!names)
-		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
-	if (!(ar = open_zip(label, buf, len, e)))
-		goto out;
 	while ((r = next_header(ar, label, &ent, e)) > 0) {
 		const char *name = archive_entry_pathname(ent);
+		const struct cdent *c = NULL;
 
 		if (!name)
 			name = "";
-		if (n >= lim->max_members) {
+		if (n++ >= lim->max_members) {
 			kx_err_set(e, KX_EXIT_BADMODEL, "%s: more than %zu members", label, lim->max_members);
 			goto out;
 		}
@@ -335,77 +453,73 @@ check_headers(const char *label, const unsigned char *buf, size_t len,
 			           label, name);
 			goto out;
 		}
-		for (i = 0; i < n; i++)
-			if (strcmp(names[i], name) == 0) {
-				kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: duplicate member name", label, name);
-				goto out;
-			}
-		if (!(names[n++] = strdup(name))) {
-			kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
+		if (!needed(name, strlen(name)))
+			continue;   /* never inflated: its size costs nothing */
+		for (i = 0; i < d->n && !c; i++)
+			if (d->v[i].nlen == strlen(name) && memcmp(d->v[i].name, name, d->v[i].nlen) == 0)
+				c = &d->v[i];
+		if (!c || !archive_entry_size_is_set(ent) || archive_entry_size(ent) != (la_int64_t)c->usize) {
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: the zip directory reads differently to "
+			           "libarchive and to Python's zipfile; refused", label, name);
 			goto out;
 		}
-		if (archive_entry_filetype(ent) == AE_IFDIR || !archive_entry_size_is_set(ent))
-			continue;
-		{
-			la_int64_t s = archive_entry_size(ent);
-			if (s < 0 || (uint64_t)s > member_cap(lim, name)) {
-				kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: member declares %jd bytes, over the limit of %zu",
-				           label, name, (intmax_t)s, member_cap(lim, name));
-				goto out;
-			}
-			if (kx_add(total, (size_t)s, &total) != 0 || total > lim->total_inflated) {
-				kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: members declare more than the limit of %zu bytes "
-				           "together", label, name, lim->total_inflated);
-				goto out;
-			}
+		if ((uint64_t)c->usize > member_cap(lim, name)) {
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: member declares %ju bytes, over the limit of %zu",
+			           label, name, (uintmax_t)c->usize, member_cap(lim, name));
+			goto out;
+		}
+		if (kx_add(total, c->usize, &total) != 0 || total > lim->total_inflated) {
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s:%s: members declare more than the limit of %zu bytes "
+			           "together", label, name, lim->total_inflated);
+			goto out;
 		}
 	}
-	if (r == 0)
+	if (r == 0 && n != d->n)
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s: libarchive reads %zu members, Python's zipfile %zu; "
+		           "refused", label, n, d->n);
+	else if (r == 0)
 		rc = 0;
 out:
-	if (ar)
-		archive_read_free(ar);
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	archive_read_free(ar);
 	return rc;
 }
 
+/* The members a model needs, inflated; the rest are only listed. */
 static struct kx_archive *
 parse_zip(const char *label, const unsigned char *buf, size_t len,
           const struct kx_limits *lim, struct kx_err *e)
 {
-	struct kx_archive *a;
+	struct kx_archive *a = NULL;
 	struct archive *ar = NULL;
 	struct archive_entry *ent;
+	struct cdir d;
 	size_t total = 0;
 	int r;
 
-	if (check_headers(label, buf, len, lim, e) != 0)
-		return NULL;
+	if (python_dir(label, buf, len, lim, &d, e) != 0 || check_headers(label, buf, &d, lim, e) != 0)
+		goto fail;
 	a = calloc(1, sizeof *a);
 	if (!a || !(a->path = strdup(label)) ||
 	    !(a->members = kx_calloc(lim->max_members, sizeof *a->members))) {
-		kx_archive_free(a);
 		kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
-		return NULL;
+		goto fail;
 	}
 	a->file_size = len;
 	kx_sha256(buf, len, a->sha256);
 
-	if (!(ar = open_zip(label, buf, len, e)))
+	if (!(ar = open_zip(label, buf, d.end, e)))
 		goto fail;
 	/* Second pass: the headers are the ones check_headers() accepted. */
 	while ((r = next_header(ar, label, &ent, e)) > 0) {
 		const char *name = archive_entry_pathname(ent);
 
-		if (archive_entry_filetype(ent) == AE_IFDIR)
+		if (archive_entry_filetype(ent) == AE_IFDIR || !name || !needed(name, strlen(name)))
 			continue;
 		if (a->n_members >= lim->max_members) {
 			kx_err_set(e, KX_EXIT_BADMODEL, "%s: more than %zu members", label, lim->max_members);
 			goto fail;
 		}
-		a->members[a->n_members].name = strdup(name ? name : "");
+		a->members[a->n_members].name = strdup(name);
 		if (!a->members[a->n_members].name) {
 			kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
 			goto fail;
@@ -420,10 +534,12 @@ parse_zip(const char *label, const unsigned char *buf, size_t len,
 	if (r < 0)
 		goto fail;
 	archive_read_free(ar);
+	free(d.v);
 	return a;
 fail:
 	if (ar)
 		archive_read_free(ar);
+	free(d.v);
 	kx_archive_free(a);
 	return NULL;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "kanx.h"
 #include "spec.h"
 
@@ -93,7 +94,10 @@ parse_json(const char *label, const char *json, size_t len, const struct kx_limi
            struct kx_err *e)
 {
 	const char *end = NULL;
+	struct kx_json_fault f;
+	size_t start, line, col;
 	cJSON *root;
+	int r;
 
 	if (len > lim->config_bytes) {
 		kx_err_set(e, KX_EXIT_BADMODEL, "%s: %zu bytes, over the limit of %zu", label, len,
@@ -109,17 +113,21 @@ parse_json(const char *label, const char *json, size_t len, const struct kx_limi
 		           lim->json_depth);
 		return NULL;
 	}
-	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+	/* The text as Python's json reads it, or refused where cJSON would
+	 * read it otherwise (duplicate keys, "\u0000", lax numbers, ...). */
+	r = kx_json_strict(json, len, lim->json_depth, &start, &f);
+	if (r == -2) {
+		kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
+		return NULL;
+	}
+	if (r != 0) {
+		kx_json_pos(json, len, f.off, &line, &col);
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s:%zu:%zu: %s", label, line, col, f.msg);
+		return NULL;
+	}
+	root = cJSON_ParseWithLengthOpts(json + start, len - start, &end, 0);
 	if (!root) {
-		size_t off = end ? (size_t)(end - json) : 0, line = 1, col = 1, i;
-		for (i = 0; i < off && i < len; i++) {
-			if (json[i] == '\n') {
-				line++;
-				col = 1;
-			} else {
-				col++;
-			}
-		}
+		kx_json_pos(json, len, end ? (size_t)(end - json) : 0, &line, &col);
 		kx_err_set(e, KX_EXIT_BADMODEL, "%s:%zu:%zu: invalid JSON", label, line, col);
 		return NULL;
 	}

@@ -46,8 +46,9 @@ DOSTIME = (0, 0x21)  # 1980-01-01 00:00
 
 class Member:
     def __init__(self, name, data=b"", method=0, flags=0, mode=0o100644,
-                 system=3, usize=None, csize=None, crc=None, raw=None):
+                 system=3, usize=None, csize=None, crc=None, raw=None, local_name=None):
         self.name = name.encode() if isinstance(name, str) else name
+        self.local_name = self.name if local_name is None else local_name.encode()
         self.method = method
         self.flags = flags
         self.mode = mode
@@ -71,15 +72,15 @@ class Member:
         self.crc = self.true_crc if crc is None else crc
 
 
-def zip_bytes(members, comment=b""):
+def zip_bytes(members, comment=b"", before_eocd=b""):
     out = io.BytesIO()
     central = []
     for m in members:
         off = out.tell()
         out.write(struct.pack("<IHHHHHIIIHH", 0x04034b50, 20, m.flags, m.method,
                               DOSTIME[0], DOSTIME[1], m.crc, m.csize, m.usize,
-                              len(m.name), 0))
-        out.write(m.name)
+                              len(m.local_name), 0))
+        out.write(m.local_name)
         out.write(m.comp)
         central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50,
                                    (m.system << 8) | 20, 20, m.flags, m.method,
@@ -90,6 +91,7 @@ def zip_bytes(members, comment=b""):
     for c in central:
         out.write(c)
     cd_size = out.tell() - cd_off
+    out.write(before_eocd)
     out.write(struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, len(members), len(members),
                           cd_size, cd_off, len(comment)))
     out.write(comment)
@@ -365,11 +367,86 @@ def _():
 
 
 @case("zip-bomb-total.keras", 4, "members declare more than the limit of 1073741824 bytes together",
-      "twelve honest 100 MiB bzip2 members: each under the member limit, 1.2 GiB together")
+      "honest bzip2 members kanx needs: model.weights.h5 declares 1021 MiB and config.json 4 MiB, "
+      "each under its limit, 1 GiB + 1 MiB together")
 def _():
-    raw = zeros_stream(100 * MiB, 12)
+    raw = zeros_stream(1021 * MiB, 12)
+    spaces = b" " * (4 * MiB)
+    cfg = (bz2.compress(spaces, 9), len(spaces), zlib.crc32(spaces) & 0xffffffff)
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member("model.weights.h5", method=12, raw=raw),
+                  Member("config.json", method=12, raw=cfg)])
+
+
+# Python's zipfile is what Keras reads the archive with: where libarchive
+# (kanx's reader) could see other members or other bytes, the file is refused.
+
+@case("zip-name-nul.keras", 4, "member name 'config.json?.evil' holds a NUL byte",
+      "config.json stored as 'config.json\\0.evil' (Python's zipfile cuts the name at the NUL)")
+def _():
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member(b"config.json\0.evil", BASE["config.json"]),
+                  Member("model.weights.h5", BASE["model.weights.h5"])])
+
+
+@case("zip-name-nul-extra.keras", 4, "member name 'model.weights.h5?' holds a NUL byte",
+      "a second weights member named 'model.weights.h5\\0' beside the real one")
+def _():
+    evil = h5_edit(lambda f: f[KV + "/0"].__setitem__(Ellipsis, 0.0))
+    return keras([Member(n, d) for n, d in BASE.items()] + [Member(b"model.weights.h5\0", evil)])
+
+
+@case("zip-name-case.keras", 4, "config.json: member 'CONFIG.JSON' differs from it only in case",
+      "config.json and a different CONFIG.JSON (one file on a case-insensitive file system)")
+def _():
+    evil = base_config()
+    evil["config"]["base_activation"] = "tanh"
     return keras([Member(n, d) for n, d in BASE.items()] +
-                 [Member("assets/blob%d" % i, method=12, raw=raw) for i in range(12)])
+                 [Member("CONFIG.JSON", json.dumps(evil).encode())])
+
+
+@case("zip-name-dotslash.keras", 4, "missing config.json",
+      "the config stored as './config.json', which Python's zipfile does not find as config.json")
+def _():
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member("./config.json", BASE["config.json"]),
+                  Member("model.weights.h5", BASE["model.weights.h5"])])
+
+
+@case("zip-local-name.keras", 4, "config.json: the member's local header is missing or names another file",
+      "the directory says config.json, its local header says other.json (Python refuses to read it)")
+def _():
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member("config.json", BASE["config.json"], local_name="other.json"),
+                  Member("model.weights.h5", BASE["model.weights.h5"])])
+
+
+@case("zip-prepended.keras", 4, "the central directory is not where the end record says",
+      "100 bytes before the zip, offsets not adjusted (Python shifts every offset; libarchive may not)")
+def _():
+    return b"#!/bin/sh\n" + b"x" * 90 + keras()
+
+
+@case("zip-fake-eocd-comment.keras", 4, "the central directory is not where the end record says (46 bytes at 0)",
+      "an archive comment holding a second end record (Python reads the last one)")
+def _():
+    fake = struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, 1, 1, 46, 0, 0)
+    return zip_bytes([Member(n, d) for n, d in BASE.items()], comment=b"note " + fake + b" end")
+
+
+@case("zip-zip64-locator.keras", 4, "zip64 archives are not supported",
+      "a zip64 end-of-directory locator before the end record")
+def _():
+    loc = struct.pack("<IIQI", 0x07064b50, 0, 0, 1)
+    return zip_bytes([Member(n, d) for n, d in BASE.items()], before_eocd=loc)
+
+
+@case("zip-method-zstd.keras", 4, "config.json: compression method 93 is not one Python's zipfile reads",
+      "config.json flagged as zstd (93): libarchive may read it, Keras's Python cannot")
+def _():
+    return keras([Member("metadata.json", BASE["metadata.json"]),
+                  Member("config.json", BASE["config.json"], method=93),
+                  Member("model.weights.h5", BASE["model.weights.h5"])])
 
 
 # --- config.json level ---------------------------------------------------------
@@ -634,6 +711,90 @@ def _():
     cfg = base_config()
     cfg["config"]["base_activation"] = "os.system"
     return with_config(cfg)
+
+
+# Parser differentials: config.json is read by Python's json in Keras and
+# by cJSON in kanx. Text the two would read differently is refused, with
+# its line and column (in characters).
+
+CFG_TEXT = BASE["config.json"]
+MIXED_TEXT = MIXED["config.json"]
+
+
+def pos(text, off):
+    """1-based line and column (in characters) of byte offset off."""
+    before = text[:off]
+    line = before.count(b"\n") + 1
+    col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+    return "%d:%d" % (line, col)
+
+
+def cfg_case(name, text, fragment_fmt, what, at, member="config.json", base=BASE):
+    """A case whose config text is TEXT; fragment_fmt gets the position of
+    byte offset AT (an int, or a bytes needle searched from the end)."""
+    if isinstance(at, bytes):
+        at = text.rindex(at)
+    frag = "%s:%s: %s" % (member, pos(text, at), fragment_fmt)
+    case(name, 4, frag, what)(lambda: keras(base=base, **{member: text}))
+
+
+DUP = CFG_TEXT.replace(b'"base_activation": "silu"',
+                       b'"base_activation": "silu",\n  "base_activation": "tanh"')
+cfg_case("cfg-dup-key.keras", DUP, "duplicate key 'base_activation' (first at 1:",
+         "base_activation given twice: silu, then tanh on the next line (Python keeps tanh)",
+         b'"base_activation": "tanh"')
+
+DUP_ESC = CFG_TEXT.replace(b'"base_activation": "silu"',
+                           b'"base_activation": "silu", "base_activ\\u0061tion": "tanh"')
+cfg_case("cfg-dup-key-escaped.keras", DUP_ESC, "duplicate key 'base_activation'",
+         "the second base_activation spelled with a \\u0061 escape", b'"base_activ\\u0061tion"')
+
+DUP_NESTED = MIXED_TEXT.replace(b'"units": 2', b'"units": 2, "units": 3', 1)
+cfg_case("cfg-dup-key-nested.keras", DUP_NESTED, "duplicate key 'units'",
+         "a Dense layer's units given twice, deep inside a Sequential", b'"units": 3', base=MIXED)
+
+cfg_case("cfg-nul-escape.keras", CFG_TEXT.replace(b'"silu"', b'"silu\\u0000tanh"'),
+         "a \\u0000 escape in a string is refused",
+         "base_activation 'silu\\u0000tanh': cJSON would stop at the NUL, Python would not",
+         b"\\u0000")
+
+cfg_case("cfg-lone-surrogate.keras", CFG_TEXT.replace(b'"name": "kan"', b'"name": "kan\\ud800"'),
+         "a lone surrogate escape \\ud800 is refused", "a model name with a lone surrogate escape",
+         b"\\ud800")
+
+for _n, _bad, _what in (("cfg-not-utf8.keras", b"\xff\xfe", "bytes 0xff 0xfe in a name"),
+                        ("cfg-overlong-utf8.keras", b"\xc0\xaf", "an overlong UTF-8 encoding of '/'"),
+                        ("cfg-surrogate-utf8.keras", b"\xed\xa0\x80", "a UTF-16 surrogate encoded as UTF-8"),
+                        ("cfg-cut-utf8.keras", b"\xe2\x82", "a UTF-8 sequence cut short")):
+    cfg_case(_n, CFG_TEXT.replace(b'"name": "kan"', b'"name": "k' + _bad + b'an"'),
+             "not valid UTF-8 (byte 0x%02x)" % _bad[0], "config.json that is not UTF-8: " + _what,
+             _bad)
+
+cfg_case("cfg-trailing-data.keras", CFG_TEXT + b'\n{"class_name": "Sequential"}',
+         "invalid JSON: extra data after the value",
+         "a second JSON object after the config (cJSON stops after the first)", b'{"class_name"')
+
+cfg_case("cfg-leading-zero.keras", CFG_TEXT.replace(b'"grid_size": 5', b'"grid_size": 05'),
+         "invalid JSON: invalid number", "grid_size written 05 (not JSON; cJSON reads 5)", b"05")
+
+cfg_case("cfg-trailing-dot.keras", CFG_TEXT.replace(b'"grid_size": 5', b'"grid_size": 5.'),
+         "invalid JSON: invalid number", "grid_size written '5.' (not JSON; cJSON reads 5)", b"5.")
+
+cfg_case("cfg-control-char.keras", CFG_TEXT.replace(b'"name": "kan"', b'"name": "k\x01an"'),
+         "invalid JSON: control character 0x01 in a string",
+         "a raw control character inside a string (Python's json refuses it)", b"\x01")
+
+cfg_case("cfg-vtab-space.keras", CFG_TEXT.replace(b', "grid_size"', b',\x0b"grid_size"'),
+         "invalid JSON: expecting a property name in double quotes",
+         "a vertical tab between tokens (whitespace to cJSON, not to JSON)", b"\x0b")
+
+cfg_case("cfg-nan-literal.keras", CFG_TEXT.replace(b'[-1.0, 1.0]', b'[NaN, 1.0]'),
+         "invalid JSON: expecting a value", "grid_range [NaN, 1.0] (Python reads NaN; kanx refuses)",
+         b"NaN")
+
+META_DUP = BASE["metadata.json"].replace(b'"keras_version": ', b'"keras_version": "1.0", "keras_version": ')
+cfg_case("meta-dup-key.keras", META_DUP, "duplicate key 'keras_version'",
+         "metadata.json with keras_version twice", b'"keras_version": "3', member="metadata.json")
 
 
 @case("meta-not-object.keras", 4, "metadata.json: not a JSON object", "metadata.json is a string")
@@ -950,6 +1111,32 @@ def _():
 @case("ok-deflated-zip.keras", 0, "", "control: the members deflated instead of stored")
 def _():
     return keras([Member(n, d, method=8) for n, d in BASE.items()])
+
+
+@case("ok-zip-comment-max.keras", 0, "", "control: an archive comment of 65535 bytes, the most a zip holds")
+def _():
+    return zip_bytes([Member(n, d) for n, d in BASE.items()], comment=bytes(range(256)) * 255 + b"x" * 255)
+
+
+@case("ok-unused-bomb.keras", 0, "", "control: a 1000 MiB bzip2 member the model does not use "
+      "(a few KiB on disk): loads without inflating it")
+def _():
+    raw = zeros_stream(1000 * MiB, 12)
+    return keras([Member(n, d) for n, d in BASE.items()] + [Member("assets/blob", method=12, raw=raw)])
+
+
+@case("ok-cfg-bom.keras", 0, "", "control: config.json starting with a UTF-8 byte order mark "
+      "(Python's json.loads of bytes skips it)")
+def _():
+    return keras(**{"config.json": b"\xef\xbb\xbf" + CFG_TEXT})
+
+
+@case("ok-cfg-unicode.keras", 0, "", "control: non-ASCII names, raw and escaped (a surrogate pair)")
+def _():
+    cfg = base_config()
+    cfg["config"]["name"] = "k\u00e4n \U0001f600"
+    t = json.dumps(cfg, ensure_ascii=False).encode()
+    return keras(**{"config.json": t.replace("\U0001f600".encode(), b"\\ud83d\\ude00")})
 
 
 # ---------------------------------------------------------------- main
