@@ -705,6 +705,46 @@ def _():
     return with_config(cfg, FUNC)
 
 
+def func_case(name, fragment, what, edit):
+    def build():
+        cfg = base_config(FUNC)
+        edit(cfg["config"])
+        return with_config(cfg, FUNC)
+    case(name, 4, fragment, what)(build)
+
+
+func_case("cfg-functional-output-inner.keras",
+          "output_layers names layer 'kan_hidden', an inner layer of the chain, not its last layer 'kan_out'",
+          "a Functional model whose output_layers name its first KANLinear, not its last layer",
+          lambda c: c.__setitem__("output_layers", ["kan_hidden", 0, 0]))
+func_case("cfg-functional-output-unknown.keras",
+          "output_layers names layer 'ghost', which is not in the model; the chain ends at 'kan_out'",
+          "output_layers naming a layer that does not exist",
+          lambda c: c.__setitem__("output_layers", [["ghost", 0, 0]]))
+func_case("cfg-functional-two-outputs.keras", "must name one input and one output",
+          "two outputs: an inner layer's and the last layer's",
+          lambda c: c.__setitem__("output_layers", [["kan_hidden", 0, 0], ["kan_out", 0, 0]]))
+func_case("cfg-functional-output-dict.keras", "must name one input and one output",
+          "outputs as a dict {'y': ...} (Keras would answer a dict)",
+          lambda c: c.__setitem__("output_layers", {"y": ["kan_out", 0, 0]}))
+func_case("cfg-functional-output-node.keras", "must name one input and one output",
+          "output_layers naming the last layer's second call (node 1)",
+          lambda c: c.__setitem__("output_layers", ["kan_out", 1, 0]))
+func_case("cfg-functional-no-output.keras", "must name one input and one output",
+          "a Functional config without output_layers",
+          lambda c: c.pop("output_layers"))
+func_case("cfg-functional-input-other.keras",
+          "input_layers names layer 'kan_hidden', not the InputLayer 'x' the chain starts from",
+          "input_layers naming an inner layer", lambda c: c.__setitem__("input_layers", ["kan_hidden", 0, 0]))
+func_case("cfg-functional-kwargs.keras", "layer 'kan_hidden': the layer is called with arguments (kwargs 'training')",
+          "a layer called with training=True (Dropout would then be active in Keras)",
+          lambda c: c["layers"][1]["inbound_nodes"][0].__setitem__("kwargs", {"training": True}))
+func_case("cfg-functional-history-node.keras", "layer 'kan_hidden': only single-chain Functional models",
+          "an inbound tensor from the InputLayer's node 1",
+          lambda c: c["layers"][1]["inbound_nodes"][0]["args"][0]["config"].__setitem__(
+              "keras_history", ["x", 1, 0]))
+
+
 @case("cfg-activation.keras", 4, "unsupported activation 'os.system'",
       "an activation name kanx does not know")
 def _():
