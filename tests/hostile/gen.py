@@ -33,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 FIX = os.path.join(ROOT, "tests", "fixtures", "keras-3.16")
 OUT = os.path.join(HERE, "cases")
+REF_OUT = os.path.join(HERE, "refs")   # for some sound cases: the values h5py reads, stored plain
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -139,6 +140,16 @@ def load_fixture(name):
 BASE = load_fixture("kan_a")          # KAN [2, 8, 1], G=5, k=3
 FUNC = load_fixture("functional_i")   # InputLayer -> KANLinear -> Dense -> KANLinear
 MIXED = load_fixture("mixed_g")       # Sequential: InputLayer, KANLinear x2, Dense
+
+
+def _values(h5):
+    out = {}
+    with h5py.File(io.BytesIO(h5), "r") as f:
+        f.visititems(lambda n, o: out.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
+    return out
+
+
+BASE_VALUES = _values(BASE["model.weights.h5"])   # every dataset of the base weights
 
 
 def keras(members=None, base=BASE, **override):
@@ -1045,12 +1056,6 @@ def _():
     return with_h5(ed)
 
 
-@case("h5-filter-scaleoffset.keras", 4, "vars/0 (base_weight): filter 6 is not supported",
-      "base_weight with the lossy scale-offset filter")
-def _():
-    return with_h5(lambda f: replace_ds(f, KV + "/0", scaleoffset=3))
-
-
 @case("h5-deflate-bomb.keras", 4, "vars/1 (spline_weight): a compressed chunk inflates past its 512 bytes",
       "spline_weight (512 bytes) whose one deflate chunk inflates to 256 MiB")
 def _():
@@ -1092,6 +1097,318 @@ def _():
         g[0] = np.linspace(-3e38, 3e38, 6, dtype=np.float32)
         f[KV + "/2"][...] = g
     return with_h5(ed)
+
+
+# --- HDF5: datasets the file never wrote ----------------------------------------
+# An element whose storage was never written is read as the dataset's fill
+# value when HDF5 defines one (as h5py returns it); with fill time "never"
+# or no fill value, HDF5 leaves the reader's buffer as it was: refused.
+
+from h5py import h5d, h5p, h5s, h5t, h5z  # noqa: E402
+
+
+def raw_dataset(f, path, shape, layout, fill_time=None, fill=None, alloc=None, chunks=None,
+                dtype=h5t.IEEE_F32LE, undefined_fill=False, write=None, filters=()):
+    """Create PATH with a hand-made creation property list; write only the
+    parts named in write: [(selection, array)]."""
+    if path in f:
+        del f[path]
+    dcpl = h5p.create(h5p.DATASET_CREATE)
+    dcpl.set_obj_track_times(False)
+    dcpl.set_layout(layout)
+    if chunks:
+        dcpl.set_chunk(chunks)
+    for flt in filters:
+        flt(dcpl)
+    if fill_time is not None:
+        dcpl.set_fill_time(fill_time)
+    if alloc is not None:
+        dcpl.set_alloc_time(alloc)
+    if fill is not None:
+        dcpl.set_fill_value(np.array(fill, dtype=np.float32 if dtype == h5t.IEEE_F32LE else np.float64))
+    if undefined_fill:
+        import ctypes
+        lib = ctypes.CDLL("libhdf5_serial.so.103")
+        lib.H5Pset_fill_value.argtypes = [ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+        assert lib.H5Pset_fill_value(dcpl.id, h5t.NATIVE_FLOAT.id, None) >= 0
+    grp, name = path.rsplit("/", 1)
+    h5d.create(f[grp].id, name.encode(), dtype, h5s.create_simple(shape), dcpl=dcpl)
+    for sel, arr in (write or ()):
+        f[path][sel] = arr
+
+
+BW = KV + "/0"      # base_weight of layer 0: (2, 8)
+REFS = []           # (case name, reference builder)
+
+
+def ref_from(case_bytes):
+    """A reference model: the same weights as h5py reads them from the case
+    (fill values, filters undone), stored plain (contiguous, no filters)."""
+    with zipfile.ZipFile(io.BytesIO(case_bytes)) as z:
+        h5 = z.read("model.weights.h5")
+    vals = {}
+    with h5py.File(io.BytesIO(h5), "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and "/vars/" in name:
+                vals[name] = obj[()]
+        f.visititems(visit)
+
+    def ed(f):
+        for name, v in vals.items():
+            replace_ds(f, name, data=v)
+    return with_h5(ed)
+
+
+def ok_h5_case(name, what, edit, same_as_base=False):
+    """A sound HDF5 variant (status 0) with a reference model of the values
+    h5py reads from it; kanx must print the same numbers for both. With
+    same_as_base (lossless filters), those values must be the base's; with
+    False, they must differ from them somewhere; None: no claim."""
+    def build():
+        return with_h5(edit)
+    case(name, 0, "", what)(build)
+    REFS.append((name, same_as_base))
+
+
+case("h5-unwritten-contiguous-never.keras", 4,
+     "vars/0 (base_weight): it was never written and its fill time is 'never': its values are not in the file",
+     "base_weight contiguous, never written, fill time never (the read buffer would be left as it was)")(
+    lambda: with_h5(lambda f: raw_dataset(f, BW, (2, 8), h5d.CONTIGUOUS, fill_time=h5d.FILL_TIME_NEVER,
+                                         alloc=h5d.ALLOC_TIME_LATE)))
+case("h5-unwritten-chunked-never.keras", 4,
+     "vars/0 (base_weight): 2 of its 2 chunks were never written and its fill time is 'never'",
+     "base_weight in (1, 8) chunks, none written, fill time never")(
+    lambda: with_h5(lambda f: raw_dataset(f, BW, (2, 8), h5d.CHUNKED, chunks=(1, 8),
+                                         fill_time=h5d.FILL_TIME_NEVER, fill=0.25)))
+case("h5-partial-chunked-never.keras", 4,
+     "vars/0 (base_weight): 1 of its 2 chunks was never written and its fill time is 'never'",
+     "base_weight in (1, 8) chunks, only row 0 written, fill time never")(
+    lambda: with_h5(lambda f: raw_dataset(f, BW, (2, 8), h5d.CHUNKED, chunks=(1, 8),
+                                         fill_time=h5d.FILL_TIME_NEVER,
+                                         write=[(np.s_[0:1], np.full((1, 8), 0.5, np.float32))])))
+case("h5-partial-chunked-deflate-never.keras", 4,
+     "vars/1 (spline_weight): 1 of its 2 chunks was never written and its fill time is 'never'",
+     "spline_weight deflated in (1, 8, 8) chunks, the second never written, fill time never")(
+    lambda: with_h5(lambda f: raw_dataset(f, KV + "/1", (2, 8, 8), h5d.CHUNKED, chunks=(1, 8, 8),
+                                         fill_time=h5d.FILL_TIME_NEVER,
+                                         filters=[lambda d: d.set_deflate(6)],
+                                         write=[(np.s_[0:1], np.full((1, 8, 8), 0.1, np.float32))])))
+case("h5-unwritten-no-fill-value.keras", 4,
+     "vars/0 (base_weight): it was never written and it has no fill value",
+     "base_weight contiguous, never written, its fill value undefined (H5Pset_fill_value(NULL))")(
+    lambda: with_h5(lambda f: raw_dataset(f, BW, (2, 8), h5d.CONTIGUOUS, alloc=h5d.ALLOC_TIME_LATE,
+                                         undefined_fill=True)))
+case("h5-partial-no-fill-value.keras", 4,
+     "vars/0 (base_weight): 1 of its 2 chunks was never written and it has no fill value",
+     "base_weight chunked, row 1 never written, fill value undefined")(
+    lambda: with_h5(lambda f: raw_dataset(f, BW, (2, 8), h5d.CHUNKED, chunks=(1, 8),
+                                         undefined_fill=True,
+                                         write=[(np.s_[0:1], np.full((1, 8), 0.5, np.float32))])))
+case("h5-unwritten-float64-fill.keras", 4,
+     "vars/0 (base_weight): float64 value 0.10000000000000001 at index 0 is not exactly a float32",
+     "base_weight float64, never written, fill value 0.1 (not a float32)")(
+    lambda: with_h5(lambda f: raw_dataset(f, BW, (2, 8), h5d.CONTIGUOUS, alloc=h5d.ALLOC_TIME_LATE,
+                                         fill=0.1, dtype=h5t.IEEE_F64LE)))
+
+ok_h5_case("ok-unwritten-contiguous-default.keras",
+           "control: base_weight contiguous, never written, default fill (0), fill time ifset",
+           lambda f: raw_dataset(f, BW, (2, 8), h5d.CONTIGUOUS, alloc=h5d.ALLOC_TIME_LATE,
+                                 fill_time=h5d.FILL_TIME_IFSET))
+ok_h5_case("ok-unwritten-chunked-fill-ifset.keras",
+           "control: base_weight chunked, never written, fill value 0.25, fill time ifset",
+           lambda f: raw_dataset(f, BW, (2, 8), h5d.CHUNKED, chunks=(1, 8), fill=0.25,
+                                 fill_time=h5d.FILL_TIME_IFSET))
+ok_h5_case("ok-unwritten-contiguous-fill-alloc.keras",
+           "control: base_weight contiguous, allocated early with fill value -0.5 written (fill time alloc)",
+           lambda f: raw_dataset(f, BW, (2, 8), h5d.CONTIGUOUS, alloc=h5d.ALLOC_TIME_EARLY, fill=-0.5,
+                                 fill_time=h5d.FILL_TIME_ALLOC))
+ok_h5_case("ok-partial-chunked-fill.keras",
+           "control: base_weight chunked, row 0 written, row 1 never: read as the fill value 0.125",
+           lambda f: raw_dataset(f, BW, (2, 8), h5d.CHUNKED, chunks=(1, 8), fill=0.125,
+                                 write=[(np.s_[0:1], np.linspace(-1, 1, 8, dtype=np.float32)[None])]))
+ok_h5_case("ok-partial-chunked-fill-alloc.keras",
+           "control: spline_weight deflated in (1, 8, 4) chunks, half written, fill -0.25 (fill time alloc)",
+           lambda f: raw_dataset(f, KV + "/1", (2, 8, 8), h5d.CHUNKED, chunks=(1, 8, 4), fill=-0.25,
+                                 fill_time=h5d.FILL_TIME_ALLOC, filters=[lambda d: d.set_deflate(6)],
+                                 write=[(np.s_[0:1, :, 0:4], np.full((1, 8, 4), 0.3, np.float32))]))
+ok_h5_case("ok-compact-never.keras",
+           "control: base_weight compact, never written, fill time never: its bytes live in the object header",
+           lambda f: raw_dataset(f, BW, (2, 8), h5d.COMPACT, fill_time=h5d.FILL_TIME_NEVER))
+ok_h5_case("ok-contiguous-allocated-never.keras",
+           "control: base_weight contiguous, allocated early, never written, fill time never: "
+           "the file's bytes there",
+           lambda f: raw_dataset(f, BW, (2, 8), h5d.CONTIGUOUS, alloc=h5d.ALLOC_TIME_EARLY,
+                                 fill_time=h5d.FILL_TIME_NEVER), same_as_base=None)
+
+
+# --- HDF5: the built-in filters, user blocks --------------------------------------
+# Every built-in filter h5py writes is read, with the numbers h5py reads.
+
+def all_vars(f, **kw):
+    for layer in ("kan_linear", "kan_linear_1"):
+        for v in ("0", "1", "2"):
+            p = "layers/%s/vars/%s" % (layer, v)
+            replace_ds(f, p, chunks=f[p].shape, **kw)
+
+
+ok_h5_case("ok-h5-fletcher32.keras", "control: every weight chunked with fletcher32 checksums",
+           lambda f: all_vars(f, fletcher32=True), same_as_base=True)
+ok_h5_case("ok-h5-shuffle-gzip-fletcher32.keras", "control: shuffle, deflate and fletcher32 together",
+           lambda f: all_vars(f, shuffle=True, compression="gzip", fletcher32=True), same_as_base=True)
+ok_h5_case("ok-h5-szip.keras", "control: every weight szip-compressed (libaec)",
+           lambda f: all_vars(f, compression="szip"), same_as_base=True)
+ok_h5_case("ok-h5-szip-fletcher32.keras", "control: szip with fletcher32",
+           lambda f: all_vars(f, compression="szip", fletcher32=True, shuffle=True), same_as_base=True)
+
+
+def nbit_all(f):
+    for layer in ("kan_linear", "kan_linear_1"):
+        for v in ("0", "1", "2"):
+            p = "layers/%s/vars/%s" % (layer, v)
+            raw_dataset(f, p, f[p].shape, h5d.CHUNKED, chunks=f[p].shape,
+                        filters=[lambda d: d.set_filter(h5z.FILTER_NBIT, 0, ())],
+                        write=[(Ellipsis, BASE_VALUES[p])])
+
+
+ok_h5_case("ok-h5-nbit.keras", "control: every weight through the nbit filter (full float32 precision)",
+           nbit_all, same_as_base=True)
+ok_h5_case("ok-h5-nbit-gzip.keras", "control: nbit then deflate on spline_weight",
+           lambda f: raw_dataset(f, KV + "/1", (2, 8, 8), h5d.CHUNKED, chunks=(1, 8, 8),
+                                 filters=[lambda d: d.set_filter(h5z.FILTER_NBIT, 0, ()),
+                                          lambda d: d.set_deflate(6)],
+                                 write=[(Ellipsis, BASE_VALUES[KV + "/1"])]), same_as_base=True)
+ok_h5_case("ok-h5-scaleoffset.keras", "control: base and spline weights through the lossy scaleoffset "
+           "filter (3 decimal digits): the numbers are h5py's decoded values",
+           lambda f: [replace_ds(f, KV + "/0", scaleoffset=3), replace_ds(f, KV + "/1", scaleoffset=3)])
+ok_h5_case("ok-h5-scaleoffset-shuffle-gzip.keras", "control: scaleoffset, shuffle and deflate",
+           lambda f: replace_ds(f, KV + "/1", scaleoffset=4, shuffle=True, compression="gzip"))
+
+
+def userblock(size):
+    def build():
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "w.h5")
+            with h5py.File(io.BytesIO(BASE["model.weights.h5"]), "r") as src, \
+                    h5py.File(p, "w", userblock_size=size) as dst:
+                for k in src:
+                    src.copy(src[k], dst, k)
+                for k, v in src.attrs.items():
+                    dst.attrs[k] = v
+            with open(p, "r+b") as fh:
+                fh.write(b"kanx user block: not HDF5 ".ljust(min(size, 64), b"."))
+                fh.seek(0)
+                data = fh.read()
+        assert data[size:size + 8] == b"\x89HDF\r\n\x1a\n"
+        return keras(**{"model.weights.h5": data})
+    return build
+
+
+for _size in (512, 4096):
+    case("ok-h5-userblock-%d.keras" % _size, 0, "",
+         "control: model.weights.h5 with a %d-byte user block (superblock at %d)" % (_size, _size))(
+        userblock(_size))
+    REFS.append(("ok-h5-userblock-%d.keras" % _size, True))
+
+
+def corrupt_chunk(path, **kw):
+    """Flip one byte of the first stored chunk of PATH (written with kw)."""
+    def build():
+        data = bytearray(h5_edit(lambda f: replace_ds(f, path, chunks=None, **kw)))
+        with h5py.File(io.BytesIO(bytes(data)), "r") as f:
+            info = f[path].id.get_chunk_info(0)
+        data[info.byte_offset + 1] ^= 0x40
+        return keras(**{"model.weights.h5": bytes(data)})
+    return build
+
+
+case("h5-fletcher32-corrupt.keras", 4, "vars/1 (spline_weight): cannot be read:",
+     "spline_weight with fletcher32, one stored byte flipped: the checksum must refuse it")(
+    corrupt_chunk(KV + "/1", fletcher32=True))
+case("h5-szip-fletcher32-corrupt.keras", 4, "vars/1 (spline_weight): cannot be read:",
+     "spline_weight szip + fletcher32, one stored byte flipped")(
+    corrupt_chunk(KV + "/1", compression="szip", fletcher32=True))
+
+
+@case("h5-szip-bomb.keras", 4, "vars/1 (spline_weight): a compressed chunk inflates past its 512 bytes",
+      "spline_weight (512 bytes) whose szip chunk header claims 1 GiB")
+def _():
+    def ed(f):
+        del f[KV + "/1"]
+        ds = f.create_dataset(KV + "/1", shape=(2, 8, 8), dtype=np.float32, chunks=(2, 8, 8),
+                              compression="szip")
+        ds.id.write_direct_chunk((0, 0, 0), struct.pack("<I", 1 << 30) + b"\0" * 60)
+    return with_h5(ed)
+
+
+def patch_cd(path, kw, old, new):
+    """Write PATH with h5py's kw (None: through nbit), then replace the
+    filter parameters OLD (uint32s, as libhdf5 computed them) by NEW in the
+    file's bytes."""
+    def write(f):
+        if kw is None:
+            raw_dataset(f, path, f[path].shape, h5d.CHUNKED, chunks=f[path].shape,
+                        filters=[lambda d: d.set_filter(h5z.FILTER_NBIT, 0, ())],
+                        write=[(Ellipsis, BASE_VALUES[path])])
+        else:
+            replace_ds(f, path, **kw)
+
+    def build():
+        data = h5_edit(write)
+        o, n = struct.pack("<%dI" % len(old), *old), struct.pack("<%dI" % len(new), *new)
+        assert data.count(o) == 1, (path, kw, data.count(o))
+        return keras(**{"model.weights.h5": data.replace(o, n)})
+    return build
+
+
+def patch_cd(path, kw, old, new):
+    """Write PATH with h5py's kw (None: through nbit), then replace the
+    filter parameters OLD (uint32s, as libhdf5 computed them) by NEW in the
+    file's bytes."""
+    def write(f):
+        if kw is None:
+            raw_dataset(f, path, f[path].shape, h5d.CHUNKED, chunks=f[path].shape,
+                        filters=[lambda d: d.set_filter(h5z.FILTER_NBIT, 0, ())],
+                        write=[(Ellipsis, BASE_VALUES[path])])
+        else:
+            replace_ds(f, path, **kw)
+
+    def build():
+        data = h5_edit(write)
+        o, n = struct.pack("<%dI" % len(old), *old), struct.pack("<%dI" % len(new), *new)
+        assert data.count(o) == 1, (path, kw, data.count(o))
+        return keras(**{"model.weights.h5": data.replace(o, n)})
+    return build
+
+
+case("h5-nbit-params.keras", 4,
+     "vars/1 (spline_weight): filter 5 (nbit) has parameters that do not describe this dataset's "
+     "chunks of 128 4-byte floats",
+     "nbit parameters claiming 2^28 elements a chunk (libhdf5 would allocate 1 GiB)")(
+    patch_cd(KV + "/1", None, (8, 1, 128, 1, 4, 0, 32, 0), (8, 1, 1 << 28, 1, 4, 0, 32, 0)))
+
+
+case("h5-scaleoffset-params.keras", 4,
+     "vars/1 (spline_weight): filter 6 (scaleoffset) has parameters that do not describe",
+     "scaleoffset parameters claiming 2^28 elements a chunk")(
+    patch_cd(KV + "/1", {"scaleoffset": 3, "chunks": (2, 8, 8)}, (0, 3, 128, 1, 4), (0, 3, 1 << 28, 1, 4)))
+
+
+def pipeline_case(name, frag, what, *filters):
+    case(name, 4, frag, what)(lambda: with_h5(lambda f: raw_dataset(
+        f, KV + "/1", (2, 8, 8), h5d.CHUNKED, chunks=(2, 8, 8), filters=list(filters),
+        write=[(Ellipsis, BASE_VALUES[KV + "/1"])])))
+
+
+pipeline_case("h5-filter-twice.keras", "vars/1 (spline_weight): filter 2 (shuffle) twice in one pipeline",
+              "shuffle twice", lambda d: d.set_shuffle(), lambda d: d.set_shuffle())
+pipeline_case("h5-filter-after-compressor.keras",
+              "vars/1 (spline_weight): filter 2 (shuffle) after the compressor (deflate) is refused",
+              "deflate, then shuffle (the stored chunk is not a deflate stream)",
+              lambda d: d.set_deflate(4), lambda d: d.set_shuffle())
+pipeline_case("h5-filter-two-compressors.keras",
+              "vars/1 (spline_weight): two compressors (szip and deflate) in one pipeline",
+              "szip, then deflate", lambda d: d.set_szip(h5z.SZIP_NN_OPTION_MASK, 8),
+              lambda d: d.set_deflate(4))
 
 
 # --- found by fuzzing: fuzz/fuzz_weights.c inputs (model.weights.h5 files
@@ -1188,6 +1505,11 @@ def main():
         if not only and old.endswith(".keras"):
             os.unlink(os.path.join(OUT, old))
     rows = []
+    refs = dict(REFS)
+    os.makedirs(REF_OUT, exist_ok=True)
+    for old in os.listdir(REF_OUT):
+        if not only and old.endswith(".keras"):
+            os.unlink(os.path.join(REF_OUT, old))
     for name, status, frag, what, fn in CASES:
         if only and name not in only:
             rows.append((name, status, frag, what))
@@ -1197,6 +1519,15 @@ def main():
             f.write(data)
         rows.append((name, status, frag, what))
         print("%-36s %8d bytes" % (name, len(data)))
+        if name in refs:
+            ref = ref_from(data)
+            got = _values(zipfile.ZipFile(io.BytesIO(ref)).read("model.weights.h5"))
+            if refs[name]:
+                assert all(np.array_equal(got[k], BASE_VALUES[k]) for k in got), name
+            elif refs[name] is not None:
+                assert any(not np.array_equal(got[k], BASE_VALUES[k]) for k in got), name
+            with open(os.path.join(REF_OUT, name), "wb") as f:
+                f.write(ref)
     with open(os.path.join(HERE, "cases.tsv"), "w") as f:
         f.write("# file\tstatus\tmessage fragment\twhat it is (generated by gen.py)\n")
         for r in rows:
