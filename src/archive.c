@@ -3,47 +3,113 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "archive.h"
 #include "kanx.h"
 #include "sha256.h"
 
-/* Read all of fd into a buffer of at most cap bytes. */
+static int find_eocd(const unsigned char *buf, size_t len, size_t *eocd);
+
 static unsigned char *
-slurp_fd(int fd, const char *label, size_t cap, size_t *len, struct kx_err *e)
+read_failed(unsigned char *buf, const char *label, struct kx_err *e)
+{
+	kx_err_set(e, KX_EXIT_NOMODEL, "%s: read error: %s", label, strerror(errno));
+	e->status = 404;
+	free(buf);
+	return NULL;
+}
+
+/* A regular file of `size` bytes from `pos` on: its tail must hold a zip
+ * end record (else it is refused without reading the rest: a 600 MB file
+ * of zeros costs one read), then it is read whole. A file that holds more
+ * than it reports (a /proc or device file) or says it is not ready is
+ * refused as soon as that shows. */
+static unsigned char *
+read_regular(int fd, const char *label, off_t pos, off_t size, size_t *len, struct kx_err *e)
+{
+	size_t want = (size_t)(size - pos), n = 0, t, eocd;
+	unsigned char *buf;
+	ssize_t r;
+
+	if (want >= 22) {
+		t = want < 65536 + 22 ? want : 65536 + 22;
+		buf = malloc(t);
+		if (!buf)
+			goto nomem;
+		for (n = 0; n < t; n += (size_t)r) {
+			r = pread(fd, buf + n, t - n, size - (off_t)t + (off_t)n);
+			if (r < 0 && errno == EINTR)
+				r = 0;
+			else if (r <= 0)
+				break;
+		}
+		/* a short tail (not seekable, /proc) is checked by the zip reader */
+		if (n == t && find_eocd(buf, t, &eocd) != 0) {
+			free(buf);
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: no end of central "
+			           "directory record", label);
+			return NULL;
+		}
+		free(buf);
+	}
+	buf = malloc(want + 1);
+	if (!buf)
+		goto nomem;
+	for (n = 0; n <= want; n += (size_t)r) {
+		r = read(fd, buf + n, want + 1 - n);
+		if (r < 0 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			free(buf);
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a regular file to read (it is not ready: "
+			           "a device or /proc file?)", label);
+			return NULL;
+		}
+		if (r < 0)
+			return read_failed(buf, label, e);
+		if (r == 0)
+			break;
+	}
+	if (n > want) {
+		free(buf);
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s: the file holds more than the %jd bytes it reports "
+		           "(a device or /proc file?); refused", label, (intmax_t)(size - pos));
+		return NULL;
+	}
+	*len = n;
+	return buf;
+nomem:
+	kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
+	return NULL;
+}
+
+/* A pipe or FIFO: read until it ends, at most cap bytes and `seconds` of
+ * waiting in all (a FIFO nobody writes to, a writer that never stops). */
+static unsigned char *
+read_stream(int fd, const char *label, size_t cap, size_t seconds, size_t *len, struct kx_err *e)
 {
 	unsigned char *buf = NULL, *nb;
 	size_t n = 0, size = 0;
-	struct stat st;
+	struct timespec t0, now;
 	ssize_t r;
 
-	if (fstat(fd, &st) == 0) {
-		if (S_ISDIR(st.st_mode)) {
-			kx_err_set(e, KX_EXIT_NOMODEL, "%s: is a directory", label);
-			e->status = 404;
-			return NULL;
-		}
-		if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > cap) {
-			kx_err_set(e, KX_EXIT_BADMODEL, "%s: file of %jd bytes exceeds the limit of %zu bytes",
-			           label, (intmax_t)st.st_size, cap);
-			return NULL;
-		}
-		if (S_ISREG(st.st_mode))
-			size = (size_t)st.st_size + 1;
-	}
-	if (size < 65536)
-		size = 65536;
-	buf = malloc(size);
-	if (!buf)
-		goto nomem;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		long long left;
+
 		if (n == size) {
-			size_t ns = size * 2;
+			size_t ns = size ? size * 2 : 65536;
 			if (size > cap) {
 				free(buf);
 				kx_err_set(e, KX_EXIT_BADMODEL, "%s: input exceeds the limit of %zu bytes", label, cap);
@@ -51,21 +117,34 @@ slurp_fd(int fd, const char *label, size_t cap, size_t *len, struct kx_err *e)
 			}
 			if (ns > cap + 1)
 				ns = cap + 1;
-			nb = realloc(buf, ns);
-			if (!nb)
-				goto nomem;
+			if (!(nb = realloc(buf, ns))) {
+				free(buf);
+				kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
+				return NULL;
+			}
 			buf = nb;
 			size = ns;
 		}
-		r = read(fd, buf + n, size - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			kx_err_set(e, KX_EXIT_NOMODEL, "%s: read error: %s", label, strerror(errno));
-			e->status = 404;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (long long)seconds * 1000 - ((long long)(now.tv_sec - t0.tv_sec) * 1000 +
+		                                    (now.tv_nsec - t0.tv_nsec) / 1000000);
+		r = left > 0 ? poll(&p, 1, left > 1000000 ? 1000000 : (int)left) : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return read_failed(buf, label, e);
+		if (r == 0) {
 			free(buf);
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s: the model did not end within %zu s (a pipe or "
+			           "FIFO that nobody finishes writing?); refused (KANX_MODEL_TIMEOUT)", label,
+			           seconds);
 			return NULL;
 		}
+		r = read(fd, buf + n, size - n);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+			continue;
+		if (r < 0)
+			return read_failed(buf, label, e);
 		if (r == 0)
 			break;
 		n += (size_t)r;
@@ -77,9 +156,41 @@ slurp_fd(int fd, const char *label, size_t cap, size_t *len, struct kx_err *e)
 	}
 	*len = n;
 	return buf;
-nomem:
-	free(buf);
-	kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
+}
+
+/* The model's bytes from fd, bounded: a regular file by its size (checked
+ * against the limit before reading), a pipe by the limit and the time
+ * limit; a directory is not found, a device or socket refused unread. */
+static unsigned char *
+slurp_fd(int fd, const char *label, const struct kx_limits *lim, size_t *len, struct kx_err *e)
+{
+	size_t cap = lim->archive_bytes;
+	struct stat st;
+	off_t pos;
+
+	if (fstat(fd, &st) != 0)
+		return read_failed(NULL, label, e);
+	if (S_ISDIR(st.st_mode)) {
+		kx_err_set(e, KX_EXIT_NOMODEL, "%s: is a directory", label);
+		e->status = 404;
+		return NULL;
+	}
+	if (S_ISREG(st.st_mode)) {
+		if ((uintmax_t)st.st_size > cap) {
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s: file of %jd bytes exceeds the limit of %zu bytes",
+			           label, (intmax_t)st.st_size, cap);
+			return NULL;
+		}
+		pos = lseek(fd, 0, SEEK_CUR);   /* standard input may have been read from */
+		if (pos < 0 || pos > st.st_size)
+			pos = 0;
+		return read_regular(fd, label, pos, st.st_size, len, e);
+	}
+	if (S_ISFIFO(st.st_mode))
+		return read_stream(fd, label, cap, lim->read_seconds, len, e);
+	kx_err_set(e, KX_EXIT_BADMODEL, "%s: is a %s, not a file; kanx reads a model from a regular "
+	           "file or a pipe", label, S_ISCHR(st.st_mode) ? "character device" :
+	           S_ISBLK(st.st_mode) ? "block device" : S_ISSOCK(st.st_mode) ? "socket" : "special file");
 	return NULL;
 }
 
@@ -251,6 +362,30 @@ struct cdir {
 	size_t end;            /* just past the end record: what libarchive is given */
 };
 
+/* Where Python's zipfile finds the end of central directory record: in
+ * the last 22 bytes when the archive has no comment, else the last
+ * signature in the final 64 KiB + 22 bytes (which may leave less than a
+ * whole record after it). 0 with *eocd set, or -1. */
+static int
+find_eocd(const unsigned char *buf, size_t len, size_t *eocd)
+{
+	size_t lo, i;
+
+	if (len < 22)
+		return -1;
+	if (memcmp(buf + len - 22, "PK\5\6", 4) == 0 && buf[len - 2] == 0 && buf[len - 1] == 0) {
+		*eocd = len - 22;
+		return 0;
+	}
+	lo = len > 65536 + 22 ? len - 65536 - 22 : 0;
+	for (i = len - 4 + 1; i-- > lo;)
+		if (memcmp(buf + i, "PK\5\6", 4) == 0) {
+			*eocd = i;
+			return 0;
+		}
+	return -1;
+}
+
 /* The member name as printed: raw bytes, NUL shown as '?' (kx_err scrubs
  * the other control characters). */
 static void
@@ -275,27 +410,19 @@ static int
 python_dir(const char *label, const unsigned char *buf, size_t len, const struct kx_limits *lim,
            struct cdir *d, struct kx_err *e)
 {
-	size_t eocd, lo, i, j, p, cd_size, cd_off, count;
+	size_t eocd, i, j, p, cd_size, cd_off, count;
 	char shown[256];
 
 	memset(d, 0, sizeof *d);
 	if (len < 22)
 		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: %zu bytes, "
 		                  "too short for a zip", label, len);
-	if (memcmp(buf + len - 22, "PK\5\6", 4) == 0 && buf[len - 2] == 0 && buf[len - 1] == 0) {
-		eocd = len - 22;
-	} else {
-		int found = 0;
-		lo = len > 65536 + 22 ? len - 65536 - 22 : 0;
-		for (eocd = len - 4 + 1; !found && eocd-- > lo;)
-			found = memcmp(buf + eocd, "PK\5\6", 4) == 0;
-		if (!found)
-			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: "
-			                  "no end of central directory record", label);
-		if (len - eocd < 22)
-			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: "
-			                  "the end of central directory record is cut short", label);
-	}
+	if (find_eocd(buf, len, &eocd) != 0)
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: "
+		                  "no end of central directory record", label);
+	if (len - eocd < 22)
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: "
+		                  "the end of central directory record is cut short", label);
 	d->end = eocd + 22;
 	count = le16(buf + eocd + 10);
 	if (count > lim->max_members)
@@ -568,7 +695,8 @@ kx_archive_read(const char *path, const struct kx_limits *lim, struct kx_err *e)
 	if (strcmp(path, "-") == 0) {
 		fd = STDIN_FILENO;
 	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* non-blocking: opening a FIFO nobody writes to must not hang */
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 		if (fd < 0) {
 			if (errno == ENOENT || errno == ENOTDIR)
 				kx_err_set(e, KX_EXIT_NOMODEL, "Checkpoint not found: %s", path);
@@ -578,7 +706,7 @@ kx_archive_read(const char *path, const struct kx_limits *lim, struct kx_err *e)
 			return NULL;
 		}
 	}
-	buf = slurp_fd(fd, label, lim->archive_bytes, &len, e);
+	buf = slurp_fd(fd, label, lim, &len, e);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (!buf)

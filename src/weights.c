@@ -1,9 +1,11 @@
 /* weights.c - model.weights.h5 from memory (see weights.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <H5PLpublic.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -836,13 +839,29 @@ write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+/* Read n bytes from the reader's pipe by the deadline: 0, -1 at the end
+ * of the stream or on an error, -2 when the deadline passed. */
 static int
-read_all(int fd, void *p, size_t n)
+read_all(int fd, void *p, size_t n, const struct timespec *deadline)
 {
 	char *c = p;
 
 	while (n > 0) {
-		ssize_t r = read(fd, c, n);
+		struct pollfd pf = { fd, POLLIN, 0 };
+		struct timespec now;
+		long long ms;
+		ssize_t r;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0)
+			return -2;
+		r = poll(&pf, 1, ms > 1000000 ? 1000000 : (int)ms);
+		if (r == 0 || (r < 0 && errno == EINTR))
+			continue;
+		if (r < 0)
+			return -1;
+		r = read(fd, c, n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -889,6 +908,19 @@ child(int fd, struct kx_model *m, const char *label, const void *buf, size_t len
 	size_t i, n[3];
 	int j, k;
 
+	/* whatever signal state kanx inherited: the time limit must fire,
+	 * and a dead parent end its child */
+	{
+		struct sigaction dfl;
+		sigset_t none;
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		sigemptyset(&dfl.sa_mask);
+		sigaction(SIGALRM, &dfl, NULL);
+		sigaction(SIGPIPE, &dfl, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
 	alarm(KX_HDF5_SECONDS);
 	r.rc = load_here(m, label, buf, len, lim, e);
 	for (i = 0; r.rc == 0 && i < m->n_layers; i++) {
@@ -913,31 +945,52 @@ child(int fd, struct kx_model *m, const char *label, const void *buf, size_t len
 	_exit(0);
 }
 
+/* libhdf5 in a child process; fails closed: when the child cannot be
+ * started, the file is not read in this process either (exit class
+ * KX_EXIT_INTERNAL: the environment, not the file, is at fault; a retry
+ * with more descriptors or processes may succeed). The child's exit is
+ * collected whatever SIGCHLD disposition kanx inherited (ignored, its
+ * children would be reaped unseen), and a child that ends without its
+ * answer is a crash of the reader (KX_EXIT_BADMODEL). */
 static int
 load_isolated(struct kx_model *m, const char *label, const void *buf, size_t len,
               const struct kx_limits *lim, struct kx_err *e)
 {
+	struct sigaction dfl, old_chld;
+	struct timespec deadline;
 	struct reply r;
 	float **ptr[3];
 	size_t i, n[3];
-	int fd[2], st = 0, j, k, got = -1;
+	int fd[2], st = 0, j, k, got = -1, rd = 0;
 	pid_t pid, w;
 
 	if (pipe(fd) != 0)
-		return load_here(m, label, buf, len, lim, e);
+		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: cannot start the isolated HDF5 reader (pipe: %s); "
+		                  "the file is not read in-process", label, strerror(errno));
+	fcntl(fd[0], F_SETFD, FD_CLOEXEC);   /* not inherited by anything kanx runs */
+	fcntl(fd[1], F_SETFD, FD_CLOEXEC);
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGCHLD, &dfl, &old_chld);
 	pid = fork();
 	if (pid < 0) {
+		int err = errno;
+		sigaction(SIGCHLD, &old_chld, NULL);
 		close(fd[0]);
 		close(fd[1]);
-		return load_here(m, label, buf, len, lim, e);
+		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: cannot start the isolated HDF5 reader (fork: %s); "
+		                  "the file is not read in-process", label, strerror(err));
 	}
 	if (pid == 0) {
 		close(fd[0]);
 		child(fd[1], m, label, buf, len, lim, e);
 	}
 	close(fd[1]);
-	if (read_all(fd[0], &r, sizeof r) == 0 && r.msg_len < sizeof e->msg &&
-	    read_all(fd[0], e->msg, r.msg_len) == 0) {
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += KX_HDF5_SECONDS + 5;   /* the child's own alarm fires first */
+	if ((rd = read_all(fd[0], &r, sizeof r, &deadline)) == 0 && r.msg_len < sizeof e->msg &&
+	    (rd = read_all(fd[0], e->msg, r.msg_len, &deadline)) == 0) {
 		e->msg[r.msg_len] = '\0';
 		e->code = r.code;
 		got = r.rc ? 1 : 0;
@@ -949,24 +1002,27 @@ load_isolated(struct kx_model *m, const char *label, const void *buf, size_t len
 			l->k = l->cfg_k;
 			for (j = 0; j < k && got == 0; j++) {
 				*ptr[j] = kx_mallocarray(n[j] ? n[j] : 1, sizeof(float));
-				if (!*ptr[j] || read_all(fd[0], *ptr[j], n[j] * sizeof(float)) != 0)
+				if (!*ptr[j] || (rd = read_all(fd[0], *ptr[j], n[j] * sizeof(float), &deadline)) != 0)
 					got = -1;
 			}
 		}
 	}
 	close(fd[0]);
+	if (rd == -2)
+		kill(pid, SIGKILL);
 	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
-	if (w == pid && WIFSIGNALED(st)) {
-		if (WTERMSIG(st) == SIGALRM)
-			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: libhdf5 took more than %d s to read the file; "
-			                  "refused", label, KX_HDF5_SECONDS);
+	sigaction(SIGCHLD, &old_chld, NULL);
+	if (rd == -2 || (w == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM))
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: libhdf5 took more than %d s to read the file; "
+		                  "refused", label, KX_HDF5_SECONDS);
+	if (w == pid && WIFSIGNALED(st))
 		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: libhdf5 crashed reading the file (signal %d): "
 		                  "it is corrupt or hostile", label, WTERMSIG(st));
-	}
-	if (got < 0 || (w == pid && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)))
-		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: the HDF5 reader process failed (status %d)",
-		                  label, w == pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	if (got < 0)
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: the HDF5 reader ended without its answer (%s): "
+		                  "the file is corrupt or hostile", label, w != pid ? "its exit status was lost" :
+		                  WIFEXITED(st) ? "exit status not 0" : "stopped");
 	return got ? -1 : 0;
 }
 
