@@ -324,17 +324,39 @@ no_duplicates(struct scan *c, size_t from)
 
 static int value(struct scan *c);
 
+/* Past the '{' or '[' at c->i: 1 when the object or array is empty (its
+ * CLOSE consumed too), 0 when an item follows. */
+static int
+opened_empty(struct scan *c, unsigned char close)
+{
+	c->i++;
+	skip_ws(c);
+	if (c->i < c->len && c->s[c->i] == close) {
+		c->i++;
+		return 1;
+	}
+	return 0;
+}
+
+/* After an item: 1 at a ',' (another item follows), 0 at CLOSE (both
+ * consumed), -1 otherwise. */
+static int
+next_item(struct scan *c, unsigned char close)
+{
+	skip_ws(c);
+	if (c->i < c->len && (c->s[c->i] == ',' || c->s[c->i] == close))
+		return c->s[c->i++] == ',';
+	return fail(c, c->i, "invalid JSON: expecting ',' or '%c'", close);
+}
+
 static int
 object(struct scan *c)
 {
 	size_t kfrom = c->nk, bfrom = c->nb;
+	int more;
 
-	c->i++;
-	skip_ws(c);
-	if (c->i < c->len && c->s[c->i] == '}') {
-		c->i++;
+	if (opened_empty(c, '}'))
 		return 0;
-	}
 	for (;;) {
 		struct key *k;
 		size_t kb = c->nb, off = c->i;
@@ -365,19 +387,11 @@ object(struct scan *c)
 		if (c->i >= c->len || c->s[c->i] != ':')
 			return fail(c, c->i, "invalid JSON: expecting ':'");
 		c->i++;
-		if (value(c) != 0)
+		if (value(c) != 0 || (more = next_item(c, '}')) < 0)
 			return -1;
-		skip_ws(c);
-		if (c->i < c->len && c->s[c->i] == ',') {
-			c->i++;
-			skip_ws(c);
-			continue;
-		}
-		if (c->i < c->len && c->s[c->i] == '}') {
-			c->i++;
+		if (!more)
 			break;
-		}
-		return fail(c, c->i, "invalid JSON: expecting ',' or '}'");
+		skip_ws(c);
 	}
 	if (no_duplicates(c, kfrom) != 0)
 		return -1;
@@ -389,26 +403,12 @@ object(struct scan *c)
 static int
 array(struct scan *c)
 {
-	c->i++;
-	skip_ws(c);
-	if (c->i < c->len && c->s[c->i] == ']') {
-		c->i++;
-		return 0;
-	}
-	for (;;) {
-		if (value(c) != 0)
+	int more = !opened_empty(c, ']');
+
+	while (more)
+		if (value(c) != 0 || (more = next_item(c, ']')) < 0)
 			return -1;
-		skip_ws(c);
-		if (c->i < c->len && c->s[c->i] == ',') {
-			c->i++;
-			continue;
-		}
-		if (c->i < c->len && c->s[c->i] == ']') {
-			c->i++;
-			return 0;
-		}
-		return fail(c, c->i, "invalid JSON: expecting ',' or ']'");
-	}
+	return 0;
 }
 
 static int

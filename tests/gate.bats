@@ -12,6 +12,12 @@ bats_require_minimum_version 1.5.0
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:allocator_may_return_null=1:max_allocation_size_mb=1024"
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$KANX_SRCDIR/fuzz/lsan.supp"
 
+# ASan's note that an allocation over the cap failed (libhdf5's
+# speculative mallocs on corrupt files) is the sanitizer's, not kanx's.
+quiet() {
+	grep -v '^==[0-9]*==WARNING: AddressSanitizer failed to allocate' || true
+}
+
 models() {
 	find "$KANX_SRCDIR/tests" -name '*.keras' -type f | LC_ALL=C sort
 }
@@ -21,12 +27,12 @@ models() {
 validate_errors() {
 	local out
 	out=$("$KANX" validate -m "$1" 2>&1) && vrc=0 || vrc=$?
-	v=$(grep -v -e '^kanx: warning: ' -e '^kanx: validate: ' <<<"$out" | sed 's/^kanx: //' |
+	v=$(quiet <<<"$out" | grep -v -e '^kanx: warning: ' -e '^kanx: validate: ' | sed 's/^kanx: //' |
 		awk 'NR > 1 { printf "; " } { printf "%s", $0 }')
 }
 
-@test "the corpus: more than 130 model files under tests/" {
-	[ "$(models | wc -l)" -gt 130 ]
+@test "the corpus: more than 200 model files under tests/" {
+	[ "$(models | wc -l)" -gt 200 ]
 }
 
 @test "validate and predict agree on every model file under tests/" {
@@ -35,6 +41,7 @@ validate_errors() {
 		n=$((n + 1))
 		validate_errors "$f"
 		p=$("$KANX" predict -m "$f" </dev/null 2>&1 >/dev/null) && prc=0 || prc=$?
+		p=$(quiet <<<"$p")
 		case $vrc in
 		0) if [ "$prc" -ne 0 ] || [ -n "$p" ]; then
 			echo "$f: validate sound, predict exit $prc: $p"; bad=$((bad + 1)); fi ;;
@@ -46,7 +53,7 @@ validate_errors() {
 	done < <(models)
 	echo "$n models, $refused refused, $bad disagreements"
 	[ "$bad" -eq 0 ]
-	[ "$refused" -gt 80 ]
+	[ "$refused" -gt 130 ]
 }
 
 @test "inspect: a model the gate refuses is described, then refused with the same message (exit 4)" {
@@ -56,11 +63,12 @@ validate_errors() {
 		[ "$vrc" -eq 1 ] || continue
 		n=$((n + 1))
 		p=$("$KANX" inspect "$f" 2>&1 >/dev/null) && prc=0 || prc=$?
+		p=$(quiet <<<"$p")
 		if [ "$prc" -ne 4 ] || [ "$p" != "kanx: $v" ]; then
 			echo "$f: validate: $v"; echo "  inspect exit $prc: $p"; bad=$((bad + 1))
 		fi
 	done < <(models)
-	[ "$n" -gt 80 ]
+	[ "$n" -gt 130 ]
 	[ "$bad" -eq 0 ]
 	# NaN weights: the layers are listed, the refusal follows
 	run --separate-stderr kanx inspect "$KANX_SRCDIR/tests/broken/nan_weights.keras"

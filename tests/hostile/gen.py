@@ -1360,26 +1360,6 @@ def patch_cd(path, kw, old, new):
     return build
 
 
-def patch_cd(path, kw, old, new):
-    """Write PATH with h5py's kw (None: through nbit), then replace the
-    filter parameters OLD (uint32s, as libhdf5 computed them) by NEW in the
-    file's bytes."""
-    def write(f):
-        if kw is None:
-            raw_dataset(f, path, f[path].shape, h5d.CHUNKED, chunks=f[path].shape,
-                        filters=[lambda d: d.set_filter(h5z.FILTER_NBIT, 0, ())],
-                        write=[(Ellipsis, BASE_VALUES[path])])
-        else:
-            replace_ds(f, path, **kw)
-
-    def build():
-        data = h5_edit(write)
-        o, n = struct.pack("<%dI" % len(old), *old), struct.pack("<%dI" % len(new), *new)
-        assert data.count(o) == 1, (path, kw, data.count(o))
-        return keras(**{"model.weights.h5": data.replace(o, n)})
-    return build
-
-
 case("h5-nbit-params.keras", 4,
      "vars/1 (spline_weight): filter 5 (nbit) has parameters that do not describe this dataset's "
      "chunks of 128 4-byte floats",
