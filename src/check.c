@@ -18,7 +18,8 @@ struct chk {
 static void report(struct chk *c, enum kx_problem_sev sev, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* One problem at WHERE inside model.weights.h5. */
+/* One problem at WHERE inside model.weights.h5 (a fresh model, built
+ * from a config, has no file). */
 static void
 report(struct chk *c, enum kx_problem_sev sev, const char *where, const char *fmt, ...)
 {
@@ -28,7 +29,8 @@ report(struct chk *c, enum kx_problem_sev sev, const char *where, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(body, sizeof body, fmt, ap);
 	va_end(ap);
-	snprintf(msg, sizeof msg, "%s:model.weights.h5: %s: %s", c->m->path, where, body);
+	snprintf(msg, sizeof msg, "%s%s: %s: %s", c->m->path, c->m->file_size ? ":model.weights.h5" : "",
+	         where, body);
 	if (sev == KX_PROBLEM_ERROR)
 		c->errors++;
 	c->fn(c->ctx, sev, msg);
@@ -109,6 +111,39 @@ near_eq(float a, float b, float span)
 	return fabsf(a - b) <= 1e-5f * fmaxf(span, 1e-30f) + 1e-7f * fmaxf(fabsf(a), fabsf(b));
 }
 
+int
+kx_grid_extends(const float *g, size_t G, size_t k, int all)
+{
+	float h = (g[G] - g[0]) / (float)G;
+	size_t j;
+
+	for (j = 0; all && j <= G; j++)
+		if (!isfinite(g[j]))
+			return 0;
+	return isfinite(h) && isfinite(g[0] - h * (float)k) && isfinite(g[G] + h * (float)k);
+}
+
+/* Finite knots whose extension overflows (the reader refuses these in a
+ * checkpoint; a fresh model from a config can have them). */
+static void
+check_extension(struct chk *c, const struct kx_layer *l)
+{
+	size_t i, j;
+	char where[300];
+
+	for (i = 0; i < l->in; i++) {
+		const float *g = l->grid + i * (l->G + 1);
+		for (j = 0; j <= l->G && isfinite(g[j]); j++)
+			;
+		if (j > l->G && !kx_grid_extends(g, l->G, l->k, 0)) {
+			snprintf(where, sizeof where, "%s/vars/2 (grid)", l->h5_group);
+			report(c, KX_PROBLEM_ERROR, where, "feature %zu: the grid overflows float32 when "
+			       "extended by %zu knots", i, l->k);
+			return;
+		}
+	}
+}
+
 size_t
 kx_grid_ends_off(const struct kx_layer *l, float lo, float hi, size_t *first)
 {
@@ -147,6 +182,7 @@ kx_model_check(const struct kx_model *m, kx_problem_fn fn, void *ctx)
 		check_finite(&c, l, 1, "spline_weight", l->spline_w, l->in, l->out, l->G + l->k);
 		check_finite(&c, l, 2, "grid", l->grid, l->in, l->G + 1, 0);
 		check_grid(&c, l);
+		check_extension(&c, l);
 		/* The weights reader refuses these today; kept so that a relaxed
 		 * reader stays checked. */
 		if (l->G != l->cfg_G || l->k != l->cfg_k)

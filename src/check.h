@@ -21,10 +21,16 @@ typedef void (*kx_problem_fn)(void *ctx, enum kx_problem_sev sev, const char *ms
 
 /* Run every check on m (loaded, weights read, kernels prepared) and report
  * each problem through fn. Errors: NaN or infinite weights, knots that
- * decrease, grids of zero span, G and k that disagree with the config.
+ * decrease, grids of zero span or whose extension by k knots overflows
+ * float32, G and k that disagree with the config.
  * Warnings: grid ends other than the configured grid_range. Returns the
  * number of errors. */
 size_t kx_model_check(const struct kx_model *m, kx_problem_fn fn, void *ctx);
+
+/* Does the grid row g[0..G] stay finite once extended by k knots each
+ * side, as kernel.c extends it in float (and, with all, are its own knots
+ * finite too)? */
+int kx_grid_extends(const float *g, size_t G, size_t k, int all);
 
 /* Features of a KAN layer whose grid ends are not [lo, hi] (within 1e-5
  * of the span); broken grids (non-finite, zero span) are skipped. Returns

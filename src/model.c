@@ -661,7 +661,9 @@ kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k, enum k
 			l->grid[j] = lo + (hi - lo) * (float)g / (float)G;
 		}
 	}
-	if (finish(m, SIZE_MAX, e) != 0) {
+	/* the gate, as for a checkpoint (a config's grid_range can be wide
+	 * enough for the extended grid to overflow) */
+	if (finish(m, SIZE_MAX, e) != 0 || kx_model_gate(m, e) != 0) {
 		kx_model_free(m);
 		return NULL;
 	}

@@ -18,6 +18,7 @@
 
 #include <zlib.h>
 
+#include "check.h"
 #include "kanx.h"
 #include "weights.h"
 
@@ -577,25 +578,20 @@ count_vars(hid_t vars)
 }
 
 /* Every knot must be finite, and stay finite once the grid is extended by
- * k knots each side (as kernel.c extends it, in float): the kernels index
- * and divide by these knots. Decreasing or zero-span grids still load, as
- * Keras computes with them too; kanx validate reports them. */
+ * k knots each side (kx_grid_extends): the kernels index and divide by
+ * these knots, so this is refused here, before they are prepared.
+ * Decreasing or zero-span grids are the gate's (check.c). */
 static void
 grid_ok(struct wctx *c, const struct kx_layer *l, const char *gp)
 {
-	size_t G = l->G, k = l->k, i, j;
+	size_t i;
 
 	for (i = 0; i < l->in; i++) {
-		const float *g = l->grid + i * (G + 1);
-		float h = (g[G] - g[0]) / (float)G;
-		int ok = isfinite(h) && isfinite(g[0] - h * (float)k) && isfinite(g[G] + h * (float)k);
-		for (j = 0; ok && j <= G; j++)
-			ok = isfinite(g[j]);
-		if (!ok) {
+		if (!kx_grid_extends(l->grid + i * (l->G + 1), l->G, l->k, 1)) {
 			char path[300];
 			snprintf(path, sizeof path, "%s/vars/2 (grid)", gp);
 			problem(c, path, "row %zu has a knot that is not finite, or overflows float32 "
-			        "when extended by %zu knots", i, k);
+			        "when extended by %zu knots", i, l->k);
 			return;
 		}
 	}

@@ -106,3 +106,22 @@ validate_errors() {
 	[ "$i" -eq "${#files[@]}" ]
 	[ "$bad" -eq 0 ]
 }
+
+@test "a fresh model built from a config passes the same gate (serve-stdin start-up and reset)" {
+	local cfg="$BATS_TEST_TMPDIR/wide.yaml" out
+	# a grid_range whose span overflows float32: the grid would be NaN
+	printf 'model:\n  layers: [2, 3, 1]\n  grid_range: [-3.0e38, 3.0e38]\n' >"$cfg"
+	KANX_CHECKPOINT= run kanx serve-stdin --config "$cfg" </dev/null
+	[ "$status" -eq 4 ]
+	[ "${lines[0]}" = "kanx: (fresh): layers/kan_linear/vars/2 (grid): 12 of 12 values are NaN or infinite (the first at [0, 0]: nan); (fresh): layers/kan_linear_1/vars/2 (grid): 18 of 18 values are NaN or infinite (the first at [0, 0]: nan)" ]
+	out=$(printf '%s\n' '{"op": "reset"}' '{"op": "health"}' |
+		"$KANX" serve-stdin -m "$FIX/keras-3.16/kan_a.keras" --config "$cfg" 2>/dev/null)
+	[ "$(jq -r .status <<<"$(sed -n 1p <<<"$out")")" = 500 ]
+	[[ "$(jq -r .detail <<<"$(sed -n 1p <<<"$out")")" == "Failed to build a fresh model: (fresh): layers/kan_linear/vars/2 (grid): 12 of 12 values are NaN"* ]]
+	[ "$(jq -r .source <<<"$(sed -n 2p <<<"$out")")" = "checkpoint:$FIX/keras-3.16/kan_a.keras" ]
+	# a range that fits float32 but not once extended by k knots
+	printf 'model:\n  layers: [2, 1]\n  grid_size: 1\n  grid_range: [-1.5e38, 1.5e38]\n' >"$cfg"
+	KANX_CHECKPOINT= run kanx serve-stdin --config "$cfg" </dev/null
+	[ "$status" -eq 4 ]
+	[ "$output" = "kanx: (fresh): layers/kan_linear/vars/2 (grid): feature 0: the grid overflows float32 when extended by 3 knots" ]
+}
