@@ -1226,6 +1226,10 @@ ok_h5_case("ok-partial-chunked-fill.keras",
            "control: base_weight chunked, row 0 written, row 1 never: read as the fill value 0.125",
            lambda f: raw_dataset(f, BW, (2, 8), h5d.CHUNKED, chunks=(1, 8), fill=0.125,
                                  write=[(np.s_[0:1], np.linspace(-1, 1, 8, dtype=np.float32)[None])]))
+ok_h5_case("ok-partial-chunked-default-ifset.keras",
+           "control: base_weight chunked, row 1 never written, default fill value (0), fill time ifset",
+           lambda f: raw_dataset(f, BW, (2, 8), h5d.CHUNKED, chunks=(1, 8), fill_time=h5d.FILL_TIME_IFSET,
+                                 write=[(np.s_[0:1], np.full((1, 8), 0.5, np.float32))]))
 ok_h5_case("ok-partial-chunked-fill-alloc.keras",
            "control: spline_weight deflated in (1, 8, 4) chunks, half written, fill -0.25 (fill time alloc)",
            lambda f: raw_dataset(f, KV + "/1", (2, 8, 8), h5d.CHUNKED, chunks=(1, 8, 4), fill=-0.25,
