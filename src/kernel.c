@@ -532,7 +532,12 @@ int
 kx_kernel_select(const char *name)
 {
 	if (name == NULL || *name == '\0' || strcmp(name, "auto") == 0) {
-		kx_kernel_chosen = kx_avx2_supported() ? KX_KERNEL_AVX2 : KX_KERNEL_PORTABLE;
+		/* the portable kernel is the AVX2 kernel's bits on any CPU, but
+		 * where it must emulate each fused multiply-add (x86-64 without
+		 * FMA) it runs about 50 times slower than BLIS: BLIS there, and
+		 * KANX_KERNEL=portable for the bits */
+		kx_kernel_chosen = kx_avx2_supported() ? KX_KERNEL_AVX2 :
+		                   kx_portable_fast() ? KX_KERNEL_PORTABLE : KX_KERNEL_BLIS;
 		return 0;
 	}
 	if (strcmp(name, "blis") == 0) {

@@ -77,9 +77,9 @@ enum kx_kernel {
 };
 
 /* Choose by name: "auto" (AVX2 when the CPU has AVX2 and FMA, else
- * portable), "avx2", "portable" or "blis". NULL or "" is "auto". Returns
- * -1, choosing nothing, for an unknown name or "avx2" on a CPU without
- * it. */
+ * portable where it has a fused multiply-add instruction, else BLIS),
+ * "avx2", "portable" or "blis". NULL or "" is "auto". Returns -1,
+ * choosing nothing, for an unknown name or "avx2" on a CPU without it. */
 int kx_kernel_select(const char *name);
 enum kx_kernel kx_kernel_current(void);
 const char *kx_kernel_name(enum kx_kernel k);
@@ -103,6 +103,10 @@ size_t kx_panel_work_floats(const struct kx_model *m);
 void kx_avx2_forward(const struct kx_model *m, float *work, const float *x, size_t n, float *y);
 void kx_portable_forward(const struct kx_model *m, float *work, const float *x, size_t n,
                          float *y);
+/* 1 if this build's portable kernel has a fused multiply-add instruction
+ * (FP_FAST_FMAF: aarch64, for one); 0 where it emulates it (x86-64 built
+ * for any CPU), tens of times slower. */
+int kx_portable_fast(void);
 
 /* Set the number of threads a forward pass splits its batch over (1 =
  * single threaded; clamped to 1..KX_MAX_THREADS). BLIS itself runs single

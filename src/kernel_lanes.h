@@ -51,6 +51,11 @@ KX_LANE vf vf_and(vf a, vf b) { return _mm256_and_ps(a, b); }
 KX_LANE vf vf_select(vf a, vf b, vf m) { return _mm256_blendv_ps(a, b, m); }
 KX_LANE vf vf_ge(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
 KX_LANE vf vf_lt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+KX_LANE vf vf_or(vf a, vf b) { return _mm256_or_ps(a, b); }
+/* |a|, clearing the sign bit */
+KX_LANE vf vf_abs(vf a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+/* 1 if any lane of the mask is set */
+KX_LANE int vf_any(vf m) { return _mm256_movemask_ps(m) != 0; }
 
 KX_LANE void vi_store(int32_t *p, vi a) { _mm256_store_si256((__m256i *)p, a); }
 KX_LANE vi vi_set1(int32_t a) { return _mm256_set1_epi32(a); }
@@ -122,14 +127,14 @@ kx_fmaf_soft(float a, float b, float c)
 {
 	double p = (double)a * (double)b, cd = (double)c, s = p + cd, bv = s - p;
 	double e = (p - (s - bv)) + (cd - bv);
-	uint64_t u;
+	uint64_t u, odd;
 
-	if (e != 0.0 && e == e) {  /* inexact and finite */
-		memcpy(&u, &s, sizeof u);
-		if (!(u & 1))
-			u += ((e > 0.0) == (s > 0.0)) ? 1 : (uint64_t)-1;
-		memcpy(&s, &u, sizeof s);
-	}
+	/* branch-free: the low bit is set where the sum was inexact (e != 0,
+	 * and not NaN: s infinite) and even, by a step toward e */
+	memcpy(&u, &s, sizeof u);
+	odd = (uint64_t)((e != 0.0) & (e == e)) & ~u & 1u;
+	u += odd * (((e > 0.0) == (s > 0.0)) ? 1u : (uint64_t)-1);
+	memcpy(&s, &u, sizeof s);
 	return (float)s;
 }
 
@@ -163,6 +168,9 @@ KX_LANE vf vf_and(vf a, vf b) { KX_LANES(a.f[L_] = kx_float(kx_bits(a.f[L_]) & k
 KX_LANE vf vf_select(vf a, vf b, vf m) { KX_LANES(a.f[L_] = kx_bits(m.f[L_]) >> 31 ? b.f[L_] : a.f[L_]); return a; }
 KX_LANE vf vf_ge(vf a, vf b) { KX_LANES(a.f[L_] = kx_float(a.f[L_] >= b.f[L_] ? 0xffffffffu : 0u)); return a; }
 KX_LANE vf vf_lt(vf a, vf b) { KX_LANES(a.f[L_] = kx_float(a.f[L_] < b.f[L_] ? 0xffffffffu : 0u)); return a; }
+KX_LANE vf vf_or(vf a, vf b) { KX_LANES(a.f[L_] = kx_float(kx_bits(a.f[L_]) | kx_bits(b.f[L_]))); return a; }
+KX_LANE vf vf_abs(vf a) { KX_LANES(a.f[L_] = kx_float(kx_bits(a.f[L_]) & 0x7fffffffu)); return a; }
+KX_LANE int vf_any(vf m) { int r = 0; KX_LANES(r |= (int)(kx_bits(m.f[L_]) >> 31)); return r; }
 
 KX_LANE void vi_store(int32_t *p, vi a) { memcpy(p, a.i, sizeof a.i); }
 KX_LANE vi vi_set1(int32_t a) { vi r; KX_LANES(r.i[L_] = a); return r; }

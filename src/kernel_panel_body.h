@@ -229,16 +229,18 @@ act_panel(enum kx_act act, const float *x, float *y, size_t n)
 	kx_act_apply(act, x, y, n);
 }
 
-/* Inputs past l->x_safe: Keras's overflow (kx_kan_extreme), in a panel */
-static void
+/* Inputs past l->x_safe: Keras's overflow (kx_kan_extreme), in a panel.
+ * The test is a vector compare of the panel's |x| (a NaN passes it, as
+ * in kx_kan_extreme); the rare panel with one goes row by row. */
+KX_LANE_ATTR static void
 extremes(const struct kx_layer *l, const float *x, float *y)
 {
+	vf big = vf_zero(), lim = vf_set1(l->x_safe);
 	size_t i, r;
 
-	for (i = 0; i < l->in * KX_PANEL; i++)
-		if (fabsf(x[i]) > l->x_safe)
-			break;
-	if (i == l->in * KX_PANEL)
+	for (i = 0; i < l->in * KX_PANEL; i += 8)
+		big = vf_or(big, vf_lt(lim, vf_abs(vf_load(x + i))));
+	if (!vf_any(big))
 		return;
 	for (i = 0; i < l->in; i++)
 		for (r = 0; r < KX_PANEL; r++)

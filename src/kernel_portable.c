@@ -14,3 +14,13 @@
 #define KX_PANEL_FORWARD kx_portable_forward
 #include "kernel_lanes.h"
 #include "kernel_panel_body.h"
+
+int
+kx_portable_fast(void)
+{
+#ifdef FP_FAST_FMAF
+	return 1;
+#else
+	return 0;
+#endif
+}

@@ -10,7 +10,9 @@
  *    |kanx - ref| <= 1e-4 (1 + |ref|), where ref is Keras's formula
  *    evaluated in float64 (ref64), except where Keras's own float32
  *    evaluation is far from float64: there ref is the float32 Cox-de Boor
- *    in Keras's order of operations (ref32). See pick_ref().
+ *    in Keras's order of operations (ref32). See pick_ref(). The plain
+ *    reference kernel (full Cox-de Boor, O(G k) a value) skips the models
+ *    with (G + 2k) k over 300000; every other kernel runs them all.
  *  - bits: the AVX2 and portable kernels give the same bytes on every
  *    fixture and every generated model.
  *  - fmaf: the portable kernel's fused multiply-add without an FMA
