@@ -16,9 +16,6 @@ setup() {
 	unset KANX_CHECKPOINT KANX_MAX_BATCH KANX_MAX_LINE KANX_THREADS KANX_KERNEL
 }
 
-# The kernels this CPU can run: blis and portable always, avx2 when it
-# has AVX2 and FMA.
-kernels() { echo blis; echo portable; KANX_KERNEL=avx2 kanx --version >/dev/null 2>&1 && echo avx2; return 0; }
 
 # keras_close GOT WANT: as csv_close, and a NaN or an infinity (in either)
 # must be the same text in both: awk's arithmetic lets a NaN through.
