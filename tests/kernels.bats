@@ -103,6 +103,11 @@ keras_close() {
 	keras_close <(printf '%s\n' "$output") "$FIX/models/quickstart_expected.csv"
 	echo '{"op": "info"}' | KANX_KERNEL=portable kanx serve-stdin -m "$Q" >"$T/info"
 	[ "$(jq -r .engine "$T/info")" = "kanx-c portable kernel, BLIS $(kanx --version -v | sed -n 's/^blis //p')" ]
+	# --stats says which kernel made the numbers
+	KANX_KERNEL=portable kanx predict -m "$Q" --stats "$FIX/models/quickstart_input.csv" 2>"$T/err" >/dev/null
+	grep -qx 'kanx: stats: kernel portable (the same bits as avx2 and portable on any CPU)' "$T/err"
+	KANX_KERNEL=blis kanx predict -m "$Q" --stats "$FIX/models/quickstart_input.csv" 2>"$T/err" >/dev/null
+	grep -qx 'kanx: stats: kernel blis (not the bits of the avx2 and portable kernels)' "$T/err"
 	KANX_KERNEL=bogus run kanx predict -m "$Q" "$FIX/models/quickstart_input.csv"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"(auto, avx2, portable, blis;"* ]]
