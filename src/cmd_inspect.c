@@ -231,6 +231,19 @@ num_raw(float f)
 	return cJSON_CreateRaw(buf);
 }
 
+/* How far the layer's extended knots lie from the uniform lattice, in
+ * units of h (3 digits), or null where the spacing is not a number */
+static cJSON *
+knot_dev(const struct kx_layer *l)
+{
+	char buf[32];
+
+	if (!isfinite(l->knot_dev))
+		return cJSON_CreateNull();
+	snprintf(buf, sizeof buf, "%.3g", l->knot_dev);
+	return cJSON_CreateRaw(buf);
+}
+
 static int
 print_json(const struct kx_model *m)
 {
@@ -288,10 +301,12 @@ print_json(const struct kx_model *m)
 			r = cJSON_AddArrayToObject(lo, "grid_range");
 			cJSON_AddItemToArray(r, num_raw(l->grid_lo));
 			cJSON_AddItemToArray(r, num_raw(l->grid_hi));
-			cJSON_AddBoolToObject(lo, "uniform", l->uniform);
+			cJSON_AddBoolToObject(lo, "uniform", l->closed);
+			cJSON_AddItemToObject(lo, "knot_deviation", knot_dev(l));
 		} else {
 			cJSON_AddNullToObject(lo, "grid_range");
 			cJSON_AddNullToObject(lo, "uniform");
+			cJSON_AddNullToObject(lo, "knot_deviation");
 		}
 		cJSON_AddNumberToObject(lo, "params", (double)kx_layer_params(l));
 		cJSON_AddItemToArray(layers, lo);
@@ -303,6 +318,17 @@ print_json(const struct kx_model *m)
 	kx_sink_printf(kx_sink_stdout(), "%s\n", s);
 	free(s);
 	return 0;
+}
+
+/* The "uniform" column: "yes" where the kernels evaluate the grid as the
+ * uniform lattice it is (within kx_kan_prepare's bound), "near" where it
+ * is evenly spaced to 1e-5 of its span but off the lattice by more than
+ * that bound allows, so the knots are evaluated as they are, "no"
+ * otherwise. */
+static const char *
+uniform_word(const struct kx_layer *l)
+{
+	return l->closed ? "yes" : l->uniform ? "near" : "no";
 }
 
 static void
@@ -343,7 +369,7 @@ print_text(const struct kx_model *m)
 		kx_sink_printf(out, "    %-3zu %-16s %-10s %6zu %6zu %4s %3s %-12s %-20s %-7s %10zu\n", i, l->name,
 		       kind_class(l), l->in, l->out, g, k,
 		       l->kind == KX_LAYER_DROPOUT ? "-" : kx_act_name(l->act), range,
-		       l->kind == KX_LAYER_KAN ? (l->uniform ? "yes" : "no") : "-",
+		       l->kind == KX_LAYER_KAN ? uniform_word(l) : "-",
 		       kx_layer_params(l));
 	}
 	kx_sink_printf(out, "  trainable parameters: %zu\n", kx_model_params(m));

@@ -76,7 +76,9 @@ version(int verbose)
 	printf("hdf5 %u.%u.%u\n", maj, min, rel);
 	printf("blis %s\n", bli_info_get_version_str());
 	printf("kernel %s%s\n", kx_kernel_name(kx_kernel_current()),
-	       kx_avx2_supported() ? "" : " (no AVX2+FMA on this CPU)");
+	       kx_avx2_supported() ? "" : kx_kernel_current() == KX_KERNEL_BLIS ?
+	       " (no AVX2+FMA on this CPU; KANX_KERNEL=portable gives the avx2 kernel's bits, slowly)" :
+	       " (no AVX2+FMA on this CPU)");
 	printf("cjson %s\n", cJSON_Version());
 	printf("libyaml %s\n", yaml_get_version_string());
 	printf("libcsv %d.%d.%d\n", CSV_MAJOR, CSV_MINOR, CSV_RELEASE);
@@ -177,8 +179,8 @@ main(int argc, char **argv)
 		return finish("kanx", KX_EXIT_OK);
 	}
 	if (kx_kernel_select(getenv("KANX_KERNEL")) != 0) {
-		kx_msg("KANX_KERNEL: '%s' is not a kernel here (auto, avx2, blis; avx2 needs a CPU "
-		       "with AVX2 and FMA)", getenv("KANX_KERNEL"));
+		kx_msg("KANX_KERNEL: '%s' is not a kernel here (auto, avx2, portable, blis; avx2 needs "
+		       "a CPU with AVX2 and FMA)", getenv("KANX_KERNEL"));
 		return KX_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
