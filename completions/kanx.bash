@@ -2,8 +2,8 @@
 #
 # Commands, every option of each command (as `kanx CMD --help` lists them;
 # tests/docs.bats checks that the two agree), option values, and files:
-# .keras checkpoints for models, data files for predict, request documents
-# for validate, directories everywhere. Uses bash-completion's helpers when
+# .keras checkpoints for models, data files for predict and validate,
+# directories everywhere. Uses bash-completion's helpers when
 # they are loaded, and plain compgen otherwise.
 
 _kanx_commands='inspect predict validate serve-stdin'
@@ -17,10 +17,12 @@ _kanx_opts()
     predict)
         echo '-m --model -f --format -i --input-format --header --no-header
               --id -b --batch-size --max-batch -p --precision
-              --no-output-header --on-error --rejects --strict-range
+              -o --output --no-output-header --on-error --max-errors
+              --max-error-rate --rejects --strict-range
               -t --threads --progress --no-progress --stats -h --help' ;;
     validate)
-        echo '-m --model -c --config --max-batch -j --json -h --help' ;;
+        echo '-m --model -c --config -i --input-format --header --no-header
+              --id --max-batch -j --json -h --help' ;;
     serve-stdin)
         echo '-m --model -c --config --max-batch --max-line --no-admin
               --model-dir -h --help' ;;
@@ -34,8 +36,9 @@ _kanx_argopts()
     inspect) echo '-e --edges -p --plot --samples' ;;
     predict)
         echo '-m --model -f --format -i --input-format --id -b --batch-size
-              --max-batch -p --precision --on-error --rejects -t --threads' ;;
-    validate) echo '-m --model -c --config --max-batch' ;;
+              --max-batch -p --precision -o --output --on-error --max-errors
+              --max-error-rate --rejects -t --threads' ;;
+    validate) echo '-m --model -c --config -i --input-format --id --max-batch' ;;
     serve-stdin) echo '-m --model -c --config --max-batch --max-line --model-dir' ;;
     esac
 }
@@ -94,13 +97,13 @@ _kanx_optval()
     case $1:$2 in
     *:-m | *:--model)
         _kanx_files keras ;;
-    predict:-f | predict:--format | predict:-i | predict:--input-format)
+    predict:-f | predict:--format | *:-i | *:--input-format)
         COMPREPLY=($(compgen -W 'csv tsv jsonl api' -- "$cur")) ;;
     predict:--on-error)
         COMPREPLY=($(compgen -W 'stop skip' -- "$cur")) ;;
-    predict:--rejects)
+    predict:--rejects | predict:-o | predict:--output)
         _kanx_files ;;
-    predict:--id)
+    *:--id)
         # the header names of the first CSV/TSV input on the line
         file=$(_kanx_operand '*.csv' '*.tsv' '*.tab')
         if [[ -n $file ]]; then
@@ -197,7 +200,7 @@ _kanx()
     case $cmd in
     inspect) _kanx_files keras ;;
     predict) _kanx_files csv tsv tab jsonl ndjson json ;;
-    validate) _kanx_files json ;;
+    validate) _kanx_files csv tsv tab jsonl ndjson json ;;
     serve-stdin) ;;
     esac
 } &&

@@ -68,8 +68,11 @@ complete -c kanx -n $c -l id -x -d 'pass a column through as the first output co
 complete -c kanx -n $c -s b -l batch-size -x -d 'score N rows at a time'
 complete -c kanx -n $c -l max-batch -x -d 'most rows in one request or record'
 complete -c kanx -n $c -s p -l precision -x -a "1 2 3 4 5 6 7 8 9" -d 'significant digits'
+complete -c kanx -n $c -s o -l output -r -F -d 'write to a file, replaced only on success'
 complete -c kanx -n $c -l no-output-header -d 'CSV/TSV output without its header line'
 complete -c kanx -n $c -l on-error -x -a "stop\t'exit at the first bad record' skip\t'report bad records and go on'" -d 'what a bad record does'
+complete -c kanx -n $c -l max-errors -x -d 'with skip: most refused records before exit 5'
+complete -c kanx -n $c -l max-error-rate -x -d 'with skip: largest share refused before exit 5'
 complete -c kanx -n $c -l rejects -r -F -d 'copy refused records to a file'
 complete -c kanx -n $c -l strict-range -d 'a value outside the grid is a bad record'
 complete -c kanx -n $c -s t -l threads -x -d 'threads for the kernels'
@@ -83,10 +86,14 @@ complete -c kanx -n $c -k -a "(__kanx_files .csv .tsv .tab .jsonl .ndjson .json)
 set -l c "__fish_seen_subcommand_from validate"
 complete -c kanx -n $c -s m -l model -x -k -a "(__kanx_files .keras)" -d 'the checkpoint to check'
 complete -c kanx -n $c -s c -l config -x -k -a "(__kanx_files .yaml .yml)" -d 'the kanx YAML training config'
+complete -c kanx -n $c -s i -l input-format -x -a "csv tsv jsonl api" -d 'input format'
+complete -c kanx -n $c -l header -d 'CSV/TSV inputs have a header row'
+complete -c kanx -n $c -l no-header -d 'CSV/TSV inputs have no header row'
+complete -c kanx -n $c -l id -x -d 'a column of CSV/TSV inputs that is an id'
 complete -c kanx -n $c -l max-batch -x -d 'rows allowed per request'
 complete -c kanx -n $c -s j -l json -d 'print the report as JSON'
 complete -c kanx -n $c -s h -l help -d 'show the options'
-complete -c kanx -n $c -k -a "(__kanx_files .json)"
+complete -c kanx -n $c -k -a "(__kanx_files .csv .tsv .tab .jsonl .ndjson .json)"
 
 # kanx serve-stdin
 set -l c "__fish_seen_subcommand_from serve-stdin"

@@ -1,11 +1,14 @@
 /* cli.c - getopt_long driven by struct kx_optdef tables. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "err.h"
 #include "limits.h"
+#include "sink.h"
 
 #define KX_MAX_OPTS 64
 
@@ -194,4 +197,40 @@ kx_cli_size(const char *opt, const char *s, size_t lo, size_t hi, size_t *out)
 		return KX_EXIT_USAGE;
 	}
 	return 0;
+}
+
+static char note[256];
+
+void
+kx_cli_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	note[0] = '\0';
+	if (!fmt)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(note, sizeof note, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+kx_cli_get_note(void)
+{
+	return note;
+}
+
+int
+kx_cli_write_error(const char *name, int err)
+{
+	if (err == EPIPE && strcmp(name, "standard output") == 0)
+		return KX_EXIT_IO;  /* the reader went away: quietly */
+	kx_msg("write error on %s: %s%s%s", name, strerror(err ? err : EIO), note[0] ? "; " : "", note);
+	return KX_EXIT_IO;
+}
+
+int
+kx_cli_sink_error(const struct kx_sink *s)
+{
+	return kx_cli_write_error(s->name, s->err);
 }

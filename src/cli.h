@@ -31,6 +31,22 @@ void kx_cli_usage(FILE *f, const struct kx_cmd *cmd);
  * NULL when nothing is close. */
 const char *kx_cli_nearest(const char *s, const char *const *list);
 
+struct kx_sink;
+
+/* Report a failed write the one way every command does:
+ * "kanx: write error on NAME: REASON[; NOTE]" on standard error, where
+ * NOTE is the last kx_cli_note. Says nothing when the reader of standard
+ * output went away (EPIPE), as other filters do. Returns KX_EXIT_IO. */
+int kx_cli_write_error(const char *name, int err);
+/* The same for a sink that failed (s->err set). */
+int kx_cli_sink_error(const struct kx_sink *s);
+
+/* What the output holds if the run ends early (a write error, a signal):
+ * appended to those messages, e.g. "the output ends after 1024 rows".
+ * NULL (or "") clears it. */
+void kx_cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *kx_cli_get_note(void);
+
 /* Bounded number parsing for option values; print a usage error naming
  * the option and return KX_EXIT_USAGE on failure, 0 on success. */
 int kx_cli_size(const char *opt, const char *s, size_t lo, size_t hi, size_t *out);

@@ -11,7 +11,9 @@
 #include "kanx.h"
 #include "model.h"
 #include "numfmt.h"
+#include "ofile.h"
 #include "sha256.h"
+#include "sink.h"
 
 const struct kx_cmd kx_cmd_inspect;
 
@@ -87,9 +89,10 @@ print_edges(const struct kx_model *m, size_t layer, size_t samples)
 {
 	const struct kx_layer *l = &m->layers[layer];
 	char xb[KX_FLOAT_BUF], yb[KX_FLOAT_BUF];
+	struct kx_sink *out = kx_sink_stdout();
 	size_t i, o, s;
 
-	printf("layer,in,out,x,phi\n");
+	kx_sink_printf(out, "layer,in,out,x,phi\n");
 	for (i = 0; i < l->in; i++) {
 		float x0, x1;
 		edge_range(l, i, &x0, &x1);
@@ -98,7 +101,8 @@ print_edges(const struct kx_model *m, size_t layer, size_t samples)
 				float x = x0 + (x1 - x0) * (float)s / (float)(samples - 1);
 				kx_format_float(x, xb);
 				kx_format_float(kx_kan_edge(l, i, o, x), yb);
-				printf("%zu,%zu,%zu,%s,%s\n", layer, i, o, xb, yb);
+				if (kx_sink_printf(out, "%zu,%zu,%zu,%s,%s\n", layer, i, o, xb, yb) != 0)
+					return;
 			}
 	}
 }
@@ -112,8 +116,10 @@ write_plot(const struct kx_model *m, size_t layer, size_t samples, const char *p
 	const double pw = 160, ph = 110, pad = 14, top = 40;
 	size_t i, o, s, j, e, n_edges = l->in * l->out;
 	size_t cols = n_edges < 8 ? n_edges : 8, rows = (n_edges + cols - 1) / cols;
+	struct kx_ofile of;
+	struct kx_sink fs, *f;
+	struct kx_err err;
 	float *ys;
-	FILE *f;
 	int rc = 0;
 
 	if (n_edges > 4096) {
@@ -123,22 +129,28 @@ write_plot(const struct kx_model *m, size_t layer, size_t samples, const char *p
 	ys = kx_mallocarray(samples, sizeof *ys);
 	if (!ys)
 		return KX_EXIT_INTERNAL;
-	f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-	if (!f) {
-		kx_msg("%s: %s", path, strerror(errno));
-		free(ys);
-		return KX_EXIT_IO;
+	if (strcmp(path, "-") == 0) {
+		f = kx_sink_stdout();
+	} else {
+		kx_err_clear(&err);
+		if (kx_ofile_open(&of, path, &err) != 0) {
+			kx_err_print(&err);
+			free(ys);
+			return err.code;
+		}
+		kx_sink_init(&fs, of.fd, path);
+		f = &fs;
 	}
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	kx_sink_printf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
 	        "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\">\n",
 	        cols * (pw + pad) + pad, rows * (ph + pad) + pad + top,
 	        cols * (pw + pad) + pad, rows * (ph + pad) + pad + top);
-	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-	fprintf(f, "<text x=\"%.0f\" y=\"24\" font-size=\"16\">", pad);
+	kx_sink_printf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+	kx_sink_printf(f, "<text x=\"%.0f\" y=\"24\" font-size=\"16\">", pad);
 	for (const char *c = m->name ? m->name : "model"; *c; c++)
-		fputs(*c == '<' ? "&lt;" : *c == '&' ? "&amp;" : *c == '>' ? "&gt;" : (char[2]){ *c, 0 }, f);
-	fprintf(f, " layer %zu: %zu x %zu edge functions phi(x), G=%zu, k=%zu, %s</text>\n",
+		kx_sink_printf(f, "%s", *c == '<' ? "&lt;" : *c == '&' ? "&amp;" : *c == '>' ? "&gt;" : (char[2]){ *c, 0 });
+	kx_sink_printf(f, " layer %zu: %zu x %zu edge functions phi(x), G=%zu, k=%zu, %s</text>\n",
 	        layer, l->in, l->out, l->G, l->k, kx_act_name(l->act));
 	for (e = 0; e < n_edges; e++) {
 		float x0, x1;
@@ -162,38 +174,44 @@ write_plot(const struct kx_model *m, size_t layer, size_t samples, const char *p
 				lo = (isfinite(lo) ? lo : 0) - 1;
 				hi = lo + 2;
 			}
-			fprintf(f, "<g class=\"panel\" id=\"edge-%zu-%zu\">\n"
+			kx_sink_printf(f, "<g class=\"panel\" id=\"edge-%zu-%zu\">\n"
 			        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n",
 			        i, o, ox, oy, pw, ph);
-			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"#555\">in %zu &#8594; out %zu</text>\n",
+			kx_sink_printf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"#555\">in %zu &#8594; out %zu</text>\n",
 			        ox + 4, oy + 10, i, o);
 			if (lo < 0 && hi > 0)
-				fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
+				kx_sink_printf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
 				        ox, ox + pw, oy + ph - 6 - (0 - lo) / (hi - lo) * (ph - 20),
 				        oy + ph - 6 - (0 - lo) / (hi - lo) * (ph - 20));
 			for (j = 0; j <= l->G; j++) {
 				double kx = ox + (g[j] - x0) / (x1 - x0) * pw;
-				fprintf(f, "<line class=\"knot\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e08\"/>\n",
+				kx_sink_printf(f, "<line class=\"knot\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e08\"/>\n",
 				        kx, kx, oy + ph, oy + ph - 5);
 			}
-			fprintf(f, "<polyline fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"1.3\" points=\"");
+			kx_sink_printf(f, "<polyline fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"1.3\" points=\"");
 			for (s = 0; s < samples; s++) {
 				double px = ox + (double)s / (double)(samples - 1) * pw;
 				float yv = isfinite(ys[s]) ? ys[s] : lo;
-				fprintf(f, "%.1f,%.1f ", px, oy + ph - 6 - (yv - lo) / (hi - lo) * (ph - 20));
+				kx_sink_printf(f, "%.1f,%.1f ", px, oy + ph - 6 - (yv - lo) / (hi - lo) * (ph - 20));
 			}
-			fprintf(f, "\"/>\n</g>\n");
+			kx_sink_printf(f, "\"/>\n</g>\n");
 		}
 	}
-	fprintf(f, "</svg>\n");
+	kx_sink_printf(f, "</svg>\n");
 	free(ys);
-	if (f != stdout) {
-		if (ferror(f) | fclose(f)) {
-			kx_msg("%s: write error: %s", path, strerror(errno));
+	if (kx_sink_flush(f) != 0)
+		rc = KX_EXIT_IO;  /* standard output: main reports it */
+	if (f == &fs) {
+		if (rc)
+			rc = fs.err ? kx_cli_sink_error(&fs) : KX_EXIT_IO;
+		kx_sink_fini(&fs);
+		kx_err_clear(&err);
+		if (rc)
+			kx_ofile_abort(&of);
+		else if (kx_ofile_commit(&of, &err) != 0) {
+			kx_err_print(&err);
 			rc = KX_EXIT_IO;
 		}
-	} else if (fflush(f) != 0) {
-		rc = KX_EXIT_IO;
 	}
 	return rc;
 }
@@ -213,7 +231,20 @@ num_raw(float f)
 	return cJSON_CreateRaw(buf);
 }
 
-static void
+/* How far the layer's extended knots lie from the uniform lattice, in
+ * units of h (3 digits), or null where the spacing is not a number */
+static cJSON *
+knot_dev(const struct kx_layer *l)
+{
+	char buf[32];
+
+	if (!isfinite(l->knot_dev))
+		return cJSON_CreateNull();
+	snprintf(buf, sizeof buf, "%.3g", l->knot_dev);
+	return cJSON_CreateRaw(buf);
+}
+
+static int
 print_json(const struct kx_model *m)
 {
 	cJSON *o = cJSON_CreateObject(), *layers, *lo, *r;
@@ -270,44 +301,58 @@ print_json(const struct kx_model *m)
 			r = cJSON_AddArrayToObject(lo, "grid_range");
 			cJSON_AddItemToArray(r, num_raw(l->grid_lo));
 			cJSON_AddItemToArray(r, num_raw(l->grid_hi));
-			cJSON_AddBoolToObject(lo, "uniform", l->uniform);
+			cJSON_AddBoolToObject(lo, "uniform", l->closed);
+			cJSON_AddItemToObject(lo, "knot_deviation", knot_dev(l));
 		} else {
 			cJSON_AddNullToObject(lo, "grid_range");
 			cJSON_AddNullToObject(lo, "uniform");
+			cJSON_AddNullToObject(lo, "knot_deviation");
 		}
 		cJSON_AddNumberToObject(lo, "params", (double)kx_layer_params(l));
 		cJSON_AddItemToArray(layers, lo);
 	}
 	s = cJSON_PrintUnformatted(o);
-	if (s) {
-		fputs(s, stdout);
-		fputc('\n', stdout);
-	}
-	free(s);
 	cJSON_Delete(o);
+	if (!s)
+		return -1;
+	kx_sink_printf(kx_sink_stdout(), "%s\n", s);
+	free(s);
+	return 0;
+}
+
+/* The "uniform" column: "yes" where the kernels evaluate the grid as the
+ * uniform lattice it is (within kx_kan_prepare's bound), "near" where it
+ * is evenly spaced to 1e-5 of its span but off the lattice by more than
+ * that bound allows, so the knots are evaluated as they are, "no"
+ * otherwise. */
+static const char *
+uniform_word(const struct kx_layer *l)
+{
+	return l->closed ? "yes" : l->uniform ? "near" : "no";
 }
 
 static void
 print_text(const struct kx_model *m)
 {
 	char hex[65], lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF], range[80];
+	struct kx_sink *out = kx_sink_stdout();
 	size_t i;
 
 	kx_sha256_hex(m->sha256, hex);
-	printf("%s\n", m->path);
-	printf("  size        %zu bytes\n", m->file_size);
-	printf("  sha256      %s\n", hex);
-	printf("  keras       %s, saved %s\n", m->keras_version ? m->keras_version : "unknown",
+	kx_sink_printf(out, "%s\n", m->path);
+	kx_sink_printf(out, "  size        %zu bytes\n", m->file_size);
+	kx_sink_printf(out, "  sha256      %s\n", hex);
+	kx_sink_printf(out, "  keras       %s, saved %s\n", m->keras_version ? m->keras_version : "unknown",
 	       m->date_saved ? m->date_saved : "unknown");
-	printf("  model       %s '%s'%s%s%s\n", m->class_name, m->name ? m->name : "",
+	kx_sink_printf(out, "  model       %s '%s'%s%s%s\n", m->class_name, m->name ? m->name : "",
 	       m->registered_name ? " (" : "", m->registered_name ? m->registered_name : "",
 	       m->registered_name ? ")" : "");
-	printf("  input       width %zu\n", m->in);
-	printf("  output      width %zu\n", m->out);
-	printf("  optimizer   %s\n", m->has_optimizer ? "state present (ignored)" :
+	kx_sink_printf(out, "  input       width %zu\n", m->in);
+	kx_sink_printf(out, "  output      width %zu\n", m->out);
+	kx_sink_printf(out, "  optimizer   %s\n", m->has_optimizer ? "state present (ignored)" :
 	       m->compiled ? "compiled, no state saved" : "none");
-	printf("  layers\n");
-	printf("    %-3s %-16s %-10s %6s %6s %4s %3s %-12s %-20s %-7s %10s\n", "#", "name", "class",
+	kx_sink_printf(out, "  layers\n");
+	kx_sink_printf(out, "    %-3s %-16s %-10s %6s %6s %4s %3s %-12s %-20s %-7s %10s\n", "#", "name", "class",
 	       "in", "out", "G", "k", "activation", "grid range", "uniform", "params");
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
@@ -321,13 +366,13 @@ print_text(const struct kx_model *m)
 		} else {
 			snprintf(range, sizeof range, "-");
 		}
-		printf("    %-3zu %-16s %-10s %6zu %6zu %4s %3s %-12s %-20s %-7s %10zu\n", i, l->name,
+		kx_sink_printf(out, "    %-3zu %-16s %-10s %6zu %6zu %4s %3s %-12s %-20s %-7s %10zu\n", i, l->name,
 		       kind_class(l), l->in, l->out, g, k,
 		       l->kind == KX_LAYER_DROPOUT ? "-" : kx_act_name(l->act), range,
-		       l->kind == KX_LAYER_KAN ? (l->uniform ? "yes" : "no") : "-",
+		       l->kind == KX_LAYER_KAN ? uniform_word(l) : "-",
 		       kx_layer_params(l));
 	}
-	printf("  trainable parameters: %zu\n", kx_model_params(m));
+	kx_sink_printf(out, "  trainable parameters: %zu\n", kx_model_params(m));
 }
 
 static int
@@ -386,16 +431,20 @@ exec_inspect(int argc, char **argv)
 				r = write_plot(m, o.layer, o.samples, o.plot);
 			if (r && rc == KX_EXIT_OK)
 				rc = r;
-		} else if (o.json)
-			print_json(m);
-		else {
+		} else if (o.json) {
+			if (print_json(m) != 0) {
+				kx_msg("inspect: out of memory");
+				rc = KX_EXIT_INTERNAL;
+			}
+		} else {
 			if (i > 0)
-				putchar('\n');
+				kx_sink_put(kx_sink_stdout(), "\n", 1);
 			print_text(m);
 		}
 		kx_model_free(m);
-		if (fflush(stdout) != 0)
-			return KX_EXIT_IO;
+		/* each model's report goes out whole; a failure is main's to report */
+		if (kx_sink_flush(kx_sink_stdout()) != 0)
+			return rc ? rc : KX_EXIT_IO;
 		if (gated != 0) {
 			kx_err_print(&e);
 			if (rc == KX_EXIT_OK)

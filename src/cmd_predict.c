@@ -4,11 +4,16 @@
  *
  * Each input (a path, or "-"/none for stdin) is read in batches by rows.c,
  * scored with kx_model_forward, and written by output.c as each batch is
- * ready. The read -> forward -> write loop is run_input(). Exit statuses:
- * 0 ok (also when --on-error skip refused records), 2 usage, 3/4 model,
- * 5 a bad record (400 class), 6 a request over the max batch (413), 7 I/O
- * (including a failed write to stdout), 8 out of memory. */
+ * ready, through a sink (sink.h) that keeps the output ending with a whole
+ * record whatever happens; with -o FILE the output goes to a temporary
+ * file put in place only when the run succeeds (ofile.h). The read ->
+ * forward -> write loop is run_input(). Exit statuses: 0 ok (also when
+ * --on-error skip refused records within the error budget), 2 usage, 3/4
+ * model, 5 a bad record (400 class) or refused records over the error
+ * budget, 6 a request over the max batch (413), 7 I/O (including a failed
+ * write to stdout), 8 out of memory, 128+N stopped by signal N (main.c). */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <math.h>
 #include <stdio.h>
@@ -24,8 +29,11 @@
 #include "limits.h"
 #include "model.h"
 #include "numfmt.h"
+#include "ofile.h"
 #include "output.h"
 #include "rows.h"
+#include "sink.h"
+#include "stop.h"
 
 const struct kx_cmd kx_cmd_predict;
 
@@ -41,7 +49,7 @@ const struct kx_cmd kx_cmd_predict;
 
 enum {
 	O_HEADER = 256, O_NOHEADER, O_ID, O_MAXBATCH, O_NOOUTHDR, O_ONERROR,
-	O_REJECTS, O_STRICT, O_PROGRESS, O_NOPROGRESS, O_STATS
+	O_REJECTS, O_STRICT, O_PROGRESS, O_NOPROGRESS, O_STATS, O_MAXERR, O_MAXRATE
 };
 
 static const struct kx_optdef opts[] = {
@@ -55,7 +63,10 @@ static const struct kx_optdef opts[] = {
 	{ "max-batch", 0, "N", O_MAXBATCH, "most rows in one request or record, else exit 6 (default: $KANX_MAX_BATCH or 4096)" },
 	{ "precision", 'p', "N", 'p', "print N significant digits, 1-9 (default: shortest exact)" },
 	{ "no-output-header", 0, NULL, O_NOOUTHDR, "write CSV/TSV output without its header line" },
-	{ "on-error", 0, "MODE", O_ONERROR, "stop: exit 5/6 at the first bad record (default); skip: report each on stderr, go on, exit 0" },
+	{ "output", 'o', "FILE", 'o', "write to FILE, replacing it only when the run succeeds (default: standard output)" },
+	{ "on-error", 0, "MODE", O_ONERROR, "stop: exit 5/6 at the first bad record (default); skip: report each on stderr and go on" },
+	{ "max-errors", 0, "N", O_MAXERR, "with skip: exit 5 at the end when more than N records were refused (default 0)" },
+	{ "max-error-rate", 0, "R", O_MAXRATE, "with skip: exit 5 at the end when more than the share R (0 to 1) of records were refused" },
 	{ "rejects", 0, "FILE", O_REJECTS, "copy each refused record to FILE (implies --on-error skip)" },
 	{ "strict-range", 0, NULL, O_STRICT, "a value outside layer 0's grid range is a bad record (exit 5)" },
 	{ "threads", 't', "N", 't', "threads for reading and scoring (default: $KANX_THREADS, else all cores)" },
@@ -75,7 +86,12 @@ struct predict {
 	size_t prec;
 	int out_header;
 	int skip;
+	size_t max_errors;        /* --max-errors, when max_errors_set */
+	int max_errors_set;
+	double max_rate;          /* --max-error-rate, when max_rate_set */
+	int max_rate_set;
 	const char *rejects_path;
+	const char *out_path;     /* -o FILE, or NULL for standard output */
 	size_t threads;
 	int threads_set;
 	int progress;             /* -1: when stderr is a terminal */
@@ -87,7 +103,12 @@ struct predict {
 	struct kx_work *work;     /* unpiped: the forward pass's work area */
 	struct kx_batch *fill;    /* the batch being read into */
 	struct kx_out *out;
-	FILE *rejects;
+	struct kx_sink *sink;        /* where the output goes */
+	struct kx_sink osink;        /* -o FILE's */
+	struct kx_ofile ofile;
+	int ofile_open;
+	struct kx_sink rsink;        /* --rejects FILE's */
+	int rejects_fd;
 	int id_named;
 	size_t rejected, accepted, oor;
 	size_t rows_out, batches;    /* counted by whoever writes */
@@ -194,6 +215,25 @@ opt_cb(void *ctx, int val, const char *arg)
 		p->rejects_path = arg;
 		p->skip = 1;
 		return 0;
+	case 'o':
+		p->out_path = strcmp(arg, "-") == 0 ? NULL : arg;
+		return 0;
+	case O_MAXERR:
+		p->max_errors_set = 1;
+		p->skip = 1;
+		return kx_cli_size("--max-errors", arg, 0, SIZE_MAX, &p->max_errors);
+	case O_MAXRATE: {
+		char *end;
+		errno = 0;
+		p->max_rate = strtod(arg, &end);
+		if (*arg == '\0' || *end != '\0' || errno != 0 || !(p->max_rate >= 0.0 && p->max_rate <= 1.0)) {
+			kx_msg("invalid value '%s' for --max-error-rate: expected a number from 0 to 1", arg);
+			return KX_EXIT_USAGE;
+		}
+		p->max_rate_set = 1;
+		p->skip = 1;
+		return 0;
+	}
 	case O_STRICT:
 		p->ro.strict_range = 1;
 		return 0;
@@ -220,19 +260,18 @@ now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-/* A write to stdout failed: say so unless the reader went away. */
+/* The output stopped short: the status for it (a stop, or a failed
+ * write, reported at the end: main.c for standard output). */
 static int
-write_failed(void)
+out_failed(const struct predict *p)
 {
-	if (errno != EPIPE)
-		kx_msg("write error on standard output: %s", strerror(errno ? errno : EIO));
-	return KX_EXIT_IO;
+	return p->sink->stopped ? 128 + p->sink->stopped : KX_EXIT_IO;
 }
 
 /* Write the records of a scored batch (ms: its forward pass, for API
  * output) and flush them, so output streams whatever stdout is: about a
  * thousand writes per million rows. Counts the rows and the batch, and
- * the time for --stats. Returns 0 or KX_EXIT_IO. */
+ * the time for --stats. Returns 0, or out_failed's status. */
 static int
 write_batch(struct predict *p, const struct kx_batch *b, double ms)
 {
@@ -241,9 +280,8 @@ write_batch(struct predict *p, const struct kx_batch *b, double ms)
 
 	p->rows_out += b->n;
 	p->batches++;
-	errno = 0;
 	if (kx_out_batch(p->out, b, ms) != 0 || kx_out_flush(p->out) != 0)
-		rc = write_failed();
+		rc = out_failed(p);
 	p->ms_out += now_ms() - t0;
 	return rc;
 }
@@ -306,12 +344,12 @@ reject(struct predict *p, struct kx_rows *r, const struct kx_err *e)
 	kx_err_print(e);
 	p->rejected++;
 	text = kx_rows_reject(r, &len);
-	if (p->rejects && len > 0) {
-		if (fwrite(text, 1, len, p->rejects) != len || putc('\n', p->rejects) == EOF) {
-			kx_msg("%s: write error: %s", p->rejects_path, strerror(errno));
-			return KX_EXIT_IO;
-		}
-	}
+	/* written at once, so that the file holds every record refused so
+	 * far whenever the run ends */
+	if (p->rejects_fd >= 0 && len > 0 &&
+	    (kx_sink_put(&p->rsink, text, len) != 0 || kx_sink_put(&p->rsink, "\n", 1) != 0 ||
+	     kx_sink_flush(&p->rsink) != 0))
+		return p->rsink.stopped ? 128 + p->rsink.stopped : kx_cli_sink_error(&p->rsink);
 	return 0;
 }
 
@@ -600,6 +638,10 @@ run_input(struct predict *p, struct kx_rows *r)
 			if ((rc = submit(p)) != 0)
 				return rc;
 			return drain(p);
+		case KX_FILL_STOP:
+			/* a stop: what was read is dropped; the output ends
+			 * with the last record written whole */
+			return 128 + kx_stop_signal();
 		case KX_FILL_REJECT:
 			if (p->skip) {
 				if ((rc = reject(p, r, &err)) != 0)
@@ -611,6 +653,15 @@ run_input(struct predict *p, struct kx_rows *r)
 		default:
 			if ((rc = submit(p)) != 0 || (rc = drain(p)) != 0)
 				return rc;
+			switch (kx_rows_misplaced(r)) {
+			case KX_MISPLACED_MODEL:
+			case KX_MISPLACED_WEIGHTS:
+				kx_err_add(&err, 0, "the model is given with -m MODEL");
+				break;
+			case KX_MISPLACED_CONFIG:
+				kx_err_add(&err, 0, "a config is checked by 'kanx validate --config'");
+				break;
+			}
 			kx_err_print(&err);
 			return err.code ? err.code : KX_EXIT_INTERNAL;
 		}
@@ -637,6 +688,8 @@ run_all(struct predict *p, char **inputs, int n_inputs)
 			return err.code;
 		}
 		rc = run_input(p, r);
+		if (kx_rows_unlinked(r))
+			kx_warn("%s was removed while it was being read (an open file is still read whole)", inputs[i]);
 		p->oor += kx_rows_out_of_range(r);
 		p->accepted += kx_rows_accepted(r);
 		kx_rows_close(r);
@@ -652,6 +705,7 @@ setup(struct predict *p, int argc, char **argv, int *first)
 	int rc;
 
 	memset(p, 0, sizeof *p);
+	p->rejects_fd = -1;
 	p->progress = -1;
 	p->ro.header = -1;
 	p->out_header = 1;
@@ -707,6 +761,71 @@ setup(struct predict *p, int argc, char **argv, int *first)
 	return 0;
 }
 
+/* The error budget of --on-error skip: refused records beyond
+ * --max-errors N or the share --max-error-rate R of all records (by
+ * default: any) make the run fail with the bad-input status, once every
+ * good record is written. Prints the summary line. */
+static void
+budget(struct predict *p, int *rc)
+{
+	size_t total = p->rejected + p->accepted;
+	char what[96];
+	int n = 0, over;
+
+	over = p->max_errors_set ? p->rejected > p->max_errors : 0;
+	if (p->max_rate_set && (double)p->rejected > p->max_rate * (double)total)
+		over = 1;
+	if (!p->max_errors_set && !p->max_rate_set)
+		over = p->rejected > 0;
+	what[0] = '\0';
+	if (p->max_errors_set)
+		n = snprintf(what, sizeof what, "--max-errors %zu", p->max_errors);
+	if (p->max_rate_set)
+		snprintf(what + n, sizeof what - (size_t)n, "%s--max-error-rate %g", n ? ", " : "", p->max_rate);
+	if (!p->max_errors_set && !p->max_rate_set)
+		snprintf(what, sizeof what, "none allowed by default: see --max-errors");
+	if (over) {
+		kx_msg("predict: %zu of %zu records refused: over the error budget (%s)",
+		       p->rejected, total, what);
+		if (*rc == KX_EXIT_OK)
+			*rc = KX_EXIT_BADINPUT;
+	} else {
+		kx_warn("%zu of %zu records refused (within the error budget: %s)", p->rejected, total, what);
+	}
+}
+
+/* The end of the output: with -o, put the file in place when the run
+ * succeeded, else remove it; say what the output holds when it stopped
+ * short (main.c and kx_cli_write_error add it to their messages). */
+static int
+settle_output(struct predict *p, int rc)
+{
+	struct kx_err err;
+	int failed = kx_sink_done(p->sink);
+
+	if (p->ofile_open) {
+		if (rc == KX_EXIT_OK && !failed && !kx_stop_signal()) {
+			kx_err_clear(&err);
+			p->ofile_open = 0;
+			if (kx_ofile_commit(&p->ofile, &err) != 0) {
+				kx_err_print(&err);
+				return KX_EXIT_IO;
+			}
+			return rc;
+		}
+		kx_cli_note("%s %s", p->out_path, !p->ofile.tmp ? "holds what was written before" :
+		            p->ofile.existed ? "is left as it was" : "was not created");
+		if (p->osink.err)
+			rc = kx_cli_sink_error(&p->osink);
+		p->ofile_open = 0;
+		kx_ofile_abort(&p->ofile);
+		return rc;
+	}
+	if (failed || rc >= 128)
+		kx_cli_note("the output holds the first %zu rows", kx_out_rows_written(p->out));
+	return rc;
+}
+
 static int
 exec_predict(int argc, char **argv)
 {
@@ -757,18 +876,31 @@ exec_predict(int argc, char **argv)
 			kx_msg("out of memory");
 			goto done;
 		}
-	p.out = kx_out_new(stdout, p.ofmt, p.model->out, (int)p.prec, p.out_header);
+	if (p.out_path) {
+		if (kx_ofile_open(&p.ofile, p.out_path, &err) != 0) {
+			kx_err_print(&err);
+			rc = err.code;
+			goto done;
+		}
+		p.ofile_open = 1;
+		kx_sink_init(&p.osink, p.ofile.fd, p.out_path);
+		p.sink = &p.osink;
+	} else {
+		p.sink = kx_sink_stdout();
+	}
+	p.out = kx_out_new(p.sink, p.ofmt, p.model->out, (int)p.prec, p.out_header, p.lim.max_batch);
 	if (!p.work || !p.out) {
 		kx_msg("out of memory");
 		goto done;
 	}
 	if (p.rejects_path) {
-		p.rejects = fopen(p.rejects_path, "w");
-		if (!p.rejects) {
+		p.rejects_fd = open(p.rejects_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (p.rejects_fd < 0) {
 			kx_msg("%s: cannot open: %s", p.rejects_path, strerror(errno));
 			rc = KX_EXIT_IO;
 			goto done;
 		}
+		kx_sink_init(&p.rsink, p.rejects_fd, p.rejects_path);
 	}
 
 	/* with more than one thread, reading overlaps scoring and writing */
@@ -782,17 +914,16 @@ exec_predict(int argc, char **argv)
 			rc = src;
 	}
 
-	/* the CSV header even when there were no rows; whatever is buffered */
-	if (rc != KX_EXIT_IO && rc != KX_EXIT_INTERNAL) {
-		errno = 0;
-		if (kx_out_begin(p.out) != 0 || kx_out_flush(p.out) != 0)
-			rc = write_failed();
+	/* the CSV header even when there were no rows; the last API response;
+	 * whatever is buffered */
+	if (rc < 128 && rc != KX_EXIT_IO && rc != KX_EXIT_INTERNAL && kx_out_finish(p.out) != 0)
+		rc = out_failed(&p);
+	if (p.rejects_fd >= 0 && kx_sink_flush(&p.rsink) != 0 && rc < 128) {
+		if (p.rsink.stopped)
+			rc = 128 + p.rsink.stopped;
+		else if (rc == 0 || rc == KX_EXIT_BADINPUT || rc == KX_EXIT_TOOBIG)
+			rc = kx_cli_sink_error(&p.rsink);
 	}
-	if (p.rejects && fclose(p.rejects) != 0 && rc == 0) {
-		kx_msg("%s: write error: %s", p.rejects_path, strerror(errno));
-		rc = KX_EXIT_IO;
-	}
-	p.rejects = NULL;
 	clear_progress(&p);
 	if (p.stats) {
 		double secs = (now_ms() - p.t_start) / 1000.0;
@@ -803,12 +934,18 @@ exec_predict(int argc, char **argv)
 		 * the idle times say which side held the other up */
 		kx_msg("stats: reading and parsing %.3f s, forward pass %.3f s, formatting and writing %.3f s",
 		       p.ms_read / 1e3, p.ms_fwd / 1e3, p.ms_out / 1e3);
+		/* which kernel made the numbers: avx2 and portable make the same
+		 * bits on any CPU, blis its own */
+		kx_msg("stats: kernel %s%s", kx_kernel_name((enum kx_kernel)p.model->kernel),
+		       kx_kernel_is_panel((enum kx_kernel)p.model->kernel) ?
+		       " (the same bits as avx2 and portable on any CPU)" :
+		       " (not the bits of the avx2 and portable kernels)");
 		if (piped)
 			kx_msg("stats: reading thread idle %.3f s (no free batch and no rows to score), "
 			       "scoring threads idle %.3f s (no rows to score)",
 			       p.ms_rwait / 1e3, p.ms_swait / 1e3);
 	}
-	if (rc != KX_EXIT_IO) {
+	if (rc != KX_EXIT_IO && rc < 128) {
 		if (p.oor > 0) {
 			char lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF];
 			kx_format_float(p.ro.lo, lo);
@@ -817,11 +954,16 @@ exec_predict(int argc, char **argv)
 			        p.oor, p.oor == 1 ? "" : "s", lo, hi);
 		}
 		if (p.rejected > 0)
-			kx_warn("%zu of %zu records refused", p.rejected, p.rejected + p.accepted);
+			budget(&p, &rc);
 	}
+	rc = settle_output(&p, rc);
 done:
-	if (p.rejects)
-		fclose(p.rejects);
+	if (p.rejects_fd >= 0)
+		close(p.rejects_fd);
+	kx_sink_fini(&p.rsink);
+	if (p.ofile_open)
+		kx_ofile_abort(&p.ofile);
+	kx_sink_fini(&p.osink);
 	kx_out_free(p.out);
 	kx_work_free(p.work);
 	for (i = 0; i < n_works; i++)

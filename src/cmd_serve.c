@@ -12,9 +12,11 @@
 #include "config.h"
 
 #include <blis.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +34,8 @@
 #include "model.h"
 #include "numfmt.h"
 #include "request.h"
+#include "sink.h"
+#include "stop.h"
 #include "yamlcfg.h"
 
 const struct kx_cmd kx_cmd_serve;
@@ -728,6 +732,7 @@ done:
 
 struct lines {
 	int fd;
+	int wait;               /* poll before read: not a regular file */
 	char chunk[1 << 16];
 	size_t pos, end;
 	int eof;
@@ -737,7 +742,8 @@ struct lines {
 
 /* Next line without its newline into l->buf/len. Returns 1 for a line,
  * 2 for a line longer than max (read through and dropped), 0 at end of
- * input, -1 on a read error. */
+ * input, -1 on a read error, 3 when asked to stop (stop.h) before a whole
+ * line came. */
 static int
 next_line(struct lines *l, size_t max)
 {
@@ -751,6 +757,15 @@ next_line(struct lines *l, size_t max)
 			ssize_t n;
 			if (l->eof)
 				return any ? (over ? 2 : 1) : 0;
+			if (kx_stop_signal())
+				return 3;
+			if (l->wait) {
+				struct pollfd pf[2] = { { l->fd, POLLIN, 0 }, { kx_stop_fd(), POLLIN, 0 } };
+				if (poll(pf, 2, -1) < 0 && errno != EINTR)
+					return -1;
+				if (!pf[0].revents)
+					continue;
+			}
 			n = read(l->fd, l->chunk, sizeof l->chunk);
 			if (n < 0) {
 				if (errno == EINTR)
@@ -831,18 +846,18 @@ shrink(struct server *s, struct lines *l)
 	}
 }
 
+/* Write the reply, one line, whole (sink.h). Returns 0, or -1 when the
+ * output failed or a stop came first (then main.c reports it). */
 static int
 write_reply(struct server *s)
 {
+	static const char oom[] = "{\"status\": 500, \"detail\": \"Out of memory\"}\n";
+	struct kx_sink *out = kx_sink_stdout();
+
 	out_put(&s->out, "\n", 1);
-	if (s->out.oom) {
-		static const char oom[] = "{\"status\": 500, \"detail\": \"Out of memory\"}\n";
-		if (fwrite(oom, 1, sizeof oom - 1, stdout) != sizeof oom - 1)
-			return -1;
-	} else if (fwrite(s->out.p, 1, s->out.len, stdout) != s->out.len) {
-		return -1;
-	}
-	return fflush(stdout) == 0 ? 0 : -1;
+	if (s->out.oom)
+		return kx_sink_write(out, oom, sizeof oom - 1, NULL, NULL) == sizeof oom - 1 ? 0 : -1;
+	return kx_sink_write(out, s->out.p, s->out.len, NULL, NULL) == s->out.len ? 0 : -1;
 }
 
 static void
@@ -850,6 +865,42 @@ warn_cb(void *ctx, const char *msg)
 {
 	(void)ctx;
 	kx_warn("%s", msg);
+}
+
+/* -m MODEL does not exist: say so, with the nearest .keras file next to
+ * it when there is one (a typo). */
+static void
+missing_model(const char *model)
+{
+	const char *slash = strrchr(model, '/'), *base = slash ? slash + 1 : model, *near;
+	char dir[4096], *names[65];
+	size_t n = 0, dl, i;
+	struct dirent *de;
+	DIR *d;
+
+	dl = slash ? (size_t)(slash - model) : 1;
+	if (dl >= sizeof dir)
+		dl = 0;
+	memcpy(dir, slash ? model : ".", dl);
+	dir[dl] = '\0';
+	if (slash && dl == 0)
+		strcpy(dir, "/");
+	d = opendir(dir);
+	while (d && n < 64 && (de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		if (l > 6 && strcmp(de->d_name + l - 6, ".keras") == 0 && (names[n] = strdup(de->d_name)))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	names[n] = NULL;
+	near = n ? kx_cli_nearest(base, (const char *const *)names) : NULL;
+	if (near && strcmp(near, base) != 0)
+		kx_msg("Checkpoint not found: %s; did you mean '%.*s%s'?", model, (int)(base - model), model, near);
+	else
+		kx_msg("Checkpoint not found: %s", model);
+	for (i = 0; i < n; i++)
+		free(names[i]);
 }
 
 static int
@@ -887,7 +938,13 @@ startup(struct server *s, const struct serve_opts *o)
 	if (s->source == NULL)
 		return KX_EXIT_INTERNAL;
 	kx_err_clear(&e);
-	/* Like the API: the checkpoint if it exists, else a fresh model. */
+	/* A model named with -m must load: a typo is an error at start-up,
+	 * not a server that answers 503. Like the API, $KANX_CHECKPOINT names
+	 * the checkpoint if it exists, else a fresh model is built. */
+	if (o->model && access(model, F_OK) != 0) {
+		missing_model(model);
+		return KX_EXIT_NOMODEL;
+	}
 	if (model && access(model, F_OK) == 0) {
 		m = kx_model_load(model, &s->lim, &e);
 		if (m == NULL) {
@@ -982,7 +1039,11 @@ exec_serve(int argc, char **argv)
 		goto out;
 	s->started = now_mono_ms();
 	l->fd = STDIN_FILENO;
-	while ((got = next_line(l, s->lim.line_bytes)) > 0) {
+	{
+		struct stat st;
+		l->wait = fstat(l->fd, &st) != 0 || !S_ISREG(st.st_mode);
+	}
+	while ((got = next_line(l, s->lim.line_bytes)) > 0 && got != 3) {
 		if (got == 2) {
 			s->req.id = NULL;
 			count(s, OP_INVALID, error_reply(s, 413, "Request line longer than %zu bytes",
@@ -991,9 +1052,7 @@ exec_serve(int argc, char **argv)
 			handle(s, l->buf, l->len);
 		}
 		if (write_reply(s) != 0) {
-			if (errno != EPIPE)
-				kx_msg("serve-stdin: write error on standard output: %s", strerror(errno));
-			rc = KX_EXIT_IO;
+			rc = KX_EXIT_IO;  /* main reports it */
 			goto out;
 		}
 		shrink(s, l);

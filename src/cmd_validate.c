@@ -8,8 +8,12 @@
  *  - the YAML training config (--config, $KANX_CONFIG): the kanx library's
  *    rules and messages with line and column, then the checkpoint against
  *    its model: section;
- *  - request documents ({"x": ..}): what POST /api/predict would answer
- *    (422, 400, 413), and inputs outside the grid as warnings.
+ *  - inputs: every format predict reads (CSV, TSV, JSON lines, API
+ *    request documents), read by predict's reader (rows.c), each taken as
+ *    the batch the API would be sent (an API document: each document):
+ *    what POST /api/predict would answer (422, 400, 413), with the line
+ *    and column, and values outside the grid as warnings; a model or a
+ *    config given as an input is told apart from a batch.
  * Human report (kanx: FILE:LINE:COL: message) or --json, on stdout.
  * Exit 0 sound (warnings allowed), 1 problems, 2 usage, 3 model missing,
  * 7 an input or config could not be read, 8 out of memory. */
@@ -28,7 +32,8 @@
 #include "limits.h"
 #include "model.h"
 #include "numfmt.h"
-#include "request.h"
+#include "rows.h"
+#include "sink.h"
 #include "yamlcfg.h"
 
 const struct kx_cmd kx_cmd_validate;
@@ -37,12 +42,20 @@ enum {
 	OPT_MODEL = 'm',
 	OPT_CONFIG = 'c',
 	OPT_JSON = 'j',
-	OPT_MAX_BATCH = 256
+	OPT_INFMT = 'i',
+	OPT_MAX_BATCH = 256,
+	OPT_HEADER,
+	OPT_NOHEADER,
+	OPT_ID
 };
 
 static const struct kx_optdef opts[] = {
 	{ "model", 'm', "MODEL", OPT_MODEL, "checkpoint to check (default $KANX_CHECKPOINT)" },
 	{ "config", 'c', "FILE", OPT_CONFIG, "kanx YAML training config to check (default $KANX_CONFIG)" },
+	{ "input-format", 'i', "FMT", OPT_INFMT, "inputs are csv, tsv, jsonl or api (default: by extension, else by content)" },
+	{ "header", 0, NULL, OPT_HEADER, "CSV/TSV inputs start with a header row (default: detect)" },
+	{ "no-header", 0, NULL, OPT_NOHEADER, "CSV/TSV inputs have no header row" },
+	{ "id", 0, "COL", OPT_ID, "column COL (header name or number) of CSV/TSV inputs is an id, not a feature" },
 	{ "max-batch", 0, "N", OPT_MAX_BATCH, "rows allowed per request (default $KANX_MAX_BATCH or 4096)" },
 	{ "json", 'j', NULL, OPT_JSON, "print the report as one JSON object" },
 	{ NULL, 0, NULL, 0, NULL }
@@ -52,6 +65,9 @@ struct vopts {
 	const char *model, *config;
 	size_t max_batch;
 	int json;
+	enum kx_in_fmt fmt;
+	int header;         /* -1 detect */
+	const char *id;
 };
 
 static int
@@ -71,6 +87,23 @@ set_opt(void *ctx, int val, const char *arg)
 		break;
 	case OPT_MAX_BATCH:
 		return kx_cli_size("--max-batch", arg, 1, (size_t)1 << 30, &o->max_batch);
+	case OPT_INFMT:
+		if (kx_in_fmt_lookup(arg, &o->fmt) != 0 || o->fmt == KX_IN_AUTO) {
+			kx_msg("invalid value '%s' for --input-format: expected one of csv, tsv, jsonl, api", arg);
+			return KX_EXIT_USAGE;
+		}
+		break;
+	case OPT_HEADER:
+	case OPT_NOHEADER:
+		o->header = val == OPT_HEADER;
+		break;
+	case OPT_ID:
+		if (*arg == '\0') {
+			kx_msg("--id needs a column name or number");
+			return KX_EXIT_USAGE;
+		}
+		o->id = arg;
+		break;
 	}
 	return 0;
 }
@@ -278,23 +311,7 @@ check_against(struct kx_diags *d, const struct kx_model *m, const struct kx_kanc
 	}
 }
 
-/* ---- request documents ----------------------------------------------------- */
-
-static void
-offset_pos(const char *buf, size_t len, size_t off, unsigned long *line, unsigned long *col)
-{
-	size_t i, ls = 0;
-
-	*line = 1;
-	if (off > len)
-		off = len;
-	for (i = 0; i < off; i++)
-		if (buf[i] == '\n') {
-			(*line)++;
-			ls = i + 1;
-		}
-	*col = (unsigned long)(off - ls) + 1;
-}
+/* ---- inputs ---------------------------------------------------------------- */
 
 /* Read a whole file ("-" = stdin) up to max bytes. Returns 0, 1 when it is
  * larger than max (nothing kept), -1 with errno on failure. */
@@ -369,132 +386,183 @@ batch_problem(struct kx_diags *d, int status, const char *file, unsigned long li
 }
 
 /* Values outside the grid of the first layer (or the config's grid_range
- * when there is no model) are legal but extrapolated: warn with counts. */
-static void
-grid_coverage(struct kx_diags *d, const char *file, const struct kx_req *r, size_t rows, size_t cols,
-              const struct kx_model *m, const struct kx_kancfg *c)
-{
-	const struct kx_layer *l = m && m->n_layers && m->layers[0].kind == KX_LAYER_KAN ? &m->layers[0] : NULL;
-	size_t i, j, below = 0, above = 0, nfeat = 0, firstf = 0;
-	char msg[600], a[KX_FLOAT_BUF], b[KX_FLOAT_BUF];
-	float flo = 0, fhi = 0;
+ * when there is no model) are legal but extrapolated: counted per feature
+ * over an input, then one warning with the counts. */
+struct coverage {
+	const struct kx_layer *l;     /* the first layer, a KAN one; or NULL */
+	float lo, hi;                 /* without a layer: the config's range */
+	size_t cols, values;
+	size_t *below, *above;        /* per feature */
+};
 
-	if (l == NULL && (m != NULL || c == NULL))
-		return;
-	for (j = 0; j < cols; j++) {
-		float lo = l ? l->grid[j * (l->G + 1)] : (float)c->grid_range[0];
-		float hi = l ? l->grid[j * (l->G + 1) + l->G] : (float)c->grid_range[1];
-		size_t nb = 0, na = 0;
-		for (i = 0; i < rows; i++) {
-			float v = r->x[i * cols + j];
-			if (v < lo)
-				nb++;
-			else if (v > hi)
-				na++;
-		}
-		if (nb + na) {
-			if (nfeat++ == 0) {
-				firstf = j;
-				flo = lo;
-				fhi = hi;
-			}
-		}
-		below += nb;
-		above += na;
+static int
+coverage_init(struct coverage *v, size_t cols, const struct kx_model *m, const struct kx_kancfg *c)
+{
+	memset(v, 0, sizeof *v);
+	v->l = m && m->n_layers && m->layers[0].kind == KX_LAYER_KAN ? &m->layers[0] : NULL;
+	if ((v->l == NULL && (m != NULL || c == NULL)) || cols == 0)
+		return 0;  /* nothing to check against */
+	if (c) {
+		v->lo = (float)c->grid_range[0];
+		v->hi = (float)c->grid_range[1];
 	}
-	if (below + above == 0)
-		return;
-	snprintf(msg, sizeof msg, "%zu of %zu values are outside the grid%s%s%s (%zu below, %zu above) in %zu "
-	         "of %zu features, e.g. feature %zu outside [%s, %s]; the splines extrapolate there",
-	         below + above, rows * cols, l ? " of layer '" : " range of the config", l ? l->name : "",
-	         l ? "'" : "", below, above, nfeat, cols, firstf, fmtf(flo, a), fmtf(fhi, b));
-	kx_diags_add(d, KX_SEV_WARNING, file, 0, 0, "x", "%s", msg);
+	v->cols = cols;
+	v->below = kx_calloc(cols, sizeof *v->below);
+	v->above = kx_calloc(cols, sizeof *v->above);
+	return v->below && v->above ? 0 : -1;
 }
 
-/* Check one request document. Returns 0, or -1 when it could not be read
- * (a message is printed; I/O class). */
-static int
-check_input(struct kx_diags *d, const char *path, const struct kx_limits *lim,
-            const struct kx_model *m, const struct kx_kancfg *c, struct kx_req *r)
+static void
+coverage_add(struct coverage *v, const struct kx_batch *b)
 {
-	char *buf, err[200], msg[KX_REQ_MAXRANK * 24 + 200], shape[KX_REQ_MAXRANK * 24];
-	size_t len, off, rows, cols, in = 0;
-	unsigned long line, col;
-	int rc;
+	size_t i, j;
 
-	rc = slurp(path, lim->line_bytes, &buf, &len);
-	if (rc < 0) {
-		kx_msg("%s: %s", path, strerror(errno));
+	if (!v->below || b->in != v->cols)
+		return;
+	for (j = 0; j < v->cols; j++) {
+		float lo = v->l ? v->l->grid[j * (v->l->G + 1)] : v->lo;
+		float hi = v->l ? v->l->grid[j * (v->l->G + 1) + v->l->G] : v->hi;
+		for (i = 0; i < b->n; i++) {
+			float x = b->x[i * b->in + j];
+			v->below[j] += x < lo;
+			v->above[j] += x > hi;
+		}
+	}
+	v->values += b->n * v->cols;
+}
+
+static void
+coverage_report(struct kx_diags *d, const char *file, struct coverage *v)
+{
+	size_t j, below = 0, above = 0, nfeat = 0, firstf = 0;
+	char a[KX_FLOAT_BUF], b[KX_FLOAT_BUF];
+
+	for (j = 0; v->below && j < v->cols; j++) {
+		if (v->below[j] + v->above[j] && nfeat++ == 0)
+			firstf = j;
+		below += v->below[j];
+		above += v->above[j];
+	}
+	if (below + above > 0)
+		kx_diags_add(d, KX_SEV_WARNING, file, 0, 0, "x", "%zu of %zu values are outside the grid%s%s%s "
+		             "(%zu below, %zu above) in %zu of %zu features, e.g. feature %zu outside [%s, %s]; "
+		             "the splines extrapolate there", below + above, v->values,
+		             v->l ? " of layer '" : " range of the config", v->l ? v->l->name : "",
+		             v->l ? "'" : "", below, above, nfeat, v->cols, firstf,
+		             fmtf(v->l ? v->l->grid[firstf * (v->l->G + 1)] : v->lo, a),
+		             fmtf(v->l ? v->l->grid[firstf * (v->l->G + 1) + v->l->G] : v->hi, b));
+	free(v->below);
+	free(v->above);
+	v->below = v->above = NULL;
+}
+
+/* A refused record, or input that cannot be read on, as a problem with
+ * its position and the API's status. */
+static void
+input_problem(struct kx_diags *d, const struct kx_rows *r, const struct kx_err *e, const char *file,
+              const char *path)
+{
+	size_t line, col;
+	const char *msg = kx_rows_error(r, e, &line, &col);
+
+	switch (kx_rows_misplaced(r)) {
+	case KX_MISPLACED_MODEL:
+		kx_diags_add(d, KX_SEV_ERROR, file, 0, 0, NULL, "%s; did you mean -m %s?", msg, path);
+		return;
+	case KX_MISPLACED_WEIGHTS:
+		kx_diags_add(d, KX_SEV_ERROR, file, 0, 0, NULL, "%s; the weights of a model are inside "
+		             "its .keras file: did you mean -m MODEL.keras?", msg);
+		return;
+	case KX_MISPLACED_CONFIG:
+		kx_diags_add(d, KX_SEV_ERROR, file, 0, 0, NULL, "%s; did you mean --config %s?", msg, path);
+		return;
+	}
+	{
+		/* the status is said once, by batch_problem */
+		size_t n = strlen(msg);
+		char bare[KX_ERR_MAX];
+		if (n > 6 && strcmp(msg + n - 6, " (413)") == 0 && n - 6 < sizeof bare) {
+			memcpy(bare, msg, n - 6);
+			bare[n - 6] = '\0';
+			msg = bare;
+		}
+		batch_problem(d, e->status ? e->status : 400, file, line, col, NULL, msg);
+	}
+}
+
+/* Check one input as the batch (or, API documents, the batches) the API
+ * would be sent. Returns 0; 1 when it could not be read (a message is
+ * printed: the I/O class); -1 when memory ran out. */
+static int
+check_input(struct kx_diags *d, const char *path, const struct vopts *o, const struct kx_limits *lim,
+            const struct kx_model *m, const struct kx_kancfg *c)
+{
+	struct kx_rows_opts ro;
+	struct kx_rows *r;
+	struct kx_batch b;
+	struct coverage cov;
+	struct kx_err e;
+	const char *file = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	size_t in = m ? m->in : c && c->n_layers > 0 ? c->layers[0] : 0, rows = 0;
+	char msg[200];
+	int st, rc = 0, done = 0;
+
+	memset(&ro, 0, sizeof ro);
+	ro.fmt = o->fmt;
+	ro.header = o->header;
+	ro.id = o->id;
+	ro.in = in;
+	ro.lim = lim;
+	kx_err_clear(&e);
+	if ((r = kx_rows_open(path, &ro, &e)) == NULL) {
+		kx_err_print(&e);
+		return e.code == KX_EXIT_INTERNAL ? -1 : e.code == KX_EXIT_USAGE ? 2 : 1;
+	}
+	/* without a width, one row at a time until the first record gives it */
+	if (kx_batch_init(&b, in, 1, in ? 1024 : 1, lim->max_batch, &e) != 0 ||
+	    coverage_init(&cov, in, m, c) != 0) {
+		kx_batch_fini(&b);
+		kx_rows_close(r);
 		return -1;
 	}
-	if (rc > 0) {
-		snprintf(msg, sizeof msg, "the document is larger than %zu bytes (KANX_MAX_LINE)", lim->line_bytes);
-		batch_problem(d, 413, path, 0, 0, NULL, msg);
-		return 0;
-	}
-	/* a UTF-8 byte order mark is not JSON, but editors write one */
-	off = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-	rc = kx_req_parse(r, buf + off, len - off, lim->json_depth, err, sizeof err, &off);
-	if (rc == -2) {
-		free(buf);
-		d->oom = 1;
-		return 0;
-	}
-	if (rc != 0) {
-		offset_pos(buf, len, off + (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0), &line, &col);
-		snprintf(msg, sizeof msg, "JSON decode error: %s", err);
-		batch_problem(d, 422, path, line, col, NULL, msg);
-		free(buf);
-		return 0;
-	}
-	if (m)
-		in = m->in;
-	else if (c)
-		in = c->layers[0];
-	if (!r->has_x) {
-		batch_problem(d, 422, path, 0, 0, NULL, "Field required: x");
-	} else if (r->x_status != KX_X_OK) {
-		offset_pos(buf, len, r->x_where_off, &line, &col);
-		switch (r->x_status) {
-		case KX_X_NOT_LIST:
-			batch_problem(d, 422, path, line, col, "x", "x must be a list of numbers or a list of lists of numbers");
+	while (!done) {
+		kx_err_clear(&e);
+		st = kx_rows_fill(r, &b, &e);
+		coverage_add(&cov, &b);
+		rows += b.n;
+		kx_batch_reset(&b);
+		switch (st) {
+		case KX_FILL_READY:
 			break;
-		case KX_X_NOT_NUMBER:
-			batch_problem(d, 422, path, line, col, NULL, r->x_where);
+		case KX_FILL_REJECT:
+			input_problem(d, r, &e, file, path);
+			rows++;  /* a refused record is still a row of the batch */
 			break;
-		case KX_X_RAGGED:
-			snprintf(msg, sizeof msg, "x must be 1-D or 2-D; got a ragged list: %s", r->x_where);
-			batch_problem(d, 400, path, line, col, NULL, msg);
-			break;
-		case KX_X_TOO_DEEP:
-			batch_problem(d, 400, path, line, col, "x", "x must be 1-D or 2-D; got too many dimensions");
-			break;
-		case KX_X_RANGE:
-			snprintf(msg, sizeof msg, "%s: every value must be finite in float32", r->x_where);
-			batch_problem(d, 400, path, line, col, NULL, msg);
+		case KX_FILL_EOF:
+		case KX_FILL_STOP:  /* main.c says so */
+			done = 1;
 			break;
 		default:
-			break;
-		}
-	} else if (r->rank != 1 && r->rank != 2) {
-		kx_req_shape_str(r, shape, sizeof shape);
-		snprintf(msg, sizeof msg, "x must be 1-D or 2-D; got shape %s", shape);
-		batch_problem(d, 400, path, 0, 0, "x", msg);
-	} else {
-		rows = r->rank == 1 ? 1 : r->shape[0];
-		cols = r->rank == 1 ? r->shape[0] : r->shape[1];
-		if ((m || c) && cols != in) {
-			snprintf(msg, sizeof msg, "Expected %zu features per sample, got %zu", in, cols);
-			batch_problem(d, 400, path, 0, 0, "x", msg);
-		} else if (rows > lim->max_batch) {
-			snprintf(msg, sizeof msg, "Batch size %zu > MAX_BATCH=%zu", rows, lim->max_batch);
-			batch_problem(d, 413, path, 0, 0, "x", msg);
-		} else if (cols > 0) {
-			grid_coverage(d, path, r, rows, cols, m, c);
+			if (e.code == KX_EXIT_IO || e.code == KX_EXIT_INTERNAL) {
+				kx_err_print(&e);
+				rc = e.code == KX_EXIT_IO ? 1 : -1;
+			} else {
+				input_problem(d, r, &e, file, path);
+			}
+			done = 1;
 		}
 	}
-	free(buf);
-	return 0;
+	/* the whole input is one request, unless it is API documents (each
+	 * of them one, and each held to the max batch as it is read) */
+	if (kx_rows_format(r) != KX_IN_API && rows > lim->max_batch) {
+		snprintf(msg, sizeof msg, "Batch size %zu > MAX_BATCH=%zu: the whole input is one request",
+		         rows, lim->max_batch);
+		batch_problem(d, 413, file, 0, 0, NULL, msg);
+	}
+	coverage_report(d, file, &cov);
+	kx_batch_fini(&b);
+	kx_rows_close(r);
+	return rc;
 }
 
 /* ---- report -------------------------------------------------------------------- */
@@ -502,31 +570,29 @@ check_input(struct kx_diags *d, const char *path, const struct kx_limits *lim,
 static void
 print_text(const struct kx_diags *d)
 {
+	struct kx_sink *out = kx_sink_stdout();
 	size_t i;
 
 	for (i = 0; i < d->n; i++) {
 		const struct kx_diag *x = &d->v[i];
-		fputs(x->sev == KX_SEV_WARNING ? "kanx: warning: " : "kanx: ", stdout);
+		kx_sink_printf(out, "%s", x->sev == KX_SEV_WARNING ? "kanx: warning: " : "kanx: ");
 		if (x->file) {
-			if (x->member)
-				printf("%s:%s", x->file, x->member);
-			else
-				fputs(x->file, stdout);
+			kx_sink_printf(out, "%s%s%s", x->file, x->member ? ":" : "", x->member ? x->member : "");
 			if (x->line)
-				printf(":%lu:%lu: ", x->line, x->col);
+				kx_sink_printf(out, ":%lu:%lu: ", x->line, x->col);
 			else
-				fputs(": ", stdout);
+				kx_sink_printf(out, ": ");
 		}
 		if (x->where)
-			printf("%s: ", x->where);
-		fputs(x->msg, stdout);
+			kx_sink_printf(out, "%s: ", x->where);
+		kx_sink_printf(out, "%s", x->msg);
 		if (x->status)
-			printf(" (the API answers %d)", x->status);
-		fputc('\n', stdout);
+			kx_sink_printf(out, " (the API answers %d)", x->status);
+		kx_sink_put(out, "\n", 1);
 	}
 	if (d->dropped)
-		printf("kanx: ... and %zu more problems not shown\n", d->dropped);
-	printf("kanx: validate: %s: %zu error%s, %zu warning%s\n", d->errors ? "problems found" : "sound",
+		kx_sink_printf(out, "kanx: ... and %zu more problems not shown\n", d->dropped);
+	kx_sink_printf(out, "kanx: validate: %s: %zu error%s, %zu warning%s\n", d->errors ? "problems found" : "sound",
 	       d->errors, d->errors == 1 ? "" : "s", d->warnings, d->warnings == 1 ? "" : "s");
 }
 
@@ -591,8 +657,7 @@ print_json(const struct kx_diags *d, const char *model, const char *config, char
 	cJSON_Delete(o);
 	if (s == NULL)
 		return -1;
-	fputs(s, stdout);
-	fputc('\n', stdout);
+	kx_sink_printf(kx_sink_stdout(), "%s\n", s);
 	free(s);
 	return 0;
 }
@@ -614,14 +679,15 @@ static int
 exec_validate(int argc, char **argv)
 {
 	struct vopts o = { 0 };
+
+	o.header = -1;
 	struct kx_limits lim;
 	struct kx_diags d;
 	struct kx_model *m = NULL;
 	struct kx_kancfg *c = NULL;
-	struct kx_req r;
 	struct kx_err e;
 	const char *msg, *model, *config;
-	int first, rc = KX_EXIT_OK, io = 0, i, stdin_uses = 0;
+	int first, rc = KX_EXIT_OK, io = 0, usage_err = 0, i, stdin_uses = 0;
 
 	first = kx_cli_parse(&kx_cmd_validate, argc, argv, set_opt, &o, &rc);
 	if (first < 0)
@@ -647,7 +713,6 @@ exec_validate(int argc, char **argv)
 		return KX_EXIT_USAGE;
 	}
 	kx_diags_init(&d);
-	kx_req_init(&r);
 
 	if (model) {
 		kx_err_clear(&e);
@@ -698,9 +763,19 @@ exec_validate(int argc, char **argv)
 	}
 	if (m && c)
 		check_against(&d, m, c);
-	for (i = first; i < argc; i++)
-		if (check_input(&d, argv[i], &lim, m, c, &r) != 0)
+	for (i = first; i < argc; i++) {
+		int got = check_input(&d, argv[i], &o, &lim, m, c);
+		if (got < 0)
+			d.oom = 1;
+		else if (got == 2)
+			usage_err = 1;
+		else if (got > 0)
 			io = 1;
+	}
+	if (usage_err) {
+		rc = KX_EXIT_USAGE;
+		goto out;
+	}
 	if (d.oom) {
 		kx_msg("validate: out of memory");
 		rc = KX_EXIT_INTERNAL;
@@ -720,7 +795,6 @@ out:
 	kx_model_free(m);
 	kx_kancfg_free(c);
 	kx_diags_free(&d);
-	kx_req_free(&r);
 	return rc;
 }
 

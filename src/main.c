@@ -18,7 +18,10 @@
  *   output.c    output writers: CSV, TSV, JSON lines, API response
  *   request.c   one-pass reader of API request documents, x straight to float32
  *   yamlcfg.c   kanx YAML training configs (libyaml)
- *   cli.c       option tables, --help, nearest-match suggestions
+ *   stop.c      SIGTERM, SIGINT, SIGHUP, SIGPIPE as a stop flag (and SIGXFSZ ignored)
+ *   sink.c      output written in whole lines (or records), never cut mid-line
+ *   ofile.c     an output file replaced whole or not at all (-o FILE)
+ *   cli.c       option tables, --help, nearest-match suggestions, write-error messages
  *   cmd_*.c     one file per command: inspect, predict, validate, serve-stdin
  *   main.c      the command table, --version, dispatch, stdout checks
  */
@@ -29,16 +32,21 @@
 #include <cjson/cJSON.h>
 #include <csv.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "cli.h"
 #include "err.h"
 #include "kanx.h"
 #include "kernel.h"
+#include "sink.h"
+#include "stop.h"
 
 static const struct kx_cmd *const commands[] = {
 	&kx_cmd_inspect, &kx_cmd_predict, &kx_cmd_validate, &kx_cmd_serve, NULL
@@ -70,25 +78,75 @@ version(int verbose)
 	printf("hdf5 %u.%u.%u\n", maj, min, rel);
 	printf("blis %s\n", bli_info_get_version_str());
 	printf("kernel %s%s\n", kx_kernel_name(kx_kernel_current()),
-	       kx_avx2_supported() ? "" : " (no AVX2+FMA on this CPU)");
+	       kx_avx2_supported() ? "" : kx_kernel_current() == KX_KERNEL_BLIS ?
+	       " (no AVX2+FMA on this CPU; KANX_KERNEL=portable gives the avx2 kernel's bits, slowly)" :
+	       " (no AVX2+FMA on this CPU)");
 	printf("cjson %s\n", cJSON_Version());
 	printf("libyaml %s\n", yaml_get_version_string());
 	printf("libcsv %d.%d.%d\n", CSV_MAJOR, CSV_MINOR, CSV_RELEASE);
 }
 
-/* A failed or short write to stdout is an error, never silent loss. */
+/* Descriptors 0, 1 and 2 are open before kanx opens anything, so that no
+ * file it opens (a rejects file, an output file) takes the place of a
+ * closed standard output or error. A closed one is opened on /dev/null in
+ * the mode it is not used in (as gnulib's stdopen does), so that using it
+ * fails: a write to a closed standard output is an ordinary write error. */
 static int
-close_stdout(int rc)
+open_std_fds(void)
 {
-	int bad = ferror(stdout);
+	int fd, nfd;
 
-	if (fclose(stdout) != 0 || bad) {
-		if (errno == EPIPE)
-			return rc ? rc : KX_EXIT_IO;  /* the reader went away: quietly */
-		if (rc == KX_EXIT_OK || rc == KX_EXIT_PROBLEMS) {
-			kx_msg("write error on standard output: %s", strerror(errno ? errno : EIO));
-			return KX_EXIT_IO;
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+		if (nfd < 0)
+			return -1;
+		if (nfd != fd) {
+			/* a lower descriptor was closed too and took it: move it */
+			if (dup2(nfd, fd) < 0)
+				return -1;
+			close(nfd);
 		}
+	}
+	return 0;
+}
+
+/* The end of every command: a failed write to standard output is an
+ * error, never silent loss, reported here the one way for all commands;
+ * a stop by a signal is exit status 128+signal, with a message. */
+static int
+finish(const char *cmd, int rc)
+{
+	struct kx_sink *out = kx_sink_stdout();
+	int bad, err = 0, sig;
+
+	/* everything but --help and --version, then those (stdio) */
+	if (kx_sink_flush(out) != 0 && out->err)
+		err = out->err;
+	kx_sink_fini(out);
+	errno = 0;
+	bad = ferror(stdout);
+	if ((fclose(stdout) != 0 || bad) && !err)
+		err = errno ? errno : EIO;
+	sig = kx_stop_signal();
+	if (err == EPIPE) {
+		/* the reader went away: end as other filters do, quietly */
+		if (!kx_stop_ignored(SIGPIPE)) {
+			signal(SIGPIPE, SIG_DFL);
+			raise(SIGPIPE);
+		}
+		return rc && rc != KX_EXIT_PROBLEMS ? rc : KX_EXIT_IO;
+	}
+	if (sig) {
+		const char *note = kx_cli_get_note();
+		kx_msg("%s: stopped by %s%s%s", cmd, kx_stop_name(sig), note[0] ? "; " : "", note);
+		return 128 + sig;
+	}
+	if (err) {
+		kx_cli_write_error("standard output", err);
+		if (rc == KX_EXIT_OK || rc == KX_EXIT_PROBLEMS)
+			rc = KX_EXIT_IO;
 	}
 	return rc;
 }
@@ -100,6 +158,12 @@ main(int argc, char **argv)
 	const char *near;
 	size_t i;
 
+	if (open_std_fds() != 0)
+		return KX_EXIT_IO;  /* not even /dev/null: nowhere to say so */
+	if (kx_stop_init() != 0) {
+		kx_msg("cannot set up signal handling: %s", strerror(errno));
+		return KX_EXIT_INTERNAL;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return KX_EXIT_USAGE;
@@ -110,24 +174,24 @@ main(int argc, char **argv)
 			for (i = 0; commands[i]; i++)
 				if (strcmp(argv[2], commands[i]->name) == 0) {
 					kx_cli_usage(stdout, commands[i]);
-					return close_stdout(KX_EXIT_OK);
+					return finish("kanx", KX_EXIT_OK);
 				}
 		}
 		usage(stdout);
-		return close_stdout(KX_EXIT_OK);
+		return finish("kanx", KX_EXIT_OK);
 	}
 	if (kx_kernel_select(getenv("KANX_KERNEL")) != 0) {
-		kx_msg("KANX_KERNEL: '%s' is not a kernel here (auto, avx2, blis; avx2 needs a CPU "
-		       "with AVX2 and FMA)", getenv("KANX_KERNEL"));
+		kx_msg("KANX_KERNEL: '%s' is not a kernel here (auto, avx2, portable, blis; avx2 needs "
+		       "a CPU with AVX2 and FMA)", getenv("KANX_KERNEL"));
 		return KX_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		version(argc > 2 && (strcmp(argv[2], "-v") == 0 || strcmp(argv[2], "--verbose") == 0));
-		return close_stdout(KX_EXIT_OK);
+		return finish("kanx", KX_EXIT_OK);
 	}
 	for (i = 0; commands[i]; i++)
 		if (strcmp(argv[1], commands[i]->name) == 0)
-			return close_stdout(commands[i]->exec(argc - 1, argv + 1));
+			return finish(commands[i]->name, commands[i]->exec(argc - 1, argv + 1));
 
 	for (i = 0; commands[i]; i++)
 		names[i] = commands[i]->name;

@@ -57,6 +57,23 @@ static void pool_free(struct kx_pool *p);
  * batch, and a work area for fewer than twice this gets no workers. */
 #define KX_MIN_ROWS_PER_THREAD 32
 
+/* What kx_layer_prepare derives from the weights */
+static void
+derived_free(struct kx_layer *l)
+{
+	free(l->ext);
+	free(l->t0);
+	free(l->inv_h);
+	free(l->inv_hd);
+	free(l->dmin);
+	free(l->tmax);
+	free(l->packed);
+	free(l->tiled);
+	free(l->sparse_w);
+	l->ext = l->t0 = l->inv_h = l->dmin = l->tmax = l->packed = l->tiled = l->sparse_w = NULL;
+	l->inv_hd = NULL;
+}
+
 static void
 layer_free(struct kx_layer *l)
 {
@@ -66,14 +83,25 @@ layer_free(struct kx_layer *l)
 	free(l->base_w);
 	free(l->spline_w);
 	free(l->grid);
-	free(l->ext);
-	free(l->t0);
-	free(l->inv_h);
 	free(l->kernel);
 	free(l->bias);
-	free(l->packed);
-	free(l->tiled);
-	free(l->sparse_w);
+	derived_free(l);
+}
+
+int
+kx_layer_prepare(const struct kx_model *m, struct kx_layer *l)
+{
+	derived_free(l);
+	if (l->kind == KX_LAYER_KAN && (kx_kan_prepare(l) != 0 || kx_kan_pack(l) != 0))
+		return -1;
+	if (kx_kernel_is_panel(m->kernel)) {
+		if (kx_panel_pack(l) != 0)
+			return -1;
+		/* the tiles replace the BLIS layout */
+		free(l->packed);
+		l->packed = NULL;
+	}
+	return 0;
 }
 
 void
@@ -108,21 +136,14 @@ finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 		struct kx_layer *l = &m->layers[i];
 		if (l->out > m->max_width)
 			m->max_width = l->out;
-		if (l->kind == KX_LAYER_KAN && (kx_kan_prepare(l) != 0 || kx_kan_pack(l) != 0))
+		if (kx_layer_prepare(m, l) != 0)
 			return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", m->path);
-		if (m->kernel == KX_KERNEL_AVX2) {
-			if (kx_avx2_pack(l) != 0)
-				return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", m->path);
-			/* the tiles replace the BLIS layout */
-			free(l->packed);
-			l->packed = NULL;
-		}
 	}
 	/* the forward pass's scratch for 16 rows grows with in * (1 + G + k):
 	 * held to the limit on the weights, so no layout of a model within
 	 * that limit makes it allocate without bound */
-	if (m->kernel == KX_KERNEL_AVX2) {
-		size_t work = kx_avx2_work_floats(m);
+	if (kx_kernel_is_panel(m->kernel)) {
+		size_t work = kx_panel_work_floats(m);
 		if (work == 0 || work > max_work / sizeof(float))
 			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: the layers need more working memory "
 			                  "(%zu floats a 16-row panel) than the limit of %zu bytes", m->path,
@@ -263,9 +284,9 @@ work_alloc(const struct kx_model *m, size_t max_rows)
 	if (!w)
 		return NULL;
 	w->max_rows = max_rows;
-	if (m->kernel == KX_KERNEL_AVX2) {
+	if (kx_kernel_is_panel(m->kernel)) {
 		/* a few panels, whatever the batch size */
-		s = kx_avx2_work_floats(m);
+		s = kx_panel_work_floats(m);
 		if (s == 0 || s > SIZE_MAX / sizeof(float) - 64 ||
 		    posix_memalign((void **)&w->panels, 64, s * sizeof(float)) != 0) {
 			w->panels = NULL;
@@ -370,7 +391,10 @@ forward_one(const struct kx_model *m, struct kx_work *w, const float *x, size_t 
 	size_t i;
 
 	if (w->panels) {
-		kx_avx2_forward(m, w->panels, x, n, y);
+		if (m->kernel == KX_KERNEL_AVX2)
+			kx_avx2_forward(m, w->panels, x, n, y);
+		else
+			kx_portable_forward(m, w->panels, x, n, y);
 		return;
 	}
 	for (i = 0; i < m->n_layers; i++) {
@@ -501,7 +525,7 @@ kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, si
 	if (chunk < KX_MIN_ROWS_PER_THREAD)
 		chunk = KX_MIN_ROWS_PER_THREAD;
 	/* whole panels: a chunk's last panel is padded to 16 rows */
-	if (m->kernel == KX_KERNEL_AVX2)
+	if (kx_kernel_is_panel(m->kernel))
 		chunk = (chunk + KX_PANEL - 1) / KX_PANEL * KX_PANEL;
 	if (chunk > w->sub[0]->max_rows)
 		chunk = w->sub[0]->max_rows;

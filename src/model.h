@@ -35,8 +35,20 @@ struct kx_layer {
 	float *spline_w;       /* (in, out, G+k) row-major, as stored */
 	float *grid;           /* (in, G+1), as stored */
 	float *ext;            /* (in, G+2k+1): grid extended by k knots each side */
-	int uniform;           /* 1 if every feature's grid is evenly spaced */
-	float *t0, *inv_h;     /* (in): first extended knot and 1/h per feature (fast path) */
+	int uniform;           /* 1 if every feature's grid is evenly spaced within 1e-5 of
+	                        * its span (what validate judges the grid ends by) */
+	int closed;            /* 1 if the closed-form bases of a uniform grid are provably
+	                        * close enough to Cox-de Boor on the actual knots
+	                        * (kx_kan_prepare); only then do the kernels use them */
+	double knot_dev;       /* largest distance of an extended knot from the lattice
+	                        * t0 + j*h, in units of h, over the features */
+	float *t0, *inv_h;     /* (in): first extended knot and 1/h per feature */
+	double *inv_hd;        /* (in): 1/h in double, for the closed form's cell index */
+	float *dmin, *tmax;    /* (in): the smallest denominator of Keras's recursion (the
+	                        * smallest non-zero knot spacing, or 1 if a spacing is 0)
+	                        * and the largest |knot|, per feature */
+	float x_safe;          /* |x| up to this: no ratio of Keras's float32 recursion
+	                        * overflows, on any feature (kx_kan_extreme) */
 	float grid_lo, grid_hi;/* min of grid[:,0], max of grid[:,G] */
 
 	/* Dense */
@@ -107,6 +119,12 @@ struct kx_model *kx_model_fresh(const size_t *widths, size_t n_widths, size_t G,
 
 /* Free; accepts NULL. */
 void kx_model_free(struct kx_model *m);
+
+/* Derive what m's kernel needs from layer l's weights (extended grids,
+ * the closed-form bound, packed or tiled weights), freeing what an earlier
+ * call derived: after the weights or grid of l are changed in place
+ * (tests). Returns -1 on allocation failure. */
+int kx_layer_prepare(const struct kx_model *m, struct kx_layer *l);
 
 /* Trainable parameter count (kanx: in*out*(G+k+1) per KAN layer; Dense:
  * in*out + bias). */

@@ -1,5 +1,8 @@
 /* output.c - predict's output writers (see output.h). */
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +13,7 @@
 #define OUT_BUF ((size_t)1 << 20)
 
 struct kx_out {
-	FILE *f;
+	struct kx_sink *s;
 	enum kx_out_fmt fmt;
 	size_t width;
 	int prec;
@@ -18,6 +21,16 @@ struct kx_out {
 	char *id_name;          /* CSV/TSV id column, or NULL */
 	char *buf;
 	size_t len, cap;
+	/* the whole units in buf: unit i ends at u_end[i], and units 0..i
+	 * hold u_rows[i] rows; text after the last one is a unit being formed */
+	size_t *u_end, *u_rows;
+	size_t n_u, cap_u;
+	size_t rows_done;       /* rows written whole */
+	/* API output of records that are not API documents: the response
+	 * being filled holds open_rows rows (none open when 0) */
+	size_t group;
+	size_t open_rows;
+	double open_ms;
 };
 
 const char *
@@ -46,17 +59,18 @@ kx_out_fmt_lookup(const char *s, enum kx_out_fmt *out)
 }
 
 struct kx_out *
-kx_out_new(FILE *f, enum kx_out_fmt fmt, size_t width, int prec, int header)
+kx_out_new(struct kx_sink *s, enum kx_out_fmt fmt, size_t width, int prec, int header, size_t group)
 {
 	struct kx_out *o = calloc(1, sizeof *o);
 
 	if (!o)
 		return NULL;
-	o->f = f;
+	o->s = s;
 	o->fmt = fmt;
 	o->width = width;
 	o->prec = prec;
 	o->header = header && (fmt == KX_OUT_CSV || fmt == KX_OUT_TSV);
+	o->group = group ? group : 1;
 	o->cap = OUT_BUF;
 	o->buf = malloc(o->cap);
 	if (!o->buf) {
@@ -73,6 +87,8 @@ kx_out_free(struct kx_out *o)
 		return;
 	free(o->buf);
 	free(o->id_name);
+	free(o->u_end);
+	free(o->u_rows);
 	free(o);
 }
 
@@ -88,14 +104,99 @@ kx_out_set_id(struct kx_out *o, const char *name)
 	return 0;
 }
 
+size_t
+kx_out_rows_written(const struct kx_out *o)
+{
+	return o->rows_done;
+}
+
+static int
+oom(struct kx_out *o)
+{
+	if (!o->s->err)
+		o->s->err = ENOMEM;
+	return -1;
+}
+
+/* A unit of `rows` rows ends at buf[len). */
+static int
+unit(struct kx_out *o, size_t rows)
+{
+	if (o->n_u == o->cap_u) {
+		size_t nc = o->cap_u ? o->cap_u * 2 : 4096;
+		size_t *ne = kx_mallocarray(nc, sizeof *ne), *nr = kx_mallocarray(nc, sizeof *nr);
+		if (!ne || !nr) {
+			free(ne);
+			free(nr);
+			return oom(o);
+		}
+		if (o->n_u) {
+			memcpy(ne, o->u_end, o->n_u * sizeof *ne);
+			memcpy(nr, o->u_rows, o->n_u * sizeof *nr);
+		}
+		free(o->u_end);
+		free(o->u_rows);
+		o->u_end = ne;
+		o->u_rows = nr;
+		o->cap_u = nc;
+	}
+	o->u_end[o->n_u] = o->len;
+	o->u_rows[o->n_u] = (o->n_u ? o->u_rows[o->n_u - 1] : 0) + rows;
+	o->n_u++;
+	return 0;
+}
+
+/* The units written whole: how many of them end at or before off. */
+static size_t
+units_upto(const struct kx_out *o, size_t off)
+{
+	size_t lo = 0, hi = o->n_u, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (o->u_end[mid] <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* kx_bound_fn over the units (sink.h). */
+static size_t
+unit_bound(const char *p, size_t n, size_t off, int up, void *ctx)
+{
+	const struct kx_out *o = ctx;
+	size_t k = units_upto(o, off);
+
+	(void)p;
+	if (up)
+		return k > 0 && o->u_end[k - 1] == off ? off : k < o->n_u ? o->u_end[k] : n;
+	return k > 0 ? o->u_end[k - 1] : 0;
+}
+
+/* Write the whole units out; keep the unit being formed. */
 static int
 emit(struct kx_out *o)
 {
-	if (o->len > 0 && fwrite(o->buf, 1, o->len, o->f) != o->len) {
-		o->len = 0;
+	size_t n, done, k;
+
+	if (kx_sink_done(o->s))
+		return -1;
+	if (o->n_u == 0)
+		return 0;
+	n = o->u_end[o->n_u - 1];
+	done = kx_sink_write(o->s, o->buf, n, unit_bound, o);
+	if (done < n) {
+		k = units_upto(o, done);
+		o->rows_done += k ? o->u_rows[k - 1] : 0;
+		o->n_u = 0;
 		return -1;
 	}
-	o->len = 0;
+	o->rows_done += o->u_rows[o->n_u - 1];
+	o->n_u = 0;
+	memmove(o->buf, o->buf + n, o->len - n);
+	o->len -= n;
 	return 0;
 }
 
@@ -103,34 +204,32 @@ emit(struct kx_out *o)
 static int
 ensure(struct kx_out *o, size_t need)
 {
+	size_t ncap;
 	char *nb;
 
 	if (o->cap - o->len >= need)
 		return 0;
 	if (emit(o) != 0)
 		return -1;
-	if (need > o->cap) {
-		nb = realloc(o->buf, need);
-		if (!nb)
-			return -1;
-		o->buf = nb;
-		o->cap = need;
-	}
+	if (o->cap - o->len >= need)
+		return 0;
+	/* a unit larger than the buffer (a long API response) */
+	if (kx_add(o->len, need, &ncap) != 0)
+		return oom(o);
+	if (ncap < o->cap * 2 && o->cap <= SIZE_MAX / 2)
+		ncap = o->cap * 2;
+	nb = realloc(o->buf, ncap);
+	if (!nb)
+		return oom(o);
+	o->buf = nb;
+	o->cap = ncap;
 	return 0;
-}
-
-size_t
-kx_out_pending(const struct kx_out *o)
-{
-	return o->len;
 }
 
 int
 kx_out_flush(struct kx_out *o)
 {
-	if (emit(o) != 0)
-		return -1;
-	return fflush(o->f) == 0 && !ferror(o->f) ? 0 : -1;
+	return emit(o);
 }
 
 static char *
@@ -220,8 +319,9 @@ kx_out_begin(struct kx_out *o)
 		return 0;
 	o->header_done = 1;
 	if (kx_mul(o->width, 24, &need) != 0 ||
-	    kx_add(need, o->id_name ? text_room(strlen(o->id_name)) : 0, &need) != 0 ||
-	    ensure(o, need) != 0)
+	    kx_add(need, o->id_name ? text_room(strlen(o->id_name)) : 0, &need) != 0)
+		return oom(o);
+	if (ensure(o, need) != 0)
 		return -1;
 	p = o->buf + o->len;
 	if (o->id_name) {
@@ -236,7 +336,7 @@ kx_out_begin(struct kx_out *o)
 	}
 	*p++ = '\n';
 	o->len = (size_t)(p - o->buf);
-	return 0;
+	return unit(o, 0);
 }
 
 /* Bytes one row of values may take. */
@@ -277,7 +377,7 @@ out_text_rows(struct kx_out *o, const struct kx_batch *b)
 		rec = &b->recs[k];
 		need = room;
 		if (o->id_name && kx_add(need, text_room(rec->id_len), &need) != 0)
-			return -1;
+			return oom(o);
 		for (r = rec->row; r < rec->row + rec->n; r++) {
 			const float *y = b->y + r * b->out;
 			if (ensure(o, need) != 0)
@@ -296,6 +396,8 @@ out_text_rows(struct kx_out *o, const struct kx_batch *b)
 			}
 			*p++ = '\n';
 			o->len = (size_t)(p - o->buf);
+			if (unit(o, 1) != 0)
+				return -1;
 		}
 	}
 	return 0;
@@ -351,34 +453,95 @@ out_jsonl(struct kx_out *o, const struct kx_batch *b)
 			*p++ = '}';
 		*p++ = '\n';
 		o->len = (size_t)(p - o->buf);
+		if (unit(o, rec->n) != 0)
+			return -1;
 	}
 	return 0;
 }
 
+/* API responses: open one, add a row, close it as a unit. */
 static int
-out_api(struct kx_out *o, const struct kx_batch *b, double ms)
+api_open(struct kx_out *o)
 {
-	size_t r, room = row_room(o);
-	char *p;
-
-	if (b->n == 0)
-		return 0;
 	if (ensure(o, 16) != 0)
 		return -1;
 	o->len += (size_t)snprintf(o->buf + o->len, 16, "{\"output\":[");
-	for (r = 0; r < b->n; r++) {
-		if (ensure(o, room + 4) != 0)
-			return -1;
-		p = o->buf + o->len;
-		if (r)
-			*p++ = ',';
-		p = json_row(o, p, b->y + r * b->out);
-		o->len = (size_t)(p - o->buf);
-	}
+	return 0;
+}
+
+static int
+api_row(struct kx_out *o, const float *y, int first)
+{
+	char *p;
+
+	if (ensure(o, row_room(o) + 4) != 0)
+		return -1;
+	p = o->buf + o->len;
+	if (!first)
+		*p++ = ',';
+	p = json_row(o, p, y);
+	o->len = (size_t)(p - o->buf);
+	return 0;
+}
+
+static int
+api_close(struct kx_out *o, size_t rows, double ms)
+{
 	if (ensure(o, 128) != 0)
 		return -1;
 	o->len += (size_t)snprintf(o->buf + o->len, 128, "],\"shape\":[%zu,%zu],\"inference_ms\":%.3f}\n",
-	                           b->n, o->width, ms);
+	                           rows, o->width, ms);
+	return unit(o, rows);
+}
+
+/* Close the response being filled, if any. */
+static int
+api_close_group(struct kx_out *o)
+{
+	size_t rows = o->open_rows;
+
+	if (rows == 0)
+		return 0;
+	o->open_rows = 0;
+	return api_close(o, rows, o->open_ms);
+}
+
+/* An API document gets a response of its own; the rows of other records
+ * fill responses of `group` rows, across records and batches. Each row
+ * carries its share of the batch's forward-pass time. */
+static int
+out_api(struct kx_out *o, const struct kx_batch *b, double ms)
+{
+	double row_ms = b->n ? ms / (double)b->n : 0.0;
+	const struct kx_rec *rec;
+	size_t k, r;
+
+	for (k = 0; k < b->n_recs; k++) {
+		rec = &b->recs[k];
+		if (rec->form == KX_FORM_API) {
+			if (api_close_group(o) != 0 || api_open(o) != 0)
+				return -1;
+			for (r = rec->row; r < rec->row + rec->n; r++)
+				if (api_row(o, b->y + r * b->out, r == rec->row) != 0)
+					return -1;
+			if (api_close(o, rec->n, row_ms * (double)rec->n) != 0)
+				return -1;
+			continue;
+		}
+		for (r = rec->row; r < rec->row + rec->n; r++) {
+			if (o->open_rows == 0) {
+				if (api_open(o) != 0)
+					return -1;
+				o->open_ms = 0.0;
+			}
+			if (api_row(o, b->y + r * b->out, o->open_rows == 0) != 0)
+				return -1;
+			o->open_rows++;
+			o->open_ms += row_ms;
+			if (o->open_rows == o->group && api_close_group(o) != 0)
+				return -1;
+		}
+	}
 	return 0;
 }
 
@@ -395,4 +558,12 @@ kx_out_batch(struct kx_out *o, const struct kx_batch *b, double ms)
 	default:
 		return out_text_rows(o, b);
 	}
+}
+
+int
+kx_out_finish(struct kx_out *o)
+{
+	if (kx_out_begin(o) != 0 || api_close_group(o) != 0)
+		return -1;
+	return emit(o);
 }

@@ -32,6 +32,7 @@
 #include "kanx.h"
 #include "numfmt.h"
 #include "rows.h"
+#include "stop.h"
 
 #define RD_INIT ((size_t)1 << 20)   /* initial buffer */
 #define RD_CHUNK ((size_t)1 << 20)  /* most bytes asked of one read(2) */
@@ -71,6 +72,16 @@ struct kx_rows {
 	int bom_done;
 	int discard;            /* drop bytes up to the next newline */
 	int started, fatal;
+	int no_nl;              /* the record just framed ends the input without a newline */
+	int learn;              /* the width is not known: the first record gives it
+	                         * (each API document its own) */
+	int width_set;          /* learning: r->in holds the width */
+	int fail_status;        /* the API status of the next fail_at (0: 400) */
+	size_t err_line, err_col;  /* where the last fail_at was */
+	size_t err_skip;        /* the "NAME:LINE:COL: " prefix of its message */
+	int misplaced;          /* enum kx_misplaced */
+	int first_mixed;        /* CSV: the first line mixed names with other fields */
+	int stopped;            /* reading stopped: asked to (stop.h) */
 	enum kx_in_fmt fmt;
 	unsigned char delim;
 
@@ -271,7 +282,11 @@ fail_at(struct kx_rows *r, size_t at, int code, const char *fmt, ...)
 	va_end(ap);
 	where(r, at, &line, &col);
 	kx_err_set(r->e, code, "%s:%zu:%zu: %s", r->name, line, col, msg);
-	r->e->status = code == KX_EXIT_TOOBIG ? 413 : 400;
+	r->e->status = code == KX_EXIT_TOOBIG ? 413 : r->fail_status ? r->fail_status : 400;
+	r->fail_status = 0;
+	r->err_line = line;
+	r->err_col = col;
+	r->err_skip = (size_t)snprintf(NULL, 0, "%s:%zu:%zu: ", r->name, line, col);
 }
 
 static void
@@ -369,6 +384,30 @@ batch_ids(struct kx_batch *b, size_t more)
 	return grow((void **)&b->ids, &b->ids_cap, need, 1);
 }
 
+/* Learning the width (opts.in 0): it is r->in now; size the batch b
+ * (empty, or holding rows of this width already) and the spare row. */
+static int
+batch_width(struct kx_rows *r, struct kx_batch *b)
+{
+	size_t bytes, in = r->in ? r->in : 1;
+	float *p;
+
+	if (b->in == r->in)
+		return 0;
+	if (b->n > 0 || kx_mul(b->cap, in * sizeof(float), &bytes) != 0 || in > SIZE_MAX / sizeof(float))
+		return -1;
+	p = realloc(b->x, bytes);
+	if (!p)
+		return -1;
+	b->x = p;
+	b->in = r->in;
+	p = realloc(r->dummy, in * sizeof(float));
+	if (!p)
+		return -1;
+	r->dummy = p;
+	return 0;
+}
+
 /* ---- opening, reading ------------------------------------------------- */
 
 const char *
@@ -409,6 +448,7 @@ kx_rows_open(const char *path, const struct kx_rows_opts *o, struct kx_err *e)
 	}
 	r->o = *o;
 	r->in = o->in;
+	r->learn = o->in == 0;
 	r->e = e;
 	r->fd = -1;
 	r->line = 1;
@@ -486,8 +526,20 @@ kx_rows_close(struct kx_rows *r)
 	free(r);
 }
 
+/* Asked to stop (stop.h): no more reading. */
+static int
+rd_stop(struct kx_rows *r)
+{
+	r->stopped = 1;
+	kx_err_set(r->e, KX_EXIT_IO, "%s: reading stopped by %s", r->name, kx_stop_name(kx_stop_signal()));
+	return -1;
+}
+
 /* Read more input after buf[end), first moving buf[pos, end) to the front.
- * Returns 1 when bytes arrived, 0 at end of input, -1 on error (e set). */
+ * A pipe or terminal is waited on with poll(2) next to the stop
+ * descriptor, so that a stop ends the wait whichever thread the signal
+ * went to. Returns 1 when bytes arrived, 0 at end of input, -1 on error
+ * or a stop (e set; r->stopped for a stop). */
 static int
 rd_more(struct kx_rows *r)
 {
@@ -520,6 +572,17 @@ rd_more(struct kx_rows *r)
 		size_t want = r->cap - r->end;
 		if (want > RD_CHUNK)
 			want = RD_CHUNK;
+		if (kx_stop_signal())
+			return rd_stop(r);
+		if (!r->regular) {
+			struct pollfd pf[2] = { { r->fd, POLLIN, 0 }, { kx_stop_fd(), POLLIN, 0 } };
+			if (poll(pf, 2, -1) < 0 && errno != EINTR) {
+				fail_io(r, "read error");
+				return -1;
+			}
+			if (!pf[0].revents)
+				continue;
+		}
 		n = read(r->fd, r->buf + r->end, want);
 		if (n >= 0)
 			break;
@@ -605,6 +668,7 @@ frame_lines(struct kx_rows *r, int have_rows, int quotes, size_t *next, size_t *
 			}
 			nl = r->buf + r->end;
 		}
+		r->no_nl = nl == r->buf + r->end;
 		if (quotes) {
 			for (q = memchr(ls, '"', (size_t)(nl - ls)); q;
 			     q = memchr(q + 1, '"', (size_t)(nl - q - 1)))
@@ -651,6 +715,7 @@ toolong:
 	r->fscan = 0;
 	r->fquote = 0;
 	r->discard = 1;
+	r->fail_status = 413;  /* the API's answer to a request over the line limit */
 	fail_at(r, r->pos, KX_EXIT_BADINPUT, "line longer than the limit of %zu bytes (KANX_MAX_LINE)", lim);
 	r->rej_off = r->pos;
 	r->rej_len = 0;
@@ -720,6 +785,7 @@ frame_doc(struct kx_rows *r, int have_rows, size_t *next, size_t *nlines)
 			r->rs = r->pos;
 			r->re = r->end;
 			r->rec_line = r->line;
+			r->fail_status = 422;  /* the API: a JSON decode error */
 			fail_at(r, r->pos, KX_EXIT_BADINPUT,
 			        "unexpected end of input in the JSON document that starts here");
 			return FR_FATAL;
@@ -728,6 +794,7 @@ frame_doc(struct kx_rows *r, int have_rows, size_t *next, size_t *nlines)
 		if (r->fscan > lim) {
 			r->rs = r->re = r->pos;
 			r->rec_line = r->line;
+			r->fail_status = 413;
 			fail_at(r, r->pos, KX_EXIT_BADINPUT,
 			        "JSON document longer than the limit of %zu bytes (KANX_MAX_LINE)", lim);
 			return FR_FATAL;
@@ -741,6 +808,7 @@ frame_doc(struct kx_rows *r, int have_rows, size_t *next, size_t *nlines)
 	r->fscan = 0;
 	r->fdone = 0;
 	if (r->re - r->rs > lim) {
+		r->fail_status = 413;
 		fail_at(r, r->pos, KX_EXIT_BADINPUT,
 		        "JSON document longer than the limit of %zu bytes (KANX_MAX_LINE)", lim);
 		return FR_FATAL;
@@ -871,6 +939,14 @@ csv_cb_field(void *s, size_t len, void *data)
 }
 
 static void
+csv_cb_count(void *s, size_t len, void *data)
+{
+	(void)s;
+	(void)len;
+	((struct kx_rows *)data)->fk++;
+}
+
+static void
 csv_cb_row(int c, void *data)
 {
 	(void)c;
@@ -990,13 +1066,34 @@ csv_cb_name(void *s, size_t len, void *data)
 	}
 }
 
+/* A header field: not empty, not a number in any spelling strtod reads
+ * (so "nan", "inf", "1e5" and "0x1p3" are numbers here, though data rows
+ * refuse all but plain decimals), and with a letter in it (an ASCII
+ * letter, '_', or any non-ASCII character): "[0.5" is not a name. */
+static int
+name_like(const char *s)
+{
+	const unsigned char *p;
+	char *end;
+	int letter = 0;
+
+	if (*s == '\0')
+		return 0;
+	errno = 0;
+	(void)strtod(s, &end);
+	if (end != s && *end == '\0')
+		return 0;
+	for (p = (const unsigned char *)s; *p && !letter; p++)
+		letter = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' || *p >= 0x80;
+	return letter;
+}
+
 /* Decide on and take in the header from the first record. Returns 1 when
  * the record was a header, 0 when it is data, -1 (fatal) with e set. */
 static int
 csv_header(struct kx_rows *r)
 {
 	size_t i, nf, in_cols;
-	float v;
 
 	r->header_done = 1;
 	r->n_names = 0;
@@ -1010,17 +1107,22 @@ csv_header(struct kx_rows *r)
 	}
 	nf = r->n_names;
 	if (r->header < 0) {
-		/* a header when a field (not the id) is neither a number nor empty */
-		r->header = 0;
+		/* a header when every field but the id is a name (name_like);
+		 * a line of numbers, or of anything else, is data, and so is a
+		 * line that mixes names with other fields: a bad row then, with
+		 * a note on why it is no header */
+		size_t names = 0, others = 0;
 		for (i = 0; i < nf; i++) {
 			const char *s = r->names + r->name_off[i];
-			if (i == r->id_col || *s == '\0')
+			if (i == r->id_col)
 				continue;
-			if (kx_parse_float(s, strlen(s), &v) != KX_NUM_OK) {
-				r->header = 1;
-				break;
-			}
+			if (name_like(s))
+				names++;
+			else
+				others++;
 		}
+		r->header = names > 0 && others == 0;
+		r->first_mixed = names > 0 && others > 0;
 	}
 	if (r->header == 0)
 		return 0;
@@ -1046,6 +1148,10 @@ csv_header(struct kx_rows *r)
 		return -1;
 	}
 	in_cols = nf - (r->id_col != NO_COL ? 1 : 0);
+	if (r->learn && !r->width_set) {
+		r->in = in_cols;
+		r->width_set = 1;
+	}
 	if (in_cols != r->in) {
 		fail_at(r, r->rs, KX_EXIT_BADINPUT,
 		        "the header has %zu feature columns; Expected %zu features per sample",
@@ -1221,7 +1327,11 @@ struct jp {
 	int id_kind;
 };
 
-#define JFAIL(j, at, ...) (fail_json((j), (at), KX_EXIT_BADINPUT, __VA_ARGS__), -1)
+/* A record the API would refuse with 422 (JSON that does not parse, a
+ * missing x, an element of x that is not a number), or with 400 (J400:
+ * the shape of x, the width, a value beyond float32). */
+#define JFAIL(j, at, ...) ((j)->r->fail_status = 422, fail_json((j), (at), KX_EXIT_BADINPUT, __VA_ARGS__), -1)
+#define J400(j, at, ...) (fail_json((j), (at), KX_EXIT_BADINPUT, __VA_ARGS__), -1)
 
 static void
 fail_json(struct jp *j, const char *at, int code, const char *fmt, ...)
@@ -1859,7 +1969,7 @@ number:
 			if (st != KX_NUM_OK) {
 				char s[64];
 				show(t, (size_t)(j->p - t), s, sizeof s);
-				return JFAIL(j, t, "%s: %s is out of the float32 range", AT_, s);
+				return J400(j, t, "%s: %s is out of the float32 range", AT_, s);
 			}
 			row[count] = v;
 			if (r->o.range && (v < r->o.lo || v > r->o.hi)) {
@@ -1868,7 +1978,7 @@ number:
 					char lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF];
 					kx_format_float(r->o.lo, lo);
 					kx_format_float(r->o.hi, hi);
-					return JFAIL(j, t, "%s: %.*s is outside the grid range [%s, %s] of layer 0 (--strict-range)",
+					return J400(j, t, "%s: %.*s is outside the grid range [%s, %s] of layer 0 (--strict-range)",
 					             AT_, (int)(j->p - t), t, lo, hi);
 				}
 			}
@@ -1907,6 +2017,17 @@ j_x(struct jp *j)
 		return JFAIL(j, j->p, "duplicate key \"x\"");
 	j->has_x = 1;
 	j->x_at = j->p;
+	if (j->r->learn && !j->r->width_set) {
+		/* the width of x's first row */
+		rank = j_shape(j->p, j->e, dims, 2);
+		j->r->in = rank == 0 ? 0 : dims[rank - 1];
+		j->r->width_set = 1;
+		if (batch_width(j->r, j->b) != 0) {
+			j->r->oom = 1;
+			fail_oom(j->r);
+			return -1;
+		}
+	}
 	if (j->p >= j->e || *j->p != '[') {
 		if (j->p < j->e && (*j->p == '-' || (*j->p >= '0' && *j->p <= '9'))) {
 			if (j_number(j) != 0)
@@ -2019,7 +2140,7 @@ json_record(struct kx_rows *r, struct kx_batch *b)
 	if (!j.has_x)
 		return JFAIL(&j, j.s, "missing \"x\"");
 	if (j.ragged)
-		return JFAIL(&j, j.x_at, "%s", j.shape);
+		return J400(&j, j.x_at, "%s", j.shape);
 	if (j.rows > r->o.lim->max_batch) {
 		fail_json(&j, j.x_at, KX_EXIT_TOOBIG, "batch of %zu rows exceeds the max batch of %zu (413)",
 		          j.rows, r->o.lim->max_batch);
@@ -2027,9 +2148,9 @@ json_record(struct kx_rows *r, struct kx_batch *b)
 	}
 	if (j.w_at) {
 		if (j.rank == 2)
-			return JFAIL(&j, j.w_at, "x[%zu]: Expected %zu features per sample, got %zu",
+			return J400(&j, j.w_at, "x[%zu]: Expected %zu features per sample, got %zu",
 			             j.w_row, r->in, j.w_got);
-		return JFAIL(&j, j.w_at, "Expected %zu features per sample, got %zu", r->in, j.w_got);
+		return J400(&j, j.w_at, "Expected %zu features per sample, got %zu", r->in, j.w_got);
 	}
 	/* commit */
 	if (grow((void **)&b->recs, &b->cap_recs, b->n_recs + 1, sizeof *b->recs) != 0) {
@@ -2062,6 +2183,54 @@ ext_is(const char *path, const char *ext)
 	return n > m && strcasecmp(path + n - m, ext) == 0;
 }
 
+/* The first line of a YAML document: "---", a directive, or a key of a
+ * block mapping ("model:", "seed: 42"). */
+static int
+yaml_like(const char *p, const char *e)
+{
+	const char *q;
+
+	while (p < e) {
+		/* skip blank and comment lines */
+		q = memchr(p, '\n', (size_t)(e - p));
+		q = q ? q : e;
+		while (p < q && (*p == ' ' || *p == '\t' || *p == '\r'))
+			p++;
+		if (p < q && *p != '#')
+			break;
+		p = q + (q < e);
+	}
+	if (p >= e)
+		return 0;
+	if ((e - p >= 3 && memcmp(p, "---", 3) == 0) || *p == '%')
+		return 1;
+	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
+		return 0;
+	while (p < e && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
+	                 (*p >= '0' && *p <= '9')))
+		p++;
+	return p < e && *p == ':' && (p + 1 == e || p[1] == ' ' || p[1] == '\t' || p[1] == '\n' ||
+	                              p[1] == '\r');
+}
+
+/* A model or a config given where rows are expected: its kind, or 0. */
+static int
+misplaced(const struct kx_rows *r, size_t at)
+{
+	const char *p = r->buf + at, *e = r->buf + r->end;
+
+	if (e - p >= 4 && memcmp(p, "PK\x03\x04", 4) == 0)
+		return KX_MISPLACED_MODEL;
+	if (e - p >= 8 && memcmp(p, "\x89HDF\r\n\x1a\n", 8) == 0)
+		return KX_MISPLACED_WEIGHTS;
+	if (ext_is(r->path, ".yaml") || ext_is(r->path, ".yml") ||
+	    (r->o.fmt == KX_IN_AUTO && !ext_is(r->path, ".csv") && !ext_is(r->path, ".tsv") &&
+	     !ext_is(r->path, ".tab") && !ext_is(r->path, ".jsonl") && !ext_is(r->path, ".ndjson") &&
+	     !ext_is(r->path, ".json") && yaml_like(p, e)))
+		return KX_MISPLACED_CONFIG;
+	return 0;
+}
+
 /* Skip a BOM, find the format. Returns 0, or -1 (fatal, e set). */
 static int
 start(struct kx_rows *r)
@@ -2086,6 +2255,16 @@ start(struct kx_rows *r)
 			break;
 		if ((rc = rd_more(r)) < 0)
 			return -1;
+	}
+	if ((r->misplaced = misplaced(r, r->pos)) != 0) {
+		static const char *const what[] = {
+			"", "this is a zip archive, as a .keras model is, not input rows",
+			"this is an HDF5 file, as model weights are, not input rows",
+			"this looks like a YAML config, not input rows"
+		};
+		kx_err_set(r->e, KX_EXIT_BADINPUT, "%s: %s", r->name, what[r->misplaced]);
+		r->e->status = 400;
+		return -1;
 	}
 	r->fmt = r->o.fmt;
 	if (r->fmt == KX_IN_AUTO) {
@@ -2112,7 +2291,7 @@ start(struct kx_rows *r)
 			r->line = line;
 			r->fscan = 0;
 			r->fdone = 0;
-			if (rc == FR_FATAL && r->e->code == KX_EXIT_IO)
+			if (rc == FR_FATAL && (r->e->code == KX_EXIT_IO || r->stopped))
 				return -1;
 			kx_err_clear(r->e);
 		} else {
@@ -2122,7 +2301,7 @@ start(struct kx_rows *r)
 			if (rc == FR_OK && memchr(r->buf + r->rs, '\t', r->re - r->rs) &&
 			    !memchr(r->buf + r->rs, ',', r->re - r->rs))
 				r->fmt = KX_IN_TSV;
-			if (rc == FR_FATAL && r->e->code == KX_EXIT_IO)
+			if (rc == FR_FATAL && (r->e->code == KX_EXIT_IO || r->stopped))
 				return -1;
 			r->discard = 0;
 			r->fscan = 0;
@@ -2142,8 +2321,9 @@ kx_rows_fill(struct kx_rows *r, struct kx_batch *b, struct kx_err *e)
 
 	r->e = e;
 	r->rej_len = 0;
+	r->err_line = r->err_col = 0;
 	if (r->fatal)
-		return KX_FILL_FATAL;
+		return r->stopped ? KX_FILL_STOP : KX_FILL_FATAL;
 	if (!r->started && start(r) != 0)
 		goto fatal;
 	csv = r->fmt == KX_IN_CSV || r->fmt == KX_IN_TSV;
@@ -2210,7 +2390,30 @@ kx_rows_fill(struct kx_rows *r, struct kx_batch *b, struct kx_err *e)
 					continue;
 				}
 			}
-			rc = csv_row(r, b);
+			if (r->learn && !r->width_set) {
+				/* the first data row gives the width */
+				r->fk = 0;
+				(void)csv_split(r, csv_cb_count);  /* a quoting error: csv_row says it */
+				r->in = r->fk - (r->id_col < r->fk ? 1 : 0);
+				r->width_set = 1;
+			}
+			if (b->in != r->in && batch_width(r, b) != 0) {
+				fail_oom(r);
+				goto fatal;
+			}
+			if (r->no_nl) {
+				/* the input ends inside this line: a number cut
+				 * short still reads as a number, so it is refused
+				 * whatever it holds */
+				fail_at(r, r->re, KX_EXIT_BADINPUT, "the last line has no newline: the input "
+				        "looks cut off here (end the line if it is whole)");
+				rc = -1;
+			} else {
+				rc = csv_row(r, b);
+			}
+			if (rc != 0 && r->first_mixed && r->recno == 1 && !r->oom && !r->no_nl)
+				kx_err_add(e, KX_EXIT_BADINPUT,
+				           "the first line is not a header: a header has a name in every column");
 			if (rc == 0) {
 				if (grow((void **)&b->recs, &b->cap_recs, b->n_recs + 1, sizeof *b->recs) != 0) {
 					fail_oom(r);
@@ -2228,6 +2431,8 @@ kx_rows_fill(struct kx_rows *r, struct kx_batch *b, struct kx_err *e)
 				b->n++;
 			}
 		} else {
+			if (r->learn && r->fmt == KX_IN_API)
+				r->width_set = 0;  /* each document is a batch of its own */
 			rc = json_record(r, b);
 		}
 		r->pos = next;
@@ -2249,7 +2454,7 @@ kx_rows_fill(struct kx_rows *r, struct kx_batch *b, struct kx_err *e)
 	}
 fatal:
 	r->fatal = 1;
-	return KX_FILL_FATAL;
+	return r->stopped ? KX_FILL_STOP : KX_FILL_FATAL;
 }
 
 const char *
@@ -2289,6 +2494,34 @@ size_t
 kx_rows_rejected(const struct kx_rows *r)
 {
 	return r->rejected;
+}
+
+int
+kx_rows_misplaced(const struct kx_rows *r)
+{
+	return r->misplaced;
+}
+
+const char *
+kx_rows_error(const struct kx_rows *r, const struct kx_err *e, size_t *line, size_t *col)
+{
+	size_t n = strlen(r->name);
+
+	*line = r->err_line;
+	*col = r->err_col;
+	if (r->err_line && strlen(e->msg) >= r->err_skip)
+		return e->msg + r->err_skip;
+	if (strncmp(e->msg, r->name, n) == 0 && e->msg[n] == ':' && e->msg[n + 1] == ' ')
+		return e->msg + n + 2;
+	return e->msg;
+}
+
+int
+kx_rows_unlinked(const struct kx_rows *r)
+{
+	struct stat st;
+
+	return r->regular && fstat(r->fd, &st) == 0 && st.st_nlink == 0;
 }
 
 void

@@ -16,6 +16,12 @@
  *      on, api when it spans lines; anything else -> csv, or tsv when the
  *      first line holds a tab and no comma.
  *
+ * CSV/TSV header (opts.header -1): the first record is a header when
+ * every field but the id is a name (not empty, not a number in any
+ * spelling strtod reads, with a letter); otherwise it is data, refused
+ * like any bad row when it mixes names with numbers. The last line of a
+ * CSV/TSV input must end with a newline, else it is refused as cut off.
+ *
  * Positions in messages ("FILE:LINE:COL: ...") are 1-based; COL counts
  * characters (UTF-8 sequences) from the start of the line. For CSV the
  * column is where the offending field starts, and the message names the
@@ -92,7 +98,10 @@ struct kx_rows_opts {
 	const char *id;         /* CSV/TSV: the id column (header name, or a
 	                         * 1-based number), kept out of the features and
 	                         * passed through; NULL for none */
-	size_t in;              /* features per sample the model takes */
+	size_t in;              /* features per sample the model takes; 0 when
+	                         * not known: the first record's width is taken
+	                         * (each API document's own), and the batch
+	                         * is resized to it (it must start empty) */
 	const struct kx_limits *lim;  /* max_batch, line_bytes, json_depth */
 	int range;              /* count values outside [lo, hi] */
 	float lo, hi;
@@ -115,8 +124,10 @@ enum kx_fill {
 	KX_FILL_REJECT,  /* one record was refused (e: KX_EXIT_BADINPUT or
 	                  * KX_EXIT_TOOBIG, with its position); the batch holds
 	                  * the good records before it and reading can go on */
-	KX_FILL_FATAL    /* reading cannot go on (e: I/O error, out of memory,
+	KX_FILL_FATAL,   /* reading cannot go on (e: I/O error, out of memory,
 	                  * a bad CSV header, an unterminated JSON document) */
+	KX_FILL_STOP     /* a stop was asked (stop.h): nothing more is read;
+	                  * the batch holds the whole records read before */
 };
 
 /* Append records to b (which the caller empties with kx_batch_reset after
@@ -141,6 +152,27 @@ size_t kx_rows_out_of_range(const struct kx_rows *r);
 /* Records accepted and refused so far. */
 size_t kx_rows_accepted(const struct kx_rows *r);
 size_t kx_rows_rejected(const struct kx_rows *r);
+
+/* A model or a config given as input (found by the first bytes: a zip
+ * archive, an HDF5 file; by the extension .yaml or .yml, or, when the
+ * format is sniffed, a first line like a YAML key "model:"): the first
+ * kx_rows_fill is then KX_FILL_FATAL, and this says which it was. */
+enum kx_misplaced {
+	KX_MISPLACED_NONE,
+	KX_MISPLACED_MODEL,    /* a zip archive: a .keras model */
+	KX_MISPLACED_WEIGHTS,  /* an HDF5 file: model.weights.h5 */
+	KX_MISPLACED_CONFIG    /* a YAML config */
+};
+int kx_rows_misplaced(const struct kx_rows *r);
+
+/* The position and message of the error e that the last kx_rows_fill
+ * set: *line and *col (0 when it has no position), and the message
+ * without its "NAME:LINE:COL: " (or "NAME: ") prefix. */
+const char *kx_rows_error(const struct kx_rows *r, const struct kx_err *e, size_t *line, size_t *col);
+
+/* 1 when the input is a file that has been removed (unlinked) since it
+ * was opened: it is still read to its end, but the caller may say so. */
+int kx_rows_unlinked(const struct kx_rows *r);
 
 /* Close (a file the reader opened) and free; accepts NULL. */
 void kx_rows_close(struct kx_rows *r);

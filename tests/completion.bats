@@ -69,7 +69,7 @@ have_bash_completion() {
 	[ "$(bash_complete kanx predict -m '' | tr '\n' ' ')" = "data mixed.keras model.keras " ]
 	[ "$(bash_complete kanx predict -m model.keras '' | tr '\n' ' ')" = "data request.json rows.csv rows.jsonl rows.tsv " ]
 	[ "$(bash_complete kanx validate -c '' | tr '\n' ' ')" = "data train.yaml " ]
-	[ "$(bash_complete kanx validate '' | tr '\n' ' ')" = "data request.json " ]
+	[ "$(bash_complete kanx validate '' | tr '\n' ' ')" = "data request.json rows.csv rows.jsonl rows.tsv " ]
 	[ "$(bash_complete kanx serve-stdin --model-dir '')" = "data" ]
 	[ -z "$(bash_complete kanx serve-stdin '')" ]
 }

@@ -168,7 +168,7 @@ refused() {
 	KANX_MAX_LINE=64 on jsonl "[0.1,0.2]\n[0.1,$long]\n"
 	refused 5 "$T/in.jsonl:2:1: line longer than the limit of 64 bytes (KANX_MAX_LINE)"
 	# skipped, the next line is read normally
-	KANX_MAX_LINE=64 on csv "f0,f1\n0.1,0.2\n0.1,$long\n0.3,0.4\n" --on-error skip
+	KANX_MAX_LINE=64 on csv "f0,f1\n0.1,0.2\n0.1,$long\n0.3,0.4\n" --max-errors 1
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 3 ]
 }
@@ -196,18 +196,18 @@ refused() {
 	refused 5 '<stdin>:2:5: field 2 ("f1"): expected a plain decimal number, got "zz"'
 }
 
-@test "--on-error skip: each bad record is reported with its line, the rest scored, exit 0" {
+@test "--on-error skip: each bad record is reported with its line, the rest scored, exit 5 over the budget" {
 	printf 'f0,f1\n0.1,0.2\n0.1,x\n0.3,0.4\n0.1,0.2,0.3\n\n0.5,"0.6"\n1e39,0\n' >"$T/in.csv"
 	run --separate-stderr kanx predict -m "$Q" --on-error skip "$T/in.csv"
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 5 ]
 	[ "${#lines[@]}" -eq 4 ]  # header + 3 good rows
 	[ "$stderr" = "kanx: $T/in.csv:3:5: field 2 (\"f1\"): expected a plain decimal number, got \"x\"
 kanx: $T/in.csv:5:9: Expected 2 features per sample, got 3
 kanx: $T/in.csv:8:1: field 1 (\"f0\"): \"1e39\" is out of the float32 range
-kanx: warning: 3 of 6 records refused" ]
+kanx: predict: 3 of 6 records refused: over the error budget (none allowed by default: see --max-errors)" ]
 	# JSON lines and API documents too
 	printf '[0.1,0.2]\n[0.1]\n{"x":[[0.1,0.2],[0.1,0.2],[0.1,0.2]]}\n[0.3,0.4]\n' >"$T/in.jsonl"
-	run --separate-stderr kanx predict -m "$Q" --on-error skip --max-batch 2 "$T/in.jsonl"
+	run --separate-stderr kanx predict -m "$Q" --max-errors 2 --max-batch 2 "$T/in.jsonl"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 3 ]
 	[[ "$stderr" == *"in.jsonl:2:1: record 2: Expected 2 features per sample, got 1"* ]]
@@ -224,14 +224,14 @@ kanx: warning: 3 of 6 records refused" ]
 	done >"$T/in.csv"
 	grep -e bad -e ',.*,' "$T/in.csv" >"$T/want.rej"
 	run --separate-stderr kanx predict -m "$Q" --batch-size 16 --rejects "$T/rej" "$T/in.csv"
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 5 ]
 	cmp "$T/rej" "$T/want.rej"
 	[ $(( ${#lines[@]} - 1 + $(wc -l <"$T/rej") )) -eq 300 ]
 	[ "$(grep -c '^kanx: .*in.csv:' <<<"$stderr")" -eq "$(wc -l <"$T/want.rej")" ]
-	[[ "$stderr" == *"warning: $(wc -l <"$T/want.rej") of 300 records refused"* ]]
+	[[ "$stderr" == *"kanx: predict: $(wc -l <"$T/want.rej") of 300 records refused: over the error budget"* ]]
 	# a multi-line quoted record is copied whole
 	printf 'k,f0,f1\n"a\nb",0.1,x\nc,0.1,0.2\n' >"$T/q.csv"
-	kanx predict -m "$Q" --id k --rejects "$T/rej2" "$T/q.csv" 2>/dev/null >/dev/null
+	kanx predict -m "$Q" --id k --rejects "$T/rej2" --max-errors 1 "$T/q.csv" 2>/dev/null >/dev/null
 	[ "$(cat "$T/rej2")" = "$(printf '"a\nb",0.1,x')" ]
 }
 
