@@ -383,7 +383,7 @@ exec_inspect(int argc, char **argv)
 	const char *msg, *env;
 	char *one[1];
 	char **models;
-	int first, rc = KX_EXIT_OK, n, i;
+	int first, rc = KX_EXIT_OK, n, i, gated;
 
 	first = kx_cli_parse(&kx_cmd_inspect, argc, argv, set_opt, &o, &rc);
 	if (first < 0)
@@ -410,14 +410,20 @@ exec_inspect(int argc, char **argv)
 		struct kx_model *m;
 
 		kx_err_clear(&e);
-		m = kx_model_load(models[i], &lim, &e);
+		/* A model the gate refuses is still described (what was read),
+		 * then refused with the gate's message and exit 4; its edges
+		 * are not evaluated. */
+		m = kx_model_load_unchecked(models[i], &lim, &e);
 		if (!m) {
 			kx_err_print(&e);
 			if (rc == KX_EXIT_OK)
 				rc = e.code ? e.code : KX_EXIT_BADMODEL;
 			continue;
 		}
-		if (o.edges || o.plot) {
+		gated = kx_model_gate(m, &e);
+		if (gated != 0 && (o.edges || o.plot)) {
+			/* nothing evaluated from a model kanx will not run */
+		} else if (o.edges || o.plot) {
 			int r = check_edge_layer(m, o.layer);
 			if (r == 0 && !o.plot)
 				print_edges(m, o.layer, o.samples);
@@ -439,6 +445,11 @@ exec_inspect(int argc, char **argv)
 		/* each model's report goes out whole; a failure is main's to report */
 		if (kx_sink_flush(kx_sink_stdout()) != 0)
 			return rc ? rc : KX_EXIT_IO;
+		if (gated != 0) {
+			kx_err_print(&e);
+			if (rc == KX_EXIT_OK)
+				rc = e.code ? e.code : KX_EXIT_BADMODEL;
+		}
 	}
 	return rc;
 }

@@ -5,12 +5,14 @@
  *   limits.c    the table of limits, overflow-checked sizes
  *   sha256.c    SHA-256 of checkpoint files (inspect)
  *   archive.c   .keras zip -> members in memory (libarchive)
+ *   json.c      JSON text checked as Python's json reads it (UTF-8, duplicate keys, ...)
  *   spec.c      config.json / metadata.json -> layer specs (cJSON)
  *   weights.c   model.weights.h5 -> float arrays, from memory (HDF5)
  *   act.c       Keras activations
  *   kernel.c    KAN and Dense kernels: reference, BLIS, and the choice between kernels
  *   kernel_avx2.c  the AVX2 kernel: rows in vector lanes, dense and sparse KAN paths
- *   model.c     load, free, forward pass, fresh models
+ *   check.c     the loader's gate: what validate calls an error, every command refuses
+ *   model.c     load (through the gate), free, forward pass, fresh models
  *   numfmt.c    fast float parsing and shortest round-trip printing
  *   rows.c      input readers: CSV/TSV (libcsv), JSON lines, API documents
  *   output.c    output writers: CSV, TSV, JSON lines, API response

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "archive.h"
+#include "check.h"
 #include "kanx.h"
 #include "kernel.h"
 #include "model.h"
@@ -151,8 +152,22 @@ finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 	return 0;
 }
 
+/* The gate's errors, joined into e (its warnings are validate's to show). */
+static void
+gate_problem(void *ctx, enum kx_problem_sev sev, const char *msg)
+{
+	if (sev == KX_PROBLEM_ERROR)
+		kx_err_add(ctx, KX_EXIT_BADMODEL, "%s", msg);
+}
+
+int
+kx_model_gate(const struct kx_model *m, struct kx_err *e)
+{
+	return kx_model_check(m, gate_problem, e) > 0 ? -1 : 0;
+}
+
 static struct kx_model *
-load_archive(struct kx_archive *a, const struct kx_limits *lim, struct kx_err *e)
+load_archive(struct kx_archive *a, const struct kx_limits *lim, int gate, struct kx_err *e)
 {
 	const struct kx_member *meta, *cfg, *w;
 	struct kx_model *m;
@@ -187,6 +202,8 @@ load_archive(struct kx_archive *a, const struct kx_limits *lim, struct kx_err *e
 		goto fail;
 	if (finish(m, lim->weight_bytes, e) != 0)
 		goto fail;
+	if (gate && kx_model_gate(m, e) != 0)
+		goto fail;
 	return m;
 fail:
 	if (e->code == 0)
@@ -195,8 +212,8 @@ fail:
 	return NULL;
 }
 
-struct kx_model *
-kx_model_load(const char *path, const struct kx_limits *lim, struct kx_err *e)
+static struct kx_model *
+load_path(const char *path, const struct kx_limits *lim, int gate, struct kx_err *e)
 {
 	struct kx_archive *a;
 	struct kx_model *m;
@@ -205,9 +222,21 @@ kx_model_load(const char *path, const struct kx_limits *lim, struct kx_err *e)
 	a = kx_archive_read(path, lim, e);
 	if (!a)
 		return NULL;
-	m = load_archive(a, lim, e);
+	m = load_archive(a, lim, gate, e);
 	kx_archive_free(a);
 	return m;
+}
+
+struct kx_model *
+kx_model_load(const char *path, const struct kx_limits *lim, struct kx_err *e)
+{
+	return load_path(path, lim, 1, e);
+}
+
+struct kx_model *
+kx_model_load_unchecked(const char *path, const struct kx_limits *lim, struct kx_err *e)
+{
+	return load_path(path, lim, 0, e);
 }
 
 struct kx_model *
@@ -221,7 +250,7 @@ kx_model_load_mem(const char *name, const void *buf, size_t len, const struct kx
 	a = kx_archive_read_mem(name, buf, len, lim, e);
 	if (!a)
 		return NULL;
-	m = load_archive(a, lim, e);
+	m = load_archive(a, lim, 1, e);
 	kx_archive_free(a);
 	return m;
 }
@@ -656,7 +685,9 @@ kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k, enum k
 			l->grid[j] = lo + (hi - lo) * (float)g / (float)G;
 		}
 	}
-	if (finish(m, SIZE_MAX, e) != 0) {
+	/* the gate, as for a checkpoint (a config's grid_range can be wide
+	 * enough for the extended grid to overflow) */
+	if (finish(m, SIZE_MAX, e) != 0 || kx_model_gate(m, e) != 0) {
 		kx_model_free(m);
 		return NULL;
 	}

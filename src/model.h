@@ -86,14 +86,27 @@ struct kx_model {
 	int kernel;                 /* enum kx_kernel chosen when it was loaded */
 };
 
-/* Load PATH ("-" = stdin). Returns NULL on failure with e filled:
- * KX_EXIT_NOMODEL (missing/unreadable; status 404) or KX_EXIT_BADMODEL
- * (invalid or unsupported; the message names every offending layer and
- * tensor). The caller owns the model: kx_model_free(). */
+/* Load PATH ("-" = stdin) through the gate: what the reader refuses and
+ * every error kx_model_check (check.h) finds. Returns NULL on failure with
+ * e filled: KX_EXIT_NOMODEL (missing/unreadable; status 404) or
+ * KX_EXIT_BADMODEL (invalid, unsupported, or not computed as Keras would;
+ * the message names every offending layer and tensor, "; "-separated).
+ * The caller owns the model: kx_model_free(). */
 struct kx_model *kx_model_load(const char *path, const struct kx_limits *lim,
                                struct kx_err *e);
 
-/* Load from an in-memory .keras image (fuzzing, tests). */
+/* The same without kx_model_check, for kanx validate, which reports its
+ * problems itself (and needs the model to check configs and batches
+ * against). Never run a model loaded this way. */
+struct kx_model *kx_model_load_unchecked(const char *path, const struct kx_limits *lim,
+                                         struct kx_err *e);
+
+/* The gate alone, on a model from kx_model_load_unchecked: 0, or -1 with
+ * every error of kx_model_check joined into e (KX_EXIT_BADMODEL), the
+ * message kx_model_load would refuse the model with. */
+int kx_model_gate(const struct kx_model *m, struct kx_err *e);
+
+/* Load from an in-memory .keras image (fuzzing, tests), through the gate. */
 struct kx_model *kx_model_load_mem(const char *name, const void *buf, size_t len,
                                    const struct kx_limits *lim, struct kx_err *e);
 
