@@ -51,14 +51,14 @@ main(void)
 					return 1;
 				/* 0: dense forced, 1: sparse forced, 2: as chosen by cost */
 				for (c = 0; c < 3; c++) {
-					kx_avx2_sparse = c == 2 ? -1 : (int)c;
+					kx_panel_sparse = c == 2 ? -1 : (int)c;
 					m[c] = kx_model_fresh(wd, 2, Gs[g], 3, KX_ACT_SILU, -1.0f, 1.0f, 42, &e);
 					if (!m[c]) {
 						fprintf(stderr, "layers: %s\n", e.msg);
 						return 1;
 					}
 				}
-				kx_avx2_sparse = -1;
+				kx_panel_sparse = -1;
 				picked = m[2]->layers[0].sparse_w != NULL;
 				for (c = 0; c < 2; c++)
 					w[c] = kx_work_new(m[c], n);

@@ -53,20 +53,20 @@ kx_act_is_rowwise(enum kx_act a)
 }
 
 #if defined(__GNUC__) && !defined(__clang__)
-/* finite-math-only lets the clamps below become minps/maxps: a NaN input
- * then clamps to an end of the range, and silu still returns NaN through
- * its numerator. */
-#define KX_VECTORISE \
-	__attribute__((optimize("O3", "no-trapping-math", "finite-math-only", "no-signed-zeros")))
+#define KX_VECTORISE __attribute__((optimize("O3", "no-trapping-math")))
 #else
 #define KX_VECTORISE
 #endif
 
-/* exp(x) for float32 without a libm call, so loops over it vectorise:
+/* exp(x) in float32 without a libm call, so loops over it vectorise:
  * x = n ln2 + r with |r| <= ln2/2, e^r by its degree-7 Taylor polynomial
- * (truncation error below 5e-9 relative), 2^n by building the exponent.
- * Inputs are clamped to [-87, 88] so 2^n stays a normal float. Within 2
- * ulp of expf over that range (tests/unit.c checks it). */
+ * (truncation error below 5e-9 relative), 2^n applied in two halves,
+ * 2^(n-1) then 2, so that a result past FLT_MAX overflows to infinity as
+ * expf does. x is clamped to [-86, 89]: above, the result is infinite;
+ * below, it is under 2^-123, which is all silu needs (1 + exp(-x) is 1
+ * there). Within 2 ulp of expf on [-86, 88.7] (tests/unit.c checks it).
+ * The panel kernels' silu8 (kernel_panel_body.h) is the same operations
+ * in the same order. */
 KX_VECTORISE static inline float kx_expf(float x) __attribute__((always_inline));
 
 KX_VECTORISE
@@ -76,20 +76,22 @@ kx_expf(float x)
 	union { float f; int32_t i; } sc;
 	float t, fn, r, p;
 
-	/* NaN goes to -87 too: (int32_t)NaN below would be undefined, and
+	/* NaN goes to -86 too: (int32_t)NaN below would be undefined, and
 	 * silu's numerator keeps a NaN input NaN. */
-	x = x > -87.0f ? x : -87.0f;
-	x = x < 88.0f ? x : 88.0f;
+	x = x > -86.0f ? x : -86.0f;
+	x = x < 89.0f ? x : 89.0f;
 	t = x * 1.44269504088896341f;
 	fn = (t + 12582912.0f) - 12582912.0f;  /* round to nearest */
 	r = x - fn * 0.693145751953125f;
 	r = r - fn * 1.428606765330187045e-6f;
 	p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
 	    r * (1.0f / 720 + r * (1.0f / 5040)))))));
-	sc.i = ((int32_t)fn + 127) << 23;
-	return p * sc.f;
+	sc.i = ((int32_t)fn - 1 + 127) << 23;
+	return p * sc.f * 2.0f;
 }
 
+/* silu(x) = x * sigmoid(x), as x / (1 + exp(-x)): -0 where exp(-x)
+ * overflows (Keras: x * (1 / (1 + inf)) = x * 0), x where it is tiny. */
 KX_VECTORISE
 static void
 silu_vec(const float *restrict x, float *restrict y, size_t n)
@@ -106,23 +108,55 @@ kx_act_expf(float x)
 	return kx_expf(x);
 }
 
+/* Each activation below is Keras 3's definition (keras/src/backend/numpy/
+ * nn.py, the same order of float32 operations as the JAX backend), so
+ * that the extremes come out as Keras's: overflow to infinity where Keras
+ * overflows, -0 and NaN where Keras gives them. */
+
 static float
 sigmoidf(float x)
 {
 	return 1.0f / (1.0f + expf(-x));
 }
 
+/* numpy's logaddexp(x, 0): max(x, 0) + log1p(exp(-|x - 0|)) */
 static float
 softplusf(float x)
 {
-	/* log(1 + exp(x)) without overflow */
 	return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x)));
 }
 
+/* numpy's maximum and minimum: NaN when either operand is NaN */
 static float
-relu6f(float x)
+np_maxf(float a, float b)
 {
-	return fminf(fmaxf(x, 0.0f), 6.0f);
+	return a != a ? a : a > b ? a : b;
+}
+
+static float
+np_minf(float a, float b)
+{
+	return a != a ? a : a < b ? a : b;
+}
+
+/* x / 6 + 0.5, then 0 where <= 0, 1 where >= 1 (NaN stays NaN) */
+static float
+hard_sigmoidf(float x)
+{
+	float y = x / 6.0f + 0.5f;
+
+	return y <= 0.0f ? 0.0f : y >= 1.0f ? 1.0f : y;
+}
+
+/* x * (erf(x / sqrt(2)) + 1) / 2 in float32, erf rounded to float as
+ * scipy's float32 erf is: it overflows to infinity above FLT_MAX / 2 as
+ * Keras's does, and is -0 where erf rounds to -1. */
+static float
+geluf(float x)
+{
+	float e = (float)erf((double)(x / 1.41421354f));
+
+	return x * (e + 1.0f) / 2.0f;
 }
 
 void
@@ -147,11 +181,11 @@ kx_act_apply(enum kx_act a, const float *x, float *y, size_t n)
 		break;
 	case KX_ACT_RELU:
 		for (i = 0; i < n; i++)
-			y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+			y[i] = np_maxf(x[i], 0.0f);
 		break;
 	case KX_ACT_GELU:
 		for (i = 0; i < n; i++)
-			y[i] = (float)(0.5 * (double)x[i] * (1.0 + erf((double)x[i] * 0.70710678118654752440)));
+			y[i] = geluf(x[i]);
 		break;
 	case KX_ACT_TANH:
 		for (i = 0; i < n; i++)
@@ -171,12 +205,11 @@ kx_act_apply(enum kx_act a, const float *x, float *y, size_t n)
 		break;
 	case KX_ACT_ELU:
 		for (i = 0; i < n; i++)
-			y[i] = x[i] > 0.0f ? x[i] : expm1f(x[i]);
+			y[i] = x[i] >= 0.0f ? x[i] : expm1f(x[i]);
 		break;
 	case KX_ACT_SELU:
 		for (i = 0; i < n; i++)
-			y[i] = 1.0507009873554805f *
-			       (x[i] > 0.0f ? x[i] : 1.6732632423543772f * expm1f(x[i]));
+			y[i] = 1.05070102f * (x[i] >= 0.0f ? x[i] : 1.67326319f * expm1f(x[i]));
 		break;
 	case KX_ACT_MISH:
 		for (i = 0; i < n; i++)
@@ -184,19 +217,19 @@ kx_act_apply(enum kx_act a, const float *x, float *y, size_t n)
 		break;
 	case KX_ACT_LEAKY_RELU:
 		for (i = 0; i < n; i++)
-			y[i] = x[i] >= 0.0f ? x[i] : 0.2f * x[i];
+			y[i] = np_maxf(x[i], 0.2f * x[i]);
 		break;
 	case KX_ACT_RELU6:
 		for (i = 0; i < n; i++)
-			y[i] = relu6f(x[i]);
+			y[i] = np_minf(np_maxf(x[i], 0.0f), 6.0f);
 		break;
 	case KX_ACT_HARD_SIGMOID:
 		for (i = 0; i < n; i++)
-			y[i] = relu6f(x[i] + 3.0f) / 6.0f;
+			y[i] = hard_sigmoidf(x[i]);
 		break;
 	case KX_ACT_HARD_SILU:
 		for (i = 0; i < n; i++)
-			y[i] = x[i] * (relu6f(x[i] + 3.0f) / 6.0f);
+			y[i] = x[i] * hard_sigmoidf(x[i]);
 		break;
 	case KX_ACT_EXPONENTIAL:
 		for (i = 0; i < n; i++)

@@ -231,6 +231,19 @@ num_raw(float f)
 	return cJSON_CreateRaw(buf);
 }
 
+/* How far the layer's extended knots lie from the uniform lattice, in
+ * units of h (3 digits), or null where the spacing is not a number */
+static cJSON *
+knot_dev(const struct kx_layer *l)
+{
+	char buf[32];
+
+	if (!isfinite(l->knot_dev))
+		return cJSON_CreateNull();
+	snprintf(buf, sizeof buf, "%.3g", l->knot_dev);
+	return cJSON_CreateRaw(buf);
+}
+
 static int
 print_json(const struct kx_model *m)
 {
@@ -288,10 +301,12 @@ print_json(const struct kx_model *m)
 			r = cJSON_AddArrayToObject(lo, "grid_range");
 			cJSON_AddItemToArray(r, num_raw(l->grid_lo));
 			cJSON_AddItemToArray(r, num_raw(l->grid_hi));
-			cJSON_AddBoolToObject(lo, "uniform", l->uniform);
+			cJSON_AddBoolToObject(lo, "uniform", l->closed);
+			cJSON_AddItemToObject(lo, "knot_deviation", knot_dev(l));
 		} else {
 			cJSON_AddNullToObject(lo, "grid_range");
 			cJSON_AddNullToObject(lo, "uniform");
+			cJSON_AddNullToObject(lo, "knot_deviation");
 		}
 		cJSON_AddNumberToObject(lo, "params", (double)kx_layer_params(l));
 		cJSON_AddItemToArray(layers, lo);
@@ -303,6 +318,17 @@ print_json(const struct kx_model *m)
 	kx_sink_printf(kx_sink_stdout(), "%s\n", s);
 	free(s);
 	return 0;
+}
+
+/* The "uniform" column: "yes" where the kernels evaluate the grid as the
+ * uniform lattice it is (within kx_kan_prepare's bound), "near" where it
+ * is evenly spaced to 1e-5 of its span but off the lattice by more than
+ * that bound allows, so the knots are evaluated as they are, "no"
+ * otherwise. */
+static const char *
+uniform_word(const struct kx_layer *l)
+{
+	return l->closed ? "yes" : l->uniform ? "near" : "no";
 }
 
 static void
@@ -343,7 +369,7 @@ print_text(const struct kx_model *m)
 		kx_sink_printf(out, "    %-3zu %-16s %-10s %6zu %6zu %4s %3s %-12s %-20s %-7s %10zu\n", i, l->name,
 		       kind_class(l), l->in, l->out, g, k,
 		       l->kind == KX_LAYER_DROPOUT ? "-" : kx_act_name(l->act), range,
-		       l->kind == KX_LAYER_KAN ? (l->uniform ? "yes" : "no") : "-",
+		       l->kind == KX_LAYER_KAN ? uniform_word(l) : "-",
 		       kx_layer_params(l));
 	}
 	kx_sink_printf(out, "  trainable parameters: %zu\n", kx_model_params(m));
@@ -357,7 +383,7 @@ exec_inspect(int argc, char **argv)
 	const char *msg, *env;
 	char *one[1];
 	char **models;
-	int first, rc = KX_EXIT_OK, n, i;
+	int first, rc = KX_EXIT_OK, n, i, gated;
 
 	first = kx_cli_parse(&kx_cmd_inspect, argc, argv, set_opt, &o, &rc);
 	if (first < 0)
@@ -384,14 +410,20 @@ exec_inspect(int argc, char **argv)
 		struct kx_model *m;
 
 		kx_err_clear(&e);
-		m = kx_model_load(models[i], &lim, &e);
+		/* A model the gate refuses is still described (what was read),
+		 * then refused with the gate's message and exit 4; its edges
+		 * are not evaluated. */
+		m = kx_model_load_unchecked(models[i], &lim, &e);
 		if (!m) {
 			kx_err_print(&e);
 			if (rc == KX_EXIT_OK)
 				rc = e.code ? e.code : KX_EXIT_BADMODEL;
 			continue;
 		}
-		if (o.edges || o.plot) {
+		gated = kx_model_gate(m, &e);
+		if (gated != 0 && (o.edges || o.plot)) {
+			/* nothing evaluated from a model kanx will not run */
+		} else if (o.edges || o.plot) {
 			int r = check_edge_layer(m, o.layer);
 			if (r == 0 && !o.plot)
 				print_edges(m, o.layer, o.samples);
@@ -413,6 +445,11 @@ exec_inspect(int argc, char **argv)
 		/* each model's report goes out whole; a failure is main's to report */
 		if (kx_sink_flush(kx_sink_stdout()) != 0)
 			return rc ? rc : KX_EXIT_IO;
+		if (gated != 0) {
+			kx_err_print(&e);
+			if (rc == KX_EXIT_OK)
+				rc = e.code ? e.code : KX_EXIT_BADMODEL;
+		}
 	}
 	return rc;
 }

@@ -984,6 +984,12 @@ exec_predict(int argc, char **argv)
 		 * the idle times say which side held the other up */
 		kx_msg("stats: reading and parsing %.3f s, forward pass %.3f s, formatting and writing %.3f s",
 		       p.ms_read / 1e3, p.ms_fwd / 1e3, p.ms_out / 1e3);
+		/* which kernel made the numbers: avx2 and portable make the same
+		 * bits on any CPU, blis its own */
+		kx_msg("stats: kernel %s%s", kx_kernel_name((enum kx_kernel)p.model->kernel),
+		       kx_kernel_is_panel((enum kx_kernel)p.model->kernel) ?
+		       " (the same bits as avx2 and portable on any CPU)" :
+		       " (not the bits of the avx2 and portable kernels)");
 		if (p.ro.shard && p.have_range)
 			kx_msg("stats: shard %lu/%lu (%s): bytes %llu-%llu of %llu (data from byte %llu), "
 			       "lines %llu-%llu", p.shard.k, p.shard.n, p.shard.from,

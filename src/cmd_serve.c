@@ -597,8 +597,10 @@ op_load(struct server *s)
 	kx_err_clear(&e);
 	m = kx_model_load(path, &s->lim, &e);
 	free(resolved);
+	/* 500 when kanx could not judge the file (out of memory, no process
+	 * for the isolated HDF5 reader), 400 when the file is refused */
 	if (m == NULL)
-		return error_reply(s, 400, "Failed to load: %s", e.msg);
+		return error_reply(s, e.code == KX_EXIT_INTERNAL ? 500 : 400, "Failed to load: %s", e.msg);
 	return install_reply(s, m, "checkpoint:", r->path);
 }
 

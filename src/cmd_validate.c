@@ -18,12 +18,14 @@
  * Exit 0 sound (warnings allowed), 1 problems, 2 usage, 3 model missing,
  * 7 an input or config could not be read, 8 out of memory. */
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "cli.h"
 #include "err.h"
 #include "kanx.h"
@@ -108,8 +110,6 @@ set_opt(void *ctx, int val, const char *arg)
 
 /* ---- the model ---------------------------------------------------------- */
 
-#define SHOW_MAX 5   /* features named per problem before "and N more" */
-
 static const char *
 fmtf(float f, char *buf)
 {
@@ -117,183 +117,115 @@ fmtf(float f, char *buf)
 	return buf;
 }
 
-/* Non-finite values in one tensor. */
-static void
-check_finite(struct kx_diags *d, const char *model, const struct kx_layer *l, int var,
-             const char *what, const float *v, size_t d0, size_t d1, size_t d2)
-{
-	size_t i, bad = 0, first = 0, n = d0 * (d1 ? d1 : 1) * (d2 ? d2 : 1);
-	char where[300], idx[80];
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		if (!isfinite(v[i])) {
-			if (bad++ == 0)
-				first = i;
-		}
-	if (bad == 0)
-		return;
-	snprintf(where, sizeof where, "%s/vars/%d (%s)", l->h5_group, var, what);
-	if (d2)
-		snprintf(idx, sizeof idx, "[%zu, %zu, %zu]", first / (d1 * d2), first / d2 % d1, first % d2);
-	else if (d1)
-		snprintf(idx, sizeof idx, "[%zu, %zu]", first / d1, first % d1);
-	else
-		snprintf(idx, sizeof idx, "[%zu]", first);
-	kx_diags_add(d, KX_SEV_ERROR, model, 0, 0, where,
-	             "%zu of %zu values are NaN or infinite (the first at %s: %s)",
-	             bad, n, idx, isnan(v[first]) ? "nan" : v[first] > 0 ? "inf" : "-inf");
-}
-
-/* Each feature's knots must be non-decreasing with a non-zero span. */
-static void
-check_grid(struct kx_diags *d, const char *model, const struct kx_layer *l)
-{
-	size_t G = l->G, i, j, ndec = 0, nzero = 0;
-	char where[300], a[KX_FLOAT_BUF], b[KX_FLOAT_BUF];
-
-	snprintf(where, sizeof where, "%s/vars/2 (grid)", l->h5_group);
-	for (i = 0; i < l->in; i++) {
-		const float *g = l->grid + i * (G + 1);
-		int finite = 1;
-		for (j = 0; j <= G; j++)
-			if (!isfinite(g[j]))
-				finite = 0;
-		if (!finite)
-			continue;  /* reported by check_finite */
-		for (j = 0; j < G; j++)
-			if (g[j + 1] < g[j])
-				break;
-		if (j < G) {
-			if (ndec++ < SHOW_MAX)
-				kx_diags_add(d, KX_SEV_ERROR, model, 0, 0, where,
-				             "feature %zu: knots decrease (grid[%zu][%zu] = %s > grid[%zu][%zu] = %s)",
-				             i, i, j, fmtf(g[j], a), i, j + 1, fmtf(g[j + 1], b));
-			continue;
-		}
-		if (!(g[G] > g[0])) {
-			if (nzero++ < SHOW_MAX)
-				kx_diags_add(d, KX_SEV_ERROR, model, 0, 0, where,
-				             "feature %zu: the grid has zero span (every knot is %s)", i, fmtf(g[0], a));
-		}
-	}
-	if (ndec > SHOW_MAX)
-		kx_diags_add(d, KX_SEV_ERROR, model, 0, 0, where, "knots decrease in %zu more features",
-		             ndec - SHOW_MAX);
-	if (nzero > SHOW_MAX)
-		kx_diags_add(d, KX_SEV_ERROR, model, 0, 0, where, "zero span in %zu more features",
-		             nzero - SHOW_MAX);
-}
-
-static int
-near_eq(float a, float b, float span)
-{
-	return fabsf(a - b) <= 1e-5f * fmaxf(span, 1e-30f) + 1e-7f * fmaxf(fabsf(a), fabsf(b));
-}
-
-/* Features whose grid ends are not [lo, hi]. Returns how many. Broken
- * grids (non-finite, zero span) are reported elsewhere and skipped. */
+/* "NAME:LINE:COL" (n bytes of s): the length of NAME, with line and col
+ * set; n when s does not end in ":LINE:COL". */
 static size_t
-grid_ends_off(const struct kx_layer *l, float lo, float hi, size_t *first)
+split_line_col(const char *s, size_t n, unsigned long *line, unsigned long *col)
 {
-	size_t i, n = 0;
+	size_t c = n, l;
 
-	for (i = 0; i < l->in; i++) {
-		const float *g = l->grid + i * (l->G + 1);
-		if (!isfinite(g[0]) || !isfinite(g[l->G]) || !(g[l->G] > g[0]))
-			continue;
-		if (!near_eq(g[0], lo, hi - lo) || !near_eq(g[l->G], hi, hi - lo)) {
-			if (n++ == 0)
-				*first = i;
-		}
-	}
-	return n;
+	while (c > 0 && isdigit((unsigned char)s[c - 1]))
+		c--;
+	if (c == n || c < 2 || s[c - 1] != ':')
+		return n;
+	l = c - 1;
+	while (l > 0 && isdigit((unsigned char)s[l - 1]))
+		l--;
+	if (l == c - 1 || l < 2 || s[l - 1] != ':')
+		return n;
+	*line = strtoul(s + l, NULL, 10);
+	*col = strtoul(s + c, NULL, 10);
+	return l - 1;
 }
 
+/* One problem of the model, as the loader words it ("PATH:member:
+ * location: text"), split into the report's fields so that it prints back
+ * exactly as the loader's message: kx_model_load refuses with the same
+ * words (tests/gate.bats checks the two agree on every model under tests/). */
 static void
-check_model(struct kx_diags *d, const struct kx_model *m)
+model_problem(struct kx_diags *d, enum kx_severity sev, const char *path, const char *msg)
 {
-	size_t i;
+	size_t pl = strlen(path);
+	const char *body = msg, *member = NULL, *where = NULL, *p;
+	size_t ml = 0, wl = 0;
+	unsigned long line = 0, col = 0;
+	struct kx_diag *x;
+	char *mb = NULL, *wb = NULL;
 
-	for (i = 0; i < m->n_layers; i++) {
-		const struct kx_layer *l = &m->layers[i];
-		char where[300], a[KX_FLOAT_BUF], b[KX_FLOAT_BUF], c[KX_FLOAT_BUF], e[KX_FLOAT_BUF];
-		size_t off, first = 0;
-
-		if (l->kind == KX_LAYER_DENSE) {
-			check_finite(d, m->path, l, 0, "kernel", l->kernel, l->in, l->out, 0);
-			if (l->use_bias)
-				check_finite(d, m->path, l, 1, "bias", l->bias, l->out, 0, 0);
-			continue;
+	if (strncmp(msg, path, pl) == 0 && (msg[pl] == ':' || msg[pl] == '\0')) {
+		body = msg + pl + (msg[pl] == ':');
+		/* "member: " (a name without spaces) right after "PATH:" */
+		p = strstr(body, ": ");
+		if (body == msg + pl + 1 && p && p != body && memchr(body, ' ', (size_t)(p - body)) == NULL) {
+			member = body;
+			ml = (size_t)(p - body);
+			body = p + 2;
+		} else if (*body == ' ') {
+			body++;
+		} else {
+			body = msg;   /* not "PATH: ..." after all */
+			pl = 0;
 		}
-		if (l->kind != KX_LAYER_KAN)
-			continue;
-		check_finite(d, m->path, l, 0, "base_weight", l->base_w, l->in, l->out, 0);
-		check_finite(d, m->path, l, 1, "spline_weight", l->spline_w, l->in, l->out, l->G + l->k);
-		check_finite(d, m->path, l, 2, "grid", l->grid, l->in, l->G + 1, 0);
-		check_grid(d, m->path, l);
-		snprintf(where, sizeof where, "%s", l->h5_group);
-		/* The loader refuses these today; kept so a relaxed loader stays checked. */
-		if (l->G != l->cfg_G || l->k != l->cfg_k)
-			kx_diags_add(d, KX_SEV_ERROR, m->path, 0, 0, where,
-			             "layer '%s': weights give grid_size %zu and spline_order %zu, but the "
-			             "config says %zu and %zu", l->name, l->G, l->k, l->cfg_G, l->cfg_k);
-		/* The grid against the layer's own configured grid_range. A grid
-		 * updated from samples (non-uniform) legitimately moves its ends. */
-		off = grid_ends_off(l, l->cfg_lo, l->cfg_hi, &first);
-		if (off > 0) {
-			const float *g = l->grid + first * (l->G + 1);
-			kx_diags_add(d, KX_SEV_WARNING, m->path, 0, 0, where,
-			             "layer '%s': %zu of %zu features have grid ends other than the configured "
-			             "grid_range [%s, %s] (feature %zu: [%s, %s])%s", l->name, off, l->in,
-			             fmtf(l->cfg_lo, a), fmtf(l->cfg_hi, b), first, fmtf(g[0], c),
-			             fmtf(g[l->G], e),
-			             l->uniform ? "" : "; the grid is non-uniform, as after update_grid_from_samples");
+		/* a location: an HDF5 path, or one word, before the next ": " */
+		p = body == msg ? NULL : strstr(body, ": ");
+		if (p && p != body && (strncmp(body, "layers/", 7) == 0 ||
+		                       memchr(body, ' ', (size_t)(p - body)) == NULL)) {
+			where = body;
+			wl = (size_t)(p - body);
+			body = p + 2;
 		}
 	}
+	if (member)
+		ml = split_line_col(member, ml, &line, &col);
+	if ((member && !(mb = strndup(member, ml))) || (where && !(wb = strndup(where, wl)))) {
+		free(mb);
+		d->oom = 1;
+		return;
+	}
+	kx_diags_add(d, sev, body == msg ? NULL : path, line, col, wb, "%s", body);
+	x = kx_diags_last(d);
+	if (x)
+		x->member = mb;
+	else
+		free(mb);
+	free(wb);
 }
 
-/* Split the loader's message ("PATH:member: msg; PATH:member: msg") into
- * one problem per part. */
+/* The loader's refusal ("PROBLEM; PROBLEM; ..."): one report entry each. */
 static void
 loader_problems(struct kx_diags *d, const char *path, const char *msg)
 {
-	size_t pl = strlen(path);
 	const char *p = msg;
 	char *buf = NULL, sep[1100];
 
 	snprintf(sep, sizeof sep, "; %s:", path);
 	while (*p) {
-		const char *next = strstr(p, sep), *body = p;
+		const char *next = strstr(p, sep);
 		size_t len = next ? (size_t)(next - p) : strlen(p);
-		char *where = NULL, *colon;
 
 		free(buf);
-		buf = malloc(len + 1);
-		if (buf == NULL) {
+		if (!(buf = strndup(p, len))) {
 			d->oom = 1;
 			return;
 		}
-		memcpy(buf, body, len);
-		buf[len] = '\0';
-		body = buf;
-		if (strncmp(body, path, pl) == 0 && (body[pl] == ':' || body[pl] == '\0')) {
-			body += pl + (body[pl] == ':');
-			while (*body == ' ')
-				body++;
-			/* "config.json: layer 'x': ..." -> where "config.json" */
-			colon = strstr(body, ": ");
-			if (colon && colon != body && memchr(body, ' ', (size_t)(colon - body)) == NULL) {
-				where = (char *)body;
-				*colon = '\0';
-				body = colon + 2;
-			}
-		}
-		kx_diags_add(d, KX_SEV_ERROR, path, 0, 0, where, "%s", body);
+		model_problem(d, KX_SEV_ERROR, path, buf);
 		p = next ? next + 2 : p + len;
 	}
 	free(buf);
+}
+
+struct gate_ctx {
+	struct kx_diags *d;
+	const char *path;
+};
+
+/* The gate's problems (kx_model_check), reported as the loader words them. */
+static void
+gate_problem(void *ctx, enum kx_problem_sev sev, const char *msg)
+{
+	struct gate_ctx *g = ctx;
+
+	model_problem(g->d, sev == KX_PROBLEM_ERROR ? KX_SEV_ERROR : KX_SEV_WARNING, g->path, msg);
 }
 
 /* ---- the checkpoint against the config ------------------------------------- */
@@ -366,7 +298,7 @@ check_against(struct kx_diags *d, const struct kx_model *m, const struct kx_kanc
 		/* Grid ends against grid_range. A uniform grid over other ends was
 		 * built with another grid_range: an error. A non-uniform grid was
 		 * updated from samples, which moves the ends: a warning. */
-		off = grid_ends_off(l, lo, hi, &first);
+		off = kx_grid_ends_off(l, lo, hi, &first);
 		if (off > 0) {
 			const float *g = l->grid + first * (l->G + 1);
 			snprintf(msg, sizeof msg, "model.grid_range is [%s, %s]%s but layer '%s' has %zu of %zu features "
@@ -645,10 +577,11 @@ print_text(const struct kx_diags *d)
 		const struct kx_diag *x = &d->v[i];
 		kx_sink_printf(out, "%s", x->sev == KX_SEV_WARNING ? "kanx: warning: " : "kanx: ");
 		if (x->file) {
+			kx_sink_printf(out, "%s%s%s", x->file, x->member ? ":" : "", x->member ? x->member : "");
 			if (x->line)
-				kx_sink_printf(out, "%s:%lu:%lu: ", x->file, x->line, x->col);
+				kx_sink_printf(out, ":%lu:%lu: ", x->line, x->col);
 			else
-				kx_sink_printf(out, "%s: ", x->file);
+				kx_sink_printf(out, ": ");
 		}
 		if (x->where)
 			kx_sink_printf(out, "%s: ", x->where);
@@ -705,6 +638,10 @@ print_json(const struct kx_diags *d, const char *model, const char *config, char
 			cJSON_AddNullToObject(p, "line");
 			cJSON_AddNullToObject(p, "column");
 		}
+		if (x->member)
+			cJSON_AddStringToObject(p, "member", x->member);
+		else
+			cJSON_AddNullToObject(p, "member");
 		if (x->where)
 			cJSON_AddStringToObject(p, "location", x->where);
 		else
@@ -779,7 +716,7 @@ exec_validate(int argc, char **argv)
 
 	if (model) {
 		kx_err_clear(&e);
-		m = kx_model_load(model, &lim, &e);
+		m = kx_model_load_unchecked(model, &lim, &e);
 		if (m == NULL) {
 			if (e.code == KX_EXIT_NOMODEL) {
 				kx_err_print(&e);
@@ -793,7 +730,8 @@ exec_validate(int argc, char **argv)
 			}
 			loader_problems(&d, strcmp(model, "-") == 0 ? "<stdin>" : model, e.msg);
 		} else {
-			check_model(&d, m);
+			struct gate_ctx g = { &d, m->path };
+			kx_model_check(m, gate_problem, &g);
 		}
 	}
 	if (config) {

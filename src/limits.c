@@ -80,6 +80,7 @@ kx_limits_init(struct kx_limits *l, const char **msg)
 	l->max_order = KX_MAX_ORDER;
 	l->weight_bytes = GiB;
 	l->line_bytes = 16 * MiB;
+	l->read_seconds = 30;
 
 	v = getenv("KANX_MAX_BATCH");
 	if (v && *v && kx_parse_size(v, 1, 1u << 30, &l->max_batch) != 0) {
@@ -89,6 +90,11 @@ kx_limits_init(struct kx_limits *l, const char **msg)
 	v = getenv("KANX_MAX_LINE");
 	if (v && *v && kx_parse_size(v, 64, GiB, &l->line_bytes) != 0) {
 		*msg = "KANX_MAX_LINE must be an integer from 64 to 1073741824";
+		return -1;
+	}
+	v = getenv("KANX_MODEL_TIMEOUT");
+	if (v && *v && kx_parse_size(v, 1, 86400, &l->read_seconds) != 0) {
+		*msg = "KANX_MODEL_TIMEOUT must be an integer from 1 to 86400";
 		return -1;
 	}
 	return 0;

@@ -24,11 +24,12 @@ struct kx_limits {
 	size_t max_order;         /* spline order k, default KX_MAX_ORDER (64) */
 	size_t weight_bytes;      /* all weights together as float32, default 1 GiB */
 	size_t line_bytes;        /* one input line / JSON record, default 16 MiB */
+	size_t read_seconds;      /* KANX_MODEL_TIMEOUT: wait for a model from a pipe, default 30 */
 };
 
-/* Fill with the defaults, then apply KANX_MAX_BATCH and KANX_MAX_LINE from
- * the environment. Returns -1 with a message in *msg (static) when an
- * environment value is not a positive integer. */
+/* Fill with the defaults, then apply KANX_MAX_BATCH, KANX_MAX_LINE and
+ * KANX_MODEL_TIMEOUT from the environment. Returns -1 with a message in
+ * *msg (static) when an environment value is not an integer in range. */
 int kx_limits_init(struct kx_limits *l, const char **msg);
 
 /* Overflow-checked arithmetic: return 0 and store the result, or -1. */

@@ -5,12 +5,14 @@
  *   limits.c    the table of limits, overflow-checked sizes
  *   sha256.c    SHA-256 of checkpoint files (inspect)
  *   archive.c   .keras zip -> members in memory (libarchive)
+ *   json.c      JSON text checked as Python's json reads it (UTF-8, duplicate keys, ...)
  *   spec.c      config.json / metadata.json -> layer specs (cJSON)
  *   weights.c   model.weights.h5 -> float arrays, from memory (HDF5)
  *   act.c       Keras activations
  *   kernel.c    KAN and Dense kernels: reference, BLIS, and the choice between kernels
  *   kernel_avx2.c  the AVX2 kernel: rows in vector lanes, dense and sparse KAN paths
- *   model.c     load, free, forward pass, fresh models
+ *   check.c     the loader's gate: what validate calls an error, every command refuses
+ *   model.c     load (through the gate), free, forward pass, fresh models
  *   numfmt.c    fast float parsing and shortest round-trip printing
  *   rows.c      input readers: CSV/TSV (libcsv), JSON lines, API documents
  *   shard.c     predict --shard K/N: K/N from the command line or an array job, a shard's byte range
@@ -77,7 +79,9 @@ version(int verbose)
 	printf("hdf5 %u.%u.%u\n", maj, min, rel);
 	printf("blis %s\n", bli_info_get_version_str());
 	printf("kernel %s%s\n", kx_kernel_name(kx_kernel_current()),
-	       kx_avx2_supported() ? "" : " (no AVX2+FMA on this CPU)");
+	       kx_avx2_supported() ? "" : kx_kernel_current() == KX_KERNEL_BLIS ?
+	       " (no AVX2+FMA on this CPU; KANX_KERNEL=portable gives the avx2 kernel's bits, slowly)" :
+	       " (no AVX2+FMA on this CPU)");
 	printf("cjson %s\n", cJSON_Version());
 	printf("libyaml %s\n", yaml_get_version_string());
 	printf("libcsv %d.%d.%d\n", CSV_MAJOR, CSV_MINOR, CSV_RELEASE);
@@ -178,8 +182,8 @@ main(int argc, char **argv)
 		return finish("kanx", KX_EXIT_OK);
 	}
 	if (kx_kernel_select(getenv("KANX_KERNEL")) != 0) {
-		kx_msg("KANX_KERNEL: '%s' is not a kernel here (auto, avx2, blis; avx2 needs a CPU "
-		       "with AVX2 and FMA)", getenv("KANX_KERNEL"));
+		kx_msg("KANX_KERNEL: '%s' is not a kernel here (auto, avx2, portable, blis; avx2 needs "
+		       "a CPU with AVX2 and FMA)", getenv("KANX_KERNEL"));
 		return KX_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {

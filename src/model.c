@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "archive.h"
+#include "check.h"
 #include "kanx.h"
 #include "kernel.h"
 #include "model.h"
@@ -56,6 +57,23 @@ static void pool_free(struct kx_pool *p);
  * batch, and a work area for fewer than twice this gets no workers. */
 #define KX_MIN_ROWS_PER_THREAD 32
 
+/* What kx_layer_prepare derives from the weights */
+static void
+derived_free(struct kx_layer *l)
+{
+	free(l->ext);
+	free(l->t0);
+	free(l->inv_h);
+	free(l->inv_hd);
+	free(l->dmin);
+	free(l->tmax);
+	free(l->packed);
+	free(l->tiled);
+	free(l->sparse_w);
+	l->ext = l->t0 = l->inv_h = l->dmin = l->tmax = l->packed = l->tiled = l->sparse_w = NULL;
+	l->inv_hd = NULL;
+}
+
 static void
 layer_free(struct kx_layer *l)
 {
@@ -65,14 +83,25 @@ layer_free(struct kx_layer *l)
 	free(l->base_w);
 	free(l->spline_w);
 	free(l->grid);
-	free(l->ext);
-	free(l->t0);
-	free(l->inv_h);
 	free(l->kernel);
 	free(l->bias);
-	free(l->packed);
-	free(l->tiled);
-	free(l->sparse_w);
+	derived_free(l);
+}
+
+int
+kx_layer_prepare(const struct kx_model *m, struct kx_layer *l)
+{
+	derived_free(l);
+	if (l->kind == KX_LAYER_KAN && (kx_kan_prepare(l) != 0 || kx_kan_pack(l) != 0))
+		return -1;
+	if (kx_kernel_is_panel(m->kernel)) {
+		if (kx_panel_pack(l) != 0)
+			return -1;
+		/* the tiles replace the BLIS layout */
+		free(l->packed);
+		l->packed = NULL;
+	}
+	return 0;
 }
 
 void
@@ -107,21 +136,14 @@ finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 		struct kx_layer *l = &m->layers[i];
 		if (l->out > m->max_width)
 			m->max_width = l->out;
-		if (l->kind == KX_LAYER_KAN && (kx_kan_prepare(l) != 0 || kx_kan_pack(l) != 0))
+		if (kx_layer_prepare(m, l) != 0)
 			return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", m->path);
-		if (m->kernel == KX_KERNEL_AVX2) {
-			if (kx_avx2_pack(l) != 0)
-				return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", m->path);
-			/* the tiles replace the BLIS layout */
-			free(l->packed);
-			l->packed = NULL;
-		}
 	}
 	/* the forward pass's scratch for 16 rows grows with in * (1 + G + k):
 	 * held to the limit on the weights, so no layout of a model within
 	 * that limit makes it allocate without bound */
-	if (m->kernel == KX_KERNEL_AVX2) {
-		size_t work = kx_avx2_work_floats(m);
+	if (kx_kernel_is_panel(m->kernel)) {
+		size_t work = kx_panel_work_floats(m);
 		if (work == 0 || work > max_work / sizeof(float))
 			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: the layers need more working memory "
 			                  "(%zu floats a 16-row panel) than the limit of %zu bytes", m->path,
@@ -130,8 +152,22 @@ finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 	return 0;
 }
 
+/* The gate's errors, joined into e (its warnings are validate's to show). */
+static void
+gate_problem(void *ctx, enum kx_problem_sev sev, const char *msg)
+{
+	if (sev == KX_PROBLEM_ERROR)
+		kx_err_add(ctx, KX_EXIT_BADMODEL, "%s", msg);
+}
+
+int
+kx_model_gate(const struct kx_model *m, struct kx_err *e)
+{
+	return kx_model_check(m, gate_problem, e) > 0 ? -1 : 0;
+}
+
 static struct kx_model *
-load_archive(struct kx_archive *a, const struct kx_limits *lim, struct kx_err *e)
+load_archive(struct kx_archive *a, const struct kx_limits *lim, int gate, struct kx_err *e)
 {
 	const struct kx_member *meta, *cfg, *w;
 	struct kx_model *m;
@@ -166,6 +202,8 @@ load_archive(struct kx_archive *a, const struct kx_limits *lim, struct kx_err *e
 		goto fail;
 	if (finish(m, lim->weight_bytes, e) != 0)
 		goto fail;
+	if (gate && kx_model_gate(m, e) != 0)
+		goto fail;
 	return m;
 fail:
 	if (e->code == 0)
@@ -174,8 +212,8 @@ fail:
 	return NULL;
 }
 
-struct kx_model *
-kx_model_load(const char *path, const struct kx_limits *lim, struct kx_err *e)
+static struct kx_model *
+load_path(const char *path, const struct kx_limits *lim, int gate, struct kx_err *e)
 {
 	struct kx_archive *a;
 	struct kx_model *m;
@@ -184,9 +222,21 @@ kx_model_load(const char *path, const struct kx_limits *lim, struct kx_err *e)
 	a = kx_archive_read(path, lim, e);
 	if (!a)
 		return NULL;
-	m = load_archive(a, lim, e);
+	m = load_archive(a, lim, gate, e);
 	kx_archive_free(a);
 	return m;
+}
+
+struct kx_model *
+kx_model_load(const char *path, const struct kx_limits *lim, struct kx_err *e)
+{
+	return load_path(path, lim, 1, e);
+}
+
+struct kx_model *
+kx_model_load_unchecked(const char *path, const struct kx_limits *lim, struct kx_err *e)
+{
+	return load_path(path, lim, 0, e);
 }
 
 struct kx_model *
@@ -200,7 +250,7 @@ kx_model_load_mem(const char *name, const void *buf, size_t len, const struct kx
 	a = kx_archive_read_mem(name, buf, len, lim, e);
 	if (!a)
 		return NULL;
-	m = load_archive(a, lim, e);
+	m = load_archive(a, lim, 1, e);
 	kx_archive_free(a);
 	return m;
 }
@@ -234,9 +284,9 @@ work_alloc(const struct kx_model *m, size_t max_rows)
 	if (!w)
 		return NULL;
 	w->max_rows = max_rows;
-	if (m->kernel == KX_KERNEL_AVX2) {
+	if (kx_kernel_is_panel(m->kernel)) {
 		/* a few panels, whatever the batch size */
-		s = kx_avx2_work_floats(m);
+		s = kx_panel_work_floats(m);
 		if (s == 0 || s > SIZE_MAX / sizeof(float) - 64 ||
 		    posix_memalign((void **)&w->panels, 64, s * sizeof(float)) != 0) {
 			w->panels = NULL;
@@ -341,7 +391,10 @@ forward_one(const struct kx_model *m, struct kx_work *w, const float *x, size_t 
 	size_t i;
 
 	if (w->panels) {
-		kx_avx2_forward(m, w->panels, x, n, y);
+		if (m->kernel == KX_KERNEL_AVX2)
+			kx_avx2_forward(m, w->panels, x, n, y);
+		else
+			kx_portable_forward(m, w->panels, x, n, y);
 		return;
 	}
 	for (i = 0; i < m->n_layers; i++) {
@@ -472,7 +525,7 @@ kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, si
 	if (chunk < KX_MIN_ROWS_PER_THREAD)
 		chunk = KX_MIN_ROWS_PER_THREAD;
 	/* whole panels: a chunk's last panel is padded to 16 rows */
-	if (m->kernel == KX_KERNEL_AVX2)
+	if (kx_kernel_is_panel(m->kernel))
 		chunk = (chunk + KX_PANEL - 1) / KX_PANEL * KX_PANEL;
 	if (chunk > w->sub[0]->max_rows)
 		chunk = w->sub[0]->max_rows;
@@ -632,7 +685,9 @@ kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k, enum k
 			l->grid[j] = lo + (hi - lo) * (float)g / (float)G;
 		}
 	}
-	if (finish(m, SIZE_MAX, e) != 0) {
+	/* the gate, as for a checkpoint (a config's grid_range can be wide
+	 * enough for the extended grid to overflow) */
+	if (finish(m, SIZE_MAX, e) != 0 || kx_model_gate(m, e) != 0) {
 		kx_model_free(m);
 		return NULL;
 	}

@@ -35,8 +35,20 @@ struct kx_layer {
 	float *spline_w;       /* (in, out, G+k) row-major, as stored */
 	float *grid;           /* (in, G+1), as stored */
 	float *ext;            /* (in, G+2k+1): grid extended by k knots each side */
-	int uniform;           /* 1 if every feature's grid is evenly spaced */
-	float *t0, *inv_h;     /* (in): first extended knot and 1/h per feature (fast path) */
+	int uniform;           /* 1 if every feature's grid is evenly spaced within 1e-5 of
+	                        * its span (what validate judges the grid ends by) */
+	int closed;            /* 1 if the closed-form bases of a uniform grid are provably
+	                        * close enough to Cox-de Boor on the actual knots
+	                        * (kx_kan_prepare); only then do the kernels use them */
+	double knot_dev;       /* largest distance of an extended knot from the lattice
+	                        * t0 + j*h, in units of h, over the features */
+	float *t0, *inv_h;     /* (in): first extended knot and 1/h per feature */
+	double *inv_hd;        /* (in): 1/h in double, for the closed form's cell index */
+	float *dmin, *tmax;    /* (in): the smallest denominator of Keras's recursion (the
+	                        * smallest non-zero knot spacing, or 1 if a spacing is 0)
+	                        * and the largest |knot|, per feature */
+	float x_safe;          /* |x| up to this: no ratio of Keras's float32 recursion
+	                        * overflows, on any feature (kx_kan_extreme) */
 	float grid_lo, grid_hi;/* min of grid[:,0], max of grid[:,G] */
 
 	/* Dense */
@@ -74,14 +86,27 @@ struct kx_model {
 	int kernel;                 /* enum kx_kernel chosen when it was loaded */
 };
 
-/* Load PATH ("-" = stdin). Returns NULL on failure with e filled:
- * KX_EXIT_NOMODEL (missing/unreadable; status 404) or KX_EXIT_BADMODEL
- * (invalid or unsupported; the message names every offending layer and
- * tensor). The caller owns the model: kx_model_free(). */
+/* Load PATH ("-" = stdin) through the gate: what the reader refuses and
+ * every error kx_model_check (check.h) finds. Returns NULL on failure with
+ * e filled: KX_EXIT_NOMODEL (missing/unreadable; status 404) or
+ * KX_EXIT_BADMODEL (invalid, unsupported, or not computed as Keras would;
+ * the message names every offending layer and tensor, "; "-separated).
+ * The caller owns the model: kx_model_free(). */
 struct kx_model *kx_model_load(const char *path, const struct kx_limits *lim,
                                struct kx_err *e);
 
-/* Load from an in-memory .keras image (fuzzing, tests). */
+/* The same without kx_model_check, for kanx validate, which reports its
+ * problems itself (and needs the model to check configs and batches
+ * against). Never run a model loaded this way. */
+struct kx_model *kx_model_load_unchecked(const char *path, const struct kx_limits *lim,
+                                         struct kx_err *e);
+
+/* The gate alone, on a model from kx_model_load_unchecked: 0, or -1 with
+ * every error of kx_model_check joined into e (KX_EXIT_BADMODEL), the
+ * message kx_model_load would refuse the model with. */
+int kx_model_gate(const struct kx_model *m, struct kx_err *e);
+
+/* Load from an in-memory .keras image (fuzzing, tests), through the gate. */
 struct kx_model *kx_model_load_mem(const char *name, const void *buf, size_t len,
                                    const struct kx_limits *lim, struct kx_err *e);
 
@@ -94,6 +119,12 @@ struct kx_model *kx_model_fresh(const size_t *widths, size_t n_widths, size_t G,
 
 /* Free; accepts NULL. */
 void kx_model_free(struct kx_model *m);
+
+/* Derive what m's kernel needs from layer l's weights (extended grids,
+ * the closed-form bound, packed or tiled weights), freeing what an earlier
+ * call derived: after the weights or grid of l are changed in place
+ * (tests). Returns -1 on allocation failure. */
+int kx_layer_prepare(const struct kx_model *m, struct kx_layer *l);
 
 /* Trainable parameter count (kanx: in*out*(G+k+1) per KAN layer; Dense:
  * in*out + bias). */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "kanx.h"
 #include "spec.h"
 
@@ -93,7 +94,10 @@ parse_json(const char *label, const char *json, size_t len, const struct kx_limi
            struct kx_err *e)
 {
 	const char *end = NULL;
+	struct kx_json_fault f;
+	size_t start, line, col;
 	cJSON *root;
+	int r;
 
 	if (len > lim->config_bytes) {
 		kx_err_set(e, KX_EXIT_BADMODEL, "%s: %zu bytes, over the limit of %zu", label, len,
@@ -109,17 +113,21 @@ parse_json(const char *label, const char *json, size_t len, const struct kx_limi
 		           lim->json_depth);
 		return NULL;
 	}
-	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+	/* The text as Python's json reads it, or refused where cJSON would
+	 * read it otherwise (duplicate keys, "\u0000", lax numbers, ...). */
+	r = kx_json_strict(json, len, lim->json_depth, &start, &f);
+	if (r == -2) {
+		kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
+		return NULL;
+	}
+	if (r != 0) {
+		kx_json_pos(json, len, f.off, &line, &col);
+		kx_err_set(e, KX_EXIT_BADMODEL, "%s:%zu:%zu: %s", label, line, col, f.msg);
+		return NULL;
+	}
+	root = cJSON_ParseWithLengthOpts(json + start, len - start, &end, 0);
 	if (!root) {
-		size_t off = end ? (size_t)(end - json) : 0, line = 1, col = 1, i;
-		for (i = 0; i < off && i < len; i++) {
-			if (json[i] == '\n') {
-				line++;
-				col = 1;
-			} else {
-				col++;
-			}
-		}
+		kx_json_pos(json, len, end ? (size_t)(end - json) : 0, &line, &col);
 		kx_err_set(e, KX_EXIT_BADMODEL, "%s:%zu:%zu: invalid JSON", label, line, col);
 		return NULL;
 	}
@@ -560,39 +568,104 @@ nomem:
 	b->bad = 1;
 }
 
+/* A tensor reference [layer name, node index, tensor index]: the layer's
+ * name when it is [name, 0, 0] (each layer of a chain is called once and
+ * has one output), else NULL. */
+static const char *
+tensor_ref(const cJSON *t)
+{
+	const cJSON *n = cJSON_GetArrayItem(t, 0);
+	size_t node, idx;
+
+	if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) != 3 || !cJSON_IsString(n) ||
+	    jsize(cJSON_GetArrayItem(t, 1), 0, 0, &node) != 0 ||
+	    jsize(cJSON_GetArrayItem(t, 2), 0, 0, &idx) != 0)
+		return NULL;
+	return n->valuestring;
+}
+
+/* input_layers / output_layers: one tensor, written [name, 0, 0] (Keras
+ * 3.16) or [[name, 0, 0]] (3.3, 3.8). The layer name, or NULL. */
+static const char *
+io_layer(const cJSON *v)
+{
+	if (cJSON_IsArray(v) && cJSON_IsString(cJSON_GetArrayItem(v, 0)))
+		return tensor_ref(v);
+	if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == 1)
+		return tensor_ref(cJSON_GetArrayItem(v, 0));
+	return NULL;
+}
+
 /* Functional: accept a single chain input -> l1 -> l2 -> ... -> output, in
- * the order the config lists the layers. */
+ * the order the config lists the layers, whose input_layers name its
+ * InputLayer and whose output_layers name its last layer: what kanx runs
+ * is then what Keras builds. Anything else (an output taken from an inner
+ * layer, several inputs or outputs, call arguments) is refused. */
 static int
-check_chain(struct builder *b, const cJSON *layers)
+check_chain(struct builder *b, const cJSON *cfg, const cJSON *layers)
 {
 	const cJSON *lo, *prev = NULL;
+	const char *in, *out, *first = NULL, *last = NULL;
+	int custom;
 
 	cJSON_ArrayForEach(lo, layers) {
 		const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(lo, "inbound_nodes");
-		const char *name = jstr(lo, "name");
+		const char *name = jstr(lo, "name"), *cls = layer_class(lo, &custom);
 		if (!prev) {
-			if (cJSON_GetArraySize(nodes) != 0) {
+			if (cJSON_GetArraySize(nodes) != 0 || !cls || custom || strcmp(cls, "InputLayer") != 0) {
 				bad(b, name, "a Functional model must start with its InputLayer");
 				return -1;
 			}
+			first = name;
 		} else {
-			const cJSON *node, *args, *t, *hist;
+			const cJSON *node, *args, *kw, *t;
 			const char *from;
 			if (!cJSON_IsArray(nodes) || cJSON_GetArraySize(nodes) != 1 ||
 			    !(node = cJSON_GetArrayItem(nodes, 0)) ||
 			    !cJSON_IsArray(args = cJSON_GetObjectItemCaseSensitive(node, "args")) ||
 			    cJSON_GetArraySize(args) != 1 ||
 			    !(t = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(args, 0), "config")) ||
-			    !cJSON_IsArray(hist = cJSON_GetObjectItemCaseSensitive(t, "keras_history")) ||
-			    !(from = cJSON_IsString(cJSON_GetArrayItem(hist, 0)) ?
-			             cJSON_GetArrayItem(hist, 0)->valuestring : NULL) ||
+			    !(from = tensor_ref(cJSON_GetObjectItemCaseSensitive(t, "keras_history"))) ||
 			    !jstr(prev, "name") || strcmp(from, jstr(prev, "name")) != 0) {
 				bad(b, name, "only single-chain Functional models are supported "
 				    "(each layer must take the previous layer's output)");
 				return -1;
 			}
+			kw = cJSON_GetObjectItemCaseSensitive(node, "kwargs");
+			if (kw && !cJSON_IsNull(kw) && !(cJSON_IsObject(kw) && cJSON_GetArraySize(kw) == 0)) {
+				bad(b, name, "the layer is called with arguments (kwargs '%.60s'); kanx "
+				    "supports plain calls only", kw->child && kw->child->string ?
+				    kw->child->string : "?");
+				return -1;
+			}
 		}
+		last = jstr(lo, "name");
 		prev = lo;
+	}
+	in = io_layer(cJSON_GetObjectItemCaseSensitive(cfg, "input_layers"));
+	out = io_layer(cJSON_GetObjectItemCaseSensitive(cfg, "output_layers"));
+	if (!in || !out) {
+		kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: the Functional model must name one input and one "
+		           "output, each as [layer, 0, 0] in input_layers and output_layers", b->label);
+		b->bad = 1;
+		return -1;
+	}
+	if (!first || strcmp(in, first) != 0) {
+		kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: input_layers names layer '%.100s', not the "
+		           "InputLayer '%.100s' the chain starts from", b->label, in, first ? first : "?");
+		b->bad = 1;
+		return -1;
+	}
+	if (!last || strcmp(out, last) != 0) {
+		cJSON_ArrayForEach(lo, layers)
+			if (jstr(lo, "name") && strcmp(jstr(lo, "name"), out) == 0)
+				break;
+		kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: output_layers names layer '%.100s', %s '%.100s'; "
+		           "kanx runs the whole chain, so it refuses a model whose output is elsewhere",
+		           b->label, out, lo ? "an inner layer of the chain, not its last layer" :
+		           "which is not in the model; the chain ends at", last ? last : "?");
+		b->bad = 1;
+		return -1;
 	}
 	return 0;
 }
@@ -755,7 +828,7 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 			kx_err_set(e, KX_EXIT_BADMODEL, "%s: Functional config without a layer list", label);
 			goto out;
 		}
-		if (check_chain(b, layers) == 0) {
+		if (check_chain(b, cfg, layers) == 0) {
 			/* Functional models number weights over all their layers,
 			 * InputLayer included (layers/input_layer). */
 			char snake[KX_MAX_NAME];

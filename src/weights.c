@@ -1,9 +1,11 @@
 /* weights.c - model.weights.h5 from memory (see weights.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <H5PLpublic.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,10 +13,12 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
 
+#include "check.h"
 #include "kanx.h"
 #include "weights.h"
 
@@ -146,69 +150,145 @@ inflates_past(const unsigned char *in, size_t n, size_t cap)
 	return rc;
 }
 
-/* The pipeline index of the deflate filter, -1 if there is none. */
-static int
-deflate_index(hid_t dcpl)
+/* The filters kanx lets libhdf5 run: HDF5's built-in ones (no plugin is
+ * ever loaded). */
+static const char *
+filter_name(H5Z_filter_t f)
 {
-	int nf = H5Pget_nfilters(dcpl), i;
-
-	for (i = 0; i < nf; i++) {
-		unsigned flags, cd[8];
-		size_t ncd = 8;
-		if (H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, 0, NULL, NULL) == H5Z_FILTER_DEFLATE)
-			return i;
+	switch (f) {
+	case H5Z_FILTER_DEFLATE: return "deflate";
+	case H5Z_FILTER_SHUFFLE: return "shuffle";
+	case H5Z_FILTER_FLETCHER32: return "fletcher32";
+	case H5Z_FILTER_SZIP: return "szip";
+	case H5Z_FILTER_NBIT: return "nbit";
+	case H5Z_FILTER_SCALEOFFSET: return "scaleoffset";
+	default: return NULL;
 	}
-	return -1;
 }
 
-/* Every stored chunk of a deflated dataset must inflate to at most the
- * chunk's size. libhdf5's own deflate filter doubles its buffer for as
- * long as the stream goes on (a few KiB of file can ask for gigabytes)
- * and cannot be replaced, so each chunk is inflated here first, into a
- * fixed window, from the same read-only image. Called once the dataset's
- * shape matched the config, so the sizes are bounded. */
-static int
-check_deflate(struct wctx *c, hid_t ds, const char *path)
-{
-	hsize_t dims[3], cd[3], grid[3], off[3], nchunks = 1, i, q;
-	hid_t dcpl = H5Dget_create_plist(ds), type = H5Dget_type(ds), space = H5Dget_space(ds);
-	size_t cbytes = type >= 0 ? H5Tget_size(type) : 0;
-	int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1, bit, d, rc = -1;
+#define KX_MAX_CD 32   /* filter parameters read */
 
-	if (dcpl < 0 || type < 0 || rank < 1 || rank > 3) {
-		problem(c, path, "unreadable dataset properties");
-		goto out;
+/* A dataset's filter pipeline, as far as the chunk checks need it. */
+struct pipeline {
+	int n;
+	H5Z_filter_t id[H5Z_MAX_NFILTERS];
+	int comp;          /* index of the compressor (deflate or szip), or -1 */
+};
+
+/* Check the pipeline of a dataset of type TYPE (chunks of cn elements):
+ * built-in filters only, each once, each one this libhdf5 can decode; at
+ * most one compressor, followed by nothing but fletcher32 (so that its
+ * stream is what the file stores, and check_chunks can bound it); nbit and
+ * scaleoffset parameters that describe this chunk and type (libhdf5 sizes
+ * their output from them). 0, or -1 with a problem recorded. */
+static int
+check_pipeline(struct wctx *c, hid_t dcpl, hid_t type, hsize_t cn, const char *path,
+               struct pipeline *pl)
+{
+	size_t tsize = H5Tget_size(type);
+	int i, j;
+
+	pl->comp = -1;
+	pl->n = H5Pget_nfilters(dcpl);
+	if (pl->n < 0 || pl->n > H5Z_MAX_NFILTERS) {
+		problem(c, path, "unreadable filter pipeline");
+		return -1;
 	}
-	if (H5Pget_layout(dcpl) != H5D_CHUNKED || (bit = deflate_index(dcpl)) < 0) {
-		rc = 0;
-		goto out;
+	for (i = 0; i < pl->n; i++) {
+		unsigned flags, cd[KX_MAX_CD], conf = 0;
+		size_t ncd = KX_MAX_CD;
+		char fname[64] = "";
+		H5Z_filter_t f = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof fname, fname, NULL);
+
+		pl->id[i] = f;
+		if (!filter_name(f)) {
+			problem(c, path, "filter %d is not supported (%.40s; HDF5's built-in deflate, "
+			        "shuffle, fletcher32, szip, nbit and scaleoffset only)", (int)f,
+			        fname[0] ? fname : "unnamed");
+			return -1;
+		}
+		if (H5Zfilter_avail(f) <= 0 || H5Zget_filter_info(f, &conf) < 0 ||
+		    !(conf & H5Z_FILTER_CONFIG_DECODE_ENABLED)) {
+			H5Eclear2(H5E_DEFAULT);
+			problem(c, path, "filter %d (%s) is not available in this libhdf5", (int)f, filter_name(f));
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (pl->id[j] == f) {
+				problem(c, path, "filter %d (%s) twice in one pipeline is refused", (int)f,
+				        filter_name(f));
+				return -1;
+			}
+		if (f == H5Z_FILTER_DEFLATE || f == H5Z_FILTER_SZIP) {
+			if (pl->comp >= 0) {
+				problem(c, path, "two compressors (%s and %s) in one pipeline are refused",
+				        filter_name(pl->id[pl->comp]), filter_name(f));
+				return -1;
+			}
+			pl->comp = i;
+		} else if (pl->comp >= 0 && f != H5Z_FILTER_FLETCHER32) {
+			problem(c, path, "filter %d (%s) after the compressor (%s) is refused", (int)f,
+			        filter_name(f), filter_name(pl->id[pl->comp]));
+			return -1;
+		}
+		/* nbit: [n, flag, elements, class (1 = atomic), size, order,
+		 * precision, offset]; scaleoffset: [scale type, factor, elements,
+		 * class (1 = float), size, ...] */
+		if ((f == H5Z_FILTER_NBIT && (ncd != 8 || cd[2] != cn || cd[3] != 1 || cd[4] != tsize ||
+		                              cd[6] == 0 || cd[6] > 8 * tsize || cd[7] > 8 * tsize - cd[6])) ||
+		    (f == H5Z_FILTER_SCALEOFFSET && (ncd < 8 || ncd > KX_MAX_CD || cd[2] != cn ||
+		                                     cd[3] != 1 || cd[4] != tsize))) {
+			problem(c, path, "filter %d (%s) has parameters that do not describe this dataset's "
+			        "chunks of %llu %zu-byte floats", (int)f, filter_name(f), (unsigned long long)cn, tsize);
+			return -1;
+		}
 	}
-	H5Sget_simple_extent_dims(space, dims, NULL);
+	return 0;
+}
+
+/* Walk every chunk of a chunked dataset (the shape matched the config, so
+ * the sizes are bounded): count the chunks never written, and bound what
+ * libhdf5 will allocate for each stored one. Its deflate filter doubles its
+ * buffer for as long as a stream runs (a few KiB of file can ask for
+ * gigabytes) and its szip filter allocates what the chunk's first four
+ * bytes say: each stored chunk is inflated here first, into a fixed
+ * window, or its szip header read, from the same read-only image. */
+static int
+check_chunks(struct wctx *c, hid_t ds, hid_t dcpl, const struct pipeline *pl, int rank,
+             const hsize_t *dims, size_t cbytes, const char *path, hsize_t *missing,
+             hsize_t *nchunks_out)
+{
+	hsize_t cd[3], grid[3], off[3], nchunks = 1, i, q;
+	int d, trailer = 0;
+
+	*missing = 0;
+	*nchunks_out = 0;
 	if (H5Pget_chunk(dcpl, rank, cd) != rank) {
 		problem(c, path, "unreadable chunk layout");
-		goto out;
+		return -1;
 	}
 	for (d = 0; d < rank; d++) {
-		if (dims[d] == 0) {
-			rc = 0;
-			goto out;
-		}
-		cbytes *= (size_t)cd[d];   /* chunk <= dataset, checked by open_ds */
+		if (dims[d] == 0)
+			return 0;
 		grid[d] = (dims[d] + cd[d] - 1) / cd[d];
 		nchunks *= grid[d];
 	}
 	if (nchunks > KX_MAX_CHUNKS) {
-		problem(c, path, "%llu compressed chunks, more than %llu", (unsigned long long)nchunks,
+		problem(c, path, "%llu chunks, more than %llu", (unsigned long long)nchunks,
 		        (unsigned long long)KX_MAX_CHUNKS);
-		goto out;
+		return -1;
 	}
+	*nchunks_out = nchunks;
+	for (d = pl->comp + 1; pl->comp >= 0 && d < pl->n; d++)
+		trailer |= pl->id[d] == H5Z_FILTER_FLETCHER32;
 	for (i = 0; i < nchunks; i++) {
 		unsigned mask = 0;
 		uint32_t rmask = 0;
 		haddr_t addr = HADDR_UNDEF;
 		hsize_t size = 0;
 		unsigned char *raw;
-		int r;
+		size_t n;
+		int r = 0;
 
 		for (d = rank - 1, q = i; d >= 0; d--) {  /* chunk i's offset */
 			off[d] = (q % grid[d]) * cd[d];
@@ -216,22 +296,34 @@ check_deflate(struct wctx *c, hid_t ds, const char *path)
 		}
 		if (H5Dget_chunk_info_by_coord(ds, off, &mask, &addr, &size) < 0) {
 			problem(c, path, "unreadable chunk index");
-			goto out;
+			return -1;
 		}
-		if (addr == HADDR_UNDEF || size == 0 || (mask & (1u << bit)))
-			continue;    /* not stored, or stored without deflate */
+		if (addr == HADDR_UNDEF || size == 0) {
+			(*missing)++;     /* never written */
+			continue;
+		}
+		if (pl->comp < 0 || (mask & (1u << pl->comp)))
+			continue;         /* stored without compression */
 		if (size > c->file_len) {
 			problem(c, path, "a chunk claims %llu bytes, more than the file holds",
 			        (unsigned long long)size);
-			goto out;
+			return -1;
 		}
 		raw = malloc((size_t)size);
 		if (!raw || H5Dread_chunk(ds, H5P_DEFAULT, off, &rmask, raw) < 0) {
 			problem(c, path, raw ? "a chunk cannot be read" : "out of memory");
 			free(raw);
-			goto out;
+			return -1;
 		}
-		r = inflates_past(raw, (size_t)size, cbytes);
+		n = (size_t)size;
+		for (d = pl->comp + 1; trailer && d < pl->n; d++)
+			if (pl->id[d] == H5Z_FILTER_FLETCHER32 && !(rmask & (1u << d)))
+				n = n >= 4 ? n - 4 : 0;   /* the checksum after the stream */
+		if (pl->id[pl->comp] == H5Z_FILTER_DEFLATE)
+			r = inflates_past(raw, n, cbytes);
+		else if (n < 4 || ((uint32_t)raw[0] | (uint32_t)raw[1] << 8 | (uint32_t)raw[2] << 16 |
+		                   (uint32_t)raw[3] << 24) > cbytes)
+			r = 1;
 		free(raw);
 		if (r != 0) {
 			if (r > 0)
@@ -239,18 +331,10 @@ check_deflate(struct wctx *c, hid_t ds, const char *path)
 				        "(a compression bomb)", cbytes);
 			else
 				problem(c, path, "a compressed chunk is corrupt");
-			goto out;
+			return -1;
 		}
 	}
-	rc = 0;
-out:
-	if (space >= 0)
-		H5Sclose(space);
-	if (type >= 0)
-		H5Tclose(type);
-	if (dcpl >= 0)
-		H5Pclose(dcpl);
-	return rc;
+	return 0;
 }
 
 /* Open vars/IDX, check it is a plain float dataset of RANK dimensions,
@@ -261,7 +345,7 @@ open_ds(struct wctx *c, hid_t vars, const char *gpath, int idx, const char *what
 {
 	char name[16], path[300];
 	hid_t ds, dcpl = -1, type = -1, space = -1;
-	int lk, r, nf, i, ndeflate = 0;
+	int lk, r, i;
 
 	snprintf(name, sizeof name, "%d", idx);
 	snprintf(path, sizeof path, "%s/vars/%d (%s)", gpath, idx, what);
@@ -291,21 +375,6 @@ open_ds(struct wctx *c, hid_t vars, const char *gpath, int idx, const char *what
 	if (H5Pget_external_count(dcpl) != 0) {
 		problem(c, path, "datasets with external storage are refused");
 		goto fail;
-	}
-	nf = H5Pget_nfilters(dcpl);
-	for (i = 0; i < nf; i++) {
-		unsigned flags, cd[8];
-		size_t ncd = 8;
-		char fname[64];
-		H5Z_filter_t f = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof fname, fname, NULL);
-		if (f != H5Z_FILTER_DEFLATE && f != H5Z_FILTER_SHUFFLE) {
-			problem(c, path, "filter %d is not supported (deflate and shuffle only)", (int)f);
-			goto fail;
-		}
-		if (f == H5Z_FILTER_DEFLATE && ndeflate++ > 0) {
-			problem(c, path, "deflate twice in one pipeline is refused");
-			goto fail;
-		}
 	}
 	type = H5Dget_type(ds);
 	if (type < 0 || H5Tget_class(type) != H5T_FLOAT ||
@@ -355,6 +424,79 @@ fail:
 	return -1;
 }
 
+/* Every byte H5Dread will give must be defined by the file: its filters
+ * bounded (check_pipeline, check_chunks), and storage that was never
+ * written (a contiguous dataset without storage, chunks never written)
+ * filled by libhdf5 with the dataset's fill value, as h5py would read it.
+ * A fill time of "never" or an undefined fill value leaves those bytes to
+ * whatever was in the reader's buffer: refused. 0, or -1 (problem recorded). */
+static int
+storage_defined(struct wctx *c, hid_t ds, hid_t type, const char *path)
+{
+	hid_t dcpl = H5Dget_create_plist(ds), space = H5Dget_space(ds);
+	hsize_t dims[3], cd[3], cn = 1, missing = 0, total = 1, nchunks = 0;
+	int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1, d, rc = -1;
+	size_t cbytes = H5Tget_size(type);
+	H5D_layout_t layout;
+	H5D_space_status_t st;
+	H5D_fill_time_t ft;
+	H5D_fill_value_t fv;
+	struct pipeline pl;
+
+	if (dcpl < 0 || rank < 1 || rank > 3 || H5Sget_simple_extent_dims(space, dims, NULL) != rank) {
+		problem(c, path, "unreadable dataset properties");
+		goto out;
+	}
+	layout = H5Pget_layout(dcpl);
+	for (d = 0; d < rank; d++)
+		total *= dims[d];
+	if (layout == H5D_CHUNKED) {
+		if (H5Pget_chunk(dcpl, rank, cd) != rank) {
+			problem(c, path, "unreadable chunk layout");
+			goto out;
+		}
+		for (d = 0; d < rank; d++)
+			cn *= cd[d];          /* chunk <= dataset, checked by open_ds */
+		cbytes *= (size_t)cn;
+		if (check_pipeline(c, dcpl, type, cn, path, &pl) != 0 ||
+		    check_chunks(c, ds, dcpl, &pl, rank, dims, cbytes, path, &missing, &nchunks) != 0)
+			goto out;
+	} else if (H5Pget_nfilters(dcpl) != 0) {
+		problem(c, path, "filters on a dataset that is not chunked");
+		goto out;
+	} else if (layout == H5D_CONTIGUOUS) {
+		if (H5Dget_space_status(ds, &st) < 0) {
+			problem(c, path, "unreadable storage status");
+			goto out;
+		}
+		missing = st == H5D_SPACE_STATUS_ALLOCATED ? 0 : 1;
+	}
+	if (missing > 0 && total > 0) {
+		if (H5Pget_fill_time(dcpl, &ft) < 0 || H5Pfill_value_defined(dcpl, &fv) < 0) {
+			problem(c, path, "unreadable fill value");
+			goto out;
+		}
+		if (ft == H5D_FILL_TIME_NEVER || fv == H5D_FILL_VALUE_UNDEFINED) {
+			char what[80];
+			if (layout == H5D_CHUNKED)
+				snprintf(what, sizeof what, "%llu of its %llu chunks %s", (unsigned long long)missing,
+				         (unsigned long long)nchunks, missing == 1 ? "was" : "were");
+			else
+				snprintf(what, sizeof what, "it was");
+			problem(c, path, "%s never written and %s: its values are not in the file", what,
+			        ft == H5D_FILL_TIME_NEVER ? "its fill time is 'never'" : "it has no fill value");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (space >= 0)
+		H5Sclose(space);
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	return rc;
+}
+
 /* Read N elements of ds (whose shape was checked) into a new float array. */
 static float *
 read_ds(struct wctx *c, hid_t ds, const char *gpath, int idx, const char *what, size_t n)
@@ -378,13 +520,17 @@ read_ds(struct wctx *c, hid_t ds, const char *gpath, int idx, const char *what, 
 		        (unsigned long long)storage);
 		goto out;
 	}
-	if (check_deflate(c, ds, path) != 0)
+	if (type < 0 || storage_defined(c, ds, type, path) != 0)
 		goto out;
+	/* Prefilled with NaN (all bits set): should libhdf5 ever leave an
+	 * element unwritten, the gate refuses it as NaN rather than running
+	 * whatever the heap held. */
 	out = kx_mallocarray(n, sizeof *out);
 	if (!out) {
 		problem(c, path, "out of memory");
 		goto out;
 	}
+	memset(out, 0xff, n * sizeof *out);
 	if (esize == 4) {
 		if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
 			char why[160];
@@ -395,6 +541,8 @@ read_ds(struct wctx *c, hid_t ds, const char *gpath, int idx, const char *what, 
 		goto out;
 	}
 	tmp = kx_mallocarray(n, sizeof *tmp);
+	if (tmp)
+		memset(tmp, 0xff, n * sizeof *tmp);
 	if (!tmp || H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) < 0) {
 		char why[160];
 		problem(c, path, "%s%s", tmp ? "cannot be read: " : "out of memory", tmp ? h5_reason(why) : "");
@@ -430,25 +578,20 @@ count_vars(hid_t vars)
 }
 
 /* Every knot must be finite, and stay finite once the grid is extended by
- * k knots each side (as kernel.c extends it, in float): the kernels index
- * and divide by these knots. Decreasing or zero-span grids still load, as
- * Keras computes with them too; kanx validate reports them. */
+ * k knots each side (kx_grid_extends): the kernels index and divide by
+ * these knots, so this is refused here, before they are prepared.
+ * Decreasing or zero-span grids are the gate's (check.c). */
 static void
 grid_ok(struct wctx *c, const struct kx_layer *l, const char *gp)
 {
-	size_t G = l->G, k = l->k, i, j;
+	size_t i;
 
 	for (i = 0; i < l->in; i++) {
-		const float *g = l->grid + i * (G + 1);
-		float h = (g[G] - g[0]) / (float)G;
-		int ok = isfinite(h) && isfinite(g[0] - h * (float)k) && isfinite(g[G] + h * (float)k);
-		for (j = 0; ok && j <= G; j++)
-			ok = isfinite(g[j]);
-		if (!ok) {
+		if (!kx_grid_extends(l->grid + i * (l->G + 1), l->G, l->k, 1)) {
 			char path[300];
 			snprintf(path, sizeof path, "%s/vars/2 (grid)", gp);
 			problem(c, path, "row %zu has a knot that is not finite, or overflows float32 "
-			        "when extended by %zu knots", i, k);
+			        "when extended by %zu knots", i, l->k);
 			return;
 		}
 	}
@@ -595,6 +738,19 @@ out:
 		H5Gclose(grp);
 }
 
+/* Is there an HDF5 superblock signature where libhdf5 looks for one: at
+ * offset 0, or after a user block, at 512, 1024, 2048, ... bytes? */
+static int
+hdf5_signature(const unsigned char *buf, size_t len)
+{
+	size_t off;
+
+	for (off = 0; off <= len && len - off >= 8; off = off ? off * 2 : 512)
+		if (memcmp(buf + off, "\x89HDF\r\n\x1a\n", 8) == 0)
+			return 1;
+	return 0;
+}
+
 /* The whole read, in this process. */
 static int
 load_here(struct kx_model *m, const char *label, const void *buf, size_t len,
@@ -606,7 +762,7 @@ load_here(struct kx_model *m, const char *label, const void *buf, size_t len,
 	int lk;
 
 	kx_weights_init();
-	if (len < 8 || memcmp(buf, "\x89HDF\r\n\x1a\n", 8) != 0)
+	if (!hdf5_signature(buf, len))
 		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not an HDF5 file", label);
 	fapl = H5Pcreate(H5P_FILE_ACCESS);
 	if (fapl < 0 || H5Pset_fapl_core(fapl, 1 << 16, 0) < 0 ||
@@ -679,13 +835,29 @@ write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+/* Read n bytes from the reader's pipe by the deadline: 0, -1 at the end
+ * of the stream or on an error, -2 when the deadline passed. */
 static int
-read_all(int fd, void *p, size_t n)
+read_all(int fd, void *p, size_t n, const struct timespec *deadline)
 {
 	char *c = p;
 
 	while (n > 0) {
-		ssize_t r = read(fd, c, n);
+		struct pollfd pf = { fd, POLLIN, 0 };
+		struct timespec now;
+		long long ms;
+		ssize_t r;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0)
+			return -2;
+		r = poll(&pf, 1, ms > 1000000 ? 1000000 : (int)ms);
+		if (r == 0 || (r < 0 && errno == EINTR))
+			continue;
+		if (r < 0)
+			return -1;
+		r = read(fd, c, n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -732,6 +904,19 @@ child(int fd, struct kx_model *m, const char *label, const void *buf, size_t len
 	size_t i, n[3];
 	int j, k;
 
+	/* whatever signal state kanx inherited: the time limit must fire,
+	 * and a dead parent end its child */
+	{
+		struct sigaction dfl;
+		sigset_t none;
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		sigemptyset(&dfl.sa_mask);
+		sigaction(SIGALRM, &dfl, NULL);
+		sigaction(SIGPIPE, &dfl, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
 	alarm(KX_HDF5_SECONDS);
 	r.rc = load_here(m, label, buf, len, lim, e);
 	for (i = 0; r.rc == 0 && i < m->n_layers; i++) {
@@ -756,31 +941,52 @@ child(int fd, struct kx_model *m, const char *label, const void *buf, size_t len
 	_exit(0);
 }
 
+/* libhdf5 in a child process; fails closed: when the child cannot be
+ * started, the file is not read in this process either (exit class
+ * KX_EXIT_INTERNAL: the environment, not the file, is at fault; a retry
+ * with more descriptors or processes may succeed). The child's exit is
+ * collected whatever SIGCHLD disposition kanx inherited (ignored, its
+ * children would be reaped unseen), and a child that ends without its
+ * answer is a crash of the reader (KX_EXIT_BADMODEL). */
 static int
 load_isolated(struct kx_model *m, const char *label, const void *buf, size_t len,
               const struct kx_limits *lim, struct kx_err *e)
 {
+	struct sigaction dfl, old_chld;
+	struct timespec deadline;
 	struct reply r;
 	float **ptr[3];
 	size_t i, n[3];
-	int fd[2], st = 0, j, k, got = -1;
+	int fd[2], st = 0, j, k, got = -1, rd = 0;
 	pid_t pid, w;
 
 	if (pipe(fd) != 0)
-		return load_here(m, label, buf, len, lim, e);
+		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: cannot start the isolated HDF5 reader (pipe: %s); "
+		                  "the file is not read in-process", label, strerror(errno));
+	fcntl(fd[0], F_SETFD, FD_CLOEXEC);   /* not inherited by anything kanx runs */
+	fcntl(fd[1], F_SETFD, FD_CLOEXEC);
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGCHLD, &dfl, &old_chld);
 	pid = fork();
 	if (pid < 0) {
+		int err = errno;
+		sigaction(SIGCHLD, &old_chld, NULL);
 		close(fd[0]);
 		close(fd[1]);
-		return load_here(m, label, buf, len, lim, e);
+		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: cannot start the isolated HDF5 reader (fork: %s); "
+		                  "the file is not read in-process", label, strerror(err));
 	}
 	if (pid == 0) {
 		close(fd[0]);
 		child(fd[1], m, label, buf, len, lim, e);
 	}
 	close(fd[1]);
-	if (read_all(fd[0], &r, sizeof r) == 0 && r.msg_len < sizeof e->msg &&
-	    read_all(fd[0], e->msg, r.msg_len) == 0) {
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += KX_HDF5_SECONDS + 5;   /* the child's own alarm fires first */
+	if ((rd = read_all(fd[0], &r, sizeof r, &deadline)) == 0 && r.msg_len < sizeof e->msg &&
+	    (rd = read_all(fd[0], e->msg, r.msg_len, &deadline)) == 0) {
 		e->msg[r.msg_len] = '\0';
 		e->code = r.code;
 		got = r.rc ? 1 : 0;
@@ -792,24 +998,27 @@ load_isolated(struct kx_model *m, const char *label, const void *buf, size_t len
 			l->k = l->cfg_k;
 			for (j = 0; j < k && got == 0; j++) {
 				*ptr[j] = kx_mallocarray(n[j] ? n[j] : 1, sizeof(float));
-				if (!*ptr[j] || read_all(fd[0], *ptr[j], n[j] * sizeof(float)) != 0)
+				if (!*ptr[j] || (rd = read_all(fd[0], *ptr[j], n[j] * sizeof(float), &deadline)) != 0)
 					got = -1;
 			}
 		}
 	}
 	close(fd[0]);
+	if (rd == -2)
+		kill(pid, SIGKILL);
 	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
-	if (w == pid && WIFSIGNALED(st)) {
-		if (WTERMSIG(st) == SIGALRM)
-			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: libhdf5 took more than %d s to read the file; "
-			                  "refused", label, KX_HDF5_SECONDS);
+	sigaction(SIGCHLD, &old_chld, NULL);
+	if (rd == -2 || (w == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM))
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: libhdf5 took more than %d s to read the file; "
+		                  "refused", label, KX_HDF5_SECONDS);
+	if (w == pid && WIFSIGNALED(st))
 		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: libhdf5 crashed reading the file (signal %d): "
 		                  "it is corrupt or hostile", label, WTERMSIG(st));
-	}
-	if (got < 0 || (w == pid && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)))
-		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: the HDF5 reader process failed (status %d)",
-		                  label, w == pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	if (got < 0)
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: the HDF5 reader ended without its answer (%s): "
+		                  "the file is corrupt or hostile", label, w != pid ? "its exit status was lost" :
+		                  WIFEXITED(st) ? "exit status not 0" : "stopped");
 	return got ? -1 : 0;
 }
 

@@ -118,6 +118,7 @@ kx_diags_free(struct kx_diags *d)
 		return;
 	for (i = 0; i < d->n; i++) {
 		free(d->v[i].file);
+		free(d->v[i].member);
 		free(d->v[i].where);
 		free(d->v[i].msg);
 	}

@@ -29,6 +29,9 @@ struct kx_diag {
 	char *file;             /* owned; the file the problem is in, or NULL */
 	unsigned long line;     /* 1-based; 0 = no line (then col is 0 too) */
 	unsigned long col;      /* 1-based */
+	char *member;           /* owned; the archive member the problem is in
+	                           ("model.weights.h5"), or NULL; set by the caller
+	                           after kx_diags_add (see kx_diags_last) */
 	char *where;            /* owned; a non-textual location ("layers/kan_linear/vars/2",
 	                           "x[3][1]"), or NULL */
 	char *msg;              /* owned; lowercase-or-library wording, no prefix */

@@ -86,6 +86,13 @@ def main():
         setv(f, "layers/kan_linear/vars/2", lambda a: a.__setitem__(slice(None), np.linspace(-2, 2, 6, dtype=np.float32)))
     write("wide_grid.keras", dict(base, **{"model.weights.h5": edit_weights(base["model.weights.h5"], wide)}))
 
+    # Finite weights near the float32 limit: sound, but every output
+    # overflows to inf or nan (serve-stdin answers 500 for those rows).
+    def huge(f):
+        setv(f, "layers/kan_linear/vars/0", lambda a: a.__setitem__(slice(None), np.float32(3e38)))
+        setv(f, "layers/kan_linear_1/vars/0", lambda a: a.__setitem__(slice(None), np.float32(3e38)))
+    write("overflow_weights.keras", dict(base, **{"model.weights.h5": edit_weights(base["model.weights.h5"], huge)}))
+
     # config.json declares grid_size 6 but the weights have G = 5: the loader refuses.
     cfg = json.loads(base["config.json"])
     cfg["config"]["grid_size"] = 6

@@ -4,6 +4,10 @@
 FIX="$KANX_SRCDIR/tests/fixtures"
 kanx() { "$KANX" "$@"; }
 
+# The kernels this CPU can run: blis and portable always, avx2 when it has
+# AVX2 and FMA.
+kernels() { echo blis; echo portable; KANX_KERNEL=avx2 kanx --version >/dev/null 2>&1 && echo avx2; return 0; }
+
 # Compare two CSV files numerically: |a-b| <= 1e-4*(1+|b|) per value,
 # same shape, same header. Prints the first mismatch.
 csv_close() {

@@ -108,6 +108,30 @@ check_cases() {
 	check_cases ok-
 }
 
+@test "sound HDF5 variants (fill values, built-in filters, user blocks) give the numbers h5py reads" {
+	# refs/NAME holds the values h5py reads from cases/NAME, stored plain
+	# (no filters, every byte written): both must print the same rows, on
+	# every kernel
+	local f n=0 a b k kernels=blis
+	! KANX_KERNEL=avx2 "$KANX" --version >/dev/null 2>&1 || kernels="blis avx2"
+	for f in "$HOSTILE"/refs/*.keras; do
+		n=$((n + 1))
+		for k in $kernels; do
+			a=$(KANX_KERNEL=$k "$KANX" predict -m "$HOSTILE/cases/${f##*/}" "$FIX/keras-3.16/kan_a_input.csv")
+			b=$(KANX_KERNEL=$k "$KANX" predict -m "$f" "$FIX/keras-3.16/kan_a_input.csv")
+			if [ "$a" != "$b" ] || [ "$(wc -l <<<"$a")" -lt 10 ]; then
+				echo "${f##*/} ($k): differs from its reference"; diff <(echo "$a") <(echo "$b") | head -5
+				false
+			fi
+		done
+	done
+	[ "$n" -ge 15 ]
+	# the fill-value cases are not the base model: the test can tell
+	a=$("$KANX" predict -m "$HOSTILE/cases/ok-unwritten-chunked-fill-ifset.keras" "$FIX/keras-3.16/kan_a_input.csv")
+	b=$("$KANX" predict -m "$FIX/keras-3.16/kan_a.keras" "$FIX/keras-3.16/kan_a_input.csv")
+	[ "$a" != "$b" ]
+}
+
 @test "a missing checkpoint is exit 3, not found" {
 	bounded "$BATS_TEST_TMPDIR/nope.keras"
 	[ "$rc" -eq 3 ]
@@ -125,6 +149,121 @@ check_cases() {
 	bounded "$BATS_TEST_TMPDIR/big.keras"
 	[ "$rc" -eq 4 ]
 	[[ "$err" == *"big.keras: file of 1153433600 bytes exceeds the limit of 1073741824 bytes"* ]]
+}
+
+@test "sources that are not model files are refused without reading them whole (exit 4, never 8)" {
+	bounded /dev/zero
+	[ "$rc" -eq 4 ]
+	[ "$err" = "kanx: /dev/zero: is a character device, not a file; kanx reads a model from a regular file or a pipe" ]
+	bounded /dev/null
+	[ "$rc" -eq 4 ]
+	# a /proc file says it holds 0 bytes, then gives more
+	bounded /proc/self/status
+	[ "$rc" -eq 4 ]
+	[ "$err" = "kanx: /proc/self/status: the file holds more than the 0 bytes it reports (a device or /proc file?); refused" ]
+	# 600 MB of zeros: refused from its last 64 KiB (under the 128 MiB bound)
+	truncate -s 600M "$BATS_TEST_TMPDIR/sparse.keras" || skip "no sparse files here"
+	bounded "$BATS_TEST_TMPDIR/sparse.keras"
+	[ "$rc" -eq 4 ]
+	[ "$err" = "kanx: $BATS_TEST_TMPDIR/sparse.keras: not a .keras (zip) archive: no end of central directory record" ]
+	# standard input that is a device
+	run bash -c "timeout $SECS \"\$0\" inspect - </dev/zero" "$KANX"
+	[ "$status" -eq 4 ]
+	[ "$output" = "kanx: <stdin>: is a character device, not a file; kanx reads a model from a regular file or a pipe" ]
+}
+
+@test "a pipe or FIFO that does not end is refused after KANX_MODEL_TIMEOUT; one that ends loads" {
+	local fifo="$BATS_TEST_TMPDIR/fifo"
+	mkfifo "$fifo"
+	# nobody writes: opening does not hang, the wait is bounded
+	KANX_MODEL_TIMEOUT=1 bounded "$fifo"
+	[ "$rc" -eq 4 ]
+	[ "$err" = "kanx: $fifo: the model did not end within 1 s (a pipe or FIFO that nobody finishes writing?); refused (KANX_MODEL_TIMEOUT)" ]
+	# a writer that holds it open and never writes
+	exec 8<>"$fifo"
+	KANX_MODEL_TIMEOUT=1 bounded "$fifo"
+	exec 8>&-
+	[ "$rc" -eq 4 ]
+	[[ "$err" == *"did not end within 1 s"* ]]
+	# standard input held open by a writer that never finishes
+	run bash -c "sleep 3 | KANX_MODEL_TIMEOUT=1 timeout $SECS \"\$0\" predict -m - /dev/null" "$KANX"
+	[ "$status" -eq 4 ]
+	[ "$output" = "kanx: <stdin>: the model did not end within 1 s (a pipe or FIFO that nobody finishes writing?); refused (KANX_MODEL_TIMEOUT)" ]
+	# a FIFO that is written and closed is a model like any other
+	cat "$FIX/keras-3.16/kan_a.keras" >"$fifo" &
+	bounded "$fifo"
+	wait
+	[ "$rc" -eq 0 ]
+	[[ "$out" == *"trainable parameters: 216"* ]]
+	# the limit is an integer from 1 to 86400
+	KANX_MODEL_TIMEOUT=0 run "$KANX" inspect "$FIX/keras-3.16/kan_a.keras"
+	[ "$status" -eq 2 ]
+	[ "$output" = "kanx: KANX_MODEL_TIMEOUT must be an integer from 1 to 86400" ]
+}
+
+@test "serve-stdin load of endless or special files answers 400 and the loop goes on" {
+	local fifo="$BATS_TEST_TMPDIR/fifo" out
+	mkfifo "$fifo"
+	exec 8<>"$fifo"
+	out=$(printf '%s\n' "{\"op\": \"load\", \"path\": \"$fifo\"}" '{"op": "load", "path": "/dev/zero"}' \
+		'{"op": "load", "path": "/proc/self/status"}' '{"op": "load", "path": "/proc/kmsg"}' \
+		"{\"op\": \"load\", \"path\": \"$FIX/keras-3.16/kan_a.keras\"}" '{"x": [0.5, 0.5]}' |
+		KANX_MODEL_TIMEOUT=1 timeout $SECS "$KANX" serve-stdin 2>/dev/null)
+	exec 8>&-
+	[ "$(sed -n 1p <<<"$out")" = "{\"status\": 400, \"detail\": \"Failed to load: $fifo: not a regular file\"}" ]
+	[ "$(sed -n 2p <<<"$out")" = '{"status": 400, "detail": "Failed to load: /dev/zero: not a regular file"}' ]
+	[ "$(sed -n 3p <<<"$out")" = '{"status": 400, "detail": "Failed to load: /proc/self/status: the file holds more than the 0 bytes it reports (a device or /proc file?); refused"}' ]
+	# /proc/kmsg: refused, as unreadable (404) or as a /proc file (400), never a hang
+	[[ "$(sed -n 4p <<<"$out")" =~ ^\{\"status\":\ (400|404), ]]
+	[ "$(jq -r .status <<<"$(sed -n 5p <<<"$out")")" = ok ]
+	[ "$(jq -c .shape <<<"$(sed -n 6p <<<"$out")")" = '[1,1]' ]
+}
+
+@test "the isolated HDF5 reader fails closed: no descriptor for it is exit 8, never libhdf5 in-process" {
+	local crash="$HOSTILE/cases/h5-found-weights-crash-9b3583e6.keras"
+	# descriptors 0-2 in use (bats's own are closed), 3-4 for the
+	# signal self-pipe, a sixth for the file, none for the reader's pipe
+	few_fds() {
+		bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+			ulimit -n 6; exec "$@"' kanx "$@"
+	}
+	run few_fds "$KANX" inspect "$crash"
+	[ "$status" -eq 8 ]
+	[ "$output" = "kanx: $crash:model.weights.h5: cannot start the isolated HDF5 reader (pipe: Too many open files); the file is not read in-process" ]
+	run few_fds "$KANX" predict -m "$FIX/keras-3.16/kan_a.keras" /dev/null
+	[ "$status" -eq 8 ]
+	[[ "$output" == *"cannot start the isolated HDF5 reader (pipe: "* ]]
+}
+
+@test "the isolated HDF5 reader fails closed: no process to fork is exit 8" {
+	local crash="$HOSTILE/cases/h5-found-weights-crash-9b3583e6.keras"
+	# RLIMIT_NPROC binds only a user who is not root
+	[ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null || skip "needs root and setpriv to drop to nobody"
+	asan && skip "ASan's own threads need processes"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups bash -c "ulimit -u 1; exec \"\$0\" inspect \"\$1\"" "$KANX" "$crash"
+	[ "$status" -eq 8 ]
+	[[ "$output" == "kanx: $crash:model.weights.h5: cannot start the isolated HDF5 reader (fork: "*"); the file is not read in-process" ]]
+}
+
+@test "a crash of the HDF5 reader is reported as one whatever signal state kanx inherits" {
+	local crash="$HOSTILE/cases/h5-found-weights-crash-9b3583e6.keras" want
+	export ASAN_OPTIONS="$ASAN_OPTIONS:handle_segv=0"
+	want="kanx: $crash:model.weights.h5: libhdf5 crashed reading the file (signal 11): it is corrupt or hostile"
+	# SIGCHLD ignored: its children would be reaped unseen
+	run bash -c "trap '' CHLD; exec \"\$0\" inspect \"\$1\"" "$KANX" "$crash"
+	[ "$status" -eq 4 ]
+	[ "$output" = "$want" ]
+	run bash -c "trap '' CHLD ALRM PIPE; exec \"\$0\" predict -m \"\$1\" /dev/null" "$KANX" "$crash"
+	[ "$status" -eq 4 ]
+	[ "$output" = "$want" ]
+	# blocked signals
+	run perl -MPOSIX -e 'sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGCHLD, SIGALRM, SIGSEGV, SIGPIPE)) or die; exec @ARGV' \
+		"$KANX" inspect "$crash"
+	[ "$status" -eq 4 ]
+	[ "$output" = "$want" ]
+	# and a sound model still loads under the same states
+	run bash -c "trap '' CHLD; exec \"\$0\" inspect \"\$1\"" "$KANX" "$FIX/keras-3.16/kan_a.keras"
+	[ "$status" -eq 0 ]
 }
 
 @test "a hostile model on standard input is refused the same way" {
@@ -145,8 +284,10 @@ check_cases() {
 		case ${f##*/} in h5-found-*) continue ;; esac
 		files+=("$f")
 	done
-	run valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-		--show-leak-kinds=definite,indirect "$KANX" inspect "${files[@]}" "$FIX"/keras-3.16/*.keras
+	# the HDF5 read runs in a forked child: valgrind follows it
+	run valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+		"$KANX" inspect "${files[@]}" "$HOSTILE"/refs/*.keras "$FIX"/keras-3.16/*.keras
 	[ "$status" -ne 99 ]
 	[ "$status" -lt 128 ]
 	if printf '%s\n' "$output" | grep '^==[0-9]*=='; then

@@ -47,6 +47,29 @@ kan_params() { echo $(( $1 * $2 * ($3 + $4 + 1) )); }
 	  '[[4,2,"silu",false],[5,3,"relu",false]]' ]
 }
 
+@test "inspect: uniform is yes only for grids on the lattice the closed form assumes; near and no grids run on their knots" {
+	N=$FIX/keras-3.16-numeric
+	# text: the column before params, one word per KAN layer
+	run kanx inspect "$N/mixed_gk.keras"
+	[ "$status" -eq 0 ]
+	[ "$(awk '$2 ~ /^kan_linear/ { printf "%s ", $(NF-1) }' <<<"$output")" = "yes yes near yes " ]
+	run kanx inspect "$N/near_uniform_k3.keras"
+	[ "$(awk '$2 ~ /^kan_linear/ { printf "%s ", $(NF-1) }' <<<"$output")" = "near near " ]
+	run kanx inspect "$FIX/keras-3.16/kan_e.keras"
+	[ "$(awk '$2 ~ /^kan_/ { printf "%s ", $(NF-1) }' <<<"$output")" = "no no " ]
+	# JSON: uniform and how far the knots are from the lattice, in units of h
+	run kanx inspect --json "$FIX/models/quickstart.keras"
+	[ "$(jq -c '[.layers[] | [.uniform, .knot_deviation]]' <<<"$output")" = '[[true,2.24e-07],[true,2.24e-07],[true,2.24e-07]]' ]
+	run kanx inspect --json "$N/nudged.keras"
+	[ "$(jq -c '[.layers[] | [.uniform, .knot_deviation]]' <<<"$output")" = '[[false,0.0001],[false,0.0001]]' ]
+	run kanx inspect --json "$N/g256_k1.keras"
+	[ "$(jq -c '[.layers[] | [.uniform, .knot_deviation]]' <<<"$output")" = '[[true,0],[true,0]]' ]
+	run kanx inspect --json "$N/g1000.keras"
+	[ "$(jq -c '[.layers[] | .uniform]' <<<"$output")" = '[false,false]' ]
+	run kanx inspect --json "$FIX/keras-3.16/dense_f.keras"
+	[ "$(jq -c '[.layers[] | [.uniform, .knot_deviation]] | unique' <<<"$output")" = '[[null,null]]' ]
+}
+
 @test "inspect --json: per-layer dict specs fall back to the model-wide values" {
 	run kanx inspect --json "$FIX/keras-3.16/kan_dictspec.keras"
 	[ "$status" -eq 0 ]

@@ -13,8 +13,6 @@ setup() {
 	unset KANX_CHECKPOINT KANX_MAX_BATCH KANX_MAX_LINE KANX_THREADS KANX_KERNEL
 }
 
-# The kernels this CPU can run: blis always, avx2 when it has AVX2 and FMA.
-kernels() { echo blis; KANX_KERNEL=avx2 kanx --version >/dev/null 2>&1 && echo avx2; return 0; }
 
 # The quickstart input without its header: 256 rows of 2 features.
 rows() { tail -n +2 "$QIN"; }

@@ -265,7 +265,8 @@ EOF
 }
 
 @test "a model that outputs NaN answers 500, not invalid JSON, and the loop goes on" {
-	serve -m "$BRK/nan_weights.keras" <<'EOF'
+	# finite weights near the float32 limit (NaN weights are refused at load)
+	serve -m "$BRK/overflow_weights.keras" <<'EOF'
 {"x": [0.5, 0.5]}
 {"op": "health"}
 EOF
@@ -290,6 +291,10 @@ EOF
 	run kanx serve-stdin -m "$BRK/not_a_zip.keras" </dev/null
 	[ "$status" -eq 4 ]
 	[[ "$output" == "kanx: $BRK/not_a_zip.keras: not a .keras (zip) archive"* ]]
+	# the gate: NaN weights are refused at start-up with validate's message
+	run kanx serve-stdin -m "$BRK/nan_weights.keras" </dev/null
+	[ "$status" -eq 4 ]
+	[ "$output" = "kanx: $BRK/nan_weights.keras:model.weights.h5: layers/kan_linear/vars/0 (base_weight): 1 of 16 values are NaN or infinite (the first at [0, 3]: nan); $BRK/nan_weights.keras:model.weights.h5: layers/kan_linear_1/vars/1 (spline_weight): 1 of 64 values are NaN or infinite (the first at [5, 0, 2]: inf)" ]
 	run kanx serve-stdin -m - </dev/null
 	[ "$status" -eq 2 ]
 	run kanx serve-stdin --model-dir "$BATS_TEST_TMPDIR/none" </dev/null

@@ -13,6 +13,7 @@
 
 #include "act.h"
 #include "cli.h"
+#include "json.h"
 #include "kernel.h"
 #include "limits.h"
 #include "model.h"
@@ -23,6 +24,7 @@
 #include "rows.h"
 #include "shard.h"
 #include "sink.h"
+#include "testutil.h"
 
 static int passed, failed;
 
@@ -55,47 +57,67 @@ test_nearest(void)
 	CHECK(kx_cli_nearest("zzzzzzzzzz", cmds) == NULL);
 }
 
-/* Read a numeric CSV with a header line into a new array; *rows, *cols. */
-static float *
-read_csv(const char *path, size_t *rows, size_t *cols)
+/* kx_json_strict: 0 for text Python's json reads as cJSON does; else the
+ * byte offset of the first problem, and a word of its message. */
+static int
+json_fails_at(const char *text, size_t off, const char *word)
 {
-	FILE *f = fopen(path, "r");
-	char line[65536];
-	float *v = NULL;
-	size_t n = 0, cap = 0, c;
+	struct kx_json_fault f;
+	size_t start;
+	int r = kx_json_strict(text, strlen(text), 64, &start, &f);
 
-	*rows = *cols = 0;
-	if (!f)
-		return NULL;
-	if (!fgets(line, sizeof line, f)) {
-		fclose(f);
-		return NULL;
+	if (off == (size_t)-1)
+		return r == 0;
+	return r == -1 && f.off == off && strstr(f.msg, word) != NULL;
+}
+
+static void
+test_json(void)
+{
+	char big[40000];
+	size_t i, o = 0, line, col;
+
+	CHECK(json_fails_at("{\"a\": [1, -0.5e+3, 0, true, null, \"\\u00e9\\ud83d\\ude00\"]}", (size_t)-1, ""));
+	CHECK(json_fails_at("\xef\xbb\xbf {\"a\": 1}\r\n", (size_t)-1, ""));
+	CHECK(json_fails_at("{\"a\": {\"b\": 1}, \"c\": {\"b\": 2}}", (size_t)-1, ""));  /* same key, other objects */
+	CHECK(json_fails_at("{\"a\": 1, \"b\": 2, \"a\": 3}", 17, "duplicate key 'a'"));
+	CHECK(json_fails_at("[{\"x\": {\"k\": 1, \"\\u006b\": 2}}]", 16, "duplicate key 'k'"));
+	/* a raw character and its escaped surrogate pair are one key */
+	CHECK(json_fails_at("{\"\xf0\x9f\x98\x80\": 1, \"\\ud83d\\ude00\": 2}", 12, "duplicate key"));
+	CHECK(json_fails_at("{\"a\\u0000b\": 1}", 3, "\\u0000"));
+	CHECK(json_fails_at("[\"\\udc00\"]", 2, "lone surrogate"));
+	CHECK(json_fails_at("[\"\\ud800x\"]", 2, "lone surrogate"));
+	CHECK(json_fails_at("[01]", 1, "invalid number"));
+	CHECK(json_fails_at("[1.]", 1, "invalid number"));
+	CHECK(json_fails_at("[-.5]", 1, "invalid number"));
+	CHECK(json_fails_at("[1e]", 1, "invalid number"));
+	CHECK(json_fails_at("[NaN]", 1, "expecting a value"));
+	CHECK(json_fails_at("{} {}", 3, "extra data"));
+	CHECK(json_fails_at("[1,\x0b" "2]", 3, "expecting a value"));
+	CHECK(json_fails_at("[\"a\tb\"]", 3, "control character"));
+	CHECK(json_fails_at("[\"\xc0\xaf\"]", 2, "UTF-8"));
+	CHECK(json_fails_at("[\"\xed\xa0\x80\"]", 2, "UTF-8"));
+	CHECK(json_fails_at("[\"\xf4\x90\x80\x80\"]", 2, "UTF-8"));
+	CHECK(json_fails_at("[\"\xe2\x82\"]", 2, "UTF-8"));
+	CHECK(json_fails_at("[[[[1]]]]", (size_t)-1, ""));
+	{
+		struct kx_json_fault f;
+		size_t start;
+		CHECK(kx_json_strict("[[[1]]]", 7, 2, &start, &f) == -1 && strstr(f.msg, "deeper than 2"));
 	}
-	while (fgets(line, sizeof line, f)) {
-		char *p = line, *end;
-		c = 0;
-		for (;;) {
-			float x = strtof(p, &end);
-			if (end == p)
-				break;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 1024;
-				v = realloc(v, cap * sizeof *v);
-			}
-			v[n++] = x;
-			c++;
-			p = end;
-			if (*p != ',')
-				break;
-			p++;
-		}
-		if (c) {
-			*cols = c;
-			(*rows)++;
-		}
-	}
-	fclose(f);
-	return v;
+	/* 2000 distinct keys, then one repeated: found, at the repeat */
+	o += (size_t)snprintf(big + o, sizeof big - o, "{");
+	for (i = 0; i < 2000; i++)
+		o += (size_t)snprintf(big + o, sizeof big - o, "\"k%zu\": %zu, ", i, i);
+	CHECK(json_fails_at(big, (size_t)-1, "") == 0);   /* "{... , " is cut short */
+	snprintf(big + o, sizeof big - o, "\"k1999\": 0}");
+	CHECK(json_fails_at(big, o, "duplicate key 'k1999'"));
+	big[o] = '\0';
+	snprintf(big + o, sizeof big - o, "\"k2000\": 0}");
+	CHECK(json_fails_at(big, (size_t)-1, ""));
+	/* positions count characters, not bytes */
+	kx_json_pos("a\n\xc3\xa9\xc3\xa9x", 7, 6, &line, &col);
+	CHECK(line == 2 && col == 3);
 }
 
 static int
@@ -146,8 +168,8 @@ test_fixtures(const char *srcdir)
 				continue;
 			}
 			models++;
-			x = read_csv(ip, &nr, &nc);
-			want = read_csv(ep, &er, &ec);
+			x = test_read_csv(ip, &nr, &nc);
+			want = test_read_csv(ep, &er, &ec);
 			CHECK(x && want && nc == m->in && ec == m->out && nr == er);
 			if (!x || !want || nc != m->in || ec != m->out || nr != er) {
 				free(x);
@@ -215,19 +237,8 @@ test_kernels(void)
 					/* non-uniform, with a repeated knot in feature 0 */
 					l->grid[1] = l->grid[2];
 					l->grid[(G + 1) + 1] = l->grid[(G + 1)] + 0.01f;
-					free(l->ext);
-					free(l->t0);
-					free(l->inv_h);
-					free(l->packed);
-					free(l->tiled);
-					free(l->sparse_w);
-					l->tiled = NULL;
-					l->sparse_w = NULL;
-					kx_kan_prepare(l);
-					kx_kan_pack(l);
-					if (m->kernel == KX_KERNEL_AVX2)
-						CHECK(kx_avx2_pack(l) == 0);
-					CHECK(l->uniform == 0);
+					CHECK(kx_layer_prepare(m, l) == 0);
+					CHECK(l->uniform == 0 && l->closed == 0);
 				}
 				cap = (nk * 5 + 8) * 3;
 				x = calloc(cap, sizeof *x);
@@ -282,7 +293,7 @@ test_sparse_choice(void)
 
 	if (kx_kernel_select("avx2") != 0)
 		return;
-	kx_avx2_sparse = -1;
+	kx_panel_sparse = -1;
 	m5 = kx_model_fresh(widths, 2, 5, 3, KX_ACT_SILU, -1.0f, 1.0f, 3, &e);
 	m20 = kx_model_fresh(widths, 2, 20, 3, KX_ACT_SILU, -1.0f, 1.0f, 3, &e);
 	CHECK(m5 && m20);
@@ -291,12 +302,9 @@ test_sparse_choice(void)
 	CHECK(m5->layers[0].sparse_w == NULL && m5->layers[0].tiled != NULL);
 	CHECK(m20->layers[0].sparse_w != NULL && m20->layers[0].tiled == NULL);
 	/* an infinite weight: the dense path, and the reference's NaNs */
-	kx_avx2_sparse = 1;
-	free(m20->layers[0].sparse_w);
-	m20->layers[0].sparse_w = NULL;
+	kx_panel_sparse = 1;
 	m20->layers[0].spline_w[5] = INFINITY;
-	kx_kan_pack(&m20->layers[0]);
-	CHECK(kx_avx2_pack(&m20->layers[0]) == 0);
+	CHECK(kx_layer_prepare(m20, &m20->layers[0]) == 0);
 	CHECK(m20->layers[0].sparse_w == NULL && m20->layers[0].tiled != NULL);
 	for (i = 0; i < n * 4; i++)
 		x[i] = (float)i / (float)(n * 4) * 2.4f - 1.2f;
@@ -309,7 +317,7 @@ test_sparse_choice(void)
 	CHECK(bad == 0);
 	kx_work_free(w);
 out:
-	kx_avx2_sparse = -1;
+	kx_panel_sparse = -1;
 	kx_model_free(m5);
 	kx_model_free(m20);
 	kx_kernel_select(NULL);
@@ -567,13 +575,14 @@ test_threads(const char *srcdir)
 	kx_model_free(m);
 }
 
-/* kx_act_expf stays within a few ulp of expf over the whole clamped range. */
+/* kx_act_expf stays within a few ulp of expf over the range silu needs
+ * it exact, and overflows to infinity where expf does. */
 static void
 test_expf(void)
 {
 	float x, worst = 0.0f;
 
-	for (x = -87.0f; x <= 88.0f; x += 0.000731f) {
+	for (x = -86.0f; x <= 88.7f; x += 0.000731f) {
 		float a = kx_act_expf(x), b = expf(x);
 		float rel = fabsf(a - b) / b;
 		if (rel > worst)
@@ -582,6 +591,9 @@ test_expf(void)
 	CHECK(worst < 3.0e-7f);
 	if (worst >= 3.0e-7f)
 		printf("not ok: kx_act_expf worst relative error %g\n", worst);
+	CHECK(isinf(kx_act_expf(88.73f)) && isinf(kx_act_expf(1e30f)) && isinf(kx_act_expf(FLT_MAX)));
+	CHECK(isfinite(kx_act_expf(88.72f)) && kx_act_expf(88.72f) > 3.3e38f);
+	CHECK(kx_act_expf(-FLT_MAX) >= 0.0f && kx_act_expf(-FLT_MAX) < 1e-37f);
 }
 
 /* ---- predict's readers and writers -------------------------------------- */
@@ -1868,6 +1880,7 @@ main(void)
 		srcdir = ".";
 	test_limits();
 	test_nearest();
+	test_json();
 	test_numfmt_grammar();
 	test_numfmt_scan();
 	test_numfmt_scan_long();
@@ -1885,7 +1898,7 @@ main(void)
 				printf("# %s kernel: not on this CPU, skipped\n", kernels[ki]);
 				continue;
 			}
-			kx_avx2_sparse = sparse[ki];
+			kx_panel_sparse = sparse[ki];
 			printf("# %s kernel%s\n", kernels[ki],
 			       sparse[ki] == 1 ? ", sparse KAN layers" : sparse[ki] == 0 ? ", dense KAN layers" : "");
 			test_fixtures(srcdir);
@@ -1893,7 +1906,7 @@ main(void)
 			test_threads(srcdir);
 		}
 		kx_kernel_select(NULL);
-		kx_avx2_sparse = -1;
+		kx_panel_sparse = -1;
 		test_sparse_choice();
 	}
 	test_request();

@@ -20,28 +20,28 @@ doc() { printf '%s' "$2" > "$BATS_TEST_TMPDIR/$1"; }
 @test "a trained, non-uniform grid (kan_e) is sound: moved grid ends are only warnings" {
 	run kanx validate -m "$FIX/keras-3.16/kan_e.keras"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "kanx: warning: $FIX/keras-3.16/kan_e.keras: layers/kan_linear: layer 'kan_in': 3 of 3 features have grid ends other than the configured grid_range [-1, 1] (feature 0: [-1.2, 1.3]); the grid is non-uniform, as after update_grid_from_samples" ]
+	[ "${lines[0]}" = "kanx: warning: $FIX/keras-3.16/kan_e.keras:model.weights.h5: layers/kan_linear: layer 'kan_in': 3 of 3 features have grid ends other than the configured grid_range [-1, 1] (feature 0: [-1.2, 1.3]); the grid is non-uniform, as after update_grid_from_samples" ]
 	[ "${lines[-1]}" = "kanx: validate: sound: 0 errors, 2 warnings" ]
 }
 
 @test "NaN and infinite weights: every tensor named, with the first bad index" {
 	run kanx validate -m "$BRK/nan_weights.keras"
 	[ "$status" -eq 1 ]
-	[ "${lines[0]}" = "kanx: $BRK/nan_weights.keras: layers/kan_linear/vars/0 (base_weight): 1 of 16 values are NaN or infinite (the first at [0, 3]: nan)" ]
-	[ "${lines[1]}" = "kanx: $BRK/nan_weights.keras: layers/kan_linear_1/vars/1 (spline_weight): 1 of 64 values are NaN or infinite (the first at [5, 0, 2]: inf)" ]
+	[ "${lines[0]}" = "kanx: $BRK/nan_weights.keras:model.weights.h5: layers/kan_linear/vars/0 (base_weight): 1 of 16 values are NaN or infinite (the first at [0, 3]: nan)" ]
+	[ "${lines[1]}" = "kanx: $BRK/nan_weights.keras:model.weights.h5: layers/kan_linear_1/vars/1 (spline_weight): 1 of 64 values are NaN or infinite (the first at [5, 0, 2]: inf)" ]
 	[ "${lines[2]}" = "kanx: validate: problems found: 2 errors, 0 warnings" ]
 }
 
 @test "a decreasing grid names the layer, feature and knots" {
 	run kanx validate -m "$BRK/decreasing_grid.keras"
 	[ "$status" -eq 1 ]
-	[ "${lines[0]}" = "kanx: $BRK/decreasing_grid.keras: layers/kan_linear/vars/2 (grid): feature 1: knots decrease (grid[1][2] = 0.2 > grid[1][3] = -0.2)" ]
+	[ "${lines[0]}" = "kanx: $BRK/decreasing_grid.keras:model.weights.h5: layers/kan_linear/vars/2 (grid): feature 1: knots decrease (grid[1][2] = 0.2 > grid[1][3] = -0.2)" ]
 }
 
 @test "a zero-span grid names the layer and feature" {
 	run kanx validate -m "$BRK/zero_span_grid.keras"
 	[ "$status" -eq 1 ]
-	[ "${lines[0]}" = "kanx: $BRK/zero_span_grid.keras: layers/kan_linear_1/vars/2 (grid): feature 2: the grid has zero span (every knot is 0.5)" ]
+	[ "${lines[0]}" = "kanx: $BRK/zero_span_grid.keras:model.weights.h5: layers/kan_linear_1/vars/2 (grid): feature 2: the grid has zero span (every knot is 0.5)" ]
 	[ "${lines[1]}" = "kanx: validate: problems found: 1 error, 0 warnings" ]
 }
 
@@ -58,11 +58,11 @@ doc() { printf '%s' "$2" > "$BATS_TEST_TMPDIR/$1"; }
 @test "what the loader refuses is reported with its message, one line per layer" {
 	run kanx validate -m "$BRK/gk_mismatch.keras"
 	[ "$status" -eq 1 ]
-	[ "${lines[0]}" = "kanx: $BRK/gk_mismatch.keras: model.weights.h5: layers/kan_linear: weights give grid_size 5 and spline_order 3, but the config says 6 and 3" ]
-	[ "${lines[1]}" = "kanx: $BRK/gk_mismatch.keras: model.weights.h5: layers/kan_linear_1: weights give grid_size 5 and spline_order 3, but the config says 6 and 3" ]
+	[ "${lines[0]}" = "kanx: $BRK/gk_mismatch.keras:model.weights.h5: layers/kan_linear: weights give grid_size 5 and spline_order 3, but the config says 6 and 3" ]
+	[ "${lines[1]}" = "kanx: $BRK/gk_mismatch.keras:model.weights.h5: layers/kan_linear_1: weights give grid_size 5 and spline_order 3, but the config says 6 and 3" ]
 	run kanx validate -m "$BRK/missing_tensor.keras"
 	[ "$status" -eq 1 ]
-	[[ "${lines[0]}" == "kanx: $BRK/missing_tensor.keras: model.weights.h5: layers/kan_linear_1: "* ]]
+	[[ "${lines[0]}" == "kanx: $BRK/missing_tensor.keras:model.weights.h5: layers/kan_linear_1: "* ]]
 	run kanx validate -m "$BRK/not_a_zip.keras"
 	[ "$status" -eq 1 ]
 	[[ "${lines[0]}" == "kanx: $BRK/not_a_zip.keras: not a .keras (zip) archive"* ]]
@@ -218,8 +218,8 @@ doc() { printf '%s' "$2" > "$BATS_TEST_TMPDIR/$1"; }
 	[ "$status" -eq 1 ]
 	[ "$(jq -c '[.sound, .errors, .checked.model, .checked.config]' <<<"$output")" = \
 	  "[false,3,\"$BRK/nan_weights.keras\",\"$CFG/kan_a.yaml\"]" ]
-	[ "$(jq -c '.problems[0] | [.severity, .location, .line, .status]' <<<"$output")" = \
-	  '["error","layers/kan_linear/vars/0 (base_weight)",null,null]' ]
+	[ "$(jq -c '.problems[0] | [.severity, .member, .location, .line, .status]' <<<"$output")" = \
+	  '["error","model.weights.h5","layers/kan_linear/vars/0 (base_weight)",null,null]' ]
 	[ "$(jq -c '.problems[2] | [.line, .column, .status, .message]' <<<"$output")" = \
 	  '[1,8,400,"x[0]: Expected 2 features per sample, got 3"]' ]
 }
@@ -247,7 +247,7 @@ doc() { printf '%s' "$2" > "$BATS_TEST_TMPDIR/$1"; }
 @test "a model on standard input" {
 	run bash -c "'$KANX' validate -m - < '$BRK/decreasing_grid.keras'"
 	[ "$status" -eq 1 ]
-	[[ "${lines[0]}" == "kanx: <stdin>: layers/kan_linear/vars/2 (grid): feature 1: knots decrease"* ]]
+	[[ "${lines[0]}" == "kanx: <stdin>:model.weights.h5: layers/kan_linear/vars/2 (grid): feature 1: knots decrease"* ]]
 	run bash -c "'$KANX' validate -m - < '$BRK/not_a_zip.keras'"
 	[ "$status" -eq 1 ]
 	[[ "${lines[0]}" == "kanx: <stdin>: not a .keras (zip) archive"* ]]

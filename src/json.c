@@ -1,0 +1,492 @@
+/* json.c - JSON text read strictly as Python's json module reads it (see json.h). */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "limits.h"
+
+/* One key of an object being read: its decoded bytes (in keys), where it
+ * starts in the text, and a hash to sort by. */
+struct key {
+	uint64_t hash;
+	size_t kb, klen;   /* decoded bytes: keys[kb .. kb+klen) */
+	size_t off;        /* the opening quote in the text */
+};
+
+struct scan {
+	const unsigned char *s;
+	size_t len, i, depth, max_depth;
+	struct kx_json_fault *f;
+	int oom;
+	/* the keys of every object still open, innermost last */
+	struct key *k;
+	size_t nk, capk;
+	unsigned char *keys;
+	size_t nb, capb;
+};
+
+static int fail(struct scan *c, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct scan *c, size_t off, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->f->off = off;
+	va_start(ap, fmt);
+	vsnprintf(c->f->msg, sizeof c->f->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Length of the UTF-8 sequence at s[0..n), or 0 when it is not valid
+ * (overlong, a surrogate, past U+10FFFF, cut short). */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char a = s[0];
+	unsigned lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	if (a < 0x80)
+		return 1;
+	if (a >= 0xc2 && a <= 0xdf)
+		need = 1;
+	else if (a >= 0xe0 && a <= 0xef) {
+		need = 2;
+		if (a == 0xe0)
+			lo = 0xa0;
+		else if (a == 0xed)
+			hi = 0x9f;
+	} else if (a >= 0xf0 && a <= 0xf4) {
+		need = 3;
+		if (a == 0xf0)
+			lo = 0x90;
+		else if (a == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < need + 1 || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i <= need; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return need + 1;
+}
+
+static void
+skip_ws(struct scan *c)
+{
+	while (c->i < c->len && (c->s[c->i] == ' ' || c->s[c->i] == '\t' || c->s[c->i] == '\n' ||
+	                         c->s[c->i] == '\r'))
+		c->i++;
+}
+
+static int
+put_key_byte(struct scan *c, unsigned char b)
+{
+	if (c->nb == c->capb) {
+		size_t cap = c->capb ? c->capb * 2 : 256;
+		unsigned char *nb = realloc(c->keys, cap);
+		if (!nb) {
+			c->oom = 1;
+			return -1;
+		}
+		c->keys = nb;
+		c->capb = cap;
+	}
+	c->keys[c->nb++] = b;
+	return 0;
+}
+
+static int
+put_utf8(struct scan *c, unsigned long cp)
+{
+	unsigned char b[4];
+	size_t n, i;
+
+	if (cp < 0x80) {
+		b[0] = (unsigned char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (unsigned char)(0xc0 | cp >> 6);
+		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (unsigned char)(0xe0 | cp >> 12);
+		b[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		b[0] = (unsigned char)(0xf0 | cp >> 18);
+		b[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		b[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	for (i = 0; i < n; i++)
+		if (put_key_byte(c, b[i]) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+hex4(struct scan *c, size_t at, unsigned long *v)
+{
+	size_t j;
+
+	*v = 0;
+	if (c->len - at < 4)
+		return fail(c, at, "invalid JSON: a \\u escape needs four hex digits");
+	for (j = 0; j < 4; j++) {
+		unsigned char h = c->s[at + j];
+		*v <<= 4;
+		if (h >= '0' && h <= '9')
+			*v |= (unsigned long)(h - '0');
+		else if (h >= 'a' && h <= 'f')
+			*v |= (unsigned long)(h - 'a' + 10);
+		else if (h >= 'A' && h <= 'F')
+			*v |= (unsigned long)(h - 'A' + 10);
+		else
+			return fail(c, at, "invalid JSON: a \\u escape needs four hex digits");
+	}
+	return 0;
+}
+
+/* A string at c->i (the opening quote); its decoded bytes are appended to
+ * c->keys when key is set. */
+static int
+string(struct scan *c, int key)
+{
+	size_t start = c->i++;
+
+	for (;;) {
+		unsigned char b;
+		unsigned long cp, lo;
+
+		if (c->i >= c->len)
+			return fail(c, start, "invalid JSON: unterminated string");
+		b = c->s[c->i];
+		if (b == '"') {
+			c->i++;
+			return 0;
+		}
+		if (b < 0x20)
+			return fail(c, c->i, "invalid JSON: control character 0x%02x in a string "
+			            "(Python's json refuses it)", b);
+		if (b != '\\') {
+			size_t n = utf8_len(c->s + c->i, c->len - c->i), j;
+			for (j = 0; key && j < n; j++)
+				if (put_key_byte(c, c->s[c->i + j]) != 0)
+					return -1;
+			c->i += n;     /* the text was checked to be UTF-8 */
+			continue;
+		}
+		if (c->i + 1 >= c->len)
+			return fail(c, start, "invalid JSON: unterminated string");
+		b = c->s[c->i + 1];
+		if (b != 'u') {
+			static const char esc[] = "\"\\/bfnrt", dec[] = "\"\\/\b\f\n\r\t";
+			const char *p = b ? strchr(esc, b) : NULL;
+			if (!p)
+				return fail(c, c->i, "invalid JSON: invalid escape '\\%c'", b >= 0x20 && b < 0x7f ? b : '?');
+			if (key && put_key_byte(c, (unsigned char)dec[p - esc]) != 0)
+				return -1;
+			c->i += 2;
+			continue;
+		}
+		if (hex4(c, c->i + 2, &cp) != 0)
+			return -1;
+		if (cp == 0)
+			return fail(c, c->i, "a \\u0000 escape in a string is refused (kanx would "
+			            "cut the string there, Python would not)");
+		if (cp >= 0xdc00 && cp <= 0xdfff)
+			return fail(c, c->i, "a lone surrogate escape \\u%04lx is refused", cp);
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			if (c->len - c->i < 12 || c->s[c->i + 6] != '\\' || c->s[c->i + 7] != 'u' ||
+			    hex4(c, c->i + 8, &lo) != 0 || lo < 0xdc00 || lo > 0xdfff)
+				return fail(c, c->i, "a lone surrogate escape \\u%04lx is refused", cp);
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			c->i += 6;
+		}
+		if (key && put_utf8(c, cp) != 0)
+			return -1;
+		c->i += 6;
+	}
+}
+
+static int
+digits(struct scan *c)
+{
+	size_t s = c->i;
+
+	while (c->i < c->len && c->s[c->i] >= '0' && c->s[c->i] <= '9')
+		c->i++;
+	return c->i > s ? 0 : -1;
+}
+
+/* JSON's number grammar exactly: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int
+number(struct scan *c)
+{
+	size_t start = c->i;
+
+	if (c->s[c->i] == '-')
+		c->i++;
+	if (c->i < c->len && c->s[c->i] == '0')
+		c->i++;
+	else if (digits(c) != 0)
+		return fail(c, start, "invalid JSON: invalid number");
+	if (c->i < c->len && c->s[c->i] == '.') {
+		c->i++;
+		if (digits(c) != 0)
+			return fail(c, start, "invalid JSON: invalid number (a digit must follow '.')");
+	}
+	if (c->i < c->len && (c->s[c->i] == 'e' || c->s[c->i] == 'E')) {
+		c->i++;
+		if (c->i < c->len && (c->s[c->i] == '+' || c->s[c->i] == '-'))
+			c->i++;
+		if (digits(c) != 0)
+			return fail(c, start, "invalid JSON: invalid number (an exponent needs digits)");
+	}
+	if (c->i < c->len && (c->s[c->i] == '.' || (c->s[c->i] >= '0' && c->s[c->i] <= '9')))
+		return fail(c, start, "invalid JSON: invalid number (a leading zero or a stray '.')");
+	return 0;
+}
+
+static uint64_t
+fnv(const unsigned char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int
+by_hash(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The keys k[from..] of one object: the first key (in the text) that
+ * repeats an earlier one is refused. */
+static int
+no_duplicates(struct scan *c, size_t from)
+{
+	size_t n = c->nk - from, i, j, best = (size_t)-1, first = 0, bk = 0;
+	struct key *k = c->k + from;
+
+	if (n < 2)
+		return 0;
+	qsort(k, n, sizeof *k, by_hash);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && k[j].hash == k[i].hash; j++)
+			;
+		/* equal hashes (sorted by position): the first that equals an
+		 * earlier one in bytes */
+		{
+			size_t a, b;
+			for (b = i + 1; b < j; b++) {
+				for (a = i; a < b; a++)
+					if (k[a].klen == k[b].klen &&
+					    memcmp(c->keys + k[a].kb, c->keys + k[b].kb, k[a].klen) == 0)
+						break;
+				if (a < b && k[b].off < best) {
+					best = k[b].off;
+					first = k[a].off;
+					bk = b;
+				}
+			}
+		}
+	}
+	if (best == (size_t)-1)
+		return 0;
+	{
+		char name[120];
+		size_t m = k[bk].klen < sizeof name - 1 ? k[bk].klen : sizeof name - 1, line, col;
+		memcpy(name, c->keys + k[bk].kb, m);
+		name[m] = '\0';
+		kx_json_pos((const char *)c->s, c->len, first, &line, &col);
+		return fail(c, best, "duplicate key '%s' (first at %zu:%zu): Python's json would keep the "
+		            "last, kanx refuses the ambiguity", name, line, col);
+	}
+}
+
+static int value(struct scan *c);
+
+/* Past the '{' or '[' at c->i: 1 when the object or array is empty (its
+ * CLOSE consumed too), 0 when an item follows. */
+static int
+opened_empty(struct scan *c, unsigned char close)
+{
+	c->i++;
+	skip_ws(c);
+	if (c->i < c->len && c->s[c->i] == close) {
+		c->i++;
+		return 1;
+	}
+	return 0;
+}
+
+/* After an item: 1 at a ',' (another item follows), 0 at CLOSE (both
+ * consumed), -1 otherwise. */
+static int
+next_item(struct scan *c, unsigned char close)
+{
+	skip_ws(c);
+	if (c->i < c->len && (c->s[c->i] == ',' || c->s[c->i] == close))
+		return c->s[c->i++] == ',';
+	return fail(c, c->i, "invalid JSON: expecting ',' or '%c'", close);
+}
+
+static int
+object(struct scan *c)
+{
+	size_t kfrom = c->nk, bfrom = c->nb;
+	int more;
+
+	if (opened_empty(c, '}'))
+		return 0;
+	for (;;) {
+		struct key *k;
+		size_t kb = c->nb, off = c->i;
+
+		if (c->i >= c->len || c->s[c->i] != '"')
+			return fail(c, c->i, "invalid JSON: expecting a property name in double quotes");
+		if (string(c, 1) != 0)
+			return -1;
+		if (c->nk == c->capk) {
+			size_t cap = c->capk ? c->capk * 2 : 64;
+			struct key *nk = kx_mallocarray(cap, sizeof *nk);
+			if (!nk) {
+				c->oom = 1;
+				return -1;
+			}
+			if (c->nk)
+				memcpy(nk, c->k, c->nk * sizeof *nk);
+			free(c->k);
+			c->k = nk;
+			c->capk = cap;
+		}
+		k = &c->k[c->nk++];
+		k->kb = kb;
+		k->klen = c->nb - kb;
+		k->off = off;
+		k->hash = fnv(c->keys + kb, k->klen);
+		skip_ws(c);
+		if (c->i >= c->len || c->s[c->i] != ':')
+			return fail(c, c->i, "invalid JSON: expecting ':'");
+		c->i++;
+		if (value(c) != 0 || (more = next_item(c, '}')) < 0)
+			return -1;
+		if (!more)
+			break;
+		skip_ws(c);
+	}
+	if (no_duplicates(c, kfrom) != 0)
+		return -1;
+	c->nk = kfrom;
+	c->nb = bfrom;
+	return 0;
+}
+
+static int
+array(struct scan *c)
+{
+	int more = !opened_empty(c, ']');
+
+	while (more)
+		if (value(c) != 0 || (more = next_item(c, ']')) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+value(struct scan *c)
+{
+	static const char *const lit[] = { "true", "false", "null" };
+	unsigned char b;
+	size_t j;
+	int r;
+
+	skip_ws(c);
+	if (c->i >= c->len)
+		return fail(c, c->i, "invalid JSON: expecting a value");
+	b = c->s[c->i];
+	if (b == '{' || b == '[') {
+		if (++c->depth > c->max_depth)
+			return fail(c, c->i, "JSON nested deeper than %zu levels", c->max_depth);
+		r = b == '{' ? object(c) : array(c);
+		c->depth--;
+		return r;
+	}
+	if (b == '"')
+		return string(c, 0);
+	if (b == '-' || (b >= '0' && b <= '9'))
+		return number(c);
+	for (j = 0; j < 3; j++) {
+		size_t n = strlen(lit[j]);
+		if (c->len - c->i >= n && memcmp(c->s + c->i, lit[j], n) == 0) {
+			c->i += n;
+			return 0;
+		}
+	}
+	return fail(c, c->i, "invalid JSON: expecting a value");
+}
+
+int
+kx_json_strict(const char *json, size_t len, size_t max_depth, size_t *start,
+               struct kx_json_fault *f)
+{
+	struct scan c;
+	size_t i, n;
+	int r;
+
+	memset(&c, 0, sizeof c);
+	c.s = (const unsigned char *)json;
+	c.len = len;
+	c.max_depth = max_depth;
+	c.f = f;
+	*start = 0;
+	for (i = 0; i < len; i += n)
+		if ((n = utf8_len(c.s + i, len - i)) == 0)
+			return fail(&c, i, "not valid UTF-8 (byte 0x%02x)", c.s[i]);
+	if (len >= 3 && memcmp(json, "\xef\xbb\xbf", 3) == 0)
+		c.i = *start = 3;
+	r = value(&c);
+	if (r == 0) {
+		skip_ws(&c);
+		if (c.i < c.len)
+			r = fail(&c, c.i, "invalid JSON: extra data after the value");
+	}
+	free(c.k);
+	free(c.keys);
+	return c.oom ? -2 : r;
+}
+
+void
+kx_json_pos(const char *json, size_t len, size_t off, size_t *line, size_t *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off && i < len; i++) {
+		if (json[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)json[i] & 0xc0) != 0x80) {
+			(*col)++;   /* a character starts here: count it, not its continuation bytes */
+		}
+	}
+}
