@@ -17,8 +17,8 @@ _kanx_opts()
     predict)
         echo '-m --model -f --format -i --input-format --header --no-header
               --id -b --batch-size --max-batch -p --precision
-              -o --output --no-output-header --on-error --max-errors
-              --max-error-rate --rejects --strict-range
+              -o --output --no-output-header --header-out --shard --on-error
+              --max-errors --max-error-rate --rejects --strict-range
               -t --threads --progress --no-progress --stats -h --help' ;;
     validate)
         echo '-m --model -c --config -i --input-format --header --no-header
@@ -36,8 +36,8 @@ _kanx_argopts()
     inspect) echo '-e --edges -p --plot --samples' ;;
     predict)
         echo '-m --model -f --format -i --input-format --id -b --batch-size
-              --max-batch -p --precision -o --output --on-error --max-errors
-              --max-error-rate --rejects -t --threads' ;;
+              --max-batch -p --precision -o --output --header-out --shard
+              --on-error --max-errors --max-error-rate --rejects -t --threads' ;;
     validate) echo '-m --model -c --config -i --input-format --id --max-batch' ;;
     serve-stdin) echo '-m --model -c --config --max-batch --max-line --model-dir' ;;
     esac
@@ -101,6 +101,11 @@ _kanx_optval()
         COMPREPLY=($(compgen -W 'csv tsv jsonl api' -- "$cur")) ;;
     predict:--on-error)
         COMPREPLY=($(compgen -W 'stop skip' -- "$cur")) ;;
+    predict:--header-out)
+        COMPREPLY=($(compgen -W 'first always never' -- "$cur")) ;;
+    predict:--shard)
+        # K/N is typed; auto and auto/N take it from an array job
+        COMPREPLY=($(compgen -W 'auto' -- "$cur")) ;;
     predict:--rejects | predict:-o | predict:--output)
         _kanx_files ;;
     *:--id)

@@ -32,6 +32,7 @@
 #include "ofile.h"
 #include "output.h"
 #include "rows.h"
+#include "shard.h"
 #include "sink.h"
 #include "stop.h"
 
@@ -49,8 +50,12 @@ const struct kx_cmd kx_cmd_predict;
 
 enum {
 	O_HEADER = 256, O_NOHEADER, O_ID, O_MAXBATCH, O_NOOUTHDR, O_ONERROR,
-	O_REJECTS, O_STRICT, O_PROGRESS, O_NOPROGRESS, O_STATS, O_MAXERR, O_MAXRATE
+	O_REJECTS, O_STRICT, O_PROGRESS, O_NOPROGRESS, O_STATS, O_MAXERR, O_MAXRATE,
+	O_SHARD, O_HEADEROUT
 };
+
+/* --header-out: which runs write the CSV/TSV output header */
+enum { HO_FIRST, HO_ALWAYS, HO_NEVER };
 
 static const struct kx_optdef opts[] = {
 	{ "model", 'm', "MODEL", 'm', "the .keras checkpoint (default: $KANX_CHECKPOINT)" },
@@ -62,7 +67,9 @@ static const struct kx_optdef opts[] = {
 	{ "batch-size", 'b', "N", 'b', "score N rows at a time (default: the max batch or 1024, the smaller)" },
 	{ "max-batch", 0, "N", O_MAXBATCH, "most rows in one request or record, else exit 6 (default: $KANX_MAX_BATCH or 4096)" },
 	{ "precision", 'p', "N", 'p', "print N significant digits, 1-9 (default: shortest exact)" },
-	{ "no-output-header", 0, NULL, O_NOOUTHDR, "write CSV/TSV output without its header line" },
+	{ "no-output-header", 0, NULL, O_NOOUTHDR, "write CSV/TSV output without its header line (--header-out never)" },
+	{ "header-out", 0, "WHEN", O_HEADEROUT, "CSV/TSV output header: first (default: unless --shard K/N with K > 1), always or never" },
+	{ "shard", 0, "K/N", O_SHARD, "score only shard K of N (from 1) of one file, cut at record starts; auto, auto/N: from an array job (Slurm, Grid Engine, Kubernetes)" },
 	{ "output", 'o', "FILE", 'o', "write to FILE, replacing it only when the run succeeds (default: standard output)" },
 	{ "on-error", 0, "MODE", O_ONERROR, "stop: exit 5/6 at the first bad record (default); skip: report each on stderr and go on" },
 	{ "max-errors", 0, "N", O_MAXERR, "with skip: exit 5 at the end when more than N records were refused (default 0)" },
@@ -84,7 +91,8 @@ struct predict {
 	size_t batch;
 	int batch_set;
 	size_t prec;
-	int out_header;
+	int header_out;           /* HO_* */
+	struct kx_shard shard;    /* shard.n == 0: no --shard */
 	int skip;
 	size_t max_errors;        /* --max-errors, when max_errors_set */
 	int max_errors_set;
@@ -112,6 +120,9 @@ struct predict {
 	int id_named;
 	size_t rejected, accepted, oor;
 	size_t rows_out, batches;    /* counted by whoever writes */
+	struct kx_shard_range range; /* --shard: the range read, for --stats */
+	unsigned long long range_end_line;
+	int have_range;
 	double t_start, t_shown;     /* ms, for --progress and --stats */
 	size_t rows_read;            /* rows handed to scoring so far */
 	int shown;                   /* a progress line is on the terminal */
@@ -201,8 +212,30 @@ opt_cb(void *ctx, int val, const char *arg)
 	case 'p':
 		return kx_cli_size("--precision", arg, 1, 9, &p->prec);
 	case O_NOOUTHDR:
-		p->out_header = 0;
+		p->header_out = HO_NEVER;
 		return 0;
+	case O_HEADEROUT:
+		if (strcmp(arg, "first") == 0)
+			p->header_out = HO_FIRST;
+		else if (strcmp(arg, "always") == 0)
+			p->header_out = HO_ALWAYS;
+		else if (strcmp(arg, "never") == 0)
+			p->header_out = HO_NEVER;
+		else
+			return bad_choice("--header-out", arg, "first, always, never");
+		return 0;
+	case O_SHARD: {
+		struct kx_err err;
+		kx_err_clear(&err);
+		if (kx_shard_parse(arg, getenv, &p->shard, &err) != 0) {
+			kx_err_print(&err);
+			return KX_EXIT_USAGE;
+		}
+		if (p->shard.warn[0])
+			kx_warn("%s", p->shard.warn);
+		p->ro.shard = &p->shard;
+		return 0;
+	}
 	case O_ONERROR:
 		if (strcmp(arg, "stop") == 0)
 			p->skip = 0;
@@ -688,6 +721,8 @@ run_all(struct predict *p, char **inputs, int n_inputs)
 			return err.code;
 		}
 		rc = run_input(p, r);
+		if (p->ro.shard)
+			p->have_range = kx_rows_shard_range(r, &p->range, &p->range_end_line) == 0;
 		if (kx_rows_unlinked(r))
 			kx_warn("%s was removed while it was being read (an open file is still read whole)", inputs[i]);
 		p->oor += kx_rows_out_of_range(r);
@@ -708,7 +743,6 @@ setup(struct predict *p, int argc, char **argv, int *first)
 	p->rejects_fd = -1;
 	p->progress = -1;
 	p->ro.header = -1;
-	p->out_header = 1;
 	{
 		long nc = sysconf(_SC_NPROCESSORS_ONLN);
 		p->threads = nc >= 1 ? (size_t)(nc > KX_MAX_THREADS ? KX_MAX_THREADS : nc) : 1;
@@ -752,6 +786,16 @@ setup(struct predict *p, int argc, char **argv, int *first)
 		p->batch = p->lim.max_batch < 1024 ? p->lim.max_batch : 1024;
 	if (p->batch > p->lim.max_batch) {
 		kx_msg("predict: --batch-size %zu is over the max batch of %zu", p->batch, p->lim.max_batch);
+		return KX_EXIT_USAGE;
+	}
+	if (p->ro.shard && argc - *first > 1) {
+		kx_msg("predict: --shard takes one input file (%d given): the shards of several "
+		       "inputs would not concatenate into one run's output", argc - *first);
+		return KX_EXIT_USAGE;
+	}
+	if (p->ro.shard && p->ofmt == KX_OUT_API) {
+		kx_msg("predict: --shard and -f api: an API response groups rows and carries their timing, "
+		       "which the shards' outputs cannot put back together; use -f jsonl, csv or tsv");
 		return KX_EXIT_USAGE;
 	}
 	if (p->ro.id && p->ro.header == 0 && kx_parse_size(p->ro.id, 1, SIZE_MAX, &idx) != 0) {
@@ -888,7 +932,11 @@ exec_predict(int argc, char **argv)
 	} else {
 		p.sink = kx_sink_stdout();
 	}
-	p.out = kx_out_new(p.sink, p.ofmt, p.model->out, (int)p.prec, p.out_header, p.lim.max_batch);
+	/* the header: by the first shard (or a run without --shard) alone,
+	 * unless --header-out says always or never */
+	p.out = kx_out_new(p.sink, p.ofmt, p.model->out, (int)p.prec,
+	                   p.header_out == HO_ALWAYS || (p.header_out == HO_FIRST && p.shard.k <= 1),
+	                   p.lim.max_batch);
 	if (!p.work || !p.out) {
 		kx_msg("out of memory");
 		goto done;
@@ -914,9 +962,11 @@ exec_predict(int argc, char **argv)
 			rc = src;
 	}
 
-	/* the CSV header even when there were no rows; the last API response;
-	 * whatever is buffered */
-	if (rc < 128 && rc != KX_EXIT_IO && rc != KX_EXIT_INTERNAL && kx_out_finish(p.out) != 0)
+	/* the CSV header even when there were no rows (not after a usage
+	 * error: nothing was read); the last API response; whatever is
+	 * buffered */
+	if (rc < 128 && rc != KX_EXIT_IO && rc != KX_EXIT_INTERNAL && rc != KX_EXIT_USAGE &&
+	    kx_out_finish(p.out) != 0)
 		rc = out_failed(&p);
 	if (p.rejects_fd >= 0 && kx_sink_flush(&p.rsink) != 0 && rc < 128) {
 		if (p.rsink.stopped)
@@ -940,6 +990,16 @@ exec_predict(int argc, char **argv)
 		       kx_kernel_is_panel((enum kx_kernel)p.model->kernel) ?
 		       " (the same bits as avx2 and portable on any CPU)" :
 		       " (not the bits of the avx2 and portable kernels)");
+		if (p.ro.shard && p.have_range)
+			kx_msg("stats: shard %lu/%lu (%s): bytes %llu-%llu of %llu (data from byte %llu), "
+			       "lines %llu-%llu", p.shard.k, p.shard.n, p.shard.from,
+			       (unsigned long long)p.range.lo, (unsigned long long)p.range.hi,
+			       (unsigned long long)p.range.size, (unsigned long long)p.range.data,
+			       (unsigned long long)p.range.line, p.range_end_line > p.range.line ?
+			       p.range_end_line - 1 : (unsigned long long)p.range.line);
+		else if (p.ro.shard)
+			kx_msg("stats: shard %lu/%lu (%s): no data records in the input",
+			       p.shard.k, p.shard.n, p.shard.from);
 		if (piped)
 			kx_msg("stats: reading thread idle %.3f s (no free batch and no rows to score), "
 			       "scoring threads idle %.3f s (no rows to score)",

@@ -15,6 +15,7 @@
  *   model.c     load (through the gate), free, forward pass, fresh models
  *   numfmt.c    fast float parsing and shortest round-trip printing
  *   rows.c      input readers: CSV/TSV (libcsv), JSON lines, API documents
+ *   shard.c     predict --shard K/N: K/N from the command line or an array job, a shard's byte range
  *   output.c    output writers: CSV, TSV, JSON lines, API response
  *   request.c   one-pass reader of API request documents, x straight to float32
  *   yamlcfg.c   kanx YAML training configs (libyaml)

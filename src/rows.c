@@ -1,7 +1,8 @@
 /* rows.c - input readers for predict (see rows.h).
  *
  * Reading: read(2) into one buffer that only grows up to line_bytes plus a
- * read chunk. A record is first framed (its bytes found whole in the
+ * read chunk; with --shard, pread(2) from the file's start, then over the
+ * shard's byte range (shard_move, shard.c). A record is first framed (its bytes found whole in the
  * buffer), then parsed in place into the batch. Framing: CSV - one line,
  * extended while the count of '"' is odd (a newline inside quotes); JSON
  * lines - one line; API documents - bracket matching outside strings.
@@ -32,6 +33,7 @@
 #include "kanx.h"
 #include "numfmt.h"
 #include "rows.h"
+#include "shard.h"
 #include "stop.h"
 
 #define RD_INIT ((size_t)1 << 20)   /* initial buffer */
@@ -57,6 +59,10 @@ struct kx_rows {
 	char *path;
 	int fd, own_fd, regular;
 	unsigned long long bytes_read, size;  /* for progress; size 0 = unknown */
+	/* --shard: reads are preads at roff, up to rhi; the range once moved */
+	unsigned long long roff, rhi;
+	int sharded;
+	struct kx_shard_range range;
 	struct kx_rows_opts o;
 	size_t in;
 
@@ -441,6 +447,7 @@ kx_rows_open(const char *path, const struct kx_rows_opts *o, struct kx_err *e)
 {
 	struct kx_rows *r = calloc(1, sizeof *r);
 	struct stat st;
+	int fifo = 0;
 
 	if (!r) {
 		kx_err_set(e, KX_EXIT_INTERNAL, "out of memory");
@@ -495,9 +502,16 @@ kx_rows_open(const char *path, const struct kx_rows_opts *o, struct kx_err *e)
 			goto fail;
 		}
 		r->regular = S_ISREG(st.st_mode);
+		fifo = S_ISFIFO(st.st_mode);
 		if (r->regular && st.st_size > 0)
 			r->size = (unsigned long long)st.st_size;
 	}
+	if (o->shard && !r->regular) {
+		kx_err_set(e, KX_EXIT_USAGE, "%s: --shard needs a regular file, which it can seek in; "
+		           "this is %s", r->name, fifo ? "a pipe" : "not one");
+		goto fail;
+	}
+	r->rhi = r->size;
 	return r;
 fail:
 	kx_rows_close(r);
@@ -574,16 +588,25 @@ rd_more(struct kx_rows *r)
 			want = RD_CHUNK;
 		if (kx_stop_signal())
 			return rd_stop(r);
-		if (!r->regular) {
-			struct pollfd pf[2] = { { r->fd, POLLIN, 0 }, { kx_stop_fd(), POLLIN, 0 } };
-			if (poll(pf, 2, -1) < 0 && errno != EINTR) {
-				fail_io(r, "read error");
-				return -1;
+		if (r->o.shard) {
+			/* --shard (a regular file): the file offset is not ours to move */
+			if (want > r->rhi - r->roff)
+				want = (size_t)(r->rhi - r->roff);
+			n = want ? pread(r->fd, r->buf + r->end, want, (off_t)r->roff) : 0;
+			if (n > 0)
+				r->roff += (unsigned long long)n;
+		} else {
+			if (!r->regular) {
+				struct pollfd pf[2] = { { r->fd, POLLIN, 0 }, { kx_stop_fd(), POLLIN, 0 } };
+				if (poll(pf, 2, -1) < 0 && errno != EINTR) {
+					fail_io(r, "read error");
+					return -1;
+				}
+				if (!pf[0].revents)
+					continue;
 			}
-			if (!pf[0].revents)
-				continue;
+			n = read(r->fd, r->buf + r->end, want);
 		}
-		n = read(r->fd, r->buf + r->end, want);
 		if (n >= 0)
 			break;
 		if (errno != EINTR) {
@@ -2231,6 +2254,48 @@ misplaced(const struct kx_rows *r, size_t at)
 	return 0;
 }
 
+/* --shard: the data starts at buf[at], on line `line`, after `recs`
+ * records: locate the shard from there (shard.c) and move the reader to
+ * its range, dropping what is buffered. Returns 0, or -1 (fatal, e set;
+ * r->stopped when a stop was asked meanwhile). */
+static int
+shard_move(struct kx_rows *r, size_t at, size_t line, size_t recs)
+{
+	struct kx_shard_range *g = &r->range;
+	int framing = r->fmt == KX_IN_CSV ? KX_SHARD_CSV : r->fmt == KX_IN_TSV ? KX_SHARD_TSV : KX_SHARD_LINES;
+
+	if (r->fmt == KX_IN_API)
+		return kx_err_set(r->e, KX_EXIT_USAGE, "%s: --shard splits CSV, TSV and JSON lines, "
+		                  "not API request documents", r->name);
+	if (kx_shard_locate(r->fd, r->name, r->rhi, r->roff - (r->end - at), line, recs,
+	                    framing, r->o.shard, 0, g, r->e) != 0) {
+		r->stopped = kx_stop_signal() != 0;
+		return -1;
+	}
+	r->sharded = 1;
+	r->pos = r->end = r->fscan = 0;
+	r->fquote = r->discard = 0;
+	r->roff = g->lo;
+	r->rhi = g->hi;
+	r->eof = g->lo >= g->hi;
+	r->line = (size_t)g->line;
+	r->recno = (size_t)g->recs;
+	r->bytes_read = 0;
+	r->size = g->hi - g->lo;
+	return 0;
+}
+
+int
+kx_rows_shard_range(const struct kx_rows *r, struct kx_shard_range *g,
+                    unsigned long long *line_end)
+{
+	if (!r->sharded)
+		return -1;
+	*g = r->range;
+	*line_end = r->line;
+	return 0;
+}
+
 /* Skip a BOM, find the format. Returns 0, or -1 (fatal, e set). */
 static int
 start(struct kx_rows *r)
@@ -2324,8 +2389,14 @@ kx_rows_fill(struct kx_rows *r, struct kx_batch *b, struct kx_err *e)
 	r->err_line = r->err_col = 0;
 	if (r->fatal)
 		return r->stopped ? KX_FILL_STOP : KX_FILL_FATAL;
-	if (!r->started && start(r) != 0)
-		goto fatal;
+	if (!r->started) {
+		if (start(r) != 0)
+			goto fatal;
+		/* --shard: no header to read first: move to the shard now */
+		if (r->o.shard && (r->fmt == KX_IN_JSONL || r->fmt == KX_IN_API || r->header == 0) &&
+		    shard_move(r, r->pos, r->line, 0) != 0)
+			goto fatal;
+	}
 	csv = r->fmt == KX_IN_CSV || r->fmt == KX_IN_TSV;
 	for (;;) {
 		if (csv)
@@ -2387,6 +2458,16 @@ kx_rows_fill(struct kx_rows *r, struct kx_batch *b, struct kx_err *e)
 				if (h > 0) {
 					r->pos = next;
 					r->line += lines;
+					/* --shard: the header is read; move to the shard */
+					if (r->o.shard && shard_move(r, next, r->line, r->recno) != 0)
+						goto fatal;
+					continue;
+				}
+				/* --shard: the first record is data: every shard
+				 * locates its range from this record's start */
+				if (r->o.shard) {
+					if (shard_move(r, r->rs, r->rec_line, r->recno - 1) != 0)
+						goto fatal;
 					continue;
 				}
 			}

@@ -92,6 +92,9 @@ int kx_batch_init(struct kx_batch *b, size_t in, size_t out, size_t target,
 void kx_batch_reset(struct kx_batch *b);
 void kx_batch_fini(struct kx_batch *b);
 
+struct kx_shard;
+struct kx_shard_range;
+
 struct kx_rows_opts {
 	enum kx_in_fmt fmt;     /* KX_IN_AUTO: by extension, else sniffed */
 	int header;             /* CSV/TSV: -1 detect, 0 none, 1 present */
@@ -106,14 +109,25 @@ struct kx_rows_opts {
 	int range;              /* count values outside [lo, hi] */
 	float lo, hi;
 	int strict_range;       /* a value outside [lo, hi] rejects the record */
+	const struct kx_shard *shard;  /* read only this shard of a regular
+	                         * file (shard.h); NULL: all of the input */
 };
 
 struct kx_rows;
 
 /* Open PATH ("-" = standard input, named "<stdin>" in messages). Nothing
  * is read yet. Returns NULL with e set: KX_EXIT_IO when the file cannot be
- * opened, KX_EXIT_INTERNAL when memory runs out. The options (and the
- * strings and limits they point to) must outlive the reader. */
+ * opened, KX_EXIT_INTERNAL when memory runs out, KX_EXIT_USAGE when
+ * o->shard is set and the input is not a regular file. The options (and
+ * the strings and limits they point to) must outlive the reader.
+ *
+ * With o->shard, the reader reads with pread from the file's start (the
+ * file offset is left alone, so a shared standard input is fine): the
+ * BOM, the format and the CSV/TSV header come from there; then it moves
+ * to the shard's range (kx_shard_locate) and reads that alone, with the
+ * whole file's line and record numbers. A first CSV record that is data
+ * belongs to the first shard alone. API request documents are refused
+ * (KX_FILL_FATAL, KX_EXIT_USAGE). */
 struct kx_rows *kx_rows_open(const char *path, const struct kx_rows_opts *o,
                              struct kx_err *e);
 
@@ -177,8 +191,15 @@ int kx_rows_unlinked(const struct kx_rows *r);
 /* Close (a file the reader opened) and free; accepts NULL. */
 void kx_rows_close(struct kx_rows *r);
 
+/* With o->shard, once the reader has moved to the shard (the first
+ * kx_rows_fill): its range; *line_end: the line number reading has
+ * reached. Returns 0, or -1 when it has not moved (yet). */
+int kx_rows_shard_range(const struct kx_rows *r, struct kx_shard_range *g,
+                        unsigned long long *line_end);
+
 /* Bytes read from the input so far, and its size when it is a regular
- * file (0 when unknown: a pipe or a terminal). For --progress. */
+ * file (0 when unknown: a pipe or a terminal); with o->shard, of the
+ * shard's range. For --progress. */
 void kx_rows_progress(const struct kx_rows *r, unsigned long long *done,
                       unsigned long long *total);
 

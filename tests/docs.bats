@@ -20,15 +20,18 @@ help_commands() {
 }
 
 # The options `kanx CMD --help` lists, one a line: "SHORT LONG ARG", with
-# "-" for no short letter or no argument; e.g. "m model MODEL", "- header -".
+# "-" for no short letter or no argument; e.g. "m model MODEL", "- header -",
+# "- shard K/N". The option and its argument are the 26 columns after the
+# indent (cli.c's "  %-26s %s"); the help text follows.
 help_opts() {
 	"$KANX" "$1" --help | awk '
 		/^options:/ { on = 1; next }
 		on && $1 ~ /^-/ {
+			split(substr($0, 3, 26), w, " ")
 			short = "-"; i = 1
-			if ($1 ~ /^-[A-Za-z0-9],$/) { short = substr($1, 2, 1); i = 2 }
-			long = substr($i, 3)
-			arg = ($(i + 1) ~ /^[A-Z][A-Z0-9_.]*$/) ? $(i + 1) : "-"
+			if (w[1] ~ /^-[A-Za-z0-9],$/) { short = substr(w[1], 2, 1); i = 2 }
+			long = substr(w[i], 3)
+			arg = (w[i + 1] ~ /^[A-Z][A-Z0-9_.\/]*$/) ? w[i + 1] : "-"
 			print short, long, arg
 		}' | sort
 }

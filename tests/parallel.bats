@@ -78,3 +78,18 @@ setup() {
 	awk -F'\t' 'NF != 2 { bad = 1 } END { exit bad }' tsv.out
 	tr '\t' , < tsv.out | cmp - <(head -n 1000 keyed-out.csv)
 }
+
+@test "docs/scale-out.md's local recipes, --shard and --pipepart, run as written: one run's bytes" {
+	. "$KANX_SRCDIR/tests/engines.bash"
+	mkdir -p "$BATS_TEST_TMPDIR/r" && cd "$BATS_TEST_TMPDIR/r"
+	ln -s "$BATS_FILE_TMPDIR/big.csv" big.csv
+	ln -s "$MODEL" model.keras
+	recipe parallel-local-shard > shard.sh
+	recipe parallel-local-pipepart > pipepart.sh
+	grep -q -- '--shard {}/4' shard.sh
+	bash shard.sh 2>/dev/null
+	cmp predictions.csv "$BATS_FILE_TMPDIR/one.csv"
+	rm predictions.csv
+	bash pipepart.sh 2>/dev/null
+	cmp predictions.csv "$BATS_FILE_TMPDIR/one.csv"
+}
