@@ -452,17 +452,17 @@ KX_PANEL_FORWARD(const struct kx_model *m, float *work, const float *x, size_t n
 			const struct kx_layer *l = &m->layers[li];
 			const float *xp = buf[cur];
 			float *yp = buf[cur ^ 1];
-			switch (l->kind) {
-			case KX_LAYER_KAN:
+			switch (l->ops->fast) {
+			case KX_FAST_KAN:
 				if (l->sparse_w)
 					kan_sparse_panel(l, xp, yp, a);
 				else
 					kan_panel(l, xp, yp, a, extra);
 				break;
-			case KX_LAYER_DENSE:
+			case KX_FAST_MATMUL:
 				dense_panel(l, xp, yp, extra);
 				break;
-			case KX_LAYER_ACTIVATION:
+			case KX_FAST_ACT:
 				if (kx_act_is_rowwise(l->act)) {
 					memcpy(yp, xp, l->in * KX_PANEL * sizeof *yp);
 					rowwise_panel(l->act, yp, l->out, extra);
@@ -470,7 +470,8 @@ KX_PANEL_FORWARD(const struct kx_model *m, float *work, const float *x, size_t n
 					act_panel(l->act, xp, yp, l->in * KX_PANEL);
 				}
 				break;
-			case KX_LAYER_DROPOUT:
+			case KX_FAST_IDENTITY:
+			case KX_FAST_NONE:  /* not in a chain the panel kernel runs (kernel.c) */
 				continue;  /* identity: the panel stays where it is */
 			}
 			cur ^= 1;
