@@ -7,7 +7,7 @@
 
 #include "cli.h"
 #include "err.h"
-#include "limits.h"
+#include "kxlimits.h"
 #include "sink.h"
 
 #define KX_MAX_OPTS 64

@@ -30,7 +30,7 @@
 #include "err.h"
 #include "kanx.h"
 #include "kernel.h"
-#include "limits.h"
+#include "kxlimits.h"
 #include "model.h"
 #include "numfmt.h"
 #include "request.h"

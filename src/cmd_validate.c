@@ -29,7 +29,7 @@
 #include "cli.h"
 #include "err.h"
 #include "kanx.h"
-#include "limits.h"
+#include "kxlimits.h"
 #include "model.h"
 #include "numfmt.h"
 #include "rows.h"

@@ -2,9 +2,9 @@
  *
  * Map of the source tree (bottom up):
  *   err.c       error values passed up from the lower layers
- *   limits.c    the table of limits, overflow-checked sizes
+ *   kxlimits.c  the table of limits, overflow-checked sizes
  *   sha256.c    SHA-256 of checkpoint files (inspect)
- *   archive.c   .keras zip -> members in memory (libarchive)
+ *   kxzip.c     .keras zip -> members in memory (libarchive)
  *   json.c      JSON text checked as Python's json reads it (UTF-8, duplicate keys, ...)
  *   spec.c      config.json / metadata.json -> layer specs (cJSON)
  *   weights.c   model.weights.h5 -> float arrays, from memory (HDF5)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "archive.h"
+#include "kxzip.h"
 #include "check.h"
 #include "kanx.h"
 #include "kernel.h"

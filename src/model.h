@@ -1,7 +1,7 @@
 /* model.h - a loaded kanx/Keras model: layers, weights, and the forward pass.
  *
- * Loading is three steps below this header: archive.c (zip -> members),
- * config.c (config.json -> layer specs), weights.c (model.weights.h5 ->
+ * Loading is three steps below this header: kxzip.c (zip -> members),
+ * spec.c (config.json -> layer specs), weights.c (model.weights.h5 ->
  * float arrays, checked against the specs before reading). */
 #ifndef KX_MODEL_H
 #define KX_MODEL_H
@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include "act.h"
 #include "err.h"
-#include "limits.h"
+#include "kxlimits.h"
 
 enum kx_layer_kind {
 	KX_LAYER_KAN,         /* kanx>KANLinear, or one entry of a kanx>KAN */

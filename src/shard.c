@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "kanx.h"
-#include "limits.h"
+#include "kxlimits.h"
 #include "shard.h"
 #include "stop.h"
 

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include "act.h"
 #include "err.h"
-#include "limits.h"
+#include "kxlimits.h"
 
 /* ---- diagnostics ------------------------------------------------------- */
 

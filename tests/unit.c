@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "json.h"
 #include "kernel.h"
-#include "limits.h"
+#include "kxlimits.h"
 #include "model.h"
 #include "numfmt.h"
 #include "request.h"

@@ -1,9 +1,9 @@
-/* limits.c - the table of limits and overflow-checked size arithmetic. */
+/* kxlimits.c - the table of limits and overflow-checked size arithmetic. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "kxlimits.h"
 
 #define MiB ((size_t)1 << 20)
 #define GiB ((size_t)1 << 30)

@@ -1,4 +1,4 @@
-/* limits.h - every bound kanx applies to untrusted input, in one table,
+/* kxlimits.h - every bound kanx applies to untrusted input, in one table,
  * and the overflow-checked size arithmetic every allocation goes through. */
 #ifndef KX_LIMITS_H
 #define KX_LIMITS_H

@@ -1,4 +1,4 @@
-/* archive.c - a .keras zip read fully into memory with libarchive. */
+/* kxzip.c - a .keras zip read fully into memory with libarchive. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "archive.h"
+#include "kxzip.h"
 #include "kanx.h"
 #include "sha256.h"
 
