@@ -30,6 +30,8 @@ static int passed, failed;
 
 #define CHECK(cond) do { if (cond) passed++; else { failed++; \
 	printf("not ok: %s:%d: %s\n", __FILE__, __LINE__, #cond); } } while (0)
+/* A string literal as the (start, end) pair the scanners take. */
+#define SPAN(lit) (lit), (lit) + sizeof(lit) - 1
 
 static void
 test_limits(void)
@@ -1408,17 +1410,17 @@ test_numfmt_scan(void)
 		}
 	}
 	CHECK(bad == 0);
-	CHECK(kx_scan_json_floats("1,-2.5e1]", "1,-2.5e1]" + 9, got, 2) != NULL && got[1] == -25.0f);
-	CHECK(kx_scan_json_floats("1,+2", "1,+2" + 4, got, 2) == NULL);
-	CHECK(kx_scan_json_floats("01", "01" + 2, got, 1) == NULL);
+	CHECK(kx_scan_json_floats(SPAN("1,-2.5e1]"), got, 2) != NULL && got[1] == -25.0f);
+	CHECK(kx_scan_json_floats(SPAN("1,+2"), got, 2) == NULL);
+	CHECK(kx_scan_json_floats(SPAN("01"), got, 1) == NULL);
 	/* what the scan leaves for the caller to check */
-	stop = kx_scan_floats("1.5,-2e1\r\n", "1.5,-2e1\r\n" + 10, ',', got, 2);
+	stop = kx_scan_floats(SPAN("1.5,-2e1\r\n"), ',', got, 2);
 	CHECK(stop && *stop == '\r' && got[0] == 1.5f && got[1] == -20.0f);
-	CHECK(kx_scan_floats("1,,2", "1,,2" + 4, ',', got, 3) == NULL);
-	CHECK(kx_scan_floats("1, 2", "1, 2" + 4, ',', got, 2) == NULL);
-	CHECK(kx_scan_floats("1e,2", "1e,2" + 4, ',', got, 2) == NULL);
-	CHECK(kx_scan_floats("1e39,2", "1e39,2" + 6, ',', got, 2) == NULL);
-	CHECK(kx_scan_floats("1\t2", "1\t2" + 3, '\t', got, 2) != NULL && got[1] == 2.0f);
+	CHECK(kx_scan_floats(SPAN("1,,2"), ',', got, 3) == NULL);
+	CHECK(kx_scan_floats(SPAN("1, 2"), ',', got, 2) == NULL);
+	CHECK(kx_scan_floats(SPAN("1e,2"), ',', got, 2) == NULL);
+	CHECK(kx_scan_floats(SPAN("1e39,2"), ',', got, 2) == NULL);
+	CHECK(kx_scan_floats(SPAN("1\t2"), '\t', got, 2) != NULL && got[1] == 2.0f);
 }
 
 /* The scanners on long lines of up to 16 fields with more bytes after
