@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "kxzip.h"
-#include "kanx.h"
+#include "err.h"
 #include "sha256.h"
 
 static int find_eocd(const unsigned char *buf, size_t len, size_t *eocd);

@@ -8,7 +8,7 @@
 
 #include "kxzip.h"
 #include "check.h"
-#include "kanx.h"
+#include "err.h"
 #include "kernel.h"
 #include "model.h"
 #include "spec.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kanx.h"
+#include "err.h"
 #include "kxlimits.h"
 #include "shard.h"
 #include "stop.h"

@@ -19,7 +19,7 @@
 #include <zlib.h>
 
 #include "check.h"
-#include "kanx.h"
+#include "err.h"
 #include "weights.h"
 
 #define KX_MAX_CHUNKS ((hsize_t)1 << 20)  /* chunks of one compressed dataset */

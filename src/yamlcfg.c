@@ -15,7 +15,7 @@
 #include <yaml.h>
 
 #include "cli.h"
-#include "kanx.h"
+#include "err.h"
 #include "yamlcfg.h"
 
 /* ---- diagnostics ---------------------------------------------------------- */
