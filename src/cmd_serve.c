@@ -36,6 +36,7 @@
 #include "request.h"
 #include "sink.h"
 #include "stop.h"
+#include "typo.h"
 #include "yamlcfg.h"
 
 const struct kx_cmd kx_cmd_serve;
@@ -894,7 +895,7 @@ missing_model(const char *model)
 	if (d)
 		closedir(d);
 	names[n] = NULL;
-	near = n ? kx_cli_nearest(base, (const char *const *)names) : NULL;
+	near = n ? kx_typo_nearest(base, (const char *const *)names) : NULL;
 	if (near && strcmp(near, base) != 0)
 		kx_msg("Checkpoint not found: %s; did you mean '%.*s%s'?", model, (int)(base - model), model, near);
 	else

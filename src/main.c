@@ -22,7 +22,8 @@
  *   stop.c      SIGTERM, SIGINT, SIGHUP, SIGPIPE as a stop flag (and SIGXFSZ ignored)
  *   sink.c      output written in whole lines (or records), never cut mid-line
  *   ofile.c     an output file replaced whole or not at all (-o FILE)
- *   cli.c       option tables, --help, nearest-match suggestions, write-error messages
+ *   typo.c      did-you-mean: the known word nearest a misspelt one
+ *   cli.c       option tables, --help, write-error messages
  *   cmd_*.c     one file per command: inspect, predict, validate, serve-stdin
  *   main.c      the command table, --version, dispatch, stdout checks
  */
@@ -48,6 +49,7 @@
 #include "kernel.h"
 #include "sink.h"
 #include "stop.h"
+#include "typo.h"
 
 static const struct kx_cmd *const commands[] = {
 	&kx_cmd_inspect, &kx_cmd_predict, &kx_cmd_validate, &kx_cmd_serve, NULL
@@ -197,7 +199,7 @@ main(int argc, char **argv)
 	for (i = 0; commands[i]; i++)
 		names[i] = commands[i]->name;
 	names[i] = NULL;
-	near = kx_cli_nearest(argv[1][0] == '-' ? argv[1] + strspn(argv[1], "-") : argv[1], names);
+	near = kx_typo_nearest(argv[1][0] == '-' ? argv[1] + strspn(argv[1], "-") : argv[1], names);
 	if (argv[1][0] == '-')
 		kx_msg("unknown option '%s'", argv[1]);
 	else if (near)

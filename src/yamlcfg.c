@@ -14,7 +14,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "cli.h"
+#include "typo.h"
 #include "err.h"
 #include "yamlcfg.h"
 
@@ -1351,7 +1351,7 @@ check_keys(struct vctx *c, const struct ynode *m, const char *section,
 				}
 			continue;
 		}
-		near = kx_cli_nearest(kn->text, known);
+		near = kx_typo_nearest(kn->text, known);
 		if (near && strlen(kn->text) < 2)
 			near = NULL;
 		if (near)
