@@ -9,11 +9,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "kxzip.h"
+#include "clock.h"
 #include "err.h"
+#include "kxzip.h"
 #include "sha256.h"
 
 static int find_eocd(const unsigned char *buf, size_t len, size_t *eocd);
@@ -100,10 +100,9 @@ read_stream(int fd, const char *label, size_t cap, size_t seconds, size_t *len, 
 {
 	unsigned char *buf = NULL, *nb;
 	size_t n = 0, size = 0;
-	struct timespec t0, now;
+	double deadline = kx_clock_ms() + (double)seconds * 1e3;
 	ssize_t r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		long long left;
@@ -125,9 +124,7 @@ read_stream(int fd, const char *label, size_t cap, size_t seconds, size_t *len, 
 			buf = nb;
 			size = ns;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = (long long)seconds * 1000 - ((long long)(now.tv_sec - t0.tv_sec) * 1000 +
-		                                    (now.tv_nsec - t0.tv_nsec) / 1000000);
+		left = (long long)(deadline - kx_clock_ms());
 		r = left > 0 ? poll(&p, 1, left > 1000000 ? 1000000 : (int)left) : 0;
 		if (r < 0 && errno == EINTR)
 			continue;

@@ -1,7 +1,8 @@
 /* kanx - run Kolmogorov-Arnold Network checkpoints from the shell.
  *
  * Map of the source tree (bottom up):
- *   err.c       error values passed up from the lower layers
+ *   err.c       exit statuses; error values passed up from the lower layers
+ *   clock.c     monotonic milliseconds, wall-clock seconds
  *   kxlimits.c  the table of limits, overflow-checked sizes
  *   sha256.c    SHA-256 of checkpoint files (inspect)
  *   kxzip.c     .keras zip -> members in memory (libarchive)
