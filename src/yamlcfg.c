@@ -59,20 +59,8 @@ kx_diags_add(struct kx_diags *d, enum kx_severity sev, const char *file,
 		d->dropped++;
 		return 0;
 	}
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct kx_diag *v;
-		if (cap > KX_DIAGS_MAX)
-			cap = KX_DIAGS_MAX;
-		v = kx_mallocarray(cap, sizeof *v);
-		if (v == NULL)
-			goto oom;
-		if (d->n)
-			memcpy(v, d->v, d->n * sizeof *v);
-		free(d->v);
-		d->v = v;
-		d->cap = cap;
-	}
+	if (kx_grow_max(&d->v, &d->cap, d->n + 1, KX_DIAGS_MAX, sizeof *d->v) != 0)
+		goto oom;
 	x = &d->v[d->n];
 	memset(x, 0, sizeof *x);
 	x->sev = sev;
@@ -201,17 +189,8 @@ ynode_new(struct ytree *t, enum ykind kind, const yaml_mark_t *m, const yaml_cha
 static int
 ynode_push(struct ynode *parent, struct ynode *kid)
 {
-	if (parent->n == parent->cap) {
-		size_t cap = parent->cap ? parent->cap * 2 : 8;
-		struct ynode **v = kx_mallocarray(cap, sizeof *v);
-		if (v == NULL)
-			return -1;
-		if (parent->n)
-			memcpy(v, parent->kids, parent->n * sizeof *v);
-		free(parent->kids);
-		parent->kids = v;
-		parent->cap = cap;
-	}
+	if (kx_grow(&parent->kids, &parent->cap, parent->n + 1, sizeof *parent->kids) != 0)
+		return -1;
 	parent->kids[parent->n++] = kid;
 	return 0;
 }
@@ -221,17 +200,8 @@ anchor_add(struct ytree *t, const yaml_char_t *name, struct ynode *n)
 {
 	if (name == NULL)
 		return 0;
-	if (t->n_anchors == t->cap_anchors) {
-		size_t cap = t->cap_anchors ? t->cap_anchors * 2 : 8;
-		struct yanchor *v = kx_mallocarray(cap, sizeof *v);
-		if (v == NULL)
-			return -1;
-		if (t->n_anchors)
-			memcpy(v, t->anchors, t->n_anchors * sizeof *v);
-		free(t->anchors);
-		t->anchors = v;
-		t->cap_anchors = cap;
-	}
+	if (kx_grow(&t->anchors, &t->cap_anchors, t->n_anchors + 1, sizeof *t->anchors) != 0)
+		return -1;
 	t->anchors[t->n_anchors].name = xstrdup((const char *)name);
 	if (t->anchors[t->n_anchors].name == NULL)
 		return -1;
@@ -1771,20 +1741,13 @@ kx_kancfg_read(const char *path, const struct kx_limits *lim, struct kx_kancfg *
 	}
 	for (;;) {
 		if (len == cap) {
-			unsigned char *nb;
-			size_t ncap = cap * 2;
 			if (cap > lim->config_bytes)  /* already one byte over: enough to refuse */
 				break;
-			if (ncap > lim->config_bytes + 1)
-				ncap = lim->config_bytes + 1;
-			nb = realloc(buf, ncap);
-			if (nb == NULL) {
+			if (kx_grow_max(&buf, &cap, len + 1, lim->config_bytes + 1, 1) != 0) {
 				free(buf);
 				fclose(f);
 				return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", path);
 			}
-			buf = nb;
-			cap = ncap;
 		}
 		got = fread(buf + len, 1, cap - len, f);
 		len += got;

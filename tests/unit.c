@@ -35,6 +35,27 @@ static int passed, failed;
 #define SPAN(lit) (lit), (lit) + sizeof(lit) - 1
 
 static void
+test_grow(void)
+{
+	int *v = NULL, *keep;
+	size_t cap = 0;
+
+	CHECK(kx_grow(&v, &cap, 0, sizeof *v) == 0 && v == NULL && cap == 0);
+	CHECK(kx_grow(&v, &cap, 1, sizeof *v) == 0 && v != NULL && cap == 8);
+	v[7] = 7;
+	CHECK(kx_grow(&v, &cap, 9, sizeof *v) == 0 && cap == 16 && v[7] == 7);
+	CHECK(kx_grow(&v, &cap, 100, sizeof *v) == 0 && cap == 100);
+	/* the bound: never past max, and a need over it fails, leaving the array */
+	CHECK(kx_grow_max(&v, &cap, 101, 150, sizeof *v) == 0 && cap == 150);
+	keep = v;
+	CHECK(kx_grow_max(&v, &cap, 151, 150, sizeof *v) == -1 && v == keep && cap == 150);
+	/* the byte count overflows */
+	CHECK(kx_grow(&v, &cap, SIZE_MAX / 2, sizeof *v) == -1 && v == keep && cap == 150);
+	CHECK(v[7] == 7);
+	free(v);
+}
+
+static void
 test_limits(void)
 {
 	size_t r;
@@ -1899,6 +1920,7 @@ main(void)
 	if (!srcdir)
 		srcdir = ".";
 	test_limits();
+	test_grow();
 	test_nearest();
 	test_json();
 	test_numfmt_grammar();
