@@ -19,7 +19,10 @@
  *   shard.c     predict --shard K/N: K/N from the command line or an array job, a shard's byte range
  *   output.c    output writers: CSV, TSV, JSON lines, API response
  *   request.c   one-pass reader of API request documents, x straight to float32
- *   yamlcfg.c   kanx YAML training configs (libyaml)
+ *   diag.c      positioned problems (diagnostics): what validate reports
+ *   yamltree.c  YAML text -> a node tree with positions (libyaml), YAML 1.1 scalars as PyYAML
+ *   pyval.c     Python's repr(), str(), bool(), int(), float() of YAML values
+ *   yamlcfg.c   kanx YAML training configs: the library's validate_config() rules
  *   stop.c      SIGTERM, SIGINT, SIGHUP, SIGPIPE as a stop flag (and SIGXFSZ ignored)
  *   sink.c      output written in whole lines (or records), never cut mid-line
  *   ofile.c     an output file replaced whole or not at all (-o FILE)
