@@ -30,7 +30,7 @@
 #include <time.h>
 
 #include "kernel.h"
-#include "limits.h"
+#include "kxlimits.h"
 #include "model.h"
 #include "testutil.h"
 
