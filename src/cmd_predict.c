@@ -61,7 +61,7 @@ enum { HO_FIRST, HO_ALWAYS, HO_NEVER };
 static const struct kx_optdef opts[] = {
 	{ "model", 'm', "MODEL", 'm', "the .keras checkpoint (default: $KANX_CHECKPOINT)" },
 	{ "format", 'f', "FMT", 'f', "output: csv (default), tsv, jsonl or api" },
-	{ "input-format", 'i', "FMT", 'i', "input: csv, tsv, jsonl or api (default: by extension, else by content)" },
+	{ "input-format", 'i', "FMT", 'i', "input: csv, tsv, jsonl or api (default: by extension, else by content); list: show them" },
 	{ "header", 0, NULL, O_HEADER, "CSV/TSV input starts with a header row (default: detect)" },
 	{ "no-header", 0, NULL, O_NOHEADER, "CSV/TSV input has no header row" },
 	{ "id", 0, "COL", O_ID, "pass column COL (header name or number) through as the first output column" },
@@ -91,6 +91,7 @@ struct predict {
 	struct kx_rows_opts ro;
 	size_t batch;
 	int batch_set;
+	int list_formats;         /* -i list: print the input formats */
 	size_t prec;
 	int header_out;           /* HO_* */
 	struct kx_shard shard;    /* shard.n == 0: no --shard */
@@ -188,8 +189,15 @@ opt_cb(void *ctx, int val, const char *arg)
 			return bad_choice("--format", arg, "csv, tsv, jsonl, api");
 		return 0;
 	case 'i':
-		if (kx_in_fmt_lookup(arg, &inf) != 0 || inf == KX_IN_AUTO)
-			return bad_choice("--input-format", arg, "csv, tsv, jsonl, api");
+		if (strcmp(arg, "list") == 0) {
+			p->list_formats = 1;
+			return 0;
+		}
+		if (kx_in_fmt_lookup(arg, &inf) != 0 || inf == KX_IN_AUTO) {
+			char names[256];
+			kx_in_fmt_list(names, sizeof names, NULL);
+			return bad_choice("--input-format", arg, names);
+		}
 		p->ro.fmt = inf;
 		return 0;
 	case O_HEADER:
@@ -753,6 +761,10 @@ setup(struct predict *p, int argc, char **argv, int *first)
 	*first = kx_cli_parse(&kx_cmd_predict, argc, argv, opt_cb, p, &rc);
 	if (*first < 0)
 		return rc == KX_EXIT_OK ? -1 : rc;  /* -1: --help was printed */
+	if (p->list_formats) {
+		kx_in_fmt_print(stdout);
+		return -1;
+	}
 	if (p->progress < 0)
 		p->progress = isatty(STDERR_FILENO);
 	if (!p->model_path) {

@@ -37,6 +37,7 @@
 #include "request.h"
 #include "sink.h"
 #include "stop.h"
+#include "text.h"
 #include "typo.h"
 #include "yamlcfg.h"
 
@@ -101,29 +102,38 @@ struct out {
 	int oom;
 };
 
-static void
-out_put(struct out *o, const char *s, size_t n)
+/* Room for n more bytes (and a NUL) after len: 0, or -1 (oom set). */
+static int
+out_room(struct out *o, size_t n)
 {
 	if (o->oom)
-		return;
+		return -1;
 	if (o->len + n + 1 > o->cap) {
 		size_t nc = o->cap ? o->cap : 4096;
 		char *np;
 		while (nc < o->len + n + 1) {
 			if (nc > SIZE_MAX / 2) {
 				o->oom = 1;
-				return;
+				return -1;
 			}
 			nc *= 2;
 		}
 		np = realloc(o->p, nc);
 		if (np == NULL) {
 			o->oom = 1;
-			return;
+			return -1;
 		}
 		o->p = np;
 		o->cap = nc;
 	}
+	return 0;
+}
+
+static void
+out_put(struct out *o, const char *s, size_t n)
+{
+	if (out_room(o, n) != 0)
+		return;
 	memcpy(o->p + o->len, s, n);
 	o->len += n;
 }
@@ -146,56 +156,15 @@ out_f(struct out *o, const char *fmt, ...)
 		out_put(o, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
-/* A JSON string. Bytes that are not valid UTF-8 become U+FFFD. */
+/* A JSON string (text.h: bytes that are not valid UTF-8 become U+FFFD). */
 static void
 out_str(struct out *o, const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, run = 0;
+	size_t n = strlen(s), room;
 
-	out_put(o, "\"", 1);
-	while (u[i]) {
-		unsigned char c = u[i];
-		size_t l = 1;
-		if (c >= 0x80) {
-			/* validate the sequence */
-			if (c >= 0xC2 && c <= 0xDF && (u[i + 1] & 0xC0) == 0x80)
-				l = 2;
-			else if (c >= 0xE0 && c <= 0xEF && (u[i + 1] & 0xC0) == 0x80 && (u[i + 2] & 0xC0) == 0x80 &&
-			         !(c == 0xE0 && u[i + 1] < 0xA0) && !(c == 0xED && u[i + 1] > 0x9F))
-				l = 3;
-			else if (c >= 0xF0 && c <= 0xF4 && (u[i + 1] & 0xC0) == 0x80 && (u[i + 2] & 0xC0) == 0x80 &&
-			         (u[i + 3] & 0xC0) == 0x80 && !(c == 0xF0 && u[i + 1] < 0x90) &&
-			         !(c == 0xF4 && u[i + 1] > 0x8F))
-				l = 4;
-			else
-				l = 0;
-		}
-		if (l == 0 || c < 0x20 || c == '"' || c == '\\') {
-			out_put(o, s + i - run, run);
-			run = 0;
-			if (l == 0)
-				out_s(o, "\\ufffd");
-			else if (c == '"')
-				out_s(o, "\\\"");
-			else if (c == '\\')
-				out_s(o, "\\\\");
-			else if (c == '\n')
-				out_s(o, "\\n");
-			else if (c == '\t')
-				out_s(o, "\\t");
-			else if (c == '\r')
-				out_s(o, "\\r");
-			else
-				out_f(o, "\\u%04x", c);
-			i += l ? l : 1;
-			continue;
-		}
-		i += l;
-		run += l;
-	}
-	out_put(o, s + i - run, run);
-	out_put(o, "\"", 1);
+	if (kx_mul(n, 6, &room) != 0 || kx_add(room, 2, &room) != 0 || out_room(o, room) != 0)
+		return;
+	o->len += kx_json_quote(o->p + o->len, s, n);
 }
 
 /* A double with up to prec decimals, trailing zeros trimmed ("0.0" at least),

@@ -90,7 +90,9 @@ set_opt(void *ctx, int val, const char *arg)
 		return kx_cli_size("--max-batch", arg, 1, (size_t)1 << 30, &o->max_batch);
 	case OPT_INFMT:
 		if (kx_in_fmt_lookup(arg, &o->fmt) != 0 || o->fmt == KX_IN_AUTO) {
-			kx_msg("invalid value '%s' for --input-format: expected one of csv, tsv, jsonl, api", arg);
+			char names[256];
+			kx_in_fmt_list(names, sizeof names, NULL);
+			kx_msg("invalid value '%s' for --input-format: expected one of %s", arg, names);
 			return KX_EXIT_USAGE;
 		}
 		break;

@@ -7,6 +7,7 @@
 
 #include "json.h"
 #include "kxlimits.h"
+#include "text.h"
 
 /* One key of an object being read: its decoded bytes (in keys), where it
  * starts in the text, and a hash to sort by. */
@@ -40,41 +41,6 @@ fail(struct scan *c, size_t off, const char *fmt, ...)
 	vsnprintf(c->f->msg, sizeof c->f->msg, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* Length of the UTF-8 sequence at s[0..n), or 0 when it is not valid
- * (overlong, a surrogate, past U+10FFFF, cut short). */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char a = s[0];
-	unsigned lo = 0x80, hi = 0xbf;
-	size_t need, i;
-
-	if (a < 0x80)
-		return 1;
-	if (a >= 0xc2 && a <= 0xdf)
-		need = 1;
-	else if (a >= 0xe0 && a <= 0xef) {
-		need = 2;
-		if (a == 0xe0)
-			lo = 0xa0;
-		else if (a == 0xed)
-			hi = 0x9f;
-	} else if (a >= 0xf0 && a <= 0xf4) {
-		need = 3;
-		if (a == 0xf0)
-			lo = 0x90;
-		else if (a == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < need + 1 || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i <= need; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return need + 1;
 }
 
 static void
@@ -178,7 +144,7 @@ string(struct scan *c, int key)
 			return fail(c, c->i, "invalid JSON: control character 0x%02x in a string "
 			            "(Python's json refuses it)", b);
 		if (b != '\\') {
-			size_t n = utf8_len(c->s + c->i, c->len - c->i), j;
+			size_t n = kx_utf8_len(c->s + c->i, c->len - c->i), j;
 			for (j = 0; key && j < n; j++)
 				if (put_key_byte(c, c->s[c->i + j]) != 0)
 					return -1;
@@ -218,40 +184,24 @@ string(struct scan *c, int key)
 	}
 }
 
-static int
-digits(struct scan *c)
-{
-	size_t s = c->i;
-
-	while (c->i < c->len && c->s[c->i] >= '0' && c->s[c->i] <= '9')
-		c->i++;
-	return c->i > s ? 0 : -1;
-}
-
 /* JSON's number grammar exactly: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
 static int
 number(struct scan *c)
 {
 	size_t start = c->i;
+	const char *s = (const char *)c->s, *end;
 
-	if (c->s[c->i] == '-')
-		c->i++;
-	if (c->i < c->len && c->s[c->i] == '0')
-		c->i++;
-	else if (digits(c) != 0)
+	switch (kx_json_number(s + c->i, s + c->len, &end)) {
+	case KX_JNUM_NONE:
 		return fail(c, start, "invalid JSON: invalid number");
-	if (c->i < c->len && c->s[c->i] == '.') {
-		c->i++;
-		if (digits(c) != 0)
-			return fail(c, start, "invalid JSON: invalid number (a digit must follow '.')");
+	case KX_JNUM_FRACTION:
+		return fail(c, start, "invalid JSON: invalid number (a digit must follow '.')");
+	case KX_JNUM_EXPONENT:
+		return fail(c, start, "invalid JSON: invalid number (an exponent needs digits)");
+	default:
+		break;
 	}
-	if (c->i < c->len && (c->s[c->i] == 'e' || c->s[c->i] == 'E')) {
-		c->i++;
-		if (c->i < c->len && (c->s[c->i] == '+' || c->s[c->i] == '-'))
-			c->i++;
-		if (digits(c) != 0)
-			return fail(c, start, "invalid JSON: invalid number (an exponent needs digits)");
-	}
+	c->i = (size_t)(end - s);
 	if (c->i < c->len && (c->s[c->i] == '.' || (c->s[c->i] >= '0' && c->s[c->i] <= '9')))
 		return fail(c, start, "invalid JSON: invalid number (a leading zero or a stray '.')");
 	return 0;
@@ -459,7 +409,7 @@ kx_json_strict(const char *json, size_t len, size_t max_depth, size_t *start,
 	c.f = f;
 	*start = 0;
 	for (i = 0; i < len; i += n)
-		if ((n = utf8_len(c.s + i, len - i)) == 0)
+		if ((n = kx_utf8_len(c.s + i, len - i)) == 0)
 			return fail(&c, i, "not valid UTF-8 (byte 0x%02x)", c.s[i]);
 	if (len >= 3 && memcmp(json, "\xef\xbb\xbf", 3) == 0)
 		c.i = *start = 3;
@@ -474,19 +424,3 @@ kx_json_strict(const char *json, size_t len, size_t max_depth, size_t *start,
 	return c.oom ? -2 : r;
 }
 
-void
-kx_json_pos(const char *json, size_t len, size_t off, size_t *line, size_t *col)
-{
-	size_t i;
-
-	*line = 1;
-	*col = 1;
-	for (i = 0; i < off && i < len; i++) {
-		if (json[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else if (((unsigned char)json[i] & 0xc0) != 0x80) {
-			(*col)++;   /* a character starts here: count it, not its continuation bytes */
-		}
-	}
-}

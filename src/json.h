@@ -12,6 +12,7 @@
 #define KX_JSON_H
 
 #include <stddef.h>
+#include "text.h"  /* kx_json_pos: the line and column of an offset */
 
 struct kx_json_fault {
 	size_t off;          /* byte offset of the problem */
@@ -24,8 +25,5 @@ struct kx_json_fault {
  * or -2 when out of memory. */
 int kx_json_strict(const char *json, size_t len, size_t max_depth, size_t *start,
                    struct kx_json_fault *f);
-
-/* The 1-based line and column (in characters) of byte offset off. */
-void kx_json_pos(const char *json, size_t len, size_t off, size_t *line, size_t *col);
 
 #endif

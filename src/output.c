@@ -9,6 +9,7 @@
 #include "kxlimits.h"
 #include "numfmt.h"
 #include "output.h"
+#include "text.h"
 
 #define OUT_BUF ((size_t)1 << 20)
 
@@ -278,36 +279,6 @@ csv_text(char *p, const char *s, size_t n, char delim)
 	return p;
 }
 
-static char *
-json_text(char *p, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	*p++ = '"';
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
-			*p++ = '\\';
-			*p++ = (char)c;
-		} else if (c >= 0x20) {
-			*p++ = (char)c;
-		} else if (c == '\n') {
-			p = put(p, "\\n", 2);
-		} else if (c == '\t') {
-			p = put(p, "\\t", 2);
-		} else if (c == '\r') {
-			p = put(p, "\\r", 2);
-		} else {
-			p = put(p, "\\u00", 4);
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		}
-	}
-	*p++ = '"';
-	return p;
-}
-
 int
 kx_out_begin(struct kx_out *o)
 {
@@ -421,7 +392,7 @@ out_jsonl(struct kx_out *o, const struct kx_batch *b)
 		if (obj) {
 			if (rec->id_kind == KX_ID_TEXT) {
 				p = put(p, "{\"id\":", 6);
-				p = json_text(p, b->ids + rec->id_off, rec->id_len);
+				p += kx_json_quote(p, b->ids + rec->id_off, rec->id_len);
 				p = put(p, ",\"y\":", 5);
 			} else if (rec->id_kind == KX_ID_JSON) {
 				p = put(p, "{\"id\":", 6);

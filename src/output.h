@@ -25,7 +25,7 @@
 #ifndef KX_OUTPUT_H
 #define KX_OUTPUT_H
 
-#include "rows.h"
+#include "batch.h"
 #include "sink.h"
 
 enum kx_out_fmt { KX_OUT_CSV, KX_OUT_TSV, KX_OUT_JSONL, KX_OUT_API };

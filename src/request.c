@@ -13,6 +13,7 @@
 #include "kxlimits.h"
 #include "numfmt.h"
 #include "request.h"
+#include "text.h"
 
 struct jp {
 	const char *s;
@@ -59,214 +60,75 @@ peek(const struct jp *p)
 	return p->i < p->len ? (unsigned char)p->s[p->i] : -1;
 }
 
-/* Append a byte to a growable string buffer. */
+/* A string at p->i (the opening quote), checked, and decoded into *buf
+ * (grown to hold it, NUL-terminated; its length in *n) when buf is not
+ * NULL; *nul set when it contains "\u0000". */
 static int
-put(struct jp *p, char **buf, size_t *cap, size_t *n, char c)
+string(struct jp *p, char **buf, size_t *cap, size_t *n, int *nul)
 {
-	if (*n + 1 >= *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		char *nb = realloc(*buf, nc);
+	const char *s = p->s + p->i, *end, *at;
+	unsigned long cp = 0;
+	int flags = 0;
+	size_t raw;
+
+	switch (kx_json_string(s, p->s + p->len, &end, &at, &cp, &flags)) {
+	case KX_JSTR_OK:
+		break;
+	case KX_JSTR_UNTERMINATED:
+		p->i = (size_t)(at - p->s);
+		return fail(p, "Unterminated string starting at");
+	case KX_JSTR_CONTROL:
+		p->i = (size_t)(at - p->s);
+		return fail(p, "Invalid control character at");
+	case KX_JSTR_ESCAPE:
+		p->i = (size_t)(at - p->s);
+		return fail(p, "Invalid \\escape");
+	case KX_JSTR_HEX:
+		p->i = (size_t)(at - p->s);
+		return fail(p, "Invalid \\uXXXX escape");
+	case KX_JSTR_UTF8:
+		p->i = (size_t)(at - p->s);
+		return fail(p, "Invalid UTF-8 byte 0x%02X in string", (unsigned char)*at);
+	default:  /* a lone surrogate, low or high */
+		p->i = (size_t)(at - p->s);
+		return fail(p, "Lone surrogate \\u%04X", (unsigned)cp);
+	}
+	p->i = (size_t)(end - p->s);
+	if (nul && (flags & 2))
+		*nul = 1;
+	if (!buf)
+		return 0;
+	raw = (size_t)(end - s) - 2;
+	if (raw + 1 > *cap) {
+		char *nb = realloc(*buf, raw + 1);
 		if (nb == NULL) {
 			p->oom = 1;
 			return -1;
 		}
 		*buf = nb;
-		*cap = nc;
+		*cap = raw + 1;
 	}
-	(*buf)[(*n)++] = c;
+	*n = kx_json_unescape(s + 1, raw, *buf);
 	(*buf)[*n] = '\0';
 	return 0;
-}
-
-static int
-hex4(const char *s, unsigned *out)
-{
-	unsigned v = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		char c = s[i];
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes available), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-	if (c >= 0xE0 && c <= 0xEF) {
-		unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-		return n >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
-	}
-	if (c >= 0xF0 && c <= 0xF4) {
-		unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-		return n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 &&
-		       (s[3] & 0xC0) == 0x80 ? 4 : 0;
-	}
-	return 0;
-}
-
-static void
-put_utf8(struct jp *p, char **buf, size_t *cap, size_t *n, unsigned cp)
-{
-	if (cp < 0x80) {
-		put(p, buf, cap, n, (char)cp);
-	} else if (cp < 0x800) {
-		put(p, buf, cap, n, (char)(0xC0 | (cp >> 6)));
-		put(p, buf, cap, n, (char)(0x80 | (cp & 0x3F)));
-	} else if (cp < 0x10000) {
-		put(p, buf, cap, n, (char)(0xE0 | (cp >> 12)));
-		put(p, buf, cap, n, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		put(p, buf, cap, n, (char)(0x80 | (cp & 0x3F)));
-	} else {
-		put(p, buf, cap, n, (char)(0xF0 | (cp >> 18)));
-		put(p, buf, cap, n, (char)(0x80 | ((cp >> 12) & 0x3F)));
-		put(p, buf, cap, n, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		put(p, buf, cap, n, (char)(0x80 | (cp & 0x3F)));
-	}
-}
-
-/* A string at p->i (the opening quote). Decoded into *buf when buf is not
- * NULL; *nul set when it contains U+0000. */
-static int
-string(struct jp *p, char **buf, size_t *cap, size_t *n, int *nul)
-{
-	size_t start = p->i;
-
-	if (n)
-		*n = 0;
-	if (buf) {
-		if (put(p, buf, cap, n, 'x') != 0)  /* make sure the buffer exists */
-			return -1;
-		*n = 0;
-		(*buf)[0] = '\0';
-	}
-	p->i++;
-	for (;;) {
-		unsigned char c;
-		if (p->i >= p->len) {
-			p->i = start;
-			return fail(p, "Unterminated string starting at");
-		}
-		c = (unsigned char)p->s[p->i];
-		if (c == '"') {
-			p->i++;
-			return 0;
-		}
-		if (c < 0x20)
-			return fail(p, "Invalid control character at");
-		if (c == '\\') {
-			char e;
-			unsigned cp;
-			if (p->i + 1 >= p->len) {
-				p->i = start;
-				return fail(p, "Unterminated string starting at");
-			}
-			e = p->s[p->i + 1];
-			switch (e) {
-			case '"': case '\\': case '/':
-				cp = (unsigned char)e;
-				break;
-			case 'b': cp = '\b'; break;
-			case 'f': cp = '\f'; break;
-			case 'n': cp = '\n'; break;
-			case 'r': cp = '\r'; break;
-			case 't': cp = '\t'; break;
-			case 'u':
-				if (p->i + 6 > p->len || hex4(p->s + p->i + 2, &cp) != 0)
-					return fail(p, "Invalid \\uXXXX escape");
-				if (cp >= 0xDC00 && cp <= 0xDFFF)
-					return fail(p, "Lone surrogate \\u%04X", cp);
-				if (cp >= 0xD800 && cp <= 0xDBFF) {
-					unsigned lo;
-					if (p->i + 12 > p->len || p->s[p->i + 6] != '\\' || p->s[p->i + 7] != 'u' ||
-					    hex4(p->s + p->i + 8, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF)
-						return fail(p, "Lone surrogate \\u%04X", cp);
-					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-					p->i += 6;
-				}
-				p->i += 4;
-				break;
-			default:
-				return fail(p, "Invalid \\escape");
-			}
-			p->i += 2;
-			if (cp == 0 && nul)
-				*nul = 1;
-			if (buf)
-				put_utf8(p, buf, cap, n, cp);
-		} else {
-			size_t l = utf8_len((const unsigned char *)p->s + p->i, p->len - p->i);
-			if (l == 0)
-				return fail(p, "Invalid UTF-8 byte 0x%02X in string", c);
-			if (buf) {
-				size_t k;
-				for (k = 0; k < l; k++)
-					put(p, buf, cap, n, p->s[p->i + k]);
-			}
-			p->i += l;
-		}
-		if (p->oom)
-			return -1;
-	}
 }
 
 /* A number at p->i: checks the JSON grammar, sets [*b, *e). */
 static int
 number(struct jp *p, size_t *b, size_t *e)
 {
-	size_t i = p->i;
-	const char *s = p->s;
+	const char *end;
+	enum kx_jnum st = kx_json_number(p->s + p->i, p->s + p->len, &end);
 
-	*b = i;
-	if (i < p->len && s[i] == '-')
-		i++;
-	if (i < p->len && s[i] == '0') {
-		i++;
-	} else if (i < p->len && s[i] >= '1' && s[i] <= '9') {
-		while (i < p->len && s[i] >= '0' && s[i] <= '9')
-			i++;
-	} else {
+	*b = p->i;
+	if (st == KX_JNUM_NONE)
 		return fail(p, "Expecting value");
-	}
-	if (i < p->len && s[i] == '.') {
-		i++;
-		if (i >= p->len || s[i] < '0' || s[i] > '9') {
-			p->i = i;
-			return fail(p, "Expecting digits after '.'");
-		}
-		while (i < p->len && s[i] >= '0' && s[i] <= '9')
-			i++;
-	}
-	if (i < p->len && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < p->len && (s[i] == '+' || s[i] == '-'))
-			i++;
-		if (i >= p->len || s[i] < '0' || s[i] > '9') {
-			p->i = i;
-			return fail(p, "Expecting exponent digits");
-		}
-		while (i < p->len && s[i] >= '0' && s[i] <= '9')
-			i++;
-	}
-	p->i = i;
-	*e = i;
+	p->i = (size_t)(end - p->s);
+	if (st == KX_JNUM_FRACTION)
+		return fail(p, "Expecting digits after '.'");
+	if (st == KX_JNUM_EXPONENT)
+		return fail(p, "Expecting exponent digits");
+	*e = p->i;
 	return 0;
 }
 
@@ -539,7 +401,7 @@ kx_req_parse(struct kx_req *r, const char *buf, size_t len, size_t max_depth,
              char *err, size_t errsz, size_t *err_off)
 {
 	struct jp p;
-	char key[8];
+	char key[8], kbuf[48];
 	size_t n;
 
 	memset(&p, 0, sizeof p);
@@ -588,25 +450,20 @@ kx_req_parse(struct kx_req *r, const char *buf, size_t len, size_t max_depth,
 			int which;  /* 0 other, 1 x, 2 op, 3 path, 4 id */
 			if (peek(&p) != '"')
 				return fail(&p, "Expecting property name enclosed in double quotes");
-			/* Decode the key just far enough to recognise ours. */
+			/* Decode the key just far enough to recognise ours: a key
+			 * of 48 bytes or more decodes to 8 or more (an escape is at
+			 * most 6 bytes for 1) */
 			kb = p.i;
-			{
-				char *kbuf = NULL;
-				size_t kcap = 0;
-				if (string(&p, &kbuf, &kcap, &n, NULL) != 0) {
-					free(kbuf);
-					return p.oom ? -2 : -1;
+			if (string(&p, NULL, NULL, NULL, NULL) != 0)
+				return p.oom ? -2 : -1;
+			key[0] = '\0';
+			if (p.i - kb - 2 < sizeof kbuf) {
+				n = kx_json_unescape(buf + kb + 1, p.i - kb - 2, kbuf);
+				if (n < sizeof key && !memchr(kbuf, '\0', n)) {
+					memcpy(key, kbuf, n);
+					key[n] = '\0';
 				}
-				if (n < sizeof key) {
-					memcpy(key, kbuf, n + 1);
-				} else {
-					key[0] = '\0';
-				}
-				if (memchr(kbuf, '\0', n))
-					key[0] = '\0';
-				free(kbuf);
 			}
-			(void)kb;
 			which = strcmp(key, "x") == 0 ? 1 : strcmp(key, "op") == 0 ? 2 :
 			        strcmp(key, "path") == 0 ? 3 : strcmp(key, "id") == 0 ? 4 : 0;
 			ws(&p);

@@ -39,58 +39,14 @@
 #define KX_ROWS_H
 
 #include <stddef.h>
+#include <stdio.h>
+#include "batch.h"
 #include "err.h"
 #include "kxlimits.h"
 
+/* The input formats: one entry each in the table of reader.h, at this
+ * index. */
 enum kx_in_fmt { KX_IN_AUTO, KX_IN_CSV, KX_IN_TSV, KX_IN_JSONL, KX_IN_API };
-
-/* What a record looked like, so the output can mirror it. */
-enum kx_rec_form {
-	KX_FORM_ROW,     /* CSV/TSV row: one sample */
-	KX_FORM_ARRAY,   /* JSON-lines bare array: 1-D (one sample) or 2-D */
-	KX_FORM_OBJECT,  /* JSON-lines object {"x": .., "id": ..} */
-	KX_FORM_API      /* API request document {"x": ..} */
-};
-
-enum kx_id_kind {
-	KX_ID_NONE,
-	KX_ID_TEXT,      /* plain text: a CSV field, or a JSON string's contents */
-	KX_ID_JSON       /* compact JSON text of a non-string JSON value */
-};
-
-struct kx_rec {
-	size_t row, n;          /* rows [row, row+n) of the batch */
-	size_t line;            /* input line the record starts on */
-	size_t id_off, id_len;  /* id bytes in batch->ids */
-	unsigned char form;     /* enum kx_rec_form */
-	unsigned char rank;     /* 1 or 2: the rank of x (CSV rows: 1) */
-	unsigned char id_kind;  /* enum kx_id_kind */
-};
-
-/* A batch of rows and the records they came from. All buffers are reused
- * from batch to batch; they only grow (up to max_cap rows). */
-struct kx_batch {
-	size_t in, out;         /* features per sample; outputs per sample */
-	float *x;               /* (cap, in), row-major */
-	float *y;               /* (cap, out), filled by the caller */
-	size_t n, cap;          /* rows used, rows allocated */
-	size_t target;          /* the batch is ready at this many rows */
-	size_t max_cap;         /* target - 1 + max_batch: no record exceeds it */
-	struct kx_rec *recs;
-	size_t n_recs, cap_recs;
-	char *ids;              /* id bytes of this batch's records */
-	size_t ids_len, ids_cap;
-};
-
-/* Allocate a batch for rows of `in` features and `out` outputs, ready at
- * `target` rows; a single record may hold up to max_batch rows. Returns 0,
- * or -1 with e set (KX_EXIT_INTERNAL) when memory runs out or a size
- * overflows. Release with kx_batch_fini (safe on a zeroed or failed batch). */
-int kx_batch_init(struct kx_batch *b, size_t in, size_t out, size_t target,
-                  size_t max_batch, struct kx_err *e);
-/* Empty the batch, keeping its buffers. */
-void kx_batch_reset(struct kx_batch *b);
-void kx_batch_fini(struct kx_batch *b);
 
 struct kx_shard;
 struct kx_shard_range;
@@ -206,5 +162,15 @@ void kx_rows_progress(const struct kx_rows *r, unsigned long long *done,
 /* Name of a format ("csv", ...) and the reverse (-1 for an unknown name). */
 const char *kx_in_fmt_name(enum kx_in_fmt f);
 int kx_in_fmt_lookup(const char *s, enum kx_in_fmt *out);
+
+/* The names of the formats, in table order, into buf: "csv, tsv, jsonl,
+ * api" (last: the separator before the last one, e.g. " or "; NULL for
+ * ", "). Returns the length it needed, as snprintf. */
+size_t kx_in_fmt_list(char *buf, size_t size, const char *last);
+
+/* The table, one format a line, for -i list:
+ * "NAME<tab>EXTENSIONS<tab>TITLE<tab>DESCRIPTION" (extensions
+ * space-separated, with their dots; TITLE as in sentences: "JSON lines"). */
+void kx_in_fmt_print(FILE *f);
 
 #endif

@@ -317,3 +317,59 @@ run_examples() {
 @test "examples in kanx-serve-stdin(1) run as shown" { run_examples kanx-serve-stdin.1; }
 @test "examples in kanx-formats(5) run as shown" { run_examples kanx-formats.5; }
 @test "examples in README.md run as shown" { run_examples README.md; }
+
+# ---- input formats: the reader's table is the one source ----------------------
+
+# `kanx predict -i list` prints the table of input formats (src/rows.c,
+# kx_in_formats): NAME<tab>EXTENSIONS<tab>TITLE<tab>DESCRIPTION.
+@test "input formats: -i list (the reader's table), --help, the pages and the completions agree" {
+	run "$KANX" predict -i list
+	[ "$status" -eq 0 ]
+	[ -n "$output" ]
+	local names exts want got cmd f title
+	names=$(printf '%s\n' "$output" | cut -f1)
+	exts=$(printf '%s\n' "$output" | cut -f2 | tr ' ' '\n' | grep . | sort)
+	[ "$(printf '%s\n' "$names" | wc -l)" -ge 4 ]
+	# --help of predict and validate: "csv, tsv, jsonl or api"
+	want=$(printf '%s\n' "$names" | paste -sd, | sed 's/,/, /g; s/\(.*\), /\1 or /')
+	for cmd in predict validate; do
+		"$KANX" "$cmd" --help | grep -- '--input-format' | grep -qF "$want" ||
+			{ echo "kanx $cmd --help does not list the input formats as '$want'"; false; }
+		# the page's -i entry names each, and no other
+		got=$(awk '/^\.It Fl i , Fl -input-format/ { on = 1; next } on && /^\.It / { on = 0 } on' \
+			"$MAN/kanx-$cmd.1" | sed -n 's/^\.Cm \([a-z0-9]*\).*/\1/p' | grep -vx list | sort)
+		diff_sets "input formats of kanx-$cmd(1) -i and -i list" "$(printf '%s\n' "$names" | sort)" "$got"
+	done
+	# kanx-formats(5): the table of extensions, one row per format
+	# (".It Pa .tsv , Pa .tab Ta TSV" against "tsv<tab>.tsv .tab<tab>TSV<tab>...")
+	want=$(while IFS=$'\t' read -r f e t d; do
+		printf '%s = %s\n' "$(printf '%s\n' $e | sort | paste -sd' ')" "$t"
+	done <<<"$output" | sort)
+	got=$(awk '/^\.Ss Choosing the input format/ { on = 1 } on && /^\.El/ { exit } on && /^\.It Pa/' \
+		"$MAN/kanx-formats.5" | while read -r line; do
+		printf '%s = %s\n' "$(printf '%s\n' "$line" | grep -o 'Pa \.[a-z0-9]*' | sed 's/^Pa //' | sort | paste -sd' ')" \
+			"${line##* Ta }"
+	done | sort)
+	diff_sets "the extensions of each format in kanx-formats(5) and -i list" "$want" "$got"
+	# kanx-predict(1): the paragraph that lists the extensions
+	got=$(awk '/^is given, each input.s format is chosen by its name:/ { on = 1; next } on && /^for API documents/ { exit } on' \
+		"$MAN/kanx-predict.1" | sed -n 's/^\.Pa \(\.[a-z0-9]*\).*/\1/p' | sort)
+	diff_sets "extensions in kanx-predict(1) and -i list" "$exts" "$got"
+	# the completions offer exactly the files with these extensions (and directories)
+	mkdir sub
+	for f in $exts .txt .keras .yaml; do : >"in$f"; done
+	want=$(printf 'in%s\n' $exts; echo sub)
+	want=$(printf '%s\n' $want | sort)
+	for cmd in predict validate; do
+		diff_sets "input files bash completes for $cmd" "$want" \
+			"$(bash_complete kanx "$cmd" -m x.keras '' | sed 's:/$::')"
+		if command -v fish >/dev/null; then
+			diff_sets "input files fish completes for $cmd" "$want" \
+				"$(fish_complete "kanx $cmd -m x.keras " | sed 's:/$::' | grep -v '^-')"
+		fi
+		if command -v zsh >/dev/null; then
+			diff_sets "input files zsh completes for $cmd" "$want" \
+				"$(zsh_complete "kanx $cmd -m x.keras " | sed 's:/$::' | grep -v '^-')"
+		fi
+	done
+}

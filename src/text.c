@@ -1,0 +1,301 @@
+/* text.c - UTF-8, positions, JSON strings and numbers (see text.h). */
+#include <stdint.h>
+#include <string.h>
+
+#include "text.h"
+
+size_t
+kx_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char a = s[0];
+	unsigned lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	if (a < 0x80)
+		return 1;
+	if (a >= 0xc2 && a <= 0xdf) {
+		need = 1;
+	} else if (a >= 0xe0 && a <= 0xef) {
+		need = 2;
+		if (a == 0xe0)
+			lo = 0xa0;      /* overlong below U+0800 */
+		else if (a == 0xed)
+			hi = 0x9f;      /* surrogates */
+	} else if (a >= 0xf0 && a <= 0xf4) {
+		need = 3;
+		if (a == 0xf0)
+			lo = 0x90;      /* overlong below U+10000 */
+		else if (a == 0xf4)
+			hi = 0x8f;      /* past U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (n < need + 1 || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i <= need; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return need + 1;
+}
+
+ptrdiff_t
+kx_utf8_bad(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + len;
+	size_t n;
+
+	while (p < e) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		n = kx_utf8_len(p, (size_t)(e - p));
+		if (n == 0)
+			return (ptrdiff_t)(p - (const unsigned char *)s);
+		p += n;
+	}
+	return -1;
+}
+
+void
+kx_json_pos(const char *s, size_t len, size_t off, size_t *line, size_t *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off && i < len; i++) {
+		if (s[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)s[i] & 0xc0) != 0x80) {
+			(*col)++;   /* a character starts here: count it, not its continuation bytes */
+		}
+	}
+}
+
+static int
+hex4(const unsigned char *p, const unsigned char *e, unsigned long *v)
+{
+	unsigned long u = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned h = p + i < e ? p[i] : 0;
+		if (h >= '0' && h <= '9')
+			u = u * 16 + (h - '0');
+		else if ((h | 0x20) >= 'a' && (h | 0x20) <= 'f')
+			u = u * 16 + ((h | 0x20) - 'a' + 10);
+		else
+			return -1;
+	}
+	*v = u;
+	return 0;
+}
+
+enum kx_jstr
+kx_json_string(const char *s, const char *e, const char **end, const char **at,
+               unsigned long *cp, int *flags)
+{
+	const unsigned char *p = (const unsigned char *)s + 1, *ue = (const unsigned char *)e;
+	unsigned long u, lo;
+	int fl = 0;
+	size_t n;
+
+#define BAD(code, where) (*at = (const char *)(where), flags ? *flags = fl : 0, (code))
+	while (p < ue) {
+		unsigned c = *p;
+		if (c == '"') {
+			*end = (const char *)p + 1;
+			if (flags)
+				*flags = fl;
+			return KX_JSTR_OK;
+		}
+		if (c < 0x20)
+			return BAD(KX_JSTR_CONTROL, p);
+		if (c == '\\') {
+			fl |= 1;
+			if (p + 1 >= ue)
+				break;
+			switch (p[1]) {
+			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+				p += 2;
+				continue;
+			case 'u':
+				break;
+			default:
+				return BAD(KX_JSTR_ESCAPE, p);
+			}
+			if (hex4(p + 2, ue, &u) != 0)
+				return BAD(KX_JSTR_HEX, p);
+			*cp = u;
+			if (u >= 0xdc00 && u <= 0xdfff)
+				return BAD(KX_JSTR_LONE_LOW, p);
+			if (u >= 0xd800 && u <= 0xdbff) {
+				if (p + 12 > ue || p[6] != '\\' || p[7] != 'u')
+					return BAD(KX_JSTR_LONE_HIGH, p);
+				if (hex4(p + 8, ue, &lo) != 0)
+					return BAD(KX_JSTR_HIGH_HEX, p);
+				if (lo < 0xdc00 || lo > 0xdfff)
+					return BAD(KX_JSTR_HIGH_NOT_LOW, p);
+				p += 12;
+			} else {
+				if (u == 0)
+					fl |= 2;
+				p += 6;
+			}
+			continue;
+		}
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		n = kx_utf8_len(p, (size_t)(ue - p));
+		if (n == 0)
+			return BAD(KX_JSTR_UTF8, p);
+		p += n;
+	}
+	return BAD(KX_JSTR_UNTERMINATED, s);
+#undef BAD
+}
+
+size_t
+kx_json_unescape(const char *s, size_t len, char *out)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + len;
+	size_t o = 0;
+	unsigned long u, lo;
+
+	while (p < e) {
+		if (*p != '\\') {
+			out[o++] = (char)*p++;
+			continue;
+		}
+		switch (p[1]) {
+		case 'b': out[o++] = '\b'; p += 2; continue;
+		case 'f': out[o++] = '\f'; p += 2; continue;
+		case 'n': out[o++] = '\n'; p += 2; continue;
+		case 'r': out[o++] = '\r'; p += 2; continue;
+		case 't': out[o++] = '\t'; p += 2; continue;
+		case 'u': break;
+		default: out[o++] = (char)p[1]; p += 2; continue;
+		}
+		(void)hex4(p + 2, e, &u);
+		p += 6;
+		if (u >= 0xd800 && u <= 0xdbff) {
+			(void)hex4(p + 2, e, &lo);
+			u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+			p += 6;
+		}
+		if (u < 0x80) {
+			out[o++] = (char)u;
+		} else if (u < 0x800) {
+			out[o++] = (char)(0xc0 | (u >> 6));
+			out[o++] = (char)(0x80 | (u & 0x3f));
+		} else if (u < 0x10000) {
+			out[o++] = (char)(0xe0 | (u >> 12));
+			out[o++] = (char)(0x80 | ((u >> 6) & 0x3f));
+			out[o++] = (char)(0x80 | (u & 0x3f));
+		} else {
+			out[o++] = (char)(0xf0 | (u >> 18));
+			out[o++] = (char)(0x80 | ((u >> 12) & 0x3f));
+			out[o++] = (char)(0x80 | ((u >> 6) & 0x3f));
+			out[o++] = (char)(0x80 | (u & 0x3f));
+		}
+	}
+	return o;
+}
+
+static const char *
+digits(const char *p, const char *e)
+{
+	while (p < e && *p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
+enum kx_jnum
+kx_json_number(const char *s, const char *e, const char **end)
+{
+	const char *p = s;
+
+	if (p < e && *p == '-')
+		p++;
+	if (p < e && *p == '0') {
+		p++;
+	} else if (p < e && *p >= '1' && *p <= '9') {
+		p = digits(p, e);
+	} else {
+		*end = s;
+		return KX_JNUM_NONE;
+	}
+	if (p < e && *p == '.') {
+		p++;
+		if (!(p < e && *p >= '0' && *p <= '9')) {
+			*end = p;
+			return KX_JNUM_FRACTION;
+		}
+		p = digits(p, e);
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (!(p < e && *p >= '0' && *p <= '9')) {
+			*end = p;
+			return KX_JNUM_EXPONENT;
+		}
+		p = digits(p, e);
+	}
+	*end = p;
+	return KX_JNUM_OK;
+}
+
+size_t
+kx_json_quote(char *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	char *p = out;
+	size_t i = 0, l;
+
+	*p++ = '"';
+	while (i < n) {
+		unsigned char c = u[i];
+		if (c >= 0x80) {
+			if ((l = kx_utf8_len(u + i, n - i)) == 0) {
+				memcpy(p, "\\ufffd", 6);
+				p += 6;
+				i++;
+				continue;
+			}
+			memcpy(p, u + i, l);
+			p += l;
+			i += l;
+			continue;
+		}
+		i++;
+		if (c == '"' || c == '\\') {
+			*p++ = '\\';
+			*p++ = (char)c;
+		} else if (c >= 0x20) {
+			*p++ = (char)c;
+		} else if (c == '\n') {
+			memcpy(p, "\\n", 2);
+			p += 2;
+		} else if (c == '\t') {
+			memcpy(p, "\\t", 2);
+			p += 2;
+		} else if (c == '\r') {
+			memcpy(p, "\\r", 2);
+			p += 2;
+		} else {
+			memcpy(p, "\\u00", 4);
+			p[4] = hex[c >> 4];
+			p[5] = hex[c & 15];
+			p += 6;
+		}
+	}
+	*p++ = '"';
+	return (size_t)(p - out);
+}

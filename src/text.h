@@ -1,0 +1,75 @@
+/* text.h - the text every reader and writer shares: UTF-8, positions,
+ * JSON strings and numbers.
+ *
+ * One UTF-8 rule (RFC 3629: no overlong forms, no surrogates, nothing
+ * past U+10FFFF), one JSON string and number grammar (RFC 8259), one JSON
+ * string writer. The readers (src/json.c for configs, src/request.c for
+ * serve-stdin, src/rows_json.c for predict) word their messages each in
+ * their own way, from the codes these return. */
+#ifndef KX_TEXT_H
+#define KX_TEXT_H
+
+#include <stddef.h>
+
+/* Length of the valid UTF-8 sequence at s[0..n) (n >= 1), or 0 when it
+ * is not valid there (a bad lead byte, cut short, overlong, a surrogate,
+ * past U+10FFFF). */
+size_t kx_utf8_len(const unsigned char *s, size_t n);
+
+/* Offset of the first byte of s[0..len) that is not valid UTF-8, or -1. */
+ptrdiff_t kx_utf8_bad(const char *s, size_t len);
+
+/* The 1-based line and column (in characters) of byte offset off of
+ * s[0..len). */
+void kx_json_pos(const char *s, size_t len, size_t off, size_t *line, size_t *col);
+
+/* What kx_json_string found wrong, at *at. */
+enum kx_jstr {
+	KX_JSTR_OK,
+	KX_JSTR_UNTERMINATED,  /* no closing quote (*at: the opening quote) */
+	KX_JSTR_CONTROL,       /* a raw byte below 0x20 (NUL included) */
+	KX_JSTR_ESCAPE,        /* '\' and a letter that is no escape */
+	KX_JSTR_CUT,           /* '\' at the very end */
+	KX_JSTR_HEX,           /* \u not followed by four hex digits */
+	KX_JSTR_LONE_LOW,      /* \uDC00-\uDFFF first */
+	KX_JSTR_LONE_HIGH,     /* \uD800-\uDBFF not followed by "\u" */
+	KX_JSTR_HIGH_HEX,      /* ... followed by "\u" without four hex digits */
+	KX_JSTR_HIGH_NOT_LOW,  /* ... followed by \uXXXX that is no low surrogate */
+	KX_JSTR_UTF8           /* bytes that are not UTF-8 */
+};
+
+/* The JSON string whose opening quote is s[0], up to e: on KX_JSTR_OK,
+ * *end is past its closing quote. Otherwise *at is where the problem is.
+ * *cp, for the escape codes: the \u value read (the high surrogate for
+ * the last two). flags (may be NULL): bit 0 set when it holds escapes,
+ * bit 1 when it holds "\u0000". */
+enum kx_jstr kx_json_string(const char *s, const char *e, const char **end, const char **at,
+                            unsigned long *cp, int *flags);
+
+/* Decode the text of a valid JSON string s[0..len) (without its quotes)
+ * into out, which has room for len bytes (decoding never grows it).
+ * Returns the decoded length. */
+size_t kx_json_unescape(const char *s, size_t len, char *out);
+
+/* What kx_json_number found wrong. */
+enum kx_jnum {
+	KX_JNUM_OK,
+	KX_JNUM_NONE,          /* no digit where the number starts (after a '-') */
+	KX_JNUM_FRACTION,      /* '.' without a digit after it */
+	KX_JNUM_EXPONENT       /* 'e' without a digit after it (and its sign) */
+};
+
+/* The JSON number at s (up to e): *end is past it on KX_JNUM_OK, else at
+ * the byte where a digit was expected. */
+enum kx_jnum kx_json_number(const char *s, const char *e, const char **end);
+
+/* Bytes kx_json_quote may write for n bytes of text: 6n + 2. */
+#define KX_JSON_QUOTE_ROOM(n) ((n) * 6 + 2)
+
+/* Write s[0..n) as a JSON string, quotes included, into out (room for
+ * KX_JSON_QUOTE_ROOM(n) bytes): '"', '\' and control characters escaped
+ * (\n, \t, \r, else \u00xx), bytes that are not UTF-8 as \ufffd. Returns
+ * the bytes written. */
+size_t kx_json_quote(char *out, const char *s, size_t n);
+
+#endif
