@@ -292,6 +292,14 @@ axis_make(struct axis *a, double lo, double hi, int round, int n)
 #define HEAD_H 78.0
 #define MAX_POINTS 1000
 
+/* A coordinate that prints as a number: a grid or a curve beyond float
+ * range leaves no NaN or infinity in the SVG. */
+static double
+cl(double v)
+{
+	return isfinite(v) ? fmax(-1e6, fmin(1e6, v)) : 0;
+}
+
 static void
 draw_panel(struct kx_sink *s, const struct kx_layer *l, const struct kx_edge *ed,
            const float *ys, size_t np, double cx, double cy, const struct axis *ya, int ylabels)
@@ -304,8 +312,8 @@ draw_panel(struct kx_sink *s, const struct kx_layer *l, const struct kx_edge *ed
 	size_t j, run = 0;
 	int t;
 
-#define PX(x) (ax + ((x) - xa.lo) / (xa.hi - xa.lo) * aw)
-#define PY(y) (ay + ah - ((y) - ya->lo) / (ya->hi - ya->lo) * ah)
+#define PX(x) cl(ax + ((x) - xa.lo) / (xa.hi - xa.lo) * aw)
+#define PY(y) cl(ay + ah - ((y) - ya->lo) / (ya->hi - ya->lo) * ah)
 	kx_edge_range(l, ed->in, &x0, &x1);
 	axis_make(&xa, x0, x1, 0, 4);
 	kx_sink_printf(s, "<g class=\"panel\" id=\"edge-%zu-%zu\" data-score=\"%.9g\">\n", ed->in, ed->out, ed->score);
@@ -318,8 +326,8 @@ draw_panel(struct kx_sink *s, const struct kx_layer *l, const struct kx_edge *ed
 	/* outside the grid: extrapolated */
 	kx_sink_printf(s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#eee\"/>\n"
 	               "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#eee\"/>\n",
-	               ax + 0.5, ay + 0.5, PX(g[0]) - ax - 0.5, ah - 1,
-	               PX(g[l->G]), ay + 0.5, ax + aw - PX(g[l->G]) - 0.5, ah - 1);
+	               ax + 0.5, ay + 0.5, fmax(0, PX(g[0]) - ax - 0.5), ah - 1,
+	               PX(g[l->G]), ay + 0.5, fmax(0, ax + aw - PX(g[l->G]) - 0.5), ah - 1);
 	/* y ticks: grid lines, values on the row's first panel */
 	for (t = 0; t < ya->nt; t++) {
 		double v = ya->t0 + t * ya->step, py = PY(v);

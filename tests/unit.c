@@ -475,6 +475,19 @@ test_plot(void)
 		free(svg);
 		kx_model_free(m);
 	}
+	/* a grid spanning more than float range: x0 and x1 infinite */
+	m = kx_model_fresh(tiny, 2, 5, 3, KX_ACT_SILU, -1.0f, 1.0f, 14, &e);
+	CHECK(m != NULL);
+	if (m) {
+		struct edges_ctx c = { m, 0, 24 };
+		for (k = 0; k <= 5; k++)
+			m->layers[0].grid[k] = -3e38f + 1.2e38f * (float)k;
+		CHECK(kx_layer_prepare(m, &m->layers[0]) == 0);
+		svg = svg_of(edges_fn, &c);
+		CHECK(svg_bounded(svg, 1700, 4000));
+		free(svg);
+		kx_model_free(m);
+	}
 	/* the --edges grammar */
 	CHECK(kx_edge_sel_parse("3", &sel, &e) == 0 && sel.layer == 3 && !sel.has_in && !sel.has_out);
 	CHECK(kx_edge_sel_parse("3:7", &sel, &e) == 0 && sel.has_in && sel.in == 7 && !sel.has_out);
