@@ -13,7 +13,7 @@ _kanx_opts()
 {
     case $1 in
     inspect)
-        echo '-j --json -e --edges -p --plot --samples -h --help' ;;
+        echo '-j --json -e --edges --plot --top --samples -o --output -h --help' ;;
     predict)
         echo '-m --model -f --format -i --input-format --header --no-header
               --id -b --batch-size --max-batch -p --precision
@@ -33,7 +33,7 @@ _kanx_opts()
 _kanx_argopts()
 {
     case $1 in
-    inspect) echo '-e --edges -p --plot --samples' ;;
+    inspect) echo '-e --edges --top --samples -o --output' ;;
     predict)
         echo '-m --model -f --format -i --input-format --id -b --batch-size
               --max-batch -p --precision -o --output --header-out --shard
@@ -118,8 +118,8 @@ _kanx_optval()
         fi ;;
     *:-c | *:--config)
         _kanx_files yaml yml ;;
-    inspect:-p | inspect:--plot)
-        _kanx_files svg ;;
+    inspect:-o | inspect:--output)
+        _kanx_files ;;
     inspect:-e | inspect:--edges)
         # the KAN layers of the first model on the line
         model=$(_kanx_operand '*.keras')

@@ -51,9 +51,11 @@ complete -c kanx -n "__fish_seen_subcommand_from help; and not __fish_seen_subco
 # kanx inspect
 set -l c "__fish_seen_subcommand_from inspect"
 complete -c kanx -n $c -s j -l json -d 'print one JSON object per model'
-complete -c kanx -n $c -s e -l edges -x -a "(__kanx_layers)" -d 'edge functions of a layer as CSV'
-complete -c kanx -n $c -s p -l plot -r -F -d 'draw the edge functions as SVG'
+complete -c kanx -n $c -s e -l edges -x -a "(__kanx_layers)" -d 'edge functions of a layer (LAYER[:IN[:OUT]]) as CSV'
+complete -c kanx -n $c -l plot -d 'draw the network, or with --edges the edges, as SVG'
+complete -c kanx -n $c -l top -x -d 'only the N most important edges'
 complete -c kanx -n $c -l samples -x -d 'points per edge function'
+complete -c kanx -n $c -s o -l output -r -F -d 'write to a file, replaced only on success'
 complete -c kanx -n $c -s h -l help -d 'show the options'
 complete -c kanx -n $c -k -a "(__kanx_files .keras)"
 

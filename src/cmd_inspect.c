@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <stdint.h>
 
 #include "cli.h"
 #include "err.h"
@@ -13,27 +15,33 @@
 #include "model.h"
 #include "numfmt.h"
 #include "ofile.h"
+#include "plot.h"
 #include "sha256.h"
 #include "sink.h"
+#include "stop.h"
 
 const struct kx_cmd kx_cmd_inspect;
 
-enum { OPT_JSON = 'j', OPT_EDGES = 'e', OPT_PLOT = 'p', OPT_SAMPLES = 256 };
+enum { OPT_JSON = 'j', OPT_EDGES = 'e', OPT_OUTPUT = 'o', OPT_PLOT = 256, OPT_TOP, OPT_SAMPLES };
 
 static const struct kx_optdef opts[] = {
 	{ "json", 'j', NULL, OPT_JSON, "print one JSON object per model (JSON lines)" },
-	{ "edges", 'e', "LAYER", OPT_EDGES, "write layer LAYER's edge functions as CSV (layer,in,out,x,phi), or pick the layer to --plot" },
-	{ "plot", 'p', "FILE", OPT_PLOT, "draw the edge functions of --edges LAYER (default 0) as SVG" },
+	{ "edges", 'e', "LAYER", OPT_EDGES, "write the edge functions of LAYER[:IN[:OUT]] as CSV (layer,in,out,x,phi); with --plot, draw them" },
+	{ "plot", 0, NULL, OPT_PLOT, "draw an SVG picture: the whole network, or with --edges the edges" },
+	{ "top", 0, "N", OPT_TOP, "only the N most important edges, most important first (--plot: default 24, at most 120)" },
 	{ "samples", 0, "N", OPT_SAMPLES, "points per edge function for --edges/--plot (default 201)" },
+	{ "output", 'o', "FILE", OPT_OUTPUT, "write to FILE, replacing it only when the run succeeds" },
 	{ NULL, 0, NULL, 0, NULL }
 };
 
 struct inspect_opts {
 	int json;
 	int edges;           /* --edges given */
-	size_t layer;
-	const char *plot;
+	struct kx_edge_sel sel;
+	int plot;
+	size_t top;          /* 0: not given */
 	size_t samples;
+	const char *output;  /* -o FILE, or NULL */
 };
 
 static int
@@ -45,176 +53,27 @@ set_opt(void *ctx, int val, const char *arg)
 	case OPT_JSON:
 		o->json = 1;
 		break;
-	case OPT_EDGES:
+	case OPT_EDGES: {
+		struct kx_err e;
 		o->edges = 1;
-		return kx_cli_size("--edges", arg, 0, 1u << 20, &o->layer);
+		if (kx_edge_sel_parse(arg, &o->sel, &e) != 0) {
+			kx_err_print(&e);
+			return KX_EXIT_USAGE;
+		}
+		break;
+	}
 	case OPT_PLOT:
-		o->plot = arg;
+		o->plot = 1;
+		break;
+	case OPT_TOP:
+		return kx_cli_size("--top", arg, 1, SIZE_MAX, &o->top);
+	case OPT_OUTPUT:
+		o->output = arg;
 		break;
 	case OPT_SAMPLES:
 		return kx_cli_size("--samples", arg, 2, 100000, &o->samples);
 	}
 	return 0;
-}
-
-/* The x range sampled for feature i of a KAN layer: its grid plus a 10%
- * margin on each side, so the extended knots show. */
-static void
-edge_range(const struct kx_layer *l, size_t i, float *x0, float *x1)
-{
-	const float *g = l->grid + i * (l->G + 1);
-	float span = g[l->G] - g[0];
-
-	*x0 = g[0] - 0.1f * span;
-	*x1 = g[l->G] + 0.1f * span;
-}
-
-static int
-check_edge_layer(const struct kx_model *m, size_t layer)
-{
-	if (layer >= m->n_layers) {
-		kx_msg("%s: no layer %zu (the model has %zu layers, numbered from 0)", m->path, layer,
-		       m->n_layers);
-		return KX_EXIT_USAGE;
-	}
-	if (!kx_layer_as_kan(&m->layers[layer])) {
-		kx_msg("%s: layer %zu ('%s') is a %s layer, not a KAN layer: it has no edge functions",
-		       m->path, layer, m->layers[layer].name, m->layers[layer].class_name);
-		return KX_EXIT_USAGE;
-	}
-	return 0;
-}
-
-static void
-print_edges(const struct kx_model *m, size_t layer, size_t samples)
-{
-	const struct kx_layer *l = &m->layers[layer];
-	char xb[KX_FLOAT_BUF], yb[KX_FLOAT_BUF];
-	struct kx_sink *out = kx_sink_stdout();
-	size_t i, o, s;
-
-	kx_sink_printf(out, "layer,in,out,x,phi\n");
-	for (i = 0; i < l->in; i++) {
-		float x0, x1;
-		edge_range(l, i, &x0, &x1);
-		for (o = 0; o < l->out; o++)
-			for (s = 0; s < samples; s++) {
-				float x = x0 + (x1 - x0) * (float)s / (float)(samples - 1);
-				kx_format_float(x, xb);
-				kx_format_float(kx_kan_edge(l, i, o, x), yb);
-				if (kx_sink_printf(out, "%zu,%zu,%zu,%s,%s\n", layer, i, o, xb, yb) != 0)
-					return;
-			}
-	}
-}
-
-/* Small multiples: one panel per edge (rows = inputs, columns = outputs),
- * the curve, the grid knots as ticks, and the zero line. */
-static int
-write_plot(const struct kx_model *m, size_t layer, size_t samples, const char *path)
-{
-	const struct kx_layer *l = &m->layers[layer];
-	const double pw = 160, ph = 110, pad = 14, top = 40;
-	size_t i, o, s, j, e, n_edges = l->in * l->out;
-	size_t cols = n_edges < 8 ? n_edges : 8, rows = (n_edges + cols - 1) / cols;
-	struct kx_ofile of;
-	struct kx_sink fs, *f;
-	struct kx_err err;
-	float *ys;
-	int rc = 0;
-
-	if (n_edges > 4096) {
-		kx_msg("%s: layer %zu has %zu edges; --plot draws at most 4096", m->path, layer, n_edges);
-		return KX_EXIT_USAGE;
-	}
-	ys = kx_mallocarray(samples, sizeof *ys);
-	if (!ys)
-		return KX_EXIT_INTERNAL;
-	if (strcmp(path, "-") == 0) {
-		f = kx_sink_stdout();
-	} else {
-		kx_err_clear(&err);
-		if (kx_ofile_open(&of, path, &err) != 0) {
-			kx_err_print(&err);
-			free(ys);
-			return err.code;
-		}
-		kx_sink_init(&fs, of.fd, path);
-		f = &fs;
-	}
-	kx_sink_printf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-	        "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\">\n",
-	        cols * (pw + pad) + pad, rows * (ph + pad) + pad + top,
-	        cols * (pw + pad) + pad, rows * (ph + pad) + pad + top);
-	kx_sink_printf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-	kx_sink_printf(f, "<text x=\"%.0f\" y=\"24\" font-size=\"16\">", pad);
-	for (const char *c = m->name ? m->name : "model"; *c; c++)
-		kx_sink_printf(f, "%s", *c == '<' ? "&lt;" : *c == '&' ? "&amp;" : *c == '>' ? "&gt;" : (char[2]){ *c, 0 });
-	kx_sink_printf(f, " layer %zu: %zu x %zu edge functions phi(x), G=%zu, k=%zu, %s</text>\n",
-	        layer, l->in, l->out, l->G, l->k, kx_act_name(l->act));
-	for (e = 0; e < n_edges; e++) {
-		float x0, x1;
-		const float *g;
-		i = e / l->out;
-		o = e % l->out;
-		g = l->grid + i * (l->G + 1);
-		edge_range(l, i, &x0, &x1);
-		{
-			double ox = pad + (double)(e % cols) * (pw + pad), oy = top + pad + (double)(e / cols) * (ph + pad);
-			float lo = INFINITY, hi = -INFINITY;
-			for (s = 0; s < samples; s++) {
-				float x = x0 + (x1 - x0) * (float)s / (float)(samples - 1);
-				ys[s] = kx_kan_edge(l, i, o, x);
-				if (isfinite(ys[s])) {
-					lo = fminf(lo, ys[s]);
-					hi = fmaxf(hi, ys[s]);
-				}
-			}
-			if (!(lo < hi)) {
-				lo = (isfinite(lo) ? lo : 0) - 1;
-				hi = lo + 2;
-			}
-			kx_sink_printf(f, "<g class=\"panel\" id=\"edge-%zu-%zu\">\n"
-			        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n",
-			        i, o, ox, oy, pw, ph);
-			kx_sink_printf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"#555\">in %zu &#8594; out %zu</text>\n",
-			        ox + 4, oy + 10, i, o);
-			if (lo < 0 && hi > 0)
-				kx_sink_printf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
-				        ox, ox + pw, oy + ph - 6 - (0 - lo) / (hi - lo) * (ph - 20),
-				        oy + ph - 6 - (0 - lo) / (hi - lo) * (ph - 20));
-			for (j = 0; j <= l->G; j++) {
-				double kx = ox + (g[j] - x0) / (x1 - x0) * pw;
-				kx_sink_printf(f, "<line class=\"knot\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e08\"/>\n",
-				        kx, kx, oy + ph, oy + ph - 5);
-			}
-			kx_sink_printf(f, "<polyline fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"1.3\" points=\"");
-			for (s = 0; s < samples; s++) {
-				double px = ox + (double)s / (double)(samples - 1) * pw;
-				float yv = isfinite(ys[s]) ? ys[s] : lo;
-				kx_sink_printf(f, "%.1f,%.1f ", px, oy + ph - 6 - (yv - lo) / (hi - lo) * (ph - 20));
-			}
-			kx_sink_printf(f, "\"/>\n</g>\n");
-		}
-	}
-	kx_sink_printf(f, "</svg>\n");
-	free(ys);
-	if (kx_sink_flush(f) != 0)
-		rc = KX_EXIT_IO;  /* standard output: main reports it */
-	if (f == &fs) {
-		if (rc)
-			rc = fs.err ? kx_cli_sink_error(&fs) : KX_EXIT_IO;
-		kx_sink_fini(&fs);
-		kx_err_clear(&err);
-		if (rc)
-			kx_ofile_abort(&of);
-		else if (kx_ofile_commit(&of, &err) != 0) {
-			kx_err_print(&err);
-			rc = KX_EXIT_IO;
-		}
-	}
-	return rc;
 }
 
 static const char *
@@ -255,7 +114,7 @@ describe(const struct kx_layer *l, struct kx_layer_desc *d)
 }
 
 static int
-print_json(const struct kx_model *m)
+print_json(struct kx_sink *out, const struct kx_model *m)
 {
 	cJSON *o = cJSON_CreateObject(), *layers, *lo, *r;
 	struct kx_layer_desc d;
@@ -331,16 +190,15 @@ print_json(const struct kx_model *m)
 	cJSON_Delete(o);
 	if (!s)
 		return -1;
-	kx_sink_printf(kx_sink_stdout(), "%s\n", s);
+	kx_sink_printf(out, "%s\n", s);
 	free(s);
 	return 0;
 }
 
 static void
-print_text(const struct kx_model *m)
+print_text(struct kx_sink *out, const struct kx_model *m)
 {
 	char hex[65], lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF], range[80];
-	struct kx_sink *out = kx_sink_stdout();
 	size_t i;
 
 	kx_sha256_hex(m->sha256, hex);
@@ -384,11 +242,98 @@ print_text(const struct kx_model *m)
 	kx_sink_printf(out, "  trainable parameters: %zu\n", kx_model_params(m));
 }
 
+/* --edges and --plot: the CSV of the edges, their panels, or the
+ * overview (--plot alone). */
+static int
+edges_or_plot(struct kx_sink *out, const struct kx_model *m, const struct inspect_opts *o)
+{
+	struct kx_edge *v = NULL;
+	size_t n, total, top = o->top;
+	struct kx_err e;
+	int r;
+
+	kx_err_clear(&e);
+	if (o->plot && !o->edges)
+		r = kx_plot_overview(out, m, &e);
+	else if ((r = kx_edges_pick(m, &o->sel, o->plot && !top ? KX_PLOT_TOP : top, &v, &n, &total, &e)) == 0)
+		r = o->plot ? kx_plot_edges(out, m, o->sel.layer, v, n, total, o->samples, &e) :
+		    kx_edges_csv(out, m, o->sel.layer, v, n, o->samples);
+	free(v);
+	if (r != 0) {
+		kx_err_print(&e);
+		return e.code ? e.code : KX_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+/* Usage errors of --plot, --top and -o before any model is read. */
+static int
+check_opts(const struct inspect_opts *o, char **models, int n)
+{
+	int i;
+
+	if (o->plot && o->json) {
+		kx_msg("inspect: --plot draws a picture; --json is for the description");
+		return KX_EXIT_USAGE;
+	}
+	if (o->top && !o->edges) {
+		kx_msg("inspect: --top picks edges: give the layer with --edges LAYER");
+		return KX_EXIT_USAGE;
+	}
+	if (o->plot && o->top > KX_PLOT_MAX_PANELS) {
+		kx_msg("inspect: --plot draws at most %d edges (--top %zu): use --edges for the CSV of more",
+		       KX_PLOT_MAX_PANELS, o->top);
+		return KX_EXIT_USAGE;
+	}
+	for (i = 0; o->plot && !o->output && i < n; i++) {
+		size_t len = strlen(models[i]);
+		if (len > 4 && strcasecmp(models[i] + len - 4, ".svg") == 0) {
+			kx_msg("inspect: --plot takes no file name: write the picture with -o FILE "
+			       "(did you mean '--plot -o %s'?)", models[i]);
+			return KX_EXIT_USAGE;
+		}
+	}
+	if (o->plot && n > 1) {
+		kx_msg("inspect: --plot draws one model at a time (%d given)", n);
+		return KX_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The end of -o FILE: put it in place when every model was described
+ * and written, else leave FILE as it was. */
+static int
+settle_output(struct kx_ofile *of, struct kx_sink *fs, const char *path, int rc)
+{
+	struct kx_err err;
+
+	if (rc == KX_EXIT_OK && !kx_sink_done(fs) && !kx_stop_signal()) {
+		kx_sink_fini(fs);
+		kx_err_clear(&err);
+		if (kx_ofile_commit(of, &err) != 0) {
+			kx_err_print(&err);
+			return KX_EXIT_IO;
+		}
+		return rc;
+	}
+	kx_cli_note("%s %s", path, !of->tmp ? "holds what was written before" :
+	            of->existed ? "is left as it was" : "was not created");
+	if (fs->err)
+		rc = kx_cli_sink_error(fs);
+	else if (rc == KX_EXIT_OK)
+		rc = KX_EXIT_IO;
+	kx_sink_fini(fs);
+	kx_ofile_abort(of);
+	return rc;
+}
+
 static int
 exec_inspect(int argc, char **argv)
 {
-	struct inspect_opts o = { 0, 0, 0, NULL, 201 };
+	struct inspect_opts o = { 0, 0, { 0, 0, 0, 0, 0 }, 0, 0, 201, NULL };
 	struct kx_limits lim;
+	struct kx_ofile of;
+	struct kx_sink fs, *out = kx_sink_stdout();
 	const char *msg, *env;
 	char *one[1];
 	char **models;
@@ -414,6 +359,18 @@ exec_inspect(int argc, char **argv)
 		models = one;
 		n = 1;
 	}
+	if ((rc = check_opts(&o, models, n)) != 0)
+		return rc;
+	if (o.output) {
+		struct kx_err err;
+		kx_err_clear(&err);
+		if (kx_ofile_open(&of, o.output, &err) != 0) {
+			kx_err_print(&err);
+			return err.code;
+		}
+		kx_sink_init(&fs, of.fd, o.output);
+		out = &fs;
+	}
 	for (i = 0; i < n; i++) {
 		struct kx_err e;
 		struct kx_model *m;
@@ -433,37 +390,39 @@ exec_inspect(int argc, char **argv)
 		if (gated != 0 && (o.edges || o.plot)) {
 			/* nothing evaluated from a model kanx will not run */
 		} else if (o.edges || o.plot) {
-			int r = check_edge_layer(m, o.layer);
-			if (r == 0 && !o.plot)
-				print_edges(m, o.layer, o.samples);
-			if (r == 0 && o.plot)
-				r = write_plot(m, o.layer, o.samples, o.plot);
+			int r = edges_or_plot(out, m, &o);
 			if (r && rc == KX_EXIT_OK)
 				rc = r;
 		} else if (o.json) {
-			if (print_json(m) != 0) {
+			if (print_json(out, m) != 0) {
 				kx_msg("inspect: out of memory");
 				rc = KX_EXIT_INTERNAL;
 			}
 		} else {
 			if (i > 0)
-				kx_sink_put(kx_sink_stdout(), "\n", 1);
-			print_text(m);
+				kx_sink_put(out, "\n", 1);
+			print_text(out, m);
 		}
 		kx_model_free(m);
-		/* each model's report goes out whole; a failure is main's to report */
-		if (kx_sink_flush(kx_sink_stdout()) != 0)
-			return rc ? rc : KX_EXIT_IO;
+		/* each model's report goes out whole; a failure of standard
+		 * output is main's to report */
+		if (kx_sink_flush(out) != 0) {
+			if (out != &fs)
+				return rc ? rc : KX_EXIT_IO;
+			break;
+		}
 		if (gated != 0) {
 			kx_err_print(&e);
 			if (rc == KX_EXIT_OK)
 				rc = e.code ? e.code : KX_EXIT_BADMODEL;
 		}
 	}
+	if (out == &fs)
+		rc = settle_output(&of, &fs, o.output, rc);
 	return rc;
 }
 
 const struct kx_cmd kx_cmd_inspect = {
 	"inspect", "describe checkpoints: layers, widths, grids, parameters, provenance",
-	opts, "[--json] [--edges LAYER] [--plot FILE.svg] [MODEL ...]", exec_inspect
+	opts, "[--json] [--edges LAYER[:IN[:OUT]] [--top N]] [--plot] [-o FILE] [MODEL ...]", exec_inspect
 };

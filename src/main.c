@@ -26,6 +26,7 @@
  *   stop.c      SIGTERM, SIGINT, SIGHUP, SIGPIPE as a stop flag (and SIGXFSZ ignored)
  *   sink.c      output written in whole lines (or records), never cut mid-line
  *   ofile.c     an output file replaced whole or not at all (-o FILE)
+ *   plot.c      edge functions for people: --edges selection, importance, CSV, SVG pictures
  *   typo.c      did-you-mean: the known word nearest a misspelt one
  *   cli.c       option tables, --help, write-error messages
  *   cmd_*.c     one file per command: inspect, predict, validate, serve-stdin

@@ -280,7 +280,7 @@ kanx: predict: 2 of 4 records refused: over the error budget (none allowed by de
 
 @test "every command reports a failed write to standard output the same way (exit 7)" {
 	printf '{"op": "health"}\n' >"$T/req"
-	for cmd in "inspect $Q" "inspect --json $Q" "inspect --edges 0 $Q" "inspect --plot - $Q" \
+	for cmd in "inspect $Q" "inspect --json $Q" "inspect --edges 0 $Q" "inspect --plot $Q" "inspect --plot --edges 1 $Q" \
 	           "validate -m $Q" "validate --json -m $Q" "predict -m $Q $QIN" "predict -m $Q -f api $QIN" \
 	           "serve-stdin -m $Q" "--help" "--version" "help predict" "predict --help"; do
 		for out in /dev/full closed; do
@@ -300,21 +300,23 @@ kanx: predict: 2 of 4 records refused: over the error budget (none allowed by de
 	done
 }
 
-@test "a failed write of --plot FILE or --rejects FILE names the file (exit 7)" {
+@test "a failed write of inspect -o FILE or --rejects FILE names the file (exit 7)" {
 	[ -w /dev/full ] || skip "no /dev/full"
-	run --separate-stderr kanx inspect --plot /dev/full "$Q"
-	[ "$status" -eq 7 ]
-	[ "$stderr" = "kanx: write error on /dev/full: No space left on device" ]
+	for a in "" "--plot" "--edges 0"; do
+		run --separate-stderr kanx inspect $a -o /dev/full "$Q"
+		[ "$status" -eq 7 ]
+		[ "$stderr" = "kanx: write error on /dev/full: No space left on device; /dev/full holds what was written before" ]
+	done
 	printf '0.1,x\n' >"$T/in.csv"
 	run --separate-stderr kanx predict -m "$Q" --rejects /dev/full --max-errors 1 "$T/in.csv"
 	[ "$status" -eq 7 ]
 	[[ "$stderr" == *"kanx: write error on /dev/full: No space left on device" ]]
-	# --plot FILE is replaced whole, or left as it was
+	# inspect -o FILE is replaced whole, or left as it was
 	echo old >"$T/p.svg"
-	run kanx inspect --edges 9 --plot "$T/p.svg" "$Q"
+	run kanx inspect --edges 9 --plot -o "$T/p.svg" "$Q"
 	[ "$status" -eq 2 ]
 	[ "$(cat "$T/p.svg")" = old ]
-	kanx inspect --plot "$T/p.svg" "$Q"
+	kanx inspect --plot -o "$T/p.svg" "$Q"
 	[ "$(tail -n 1 "$T/p.svg")" = "</svg>" ]
 }
 
