@@ -23,7 +23,8 @@ enum kx_rec_form {
 enum kx_id_kind {
 	KX_ID_NONE,
 	KX_ID_TEXT,      /* plain text: a CSV field, or a JSON string's contents */
-	KX_ID_JSON       /* compact JSON text of a non-string JSON value */
+	KX_ID_JSON,      /* compact JSON text of a non-string JSON value */
+	KX_ID_FIELDS     /* kept CSV fields (--keep), NUL-separated */
 };
 
 struct kx_rec {
