@@ -111,20 +111,30 @@ csv_field_error(struct kx_rows *r, size_t k, int kind, const char *s, size_t len
 	c->ferr_kind = kind;
 }
 
+/* A field passed through as text (an id, a kept column): no NUL, UTF-8.
+ * Returns 0, or -1 with the field's error set. */
+static int
+csv_text_ok(struct kx_rows *r, size_t k, const char *s, size_t len)
+{
+	if (memchr(s, '\0', len)) {
+		csv_field_error(r, k, FE_NUL, s, len);
+		return -1;
+	}
+	if (kx_utf8_bad(s, len) >= 0) {
+		csv_field_error(r, k, FE_UTF8, s, len);
+		return -1;
+	}
+	return 0;
+}
+
 /* Store the id field (plain text) in the batch. */
 static void
 csv_id(struct kx_rows *r, size_t k, const char *s, size_t len)
 {
 	struct csv *c = r->fs;
 
-	if (memchr(s, '\0', len)) {
-		csv_field_error(r, k, FE_NUL, s, len);
+	if (csv_text_ok(r, k, s, len) != 0)
 		return;
-	}
-	if (kx_utf8_bad(s, len) >= 0) {
-		csv_field_error(r, k, FE_UTF8, s, len);
-		return;
-	}
 	if (kx_batch_ids(c->b, len) != 0) {
 		r->oom = 1;
 		return;
@@ -143,14 +153,8 @@ csv_keep(struct kx_rows *r, size_t k, const char *s, size_t len)
 	struct csv *c = r->fs;
 	size_t need;
 
-	if (memchr(s, '\0', len)) {
-		csv_field_error(r, k, FE_NUL, s, len);
+	if (csv_text_ok(r, k, s, len) != 0)
 		return;
-	}
-	if (kx_utf8_bad(s, len) >= 0) {
-		csv_field_error(r, k, FE_UTF8, s, len);
-		return;
-	}
 	if (kx_add(c->kbuf_len, len + 1, &need) != 0 || kx_grow((void **)&c->kbuf, &c->kbuf_cap, need, 1) != 0) {
 		r->oom = 1;
 		return;
