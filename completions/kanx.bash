@@ -16,13 +16,15 @@ _kanx_opts()
         echo '-j --json -e --edges --plot --top --samples -o --output -h --help' ;;
     predict)
         echo '-m --model -f --format -i --input-format --header --no-header
-              --id -b --batch-size --max-batch -p --precision
+              --id -d --delimiter --quote --no-quote --columns --keep --keep-all
+              --row-number --output-names -b --batch-size --max-batch -p --precision
               -o --output --no-output-header --header-out --shard --on-error
               --max-errors --max-error-rate --rejects --strict-range
               -t --threads --progress --no-progress --stats -h --help' ;;
     validate)
         echo '-m --model -c --config -i --input-format --header --no-header
-              --id --max-batch -j --json -h --help' ;;
+              --id -d --delimiter --quote --no-quote --columns --max-batch -j --json
+              -h --help' ;;
     serve-stdin)
         echo '-m --model -c --config --max-batch --max-line --no-admin
               --model-dir -h --help' ;;
@@ -35,10 +37,12 @@ _kanx_argopts()
     case $1 in
     inspect) echo '-e --edges --top --samples -o --output' ;;
     predict)
-        echo '-m --model -f --format -i --input-format --id -b --batch-size
+        echo '-m --model -f --format -i --input-format --id -d --delimiter --quote
+              --columns --keep --output-names -b --batch-size
               --max-batch -p --precision -o --output --header-out --shard
               --on-error --max-errors --max-error-rate --rejects -t --threads' ;;
-    validate) echo '-m --model -c --config -i --input-format --id --max-batch' ;;
+    validate) echo '-m --model -c --config -i --input-format --id -d --delimiter --quote
+              --columns --max-batch' ;;
     serve-stdin) echo '-m --model -c --config --max-batch --max-line --model-dir' ;;
     esac
 }
@@ -108,7 +112,9 @@ _kanx_optval()
         COMPREPLY=($(compgen -W 'auto' -- "$cur")) ;;
     predict:--rejects | predict:-o | predict:--output)
         _kanx_files ;;
-    *:--id)
+    *:-d | *:--delimiter)
+        COMPREPLY=($(compgen -W '; | tab ,' -- "$cur")) ;;
+    *:--id | *:--columns | predict:--keep)
         # the header names of the first CSV/TSV input on the line
         file=$(_kanx_operand '*.csv' '*.tsv' '*.tab')
         if [[ -n $file ]]; then

@@ -85,7 +85,8 @@ kx_batch_ids(struct kx_batch *b, size_t more)
 
 	if (kx_add(b->ids_len, more, &need) != 0)
 		return -1;
-	return kx_grow((void **)&b->ids, &b->ids_cap, need, 1);
+	/* at least one byte: an empty id is copied to a buffer that exists */
+	return kx_grow((void **)&b->ids, &b->ids_cap, need ? need : 1, 1);
 }
 
 int

@@ -23,7 +23,8 @@ enum kx_rec_form {
 enum kx_id_kind {
 	KX_ID_NONE,
 	KX_ID_TEXT,      /* plain text: a CSV field, or a JSON string's contents */
-	KX_ID_JSON       /* compact JSON text of a non-string JSON value */
+	KX_ID_JSON,      /* compact JSON text of a non-string JSON value */
+	KX_ID_FIELDS     /* kept CSV fields (--keep), NUL-separated */
 };
 
 struct kx_rec {
@@ -65,7 +66,7 @@ void kx_batch_fini(struct kx_batch *b);
 
 /* Make room for rows [0, need) in x and y; need may not pass max_cap. */
 int kx_batch_rows(struct kx_batch *b, size_t need);
-/* Make room for `more` id bytes after ids_len. */
+/* Make room for `more` id bytes after ids_len (ids is then never NULL). */
 int kx_batch_ids(struct kx_batch *b, size_t more);
 /* Change the width of x to `in` features; the batch must be empty. */
 int kx_batch_width(struct kx_batch *b, size_t in);

@@ -52,7 +52,8 @@ const struct kx_cmd kx_cmd_predict;
 enum {
 	O_HEADER = 256, O_NOHEADER, O_ID, O_MAXBATCH, O_NOOUTHDR, O_ONERROR,
 	O_REJECTS, O_STRICT, O_PROGRESS, O_NOPROGRESS, O_STATS, O_MAXERR, O_MAXRATE,
-	O_SHARD, O_HEADEROUT
+	O_SHARD, O_HEADEROUT, O_QUOTE, O_NOQUOTE, O_COLUMNS, O_KEEP, O_KEEPALL, O_ROWNO,
+	O_OUTNAMES
 };
 
 /* --header-out: which runs write the CSV/TSV output header */
@@ -65,6 +66,14 @@ static const struct kx_optdef opts[] = {
 	{ "header", 0, NULL, O_HEADER, "CSV/TSV input starts with a header row (default: detect)" },
 	{ "no-header", 0, NULL, O_NOHEADER, "CSV/TSV input has no header row" },
 	{ "id", 0, "COL", O_ID, "pass column COL (header name or number) through as the first output column" },
+	{ "delimiter", 'd', "CHAR", 'd', "CSV field delimiter, e.g. ';', '|' or tab (default: ',', or ';' or '|' when the first line has no ',')" },
+	{ "quote", 0, "CHAR", O_QUOTE, "CSV quote character (default '\"')" },
+	{ "no-quote", 0, NULL, O_NOQUOTE, "CSV fields are not quoted: quote characters are data" },
+	{ "columns", 0, "COLS", O_COLUMNS, "the feature columns: names or numbers from 1, ranges, !drops (\"f0,f1\", \"2-17\", \"!id,!label\")" },
+	{ "keep", 0, "COLS", O_KEEP, "copy input columns (as --columns names them; '#': the row number) to the output, first" },
+	{ "keep-all", 0, NULL, O_KEEPALL, "copy every input column to the output, first" },
+	{ "row-number", 0, NULL, O_ROWNO, "copy the input row number to the output, first (--keep '#')" },
+	{ "output-names", 0, "NAMES", O_OUTNAMES, "names of the output columns, comma-separated (default: y0, y1, ...)" },
 	{ "batch-size", 'b', "N", 'b', "score N rows at a time (default: the max batch or 1024, the smaller)" },
 	{ "max-batch", 0, "N", O_MAXBATCH, "most rows in one request or record, else exit 6 (default: $KANX_MAX_BATCH or 4096)" },
 	{ "precision", 'p', "N", 'p', "print N significant digits, 1-9 (default: shortest exact)" },
@@ -92,6 +101,11 @@ struct predict {
 	size_t batch;
 	int batch_set;
 	int list_formats;         /* -i list: print the input formats */
+	int row_number;           /* --row-number */
+	const char *keep;         /* --keep as given */
+	char *keep_buf;           /* "#,KEEP" for --row-number */
+	const char *out_names;    /* --output-names */
+	int rej_header;           /* the --rejects file has the input's header line */
 	size_t prec;
 	int header_out;           /* HO_* */
 	struct kx_shard shard;    /* shard.n == 0: no --shard */
@@ -185,8 +199,12 @@ opt_cb(void *ctx, int val, const char *arg)
 		p->model_path = arg;
 		return 0;
 	case 'f':
-		if (kx_out_fmt_lookup(arg, &p->ofmt) != 0)
-			return bad_choice("--format", arg, "csv, tsv, jsonl, api");
+		if (kx_out_fmt_lookup(arg, &p->ofmt) != 0) {
+			bad_choice("--format", arg, "csv, tsv, jsonl, api");
+			if (strcmp(arg, "json") == 0 || strcmp(arg, "ndjson") == 0)
+				kx_msg("did you mean -f jsonl (one JSON value per line) or -f api (API responses)?");
+			return KX_EXIT_USAGE;
+		}
 		return 0;
 	case 'i':
 		if (strcmp(arg, "list") == 0) {
@@ -196,7 +214,10 @@ opt_cb(void *ctx, int val, const char *arg)
 		if (kx_in_fmt_lookup(arg, &inf) != 0 || inf == KX_IN_AUTO) {
 			char names[256];
 			kx_in_fmt_list(names, sizeof names, NULL);
-			return bad_choice("--input-format", arg, names);
+			bad_choice("--input-format", arg, names);
+			if (strcmp(arg, "json") == 0 || strcmp(arg, "ndjson") == 0)
+				kx_msg("did you mean -i jsonl (one JSON value per line) or -i api (API request documents)?");
+			return KX_EXIT_USAGE;
 		}
 		p->ro.fmt = inf;
 		return 0;
@@ -245,6 +266,35 @@ opt_cb(void *ctx, int val, const char *arg)
 		p->ro.shard = &p->shard;
 		return 0;
 	}
+	case 'd':
+	case O_QUOTE: {
+		int ch = kx_in_parse_char(arg);
+		if (ch < 0) {
+			kx_msg("invalid value '%s' for %s: expected one character (or \\t for a tab), not a "
+			       "newline", arg, val == 'd' ? "--delimiter" : "--quote");
+			return KX_EXIT_USAGE;
+		}
+		*(val == 'd' ? &p->ro.delim : &p->ro.quote) = ch;
+		return 0;
+	}
+	case O_NOQUOTE:
+		p->ro.no_quote = 1;
+		return 0;
+	case O_COLUMNS:
+		p->ro.columns = arg;
+		return 0;
+	case O_KEEP:
+		p->keep = arg;
+		return 0;
+	case O_KEEPALL:
+		p->ro.keep_all = 1;
+		return 0;
+	case O_ROWNO:
+		p->row_number = 1;
+		return 0;
+	case O_OUTNAMES:
+		p->out_names = arg;
+		return 0;
 	case O_ONERROR:
 		if (strcmp(arg, "stop") == 0)
 			p->skip = 0;
@@ -347,15 +397,66 @@ score_batch(struct predict *p, struct kx_batch *b)
 	return 0;
 }
 
+/* --output-names a,b: one name per output of the model. */
+static int
+set_out_names(struct predict *p)
+{
+	const char *s = p->out_names, *q;
+	char **v = calloc(p->model->out ? p->model->out : 1, sizeof *v);
+	size_t n = 0, i;
+	int rc = 0;
+
+	if (!v) {
+		kx_msg("out of memory");
+		return KX_EXIT_INTERNAL;
+	}
+	for (;; s = q + 1) {
+		q = strchr(s, ',');
+		q = q ? q : s + strlen(s);
+		if (n < p->model->out && !(v[n] = strndup(s, (size_t)(q - s)))) {
+			rc = KX_EXIT_INTERNAL;
+			kx_msg("out of memory");
+			goto done;
+		}
+		n++;
+		if (!*q)
+			break;
+	}
+	if (n != p->model->out) {
+		kx_msg("--output-names gives %zu name%s; the model has %zu output%s", n, n == 1 ? "" : "s",
+		       p->model->out, p->model->out == 1 ? "" : "s");
+		rc = KX_EXIT_USAGE;
+		goto done;
+	}
+	if (kx_out_set_names(p->out, (const char *const *)v) != 0) {
+		kx_msg("out of memory");
+		rc = KX_EXIT_INTERNAL;
+	}
+done:
+	for (i = 0; i < p->model->out && i < n; i++)
+		free(v[i]);
+	free(v);
+	return rc;
+}
+
 /* The first fill of the first input has read any CSV header: name the id
  * column of CSV/TSV output. */
 static int
 name_id(struct predict *p, const struct kx_rows *r)
 {
 	const char *name = kx_rows_id_name(r);
-	size_t idx;
+	const char *const *kept;
+	size_t idx, n;
 
 	p->id_named = 1;
+	if ((kept = kx_rows_kept(r, &n)) != NULL) {
+		/* --keep, --columns: the kept columns, in every output format */
+		if (kx_out_set_keep(p->out, kept, n, p->ro.id != NULL) != 0) {
+			kx_msg("out of memory");
+			return KX_EXIT_INTERNAL;
+		}
+		return 0;
+	}
 	if (!p->ro.id || (p->ofmt != KX_OUT_CSV && p->ofmt != KX_OUT_TSV))
 		return 0;
 	if (!name)
@@ -376,6 +477,14 @@ reject(struct predict *p, struct kx_rows *r, const struct kx_err *e)
 
 	kx_err_print(e);
 	p->rejected++;
+	if (p->rejects_fd >= 0 && !p->rej_header) {
+		/* the input's header line first, so that the file reads as
+		 * the input does */
+		p->rej_header = 1;
+		text = kx_rows_header(r, &len);
+		if (text && (kx_sink_put(&p->rsink, text, len) != 0 || kx_sink_put(&p->rsink, "\n", 1) != 0))
+			return p->rsink.stopped ? 128 + p->rsink.stopped : kx_cli_sink_error(&p->rsink);
+	}
 	text = kx_rows_reject(r, &len);
 	/* written at once, so that the file holds every record refused so
 	 * far whenever the run ends */
@@ -765,6 +874,16 @@ setup(struct predict *p, int argc, char **argv, int *first)
 		kx_in_fmt_print(stdout);
 		return -1;
 	}
+	p->ro.keep = p->keep;
+	if (p->row_number) {
+		size_t n = p->keep ? strlen(p->keep) + 3 : 2;
+		if (!(p->keep_buf = malloc(n))) {
+			kx_msg("out of memory");
+			return KX_EXIT_INTERNAL;
+		}
+		snprintf(p->keep_buf, n, "#%s%s", p->keep ? "," : "", p->keep ? p->keep : "");
+		p->ro.keep = p->keep_buf;
+	}
 	if (p->progress < 0)
 		p->progress = isatty(STDERR_FILENO);
 	if (!p->model_path) {
@@ -773,7 +892,16 @@ setup(struct predict *p, int argc, char **argv, int *first)
 			p->model_path = v;
 	}
 	if (!p->model_path) {
+		int i;
 		kx_msg("predict: no model: give -m MODEL or set KANX_CHECKPOINT");
+		/* kanx predict model.keras in.csv: the -m forgotten */
+		for (i = *first; i < argc; i++) {
+			size_t n = strlen(argv[i]);
+			if (n > 6 && strcmp(argv[i] + n - 6, ".keras") == 0) {
+				kx_msg("did you mean '-m %s'?", argv[i]);
+				return KX_EXIT_USAGE;
+			}
+		}
 		fprintf(stderr, "Try 'kanx predict --help'.\n");
 		return KX_EXIT_USAGE;
 	}
@@ -945,6 +1073,8 @@ exec_predict(int argc, char **argv)
 		kx_msg("out of memory");
 		goto done;
 	}
+	if (p.out_names && (rc = set_out_names(&p)) != 0)
+		goto done;
 	if (p.rejects_path) {
 		p.rejects_fd = open(p.rejects_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 		if (p.rejects_fd < 0) {
@@ -1029,6 +1159,7 @@ done:
 		kx_ofile_abort(&p.ofile);
 	kx_sink_fini(&p.osink);
 	kx_out_free(p.out);
+	free(p.keep_buf);
 	kx_work_free(p.work);
 	for (i = 0; i < n_works; i++)
 		kx_work_free(p.works[i]);

@@ -44,10 +44,14 @@ enum {
 	OPT_CONFIG = 'c',
 	OPT_JSON = 'j',
 	OPT_INFMT = 'i',
+	OPT_DELIM = 'd',
 	OPT_MAX_BATCH = 256,
 	OPT_HEADER,
 	OPT_NOHEADER,
-	OPT_ID
+	OPT_ID,
+	OPT_QUOTE,
+	OPT_NOQUOTE,
+	OPT_COLUMNS
 };
 
 static const struct kx_optdef opts[] = {
@@ -57,6 +61,10 @@ static const struct kx_optdef opts[] = {
 	{ "header", 0, NULL, OPT_HEADER, "CSV/TSV inputs start with a header row (default: detect)" },
 	{ "no-header", 0, NULL, OPT_NOHEADER, "CSV/TSV inputs have no header row" },
 	{ "id", 0, "COL", OPT_ID, "column COL (header name or number) of CSV/TSV inputs is an id, not a feature" },
+	{ "delimiter", 'd', "CHAR", OPT_DELIM, "CSV field delimiter, e.g. ';', '|' or tab (default: ',', or ';' or '|' when the first line has no ',')" },
+	{ "quote", 0, "CHAR", OPT_QUOTE, "CSV quote character (default '\"')" },
+	{ "no-quote", 0, NULL, OPT_NOQUOTE, "CSV fields are not quoted: quote characters are data" },
+	{ "columns", 0, "COLS", OPT_COLUMNS, "the feature columns: names or numbers from 1, ranges, !drops (\"f0,f1\", \"2-17\", \"!id,!label\")" },
 	{ "max-batch", 0, "N", OPT_MAX_BATCH, "rows allowed per request (default $KANX_MAX_BATCH or 4096)" },
 	{ "json", 'j', NULL, OPT_JSON, "print the report as one JSON object" },
 	{ NULL, 0, NULL, 0, NULL }
@@ -69,6 +77,8 @@ struct vopts {
 	enum kx_in_fmt fmt;
 	int header;         /* -1 detect */
 	const char *id;
+	int delim, quote, no_quote;
+	const char *columns;
 };
 
 static int
@@ -106,6 +116,23 @@ set_opt(void *ctx, int val, const char *arg)
 			return KX_EXIT_USAGE;
 		}
 		o->id = arg;
+		break;
+	case OPT_DELIM:
+	case OPT_QUOTE: {
+		int ch = kx_in_parse_char(arg);
+		if (ch < 0) {
+			kx_msg("invalid value '%s' for %s: expected one character (or \\t for a tab), not a "
+			       "newline", arg, val == OPT_DELIM ? "--delimiter" : "--quote");
+			return KX_EXIT_USAGE;
+		}
+		*(val == OPT_DELIM ? &o->delim : &o->quote) = ch;
+		break;
+	}
+	case OPT_NOQUOTE:
+		o->no_quote = 1;
+		break;
+	case OPT_COLUMNS:
+		o->columns = arg;
 		break;
 	}
 	return 0;
@@ -514,6 +541,10 @@ check_input(struct kx_diags *d, const char *path, const struct vopts *o, const s
 	ro.fmt = o->fmt;
 	ro.header = o->header;
 	ro.id = o->id;
+	ro.delim = o->delim;
+	ro.quote = o->quote;
+	ro.no_quote = o->no_quote;
+	ro.columns = o->columns;
 	ro.in = in;
 	ro.lim = lim;
 	kx_err_clear(&e);

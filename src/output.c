@@ -20,6 +20,12 @@ struct kx_out {
 	int prec;
 	int header, header_done;
 	char *id_name;          /* CSV/TSV id column, or NULL */
+	char **keep, **keep_key;  /* kept columns: names (CSV/TSV), JSON keys */
+	size_t n_keep;
+	char **names;           /* output column names (CSV/TSV header), or NULL: y0.. */
+	size_t keys_room;       /* bytes the keep keys take as JSON */
+	char *kb;               /* API: the kept values of the open response's rows */
+	size_t kb_len, kb_cap;
 	char *buf;
 	size_t len, cap;
 	/* the whole units in buf: unit i ends at u_end[i], and units 0..i
@@ -81,6 +87,71 @@ kx_out_new(struct kx_sink *s, enum kx_out_fmt fmt, size_t width, int prec, int h
 	return o;
 }
 
+/* Worst-case bytes of a text as a quoted CSV field or a JSON string. */
+static size_t
+text_room(size_t len)
+{
+	size_t r;
+
+	if (kx_mul(len, 6, &r) != 0 || kx_add(r, 8, &r) != 0)
+		return SIZE_MAX;
+	return r;
+}
+
+static void
+free_list(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static char **
+dup_list(const char *const *v, size_t n)
+{
+	char **d = calloc(n ? n : 1, sizeof *d);
+	size_t i;
+
+	for (i = 0; d && i < n; i++)
+		if (!(d[i] = strdup(v[i]))) {
+			free_list(d, n);
+			return NULL;
+		}
+	return d;
+}
+
+int
+kx_out_set_keep(struct kx_out *o, const char *const *names, size_t n, int id_first)
+{
+	free_list(o->keep, o->n_keep);
+	free_list(o->keep_key, o->n_keep);
+	o->n_keep = 0;
+	o->keep = dup_list(names, n);
+	o->keep_key = dup_list(names, n);
+	if (!o->keep || !o->keep_key)
+		return -1;
+	if (id_first && n > 0) {
+		free(o->keep_key[0]);
+		if (!(o->keep_key[0] = strdup("id")))
+			return -1;
+	}
+	o->n_keep = n;
+	o->keys_room = 0;
+	for (n = 0; n < o->n_keep; n++)
+		o->keys_room += text_room(strlen(o->keep_key[n])) + 2;
+	return 0;
+}
+
+int
+kx_out_set_names(struct kx_out *o, const char *const *names)
+{
+	free_list(o->names, o->width);
+	o->names = dup_list(names, o->width);
+	return o->names ? 0 : -1;
+}
+
 void
 kx_out_free(struct kx_out *o)
 {
@@ -88,6 +159,10 @@ kx_out_free(struct kx_out *o)
 		return;
 	free(o->buf);
 	free(o->id_name);
+	free_list(o->keep, o->n_keep);
+	free_list(o->keep_key, o->n_keep);
+	free_list(o->names, o->width);
+	free(o->kb);
 	free(o->u_end);
 	free(o->u_rows);
 	free(o);
@@ -248,17 +323,6 @@ num(const struct kx_out *o, char *p, float v, int json)
 	return p + (o->prec ? kx_format_float_prec(v, o->prec, p) : kx_format_float(v, p));
 }
 
-/* Worst-case bytes of a text as a quoted CSV field or a JSON string. */
-static size_t
-text_room(size_t len)
-{
-	size_t r;
-
-	if (kx_mul(len, 6, &r) != 0 || kx_add(r, 8, &r) != 0)
-		return SIZE_MAX;
-	return r;
-}
-
 static char *
 csv_text(char *p, const char *s, size_t n, char delim)
 {
@@ -292,6 +356,12 @@ kx_out_begin(struct kx_out *o)
 	if (kx_mul(o->width, 24, &need) != 0 ||
 	    kx_add(need, o->id_name ? text_room(strlen(o->id_name)) : 0, &need) != 0)
 		return oom(o);
+	for (i = 0; i < o->n_keep; i++)
+		if (kx_add(need, text_room(strlen(o->keep[i])) + 1, &need) != 0)
+			return oom(o);
+	for (i = 0; o->names && i < o->width; i++)
+		if (kx_add(need, text_room(strlen(o->names[i])) + 1, &need) != 0)
+			return oom(o);
 	if (ensure(o, need) != 0)
 		return -1;
 	p = o->buf + o->len;
@@ -300,10 +370,18 @@ kx_out_begin(struct kx_out *o)
 		if (o->width)
 			*p++ = delim;
 	}
+	for (i = 0; i < o->n_keep; i++) {
+		p = csv_text(p, o->keep[i], strlen(o->keep[i]), delim);
+		if (i + 1 < o->n_keep || o->width)
+			*p++ = delim;
+	}
 	for (i = 0; i < o->width; i++) {
 		if (i)
 			*p++ = delim;
-		p += snprintf(p, 24, "y%zu", i);
+		if (o->names)
+			p = csv_text(p, o->names[i], strlen(o->names[i]), delim);
+		else
+			p += snprintf(p, 24, "y%zu", i);
 	}
 	*p++ = '\n';
 	o->len = (size_t)(p - o->buf);
@@ -336,6 +414,30 @@ json_row(const struct kx_out *o, char *p, const float *y)
 	return p;
 }
 
+/* "k1":"v1",... for the kept fields f[0..n) (NUL-separated). */
+static char *
+keep_object_body(const struct kx_out *o, char *p, const char *f, size_t n)
+{
+	const char *fe = f + n, *z;
+	size_t i;
+
+	for (i = 0;; i++) {
+		z = memchr(f, '\0', (size_t)(fe - f));
+		z = z ? z : fe;
+		if (i)
+			*p++ = ',';
+		if (i < o->n_keep)
+			p += kx_json_quote(p, o->keep_key[i], strlen(o->keep_key[i]));
+		else
+			p = put(p, "\"?\"", 3);
+		*p++ = ':';
+		p += kx_json_quote(p, f, (size_t)(z - f));
+		if (z == fe)
+			return p;
+		f = z + 1;
+	}
+}
+
 static int
 out_text_rows(struct kx_out *o, const struct kx_batch *b)
 {
@@ -347,7 +449,8 @@ out_text_rows(struct kx_out *o, const struct kx_batch *b)
 	for (k = 0; k < b->n_recs; k++) {
 		rec = &b->recs[k];
 		need = room;
-		if (o->id_name && kx_add(need, text_room(rec->id_len), &need) != 0)
+		if ((o->id_name || rec->id_kind == KX_ID_FIELDS) &&
+		    (kx_add(need, text_room(rec->id_len), &need) != 0 || kx_add(need, o->n_keep, &need) != 0))
 			return oom(o);
 		for (r = rec->row; r < rec->row + rec->n; r++) {
 			const float *y = b->y + r * b->out;
@@ -359,6 +462,18 @@ out_text_rows(struct kx_out *o, const struct kx_batch *b)
 					p = csv_text(p, b->ids + rec->id_off, rec->id_len, delim);
 				if (o->width)
 					*p++ = delim;
+			} else if (rec->id_kind == KX_ID_FIELDS) {
+				const char *f = b->ids + rec->id_off, *fe = f + rec->id_len, *z;
+				for (;;) {
+					z = memchr(f, '\0', (size_t)(fe - f));
+					z = z ? z : fe;
+					p = csv_text(p, f, (size_t)(z - f), delim);
+					if (z < fe || o->width)
+						*p++ = delim;
+					if (z == fe)
+						break;
+					f = z + 1;
+				}
 			}
 			for (i = 0; i < o->width; i++) {
 				if (i)
@@ -386,11 +501,15 @@ out_jsonl(struct kx_out *o, const struct kx_batch *b)
 		rec = &b->recs[k];
 		obj = rec->form == KX_FORM_OBJECT || rec->form == KX_FORM_API ||
 		      (rec->form == KX_FORM_ROW && rec->id_kind != KX_ID_NONE);
-		if (ensure(o, text_room(rec->id_len) + 32) != 0)
+		if (ensure(o, text_room(rec->id_len) + 32 + (rec->id_kind == KX_ID_FIELDS ? o->keys_room : 0)) != 0)
 			return -1;
 		p = o->buf + o->len;
 		if (obj) {
-			if (rec->id_kind == KX_ID_TEXT) {
+			if (rec->id_kind == KX_ID_FIELDS) {
+				*p++ = '{';
+				p = keep_object_body(o, p, b->ids + rec->id_off, rec->id_len);
+				p = put(p, ",\"y\":", 5);
+			} else if (rec->id_kind == KX_ID_TEXT) {
 				p = put(p, "{\"id\":", 6);
 				p += kx_json_quote(p, b->ids + rec->id_off, rec->id_len);
 				p = put(p, ",\"y\":", 5);
@@ -458,11 +577,35 @@ api_row(struct kx_out *o, const float *y, int first)
 static int
 api_close(struct kx_out *o, size_t rows, double ms)
 {
-	if (ensure(o, 128) != 0)
+	if (ensure(o, o->kb_len + 140) != 0)
 		return -1;
+	if (o->kb_len) {
+		/* --keep: the kept columns of each row, beside "output" */
+		memcpy(o->buf + o->len, "],\"keep\":[", 10);
+		memcpy(o->buf + o->len + 10, o->kb, o->kb_len);
+		o->len += 10 + o->kb_len;
+		o->kb_len = 0;
+	}
 	o->len += (size_t)snprintf(o->buf + o->len, 128, "],\"shape\":[%zu,%zu],\"inference_ms\":%.3f}\n",
 	                           rows, o->width, ms);
 	return unit(o, rows);
+}
+
+/* API: the kept fields of a row of the open response, as an object. */
+static int
+api_keep(struct kx_out *o, const struct kx_batch *b, const struct kx_rec *rec)
+{
+	size_t need;
+
+	if (kx_add(text_room(rec->id_len), o->keys_room + 4, &need) != 0 || kx_add(need, o->kb_len, &need) != 0 ||
+	    kx_grow((void **)&o->kb, &o->kb_cap, need, 1) != 0)
+		return oom(o);
+	if (o->kb_len)
+		o->kb[o->kb_len++] = ',';
+	o->kb[o->kb_len++] = '{';
+	o->kb_len = (size_t)(keep_object_body(o, o->kb + o->kb_len, b->ids + rec->id_off, rec->id_len) - o->kb);
+	o->kb[o->kb_len++] = '}';
+	return 0;
 }
 
 /* Close the response being filled, if any. */
@@ -505,7 +648,8 @@ out_api(struct kx_out *o, const struct kx_batch *b, double ms)
 					return -1;
 				o->open_ms = 0.0;
 			}
-			if (api_row(o, b->y + r * b->out, o->open_rows == 0) != 0)
+			if (api_row(o, b->y + r * b->out, o->open_rows == 0) != 0 ||
+			    (rec->id_kind == KX_ID_FIELDS && api_keep(o, b, rec) != 0))
 				return -1;
 			o->open_rows++;
 			o->open_ms += row_ms;

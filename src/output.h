@@ -44,6 +44,16 @@ struct kx_out *kx_out_new(struct kx_sink *s, enum kx_out_fmt fmt, size_t width, 
  * first kx_out_begin. */
 int kx_out_set_id(struct kx_out *o, const char *name);
 
+/* Kept input columns (--keep), written first: n names (copied), the
+ * CSV/TSV header's and the JSON keys ("id" for the first when id_first:
+ * --id). The records' values come as KX_ID_FIELDS. Call before the
+ * first kx_out_begin. Returns 0, or -1 when memory runs out. */
+int kx_out_set_keep(struct kx_out *o, const char *const *names, size_t n, int id_first);
+
+/* The output columns' names for the CSV/TSV header (width of them,
+ * copied) instead of y0, y1, ... Returns 0, or -1 (out of memory). */
+int kx_out_set_names(struct kx_out *o, const char *const *names);
+
 /* Format the header, if any and not done yet. Returns 0, or -1 when the
  * sink has failed or stopped, or memory ran out. */
 int kx_out_begin(struct kx_out *o);

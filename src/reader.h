@@ -29,7 +29,8 @@ struct kx_in_format {
 	const char *title;       /* in sentences: "CSV", "JSON lines" */
 	const char *exts;        /* file name extensions, space-separated: ".tsv .tab" */
 	const char *what;        /* a line for -i list: "comma-separated values" */
-	int shard;               /* enum kx_shard_framing for --shard, or -1: refused */
+	int shard;               /* 1: --shard cuts it (at record starts, framed
+	                          * by r->quote and r->delim), 0: refused */
 	int one_per_batch;       /* each record is scored as a batch of its own */
 	/* By content, when no -i and no extension decides: buf[at] is the
 	 * first byte that is not blank. Returns a score (the highest wins, the
@@ -54,6 +55,10 @@ struct kx_in_format {
 	int (*fast)(struct kx_rows *r, struct kx_batch *b);
 	/* The header name of the id column, or NULL. NULL: none ever. */
 	const char *(*id_name)(const struct kx_rows *r);
+	/* The names of the kept columns (--keep), *n of them. NULL: none. */
+	const char *const *(*kept)(const struct kx_rows *r, size_t *n);
+	/* The header line as read (for --rejects), or NULL. NULL: none. */
+	const char *(*head_text)(const struct kx_rows *r, size_t *len);
 };
 
 /* The formats, indexed by enum kx_in_fmt (entry 0, auto, is empty). */
@@ -101,6 +106,8 @@ struct kx_rows {
 	int head_pending;       /* f->head is to see the first record */
 	unsigned char delim;    /* a delimited format's field delimiter: a tab
 	                         * is blank space unless it is the delimiter */
+	char quote;             /* its quote character (0: none): framing and
+	                         * --shard keep a quoted newline in the record */
 	float *dummy;           /* a row to parse into past max_batch rows */
 
 	/* per record */
@@ -135,14 +142,14 @@ int rd_more(struct kx_rows *r);
 int rd_ready(const struct kx_rows *r);
 
 /* Frame one record of a line-based format at pos: one line, extended
- * while the count of '"' is odd when `quotes`. On FR_OK the record is
+ * while the count of the quote character is odd (quote 0: none). On FR_OK the record is
  * buf[rs, re) without its line end, *next is where the following record
  * starts, *nlines the lines it spans. Blank lines are skipped. have_rows:
  * the caller's batch is not empty, so FR_BLOCK may be returned instead of
  * waiting for a pipe. FR_BAD: a line over the limit (refused, e set,
  * r->discard set) or a quote left open at the end of the input (e not
  * set; buf[rs, re) is the rest of the input). */
-int rd_frame_lines(struct kx_rows *r, int have_rows, int quotes, size_t *next, size_t *nlines);
+int rd_frame_lines(struct kx_rows *r, int have_rows, int quote, size_t *next, size_t *nlines);
 
 /* After framing ahead to sniff (rc: what the frame function returned):
  * clear the framing state and the error it set. Returns 0, or -1 when

@@ -176,6 +176,16 @@ kx_in_fmt_print(FILE *f)
 		        kx_in_formats[i]->title, kx_in_formats[i]->what);
 }
 
+int
+kx_in_parse_char(const char *s)
+{
+	if (strcmp(s, "\\t") == 0 || strcmp(s, "tab") == 0)
+		return '\t';
+	if (s[0] == '\0' || s[1] != '\0' || s[0] == '\n' || s[0] == '\r')
+		return -1;
+	return (unsigned char)s[0];
+}
+
 /* ---- opening, reading ------------------------------------------------- */
 
 struct kx_rows *
@@ -362,7 +372,7 @@ rd_ready(const struct kx_rows *r)
 /* Frame one record of a line-based format (CSV, TSV, JSON lines): see
  * reader.h. Blank lines are those of spaces (and tabs, but for TSV). */
 int
-rd_frame_lines(struct kx_rows *r, int have_rows, int quotes, size_t *next, size_t *nlines)
+rd_frame_lines(struct kx_rows *r, int have_rows, int quote, size_t *next, size_t *nlines)
 {
 	const char *nl, *q, *ls;
 	size_t lines = 0, lim = r->o.lim->line_bytes;
@@ -409,9 +419,9 @@ rd_frame_lines(struct kx_rows *r, int have_rows, int quotes, size_t *next, size_
 			nl = r->buf + r->end;
 		}
 		r->no_nl = nl == r->buf + r->end;
-		if (quotes) {
-			for (q = memchr(ls, '"', (size_t)(nl - ls)); q;
-			     q = memchr(q + 1, '"', (size_t)(nl - q - 1)))
+		if (quote) {
+			for (q = memchr(ls, quote, (size_t)(nl - ls)); q;
+			     q = memchr(q + 1, quote, (size_t)(nl - q - 1)))
 				r->fquote = !r->fquote;
 		}
 		lines++;
@@ -630,21 +640,21 @@ shard_move(struct kx_rows *r, size_t at, size_t line, size_t recs)
 {
 	struct kx_shard_range *g = &r->range;
 
-	if (r->f->shard < 0) {
+	if (!r->f->shard) {
 		/* "--shard splits CSV, TSV and JSON lines, not ..." */
 		char list[256];
 		size_t i, n = 0, k = 0, o = 0;
 		for (i = 1; i < kx_in_n_formats; i++)
-			n += kx_in_formats[i]->shard >= 0;
+			n += kx_in_formats[i]->shard;
 		for (i = 1; i < kx_in_n_formats && o < sizeof list; i++)
-			if (kx_in_formats[i]->shard >= 0)
+			if (kx_in_formats[i]->shard)
 				o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", k++ == 0 ? "" :
 				                      k == n ? " and " : ", ", kx_in_formats[i]->title);
 		return kx_err_set(r->e, KX_EXIT_USAGE, "%s: --shard splits %s, not %s", r->name, list,
 		                  r->f->title);
 	}
-	if (kx_shard_locate(r->fd, r->name, r->rhi, r->roff - (r->end - at), line, recs,
-	                    r->f->shard, r->o.shard, 0, g, r->e) != 0) {
+	if (kx_shard_locate_dialect(r->fd, r->name, r->rhi, r->roff - (r->end - at), line, recs,
+	                            r->quote, r->delim != '\t', r->o.shard, 0, g, r->e) != 0) {
 		r->stopped = kx_stop_signal() != 0;
 		return -1;
 	}
@@ -848,6 +858,20 @@ const char *
 kx_rows_id_name(const struct kx_rows *r)
 {
 	return r->f && r->f->id_name ? r->f->id_name(r) : NULL;
+}
+
+const char *const *
+kx_rows_kept(const struct kx_rows *r, size_t *n)
+{
+	*n = 0;
+	return r->f && r->f->kept ? r->f->kept(r, n) : NULL;
+}
+
+const char *
+kx_rows_header(const struct kx_rows *r, size_t *len)
+{
+	*len = 0;
+	return r->f && r->f->head_text ? r->f->head_text(r, len) : NULL;
 }
 
 size_t

@@ -67,6 +67,19 @@ struct kx_rows_opts {
 	int strict_range;       /* a value outside [lo, hi] rejects the record */
 	const struct kx_shard *shard;  /* read only this shard of a regular
 	                         * file (shard.h); NULL: all of the input */
+	/* CSV/TSV dialect and columns (phase 2 of the reader's options) */
+	int delim;              /* the field delimiter; 0: the format's, and for
+	                         * CSV a first line without ',' but with ';' (else
+	                         * '|') takes that */
+	int quote;              /* the quote character: -1 (or 0 with no_quote
+	                         * unset) '"'; 0 with no_quote: none */
+	int no_quote;           /* quotes are plain characters */
+	const char *columns;    /* the feature columns, as xsv selects them:
+	                         * "a,b", "2-17", "!id,!label"; NULL: every
+	                         * column but the kept ones */
+	const char *keep;       /* columns copied to the output, "#" the row
+	                         * number; NULL: none (but id) */
+	int keep_all;           /* keep every column */
 };
 
 struct kx_rows;
@@ -115,6 +128,17 @@ enum kx_in_fmt kx_rows_format(const struct kx_rows *r);
 /* The header name of the id column (CSV with a header), or NULL. Valid
  * until kx_rows_close. */
 const char *kx_rows_id_name(const struct kx_rows *r);
+
+/* With --columns, --keep or --keep-all (CSV/TSV): the names of the kept
+ * columns, in the order their values are stored in each record's id
+ * (KX_ID_FIELDS: NUL-separated), *n of them; NULL (and *n 0) when the
+ * columns are not mapped (yet: the first kx_rows_fill maps them). Valid
+ * until kx_rows_close. */
+const char *const *kx_rows_kept(const struct kx_rows *r, size_t *n);
+
+/* The CSV/TSV header line as read (without its line end), *len bytes, or
+ * NULL; valid until kx_rows_close. For --rejects. */
+const char *kx_rows_header(const struct kx_rows *r, size_t *len);
 
 /* Values of accepted records that fell outside [lo, hi] (opts.range). */
 size_t kx_rows_out_of_range(const struct kx_rows *r);
@@ -172,5 +196,9 @@ size_t kx_in_fmt_list(char *buf, size_t size, const char *last);
  * "NAME<tab>EXTENSIONS<tab>TITLE<tab>DESCRIPTION" (extensions
  * space-separated, with their dots; TITLE as in sentences: "JSON lines"). */
 void kx_in_fmt_print(FILE *f);
+
+/* A delimiter or quote character as an option gives it: one byte (not
+ * a newline or NUL), or "\t" or "tab" for a tab. Returns it, or -1. */
+int kx_in_parse_char(const char *s);
 
 #endif

@@ -129,5 +129,6 @@ api_record(struct kx_rows *r, struct kx_batch *b)
 const struct kx_in_format kx_in_api = {
 	KX_IN_API, "api", "API request documents", ".json",
 	"{\"x\": ...} request documents as the REST API takes them, on one line or many",
-	-1, 1, api_sniff, rd_json_open, rd_json_close, rd_frame_doc, NULL, api_record, NULL, NULL
+	0, 1, api_sniff, rd_json_open, rd_json_close, rd_frame_doc, NULL, api_record, NULL, NULL,
+	NULL, NULL
 };

@@ -49,6 +49,20 @@ struct csv {
 	char ferr_text[64];
 	size_t id_off, id_len;
 	int has_id;
+	/* --columns, --keep, --keep-all, --row-number: the columns mapped
+	 * (map set, once the header or the first row gave their number) */
+	int want_map, map;
+	size_t nf;              /* fields a row has */
+	size_t *feat;           /* per field: the feature it is, or NO_COL */
+	unsigned char *kept;    /* per field: copied to the output */
+	size_t *foff, *flen;    /* per field: its text in kbuf, this row */
+	char *kbuf;
+	size_t kbuf_len, kbuf_cap;
+	size_t *keepf;          /* the kept fields in output order; NO_COL: the row number */
+	char **keep_name;       /* their names in the output */
+	size_t n_keep;
+	char *hdr;              /* the header line as read, for --rejects */
+	size_t hdr_len;
 };
 
 enum { FE_NUM = 1, FE_NUL, FE_UTF8, FE_RANGE };
@@ -62,7 +76,7 @@ csv_field_at(const struct kx_rows *r, size_t k)
 	int inq = 0;
 
 	while (k > 0 && p < e) {
-		if (*p == '"')
+		if (*p == r->quote && r->quote)
 			inq = !inq;
 		else if (!inq && *p == (char)r->delim)
 			k--;
@@ -97,20 +111,30 @@ csv_field_error(struct kx_rows *r, size_t k, int kind, const char *s, size_t len
 	c->ferr_kind = kind;
 }
 
+/* A field passed through as text (an id, a kept column): no NUL, UTF-8.
+ * Returns 0, or -1 with the field's error set. */
+static int
+csv_text_ok(struct kx_rows *r, size_t k, const char *s, size_t len)
+{
+	if (memchr(s, '\0', len)) {
+		csv_field_error(r, k, FE_NUL, s, len);
+		return -1;
+	}
+	if (kx_utf8_bad(s, len) >= 0) {
+		csv_field_error(r, k, FE_UTF8, s, len);
+		return -1;
+	}
+	return 0;
+}
+
 /* Store the id field (plain text) in the batch. */
 static void
 csv_id(struct kx_rows *r, size_t k, const char *s, size_t len)
 {
 	struct csv *c = r->fs;
 
-	if (memchr(s, '\0', len)) {
-		csv_field_error(r, k, FE_NUL, s, len);
+	if (csv_text_ok(r, k, s, len) != 0)
 		return;
-	}
-	if (kx_utf8_bad(s, len) >= 0) {
-		csv_field_error(r, k, FE_UTF8, s, len);
-		return;
-	}
 	if (kx_batch_ids(c->b, len) != 0) {
 		r->oom = 1;
 		return;
@@ -120,6 +144,25 @@ csv_id(struct kx_rows *r, size_t k, const char *s, size_t len)
 	c->id_len = len;
 	c->b->ids_len += len;
 	c->has_id = 1;
+}
+
+/* A kept field (the mapped path): its text, this row, in kbuf. */
+static void
+csv_keep(struct kx_rows *r, size_t k, const char *s, size_t len)
+{
+	struct csv *c = r->fs;
+	size_t need;
+
+	if (csv_text_ok(r, k, s, len) != 0)
+		return;
+	if (kx_add(c->kbuf_len, len + 1, &need) != 0 || kx_grow((void **)&c->kbuf, &c->kbuf_cap, need, 1) != 0) {
+		r->oom = 1;
+		return;
+	}
+	memcpy(c->kbuf + c->kbuf_len, s, len);
+	c->foff[k] = c->kbuf_len;
+	c->flen[k] = len;
+	c->kbuf_len += len;
 }
 
 /* The per-field handler of data rows: s[0, len) is the field, trimmed. */
@@ -133,15 +176,27 @@ csv_value(struct kx_rows *r, const char *s, size_t len)
 
 	if (c->ferr)
 		return;
-	if (k == c->id_col) {
-		csv_id(r, k, s, len);
-		return;
-	}
-	j = k > c->id_col ? k - 1 : k;
-	if (j >= r->in) {
-		if (c->extra_k == NO_COL)
-			c->extra_k = k;
-		return;
+	if (c->map) {
+		if (k >= c->nf) {
+			if (c->extra_k == NO_COL)
+				c->extra_k = k;
+			return;
+		}
+		if (c->kept[k])
+			csv_keep(r, k, s, len);
+		if (c->ferr || (j = c->feat[k]) == NO_COL)
+			return;
+	} else {
+		if (k == c->id_col) {
+			csv_id(r, k, s, len);
+			return;
+		}
+		j = k > c->id_col ? k - 1 : k;
+		if (j >= r->in) {
+			if (c->extra_k == NO_COL)
+				c->extra_k = k;
+			return;
+		}
 	}
 	st = kx_parse_float(s, len, &v);
 	if (st != KX_NUM_OK) {
@@ -213,6 +268,7 @@ csv_live(struct kx_rows *r)
 	if (csv_init(&c->lib, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI) != 0)
 		return -1;
 	csv_set_delim(&c->lib, r->delim);
+	csv_set_quote(&c->lib, (unsigned char)r->quote);
 	csv_set_space_func(&c->lib, r->delim == '\t' ? csv_is_space : csv_is_space_tab);
 	csv_set_term_func(&c->lib, csv_is_term);
 	c->lib_live = 1;
@@ -229,7 +285,7 @@ csv_split(struct kx_rows *r, void (*cb)(void *, size_t, void *))
 	const char d = (char)r->delim;
 	size_t n;
 
-	if (!memchr(p, '"', (size_t)(e - p))) {
+	if (!r->quote || !memchr(p, r->quote, (size_t)(e - p))) {
 		for (;;) {
 			q = memchr(p, d, (size_t)(e - p));
 			if (!q)
@@ -269,7 +325,7 @@ csv_split(struct kx_rows *r, void (*cb)(void *, size_t, void *))
 		}
 		rd_fail_at(r, r->rs + n, KX_EXIT_BADINPUT,
 		        "malformed quoted field: a closing quote must be followed by %s or the end of the line",
-		        d == '\t' ? "a tab" : "a comma");
+		        d == '\t' ? "a tab" : d == ',' ? "a comma" : d == ';' ? "';'" : "the delimiter");
 		c->ferr = -1;
 		return -1;
 	}
@@ -322,6 +378,248 @@ name_like(const char *s)
 	for (p = (const unsigned char *)s; *p && !letter; p++)
 		letter = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' || *p >= 0x80;
 	return letter;
+}
+
+/* The hint for a row of one field where more were expected: the
+ * delimiter may be another one (" (1 column found: is the delimiter
+ * ';'?)"), or "". */
+static const char *
+delim_hint(const struct kx_rows *r, size_t fields)
+{
+	static const char cand[] = ",;|\t";
+	static char buf[64];
+	const char *p;
+
+	if (fields != 1)
+		return "";
+	for (p = cand; *p; p++)
+		if (*p != (char)r->delim && memchr(r->buf + r->rs, *p, r->re - r->rs)) {
+			snprintf(buf, sizeof buf, " (1 column found: is the delimiter %s?)",
+			         *p == '\t' ? "a tab (-i tsv)" : *p == ';' ? "';'" : *p == '|' ? "'|'" : "','");
+			return buf;
+		}
+	return "";
+}
+
+/* ---- --columns and --keep ---------------------------------------------- */
+
+struct cols {
+	size_t *v;
+	size_t n, cap;
+};
+
+static int
+cols_add(struct kx_rows *r, struct cols *l, size_t k)
+{
+	if (kx_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) != 0) {
+		r->oom = 1;
+		rd_fail_oom(r);
+		return -1;
+	}
+	l->v[l->n++] = k;
+	return 0;
+}
+
+/* The fields one item of a column list names ("name", "3", "2-5", "3-",
+ * "#" for the row number when rowno), appended to l. opt: the option,
+ * for messages. Returns 0, or -1 with e set. */
+static int
+cols_item(struct kx_rows *r, const char *opt, const char *it, size_t len, int rowno, struct cols *l)
+{
+	struct csv *c = r->fs;
+	const char *dash = memchr(it, '-', len);
+	char tmp[256], s[300];
+	size_t a, b, i, nl = len < sizeof tmp ? len : sizeof tmp - 1;
+
+	memcpy(tmp, it, nl);
+	tmp[nl] = '\0';
+	if (rowno && strcmp(tmp, "#") == 0)
+		return cols_add(r, l, NO_COL);
+	if (strspn(tmp, "0123456789-") == nl && nl > 0 && (!dash || memchr(dash + 1, '-', len - (size_t)(dash - it) - 1) == NULL)) {
+		/* a number or a range of numbers, 1-based */
+		char *q;
+		a = dash == it ? 1 : (size_t)strtoul(tmp, &q, 10);
+		b = !dash ? a : (size_t)(dash - it) + 1 == len ? c->nf : (size_t)strtoul(tmp + (dash - it) + 1, &q, 10);
+		if (a == 0 || b == 0 || a > c->nf || b > c->nf) {
+			rd_fail_at(r, r->rs, KX_EXIT_BADINPUT, "no column %zu: the %s has %zu column%s (%s)",
+			           a == 0 || a > c->nf ? a : b, c->header == 1 ? "header" : "first row", c->nf,
+			           c->nf == 1 ? "" : "s", opt);
+			return -1;
+		}
+		for (i = a; a <= b ? i <= b : i >= b; a <= b ? i++ : i--)
+			if (cols_add(r, l, i - 1) != 0)
+				return -1;
+		return 0;
+	}
+	rd_show(tmp, nl, s, sizeof s);
+	if (c->header != 1) {
+		rd_fail_at(r, r->rs, KX_EXIT_BADINPUT, "%s names a column, %s, but the input has no header", opt, s);
+		return -1;
+	}
+	for (i = 0; i < c->n_names; i++)
+		if (strlen(c->names + c->name_off[i]) == len && memcmp(c->names + c->name_off[i], it, len) == 0)
+			return cols_add(r, l, i);
+	rd_fail_at(r, r->rs, KX_EXIT_BADINPUT, "no column named %s in the header (%s)", s, opt);
+	return -1;
+}
+
+/* A column list as xsv reads one: items separated by ',', in order; an
+ * item "!X" drops X, and a list of drops alone starts from def. */
+static int
+cols_parse(struct kx_rows *r, const char *opt, const char *spec, int rowno, const struct cols *def,
+           struct cols *out)
+{
+	struct cols drop = { 0 };
+	const char *p = spec, *q;
+	size_t i, j, k;
+	int any = 0, rc = -1;
+
+	for (;; p = q + 1) {
+		q = strchr(p, ',');
+		q = q ? q : p + strlen(p);
+		if (q > p && *p == '!') {
+			if (cols_item(r, opt, p + 1, (size_t)(q - p) - 1, rowno, &drop) != 0)
+				goto done;
+		} else if (q > p) {
+			any = 1;
+			if (cols_item(r, opt, p, (size_t)(q - p), rowno, out) != 0)
+				goto done;
+		}
+		if (!*q)
+			break;
+	}
+	if (!any)
+		for (i = 0; i < def->n; i++)
+			if (cols_add(r, out, def->v[i]) != 0)
+				goto done;
+	for (i = j = 0; i < out->n; i++) {
+		for (k = 0; k < drop.n && drop.v[k] != out->v[i]; k++)
+			;
+		if (k == drop.n)
+			out->v[j++] = out->v[i];
+	}
+	out->n = j;
+	rc = 0;
+done:
+	free(drop.v);
+	return rc;
+}
+
+/* The grammar of counts: "1 column", "2 columns". */
+static const char *
+plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* Map the nf fields of a row: which are features (in which order) and
+ * which are kept. Returns 0, or -1 (fatal) with e set. */
+static int
+csv_map(struct kx_rows *r, size_t nf)
+{
+	struct csv *c = r->fs;
+	struct cols keep = { 0 }, feat = { 0 }, def = { 0 };
+	size_t i, k, n_id = 0;
+	int rc = -1;
+
+	c->nf = nf;
+	if (!(c->feat = kx_mallocarray(nf ? nf : 1, sizeof *c->feat)) ||
+	    !(c->kept = calloc(nf ? nf : 1, 1)) || !(c->foff = kx_mallocarray(nf ? nf : 1, sizeof *c->foff)) ||
+	    !(c->flen = kx_mallocarray(nf ? nf : 1, sizeof *c->flen))) {
+		r->oom = 1;
+		rd_fail_oom(r);
+		return -1;
+	}
+	/* kept: --id, then --keep-all or --keep */
+	if (c->id_col != NO_COL) {
+		if (c->id_col >= nf) {
+			rd_fail_at(r, r->rs, KX_EXIT_BADINPUT, "no column %zu: the %s has %zu column%s (--id)",
+			           c->id_col + 1, c->header == 1 ? "header" : "first row", nf, plural(nf));
+			goto done;
+		}
+		if (cols_add(r, &keep, c->id_col) != 0)
+			goto done;
+		n_id = 1;
+	}
+	for (i = 0; i < nf; i++)
+		if (cols_add(r, &def, i) != 0)
+			goto done;
+	if (r->o.keep_all) {
+		for (i = 0; i < nf; i++)
+			if (cols_add(r, &keep, i) != 0)
+				goto done;
+	}
+	if (r->o.keep && cols_parse(r, "--keep", r->o.keep, 1, &def, &keep) != 0)
+		goto done;
+	/* features: --columns, else every column not named by --id or --keep */
+	if (r->o.columns) {
+		if (cols_parse(r, "--columns", r->o.columns, 0, &def, &feat) != 0)
+			goto done;
+	} else {
+		/* not features: the columns --id and --keep name (those
+		 * --keep-all adds, keep.v[n_id, all_hi), stay features) */
+		size_t all_hi = r->o.keep_all ? n_id + nf : n_id;
+		for (i = 0; i < nf; i++) {
+			for (k = 0; k < keep.n && !(keep.v[k] == i && (k < n_id || k >= all_hi)); k++)
+				;
+			if (k == keep.n && cols_add(r, &feat, i) != 0)
+				goto done;
+		}
+	}
+	if (r->learn && !r->width_set) {
+		r->in = feat.n;
+		r->width_set = 1;
+	}
+	if (feat.n != r->in) {
+		if (r->o.columns)
+			rd_fail_at(r, r->rs, KX_EXIT_BADINPUT, "--columns selects %zu column%s; Expected %zu "
+			           "features per sample", feat.n, plural(feat.n), r->in);
+		else
+			rd_fail_at(r, r->rs, KX_EXIT_BADINPUT, "the %s has %zu feature column%s (besides "
+			           "the kept ones); Expected %zu features per sample (--columns picks them)",
+			           c->header == 1 ? "header" : "first row", feat.n, plural(feat.n), r->in);
+		goto done;
+	}
+	for (i = 0; i < nf; i++)
+		c->feat[i] = NO_COL;
+	for (i = 0; i < feat.n; i++)
+		c->feat[feat.v[i]] = i;
+	for (i = 0; i < keep.n; i++)
+		if (keep.v[i] != NO_COL)
+			c->kept[keep.v[i]] = 1;
+	if (!(c->keep_name = calloc(keep.n ? keep.n : 1, sizeof *c->keep_name))) {
+		r->oom = 1;
+		rd_fail_oom(r);
+		goto done;
+	}
+	c->n_keep = keep.n;
+	for (i = 0; i < keep.n; i++) {
+		char num[32];
+		const char *nm = num;
+		k = keep.v[i];
+		if (k == NO_COL)
+			nm = "row";
+		else if (c->header == 1)
+			nm = c->names + c->name_off[k];
+		else if (i < n_id)
+			nm = "id";
+		else
+			snprintf(num, sizeof num, "c%zu", k + 1);
+		if (!(c->keep_name[i] = strdup(nm))) {
+			r->oom = 1;
+			rd_fail_oom(r);
+			goto done;
+		}
+	}
+	c->keepf = keep.v;
+	keep.v = NULL;
+	c->map = 1;
+	rc = 0;
+done:
+	free(keep.v);
+	free(feat.v);
+	free(def.v);
+	return rc;
 }
 
 /* Decide on and take in the header from the first record. Returns 1 when
@@ -383,6 +681,16 @@ csv_header(struct kx_rows *r)
 		        c->id_col + 1, nf);
 		return -1;
 	}
+	free(c->hdr);
+	if (!(c->hdr = malloc(r->re - r->rs + 1))) {
+		r->oom = 1;
+		rd_fail_oom(r);
+		return -1;
+	}
+	memcpy(c->hdr, r->buf + r->rs, r->re - r->rs);
+	c->hdr_len = r->re - r->rs;
+	if (c->want_map)
+		return csv_map(r, nf) == 0 ? 1 : -1;
 	in_cols = nf - (c->id_col != NO_COL ? 1 : 0);
 	if (r->learn && !r->width_set) {
 		r->in = in_cols;
@@ -390,11 +698,51 @@ csv_header(struct kx_rows *r)
 	}
 	if (in_cols != r->in) {
 		rd_fail_at(r, r->rs, KX_EXIT_BADINPUT,
-		        "the header has %zu feature columns; Expected %zu features per sample",
-		        in_cols, r->in);
+		        "the header has %zu feature column%s; Expected %zu features per sample%s",
+		        in_cols, plural(in_cols), r->in, delim_hint(r, in_cols + (c->id_col != NO_COL)));
 		return -1;
 	}
 	return 1;
+}
+
+/* The kept fields of the row just parsed, in their order, into the
+ * batch's ids: NUL-separated. Returns 0, or -1 (r->oom). */
+static int
+csv_keep_row(struct kx_rows *r, struct kx_batch *b)
+{
+	struct csv *c = r->fs;
+	size_t i, need = 0, k, len;
+	char num[32];
+	const char *s;
+
+	if (c->n_keep == 0)
+		return 0;
+	for (i = 0; i < c->n_keep; i++)
+		need += (c->keepf[i] == NO_COL ? sizeof num : c->flen[c->keepf[i]]) + 1;
+	if (kx_batch_ids(b, need) != 0) {
+		r->oom = 1;
+		rd_fail_oom(r);
+		return -1;
+	}
+	c->id_off = b->ids_len;
+	for (i = 0; i < c->n_keep; i++) {
+		k = c->keepf[i];
+		if (k == NO_COL) {
+			/* the row number: data rows from 1, refused ones counted */
+			len = (size_t)snprintf(num, sizeof num, "%zu", r->recno - (c->header == 1));
+			s = num;
+		} else {
+			s = c->kbuf + c->foff[k];
+			len = c->flen[k];
+		}
+		if (i)
+			b->ids[b->ids_len++] = '\0';
+		memcpy(b->ids + b->ids_len, s, len);
+		b->ids_len += len;
+	}
+	c->id_len = b->ids_len - c->id_off;
+	c->has_id = 1;
+	return 0;
 }
 
 /* Parse the current record as a data row into the batch. Returns 0, or -1
@@ -413,6 +761,7 @@ csv_row(struct kx_rows *r, struct kx_batch *b)
 	c->extra_k = NO_COL;
 	c->ferr = 0;
 	c->has_id = 0;
+	c->kbuf_len = 0;
 	if (csv_split(r, csv_cb_field) != 0)
 		return -1;
 	if (r->oom) {
@@ -455,14 +804,24 @@ csv_row(struct kx_rows *r, struct kx_batch *b)
 		}
 		default:
 			rd_fail_at(r, csv_field_at(r, k), KX_EXIT_BADINPUT,
-			        "%s: expected a plain decimal number, got %s", nm, s);
+			        "%s: expected a plain decimal number, got %s%s", nm, s,
+			        c->fk == 1 && r->in > 1 ? delim_hint(r, 1) : "");
 		}
 		return -1;
+	}
+	if (c->map) {
+		if (c->fk != c->nf) {
+			rd_fail_at(r, c->fk > c->nf ? csv_field_at(r, c->extra_k) : r->re, KX_EXIT_BADINPUT,
+			           "expected %zu fields, as the %s has, got %zu%s", c->nf,
+			           c->header == 1 ? "header" : "first row", c->fk, delim_hint(r, c->fk));
+			return -1;
+		}
+		return csv_keep_row(r, b);
 	}
 	got = c->fk - (c->id_col < c->fk ? 1 : 0);
 	if (got != r->in) {
 		rd_fail_at(r, got > r->in ? csv_field_at(r, c->extra_k) : r->re, KX_EXIT_BADINPUT,
-		        "Expected %zu features per sample, got %zu", r->in, got);
+		        "Expected %zu features per sample, got %zu%s", r->in, got, delim_hint(r, c->fk));
 		return -1;
 	}
 	return 0;
@@ -481,7 +840,26 @@ csv_open(struct kx_rows *r)
 		return -1;
 	}
 	r->fs = c;
-	r->delim = r->fmt == KX_IN_TSV ? '\t' : ',';
+	r->quote = r->o.no_quote ? 0 : r->o.quote > 0 ? (char)r->o.quote : '"';
+	if (r->o.delim) {
+		r->delim = (unsigned char)r->o.delim;
+	} else if (r->fmt == KX_IN_TSV) {
+		r->delim = '\t';
+	} else {
+		/* CSV: ',' unless the first line has none, but ';' or '|' */
+		size_t next, lines;
+		int rc = rd_frame_lines(r, 0, 0, &next, &lines);
+		r->delim = ',';
+		if (rc == FR_OK && !memchr(r->buf + r->rs, ',', r->re - r->rs)) {
+			if (memchr(r->buf + r->rs, ';', r->re - r->rs))
+				r->delim = ';';
+			else if (memchr(r->buf + r->rs, '|', r->re - r->rs))
+				r->delim = '|';
+		}
+		if (rd_sniff_reset(r, rc) != 0)
+			return -1;
+	}
+	c->want_map = r->o.columns || r->o.keep || r->o.keep_all;
 	c->header = r->o.header;
 	c->id_col = NO_COL;
 	if (r->o.id) {
@@ -501,6 +879,7 @@ static void
 csv_close(struct kx_rows *r)
 {
 	struct csv *c = r->fs;
+	size_t i;
 
 	if (!c)
 		return;
@@ -508,6 +887,16 @@ csv_close(struct kx_rows *r)
 		csv_free(&c->lib);
 	free(c->names);
 	free(c->name_off);
+	free(c->feat);
+	free(c->kept);
+	free(c->foff);
+	free(c->flen);
+	free(c->kbuf);
+	free(c->keepf);
+	for (i = 0; c->keep_name && i < c->n_keep; i++)
+		free(c->keep_name[i]);
+	free(c->keep_name);
+	free(c->hdr);
 	free(c);
 	r->fs = NULL;
 }
@@ -542,12 +931,12 @@ static int
 csv_frame(struct kx_rows *r, int have_rows, size_t *next, size_t *nlines)
 {
 	const char *p, *open;
-	int rc = rd_frame_lines(r, have_rows, 1, next, nlines), inq = 0;
+	int rc = rd_frame_lines(r, have_rows, r->quote, next, nlines), inq = 0;
 
 	if (rc != FR_BAD || r->discard)
 		return rc;
 	for (p = open = r->buf + r->rs; p < r->buf + r->re; p++)
-		if (*p == '"') {
+		if (*p == r->quote) {
 			if (!inq)
 				open = p;
 			inq = !inq;
@@ -578,6 +967,14 @@ csv_record(struct kx_rows *r, struct kx_batch *b)
 		r->in = c->fk - (c->id_col < c->fk ? 1 : 0);
 		r->width_set = 1;
 	}
+	if (c->want_map && !c->map) {
+		/* no header: the first data row gives the number of fields */
+		c->fk = 0;
+		if (csv_split(r, csv_cb_count) != 0 || csv_map(r, c->fk) != 0) {
+			r->oom = 1;  /* fatal: the columns cannot be mapped */
+			return -1;
+		}
+	}
 	if (b->in != r->in && rd_batch_width(r, b) != 0) {
 		r->oom = 1;
 		rd_fail_oom(r);
@@ -606,7 +1003,7 @@ csv_record(struct kx_rows *r, struct kx_batch *b)
 	rec->line = r->rec_line;
 	rec->form = KX_FORM_ROW;
 	rec->rank = 1;
-	rec->id_kind = c->has_id ? KX_ID_TEXT : KX_ID_NONE;
+	rec->id_kind = !c->has_id ? KX_ID_NONE : c->map ? KX_ID_FIELDS : KX_ID_TEXT;
 	rec->id_off = c->id_off;
 	rec->id_len = c->id_len;
 	return 0;
@@ -624,7 +1021,7 @@ csv_fast(struct kx_rows *r, struct kx_batch *b)
 {
 	struct csv *c = r->fs;
 
-	if (c->id_col != NO_COL || c->id_by_name || r->in == 0 || r->head_pending)
+	if (c->id_col != NO_COL || c->id_by_name || c->want_map || r->in == 0 || r->head_pending)
 		return 0;
 	return rd_lines_fast(r, b, KX_FORM_ROW, csv_scan);
 }
@@ -634,19 +1031,37 @@ csv_id_name(const struct kx_rows *r)
 {
 	const struct csv *c = r->fs;
 
-	if (c && c->header == 1 && c->id_col != NO_COL && c->id_col < c->n_names)
+	if (c && !c->want_map && c->header == 1 && c->id_col != NO_COL && c->id_col < c->n_names)
 		return c->names + c->name_off[c->id_col];
 	return NULL;
 }
 
+static const char *const *
+csv_kept(const struct kx_rows *r, size_t *n)
+{
+	const struct csv *c = r->fs;
+
+	*n = c && c->map ? c->n_keep : 0;
+	return c && c->map ? (const char *const *)c->keep_name : NULL;
+}
+
+static const char *
+csv_head_text(const struct kx_rows *r, size_t *len)
+{
+	const struct csv *c = r->fs;
+
+	*len = c && c->hdr ? c->hdr_len : 0;
+	return c ? c->hdr : NULL;
+}
+
 const struct kx_in_format kx_in_csv = {
 	KX_IN_CSV, "csv", "CSV", ".csv", "comma-separated values, with or without a header row",
-	KX_SHARD_CSV, 0, csv_sniff, csv_open, csv_close, csv_frame, csv_header, csv_record,
-	csv_fast, csv_id_name
+	1, 0, csv_sniff, csv_open, csv_close, csv_frame, csv_header, csv_record,
+	csv_fast, csv_id_name, csv_kept, csv_head_text
 };
 
 const struct kx_in_format kx_in_tsv = {
 	KX_IN_TSV, "tsv", "TSV", ".tsv .tab", "tab-separated values, with or without a header row",
-	KX_SHARD_TSV, 0, tsv_sniff, csv_open, csv_close, csv_frame, csv_header, csv_record,
-	csv_fast, csv_id_name
+	1, 0, tsv_sniff, csv_open, csv_close, csv_frame, csv_header, csv_record,
+	csv_fast, csv_id_name, csv_kept, csv_head_text
 };

@@ -716,6 +716,11 @@ deep:
 int
 rd_json_open(struct kx_rows *r)
 {
+	if (r->o.columns || r->o.keep || r->o.keep_all) {
+		kx_err_set(r->e, KX_EXIT_USAGE, "%s: --columns and --keep pick CSV and TSV columns; "
+		           "this input is %s", r->name, r->f->title);
+		return -1;
+	}
 	if (!(r->fs = calloc(1, sizeof(struct json)))) {
 		rd_fail_oom(r);
 		return -1;

@@ -57,6 +57,6 @@ jsonl_fast(struct kx_rows *r, struct kx_batch *b)
 const struct kx_in_format kx_in_jsonl = {
 	KX_IN_JSONL, "jsonl", "JSON lines", ".jsonl .ndjson",
 	"one JSON value per line: an array of numbers (or of rows), or {\"x\": ..., \"id\": ...}",
-	KX_SHARD_LINES, 0, jsonl_sniff, rd_json_open, rd_json_close, jsonl_frame, NULL,
-	rd_json_record, jsonl_fast, NULL
+	1, 0, jsonl_sniff, rd_json_open, rd_json_close, jsonl_frame, NULL,
+	rd_json_record, jsonl_fast, NULL, NULL, NULL
 };

@@ -197,7 +197,7 @@ kx_shard_cut(uint64_t d, uint64_t s, unsigned long j, unsigned long n)
 /* The scan: walks the bytes from D, one line at a time, and stops at the
  * first record start at or after t_hi. */
 struct scan {
-	int quotes;             /* CSV, TSV: a newline in quotes ends no record */
+	char quote;             /* CSV, TSV: a newline in quotes ends no record (0: none) */
 	char tab;               /* '\t' when a tab is blank (not TSV), else ' ' */
 	int inq;                /* an odd number of '"' since the record's start */
 	int blank;              /* the record so far is 0: [ \t]*, 1: [ \t]*\r, 2: not blank */
@@ -234,9 +234,9 @@ scan_bytes(struct scan *s, const char *p, size_t len, uint64_t base)
 	while (p < e) {
 		nl = memchr(p, '\n', (size_t)(e - p));
 		seg = nl ? nl : e;
-		if (s->quotes) {
-			for (q = memchr(p, '"', (size_t)(seg - p)); q;
-			     q = memchr(q + 1, '"', (size_t)(seg - q - 1)))
+		if (s->quote) {
+			for (q = memchr(p, s->quote, (size_t)(seg - p)); q;
+			     q = memchr(q + 1, s->quote, (size_t)(seg - q - 1)))
 				s->inq = !s->inq;
 		}
 		/* a record is blank while it holds nothing but [ \t]*\r? (a
@@ -271,6 +271,17 @@ kx_shard_locate(int fd, const char *name, uint64_t size, uint64_t data,
                 const struct kx_shard *sh, size_t chunk,
                 struct kx_shard_range *out, struct kx_err *e)
 {
+	return kx_shard_locate_dialect(fd, name, size, data, data_line, data_recs,
+	                               framing != KX_SHARD_LINES ? '"' : 0, framing != KX_SHARD_TSV,
+	                               sh, chunk, out, e);
+}
+
+int
+kx_shard_locate_dialect(int fd, const char *name, uint64_t size, uint64_t data,
+                        uint64_t data_line, uint64_t data_recs, int quote, int tab_blank,
+                        const struct kx_shard *sh, size_t chunk,
+                        struct kx_shard_range *out, struct kx_err *e)
+{
 	struct scan s;
 	uint64_t off = data;
 	char *buf = NULL;
@@ -283,8 +294,8 @@ kx_shard_locate(int fd, const char *name, uint64_t size, uint64_t data,
 	out->data = data;
 	out->size = size;
 	memset(&s, 0, sizeof s);
-	s.quotes = framing != KX_SHARD_LINES;
-	s.tab = framing == KX_SHARD_TSV ? ' ' : '\t';
+	s.quote = (char)quote;
+	s.tab = tab_blank ? '\t' : ' ';
 	s.line = data_line;
 	s.recs = data_recs;
 	s.t_lo = kx_shard_cut(data, size, sh->k - 1, sh->n);

@@ -89,4 +89,13 @@ int kx_shard_locate(int fd, const char *name, uint64_t size, uint64_t data,
                     const struct kx_shard *sh, size_t chunk,
                     struct kx_shard_range *out, struct kx_err *e);
 
+/* The same for any CSV dialect: quote, the quote character (0: none, a
+ * newline always ends a record); tab_blank: a tab is blank space (it is
+ * not the delimiter). kx_shard_locate is this with '"' (CSV, TSV) or 0
+ * (JSON lines), tab_blank but in TSV. */
+int kx_shard_locate_dialect(int fd, const char *name, uint64_t size, uint64_t data,
+                            uint64_t data_line, uint64_t data_recs, int quote, int tab_blank,
+                            const struct kx_shard *sh, size_t chunk,
+                            struct kx_shard_range *out, struct kx_err *e);
+
 #endif

@@ -42,7 +42,7 @@ have_bash_completion() {
 @test "bash: options of a command" {
 	have_bash_completion
 	[ "$(bash_complete kanx predict --for)" = "--format" ]
-	[ "$(bash_complete kanx predict --no-)" = "$(printf '%s\n' --no-header --no-output-header --no-progress)" ]
+	[ "$(bash_complete kanx predict --no-)" = "$(printf '%s\n' --no-header --no-output-header --no-progress --no-quote)" ]
 	[ "$(bash_complete kanx serve-stdin --model)" = "$(printf '%s\n' --model --model-dir)" ]
 	# inspect's -p is --plot, predict's is --precision: per command
 	[ "$(bash_complete kanx inspect --pl)" = "--plot" ]
