@@ -81,6 +81,12 @@ check_edge_layer(const struct kx_model *m, size_t layer)
 		       m->path, layer, m->layers[layer].name, m->layers[layer].class_name);
 		return KX_EXIT_USAGE;
 	}
+	if (kx_act_is_rowwise(m->layers[layer].act)) {
+		kx_msg("%s: layer %zu ('%s') has the row-wise base activation '%s': an edge's value "
+		       "depends on the other inputs, so it has no edge functions of one variable",
+		       m->path, layer, m->layers[layer].name, kx_act_name(m->layers[layer].act));
+		return KX_EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -248,7 +254,7 @@ static int
 print_json(const struct kx_model *m)
 {
 	cJSON *o = cJSON_CreateObject(), *layers, *lo, *r;
-	char hex[65], *s;
+	char hex[65], act[160], *s;
 	size_t i;
 
 	kx_sha256_hex(m->sha256, hex);
@@ -293,10 +299,12 @@ print_json(const struct kx_model *m)
 			cJSON_AddNullToObject(lo, "grid_size");
 			cJSON_AddNullToObject(lo, "spline_order");
 		}
-		if (l->kind == KX_LAYER_DROPOUT)
+		if (l->kind == KX_LAYER_DROPOUT) {
 			cJSON_AddNullToObject(lo, "activation");
-		else
-			cJSON_AddStringToObject(lo, "activation", kx_act_name(l->act));
+		} else {
+			kx_act_format(l->act, act, sizeof act);
+			cJSON_AddStringToObject(lo, "activation", act);
+		}
 		if (l->kind == KX_LAYER_KAN) {
 			r = cJSON_AddArrayToObject(lo, "grid_range");
 			cJSON_AddItemToArray(r, num_raw(l->grid_lo));
@@ -334,7 +342,7 @@ uniform_word(const struct kx_layer *l)
 static void
 print_text(const struct kx_model *m)
 {
-	char hex[65], lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF], range[80];
+	char hex[65], lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF], range[80], act[160];
 	struct kx_sink *out = kx_sink_stdout();
 	size_t i;
 
@@ -366,9 +374,10 @@ print_text(const struct kx_model *m)
 		} else {
 			snprintf(range, sizeof range, "-");
 		}
+		kx_act_format(l->act, act, sizeof act);
 		kx_sink_printf(out, "    %-3zu %-16s %-10s %6zu %6zu %4s %3s %-12s %-20s %-7s %10zu\n", i, l->name,
 		       kind_class(l), l->in, l->out, g, k,
-		       l->kind == KX_LAYER_DROPOUT ? "-" : kx_act_name(l->act), range,
+		       l->kind == KX_LAYER_DROPOUT ? "-" : act, range,
 		       l->kind == KX_LAYER_KAN ? uniform_word(l) : "-",
 		       kx_layer_params(l));
 	}

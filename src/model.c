@@ -371,12 +371,7 @@ run_layer(const struct kx_layer *l, const float *x, size_t n, float *y, float *a
 		kx_dense_forward(l, x, n, y, ref);
 		break;
 	case KX_LAYER_ACTIVATION:
-		if (kx_act_is_rowwise(l->act)) {
-			memcpy(y, x, n * l->in * sizeof *y);
-			kx_act_apply_rows(l->act, y, n, l->out);
-		} else {
-			kx_act_apply(l->act, x, y, n * l->in);
-		}
+		kx_act_apply_rows(l->act, x, y, n, l->in);
 		break;
 	case KX_LAYER_DROPOUT:
 		memcpy(y, x, n * l->in * sizeof *y);
@@ -622,7 +617,7 @@ uniform01(uint64_t *s)
 }
 
 struct kx_model *
-kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k, enum kx_act act,
+kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k, struct kx_act act,
                float lo, float hi, uint64_t seed, struct kx_err *e)
 {
 	struct kx_model *m;

@@ -25,7 +25,7 @@ struct kx_layer {
 	char *class_name;      /* "KANLinear", "Dense", ... as in the config */
 	char *h5_group;        /* "layers/kan_linear_1" (weights path, without /vars) */
 	size_t in, out;
-	enum kx_act act;       /* KAN: base activation; Dense/Activation: activation */
+	struct kx_act act;     /* KAN: base activation; Dense/Activation: activation */
 
 	/* KAN */
 	size_t G, k;           /* grid size and spline order, from the weight shapes */
@@ -114,7 +114,7 @@ struct kx_model *kx_model_load_mem(const char *name, const void *buf, size_t len
  * (Keras-style init: Glorot-uniform base weights, normal(0, 0.1) spline
  * weights, uniform grids over grid_range). seed 0 = from the clock. */
 struct kx_model *kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k,
-                                enum kx_act act, float lo, float hi, uint64_t seed,
+                                struct kx_act act, float lo, float hi, uint64_t seed,
                                 struct kx_err *e);
 
 /* Free; accepts NULL. */

@@ -386,30 +386,26 @@ bad(struct builder *b, const char *lname, const char *fmt, ...)
 	b->bad = 1;
 }
 
+/* cfg[key]: an activation, parsed by kx_act_parse (a name or a
+ * serialized activation object); absent or null is dflt. kan: a KAN base
+ * activation, which must keep the width (not glu). */
 static int
 get_act(struct builder *b, const char *lname, const cJSON *cfg, const char *key,
-        const char *dflt, int rowwise_ok, enum kx_act *out)
+        const char *dflt, int kan, struct kx_act *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
-	const char *name = dflt;
+	char why[300];
 
-	if (v && !cJSON_IsNull(v)) {
-		if (!cJSON_IsString(v)) {
-			bad(b, lname, "%s: only named Keras activations are supported", key);
+	if ((!v || cJSON_IsNull(v)) && dflt) {
+		if (kx_act_lookup(dflt, out) != 0)
 			return -1;
-		}
-		name = v->valuestring;
-	}
-	if (!name)
-		name = "linear";
-	if (kx_act_lookup(name, out) != 0) {
-		char msg[200];
-		snprintf(msg, sizeof msg, "unsupported activation '%.100s'", name);
-		bad(b, lname, "%s", msg);
+	} else if (kx_act_parse(v, b->m->keras_version, out, why, sizeof why) != 0) {
+		bad(b, lname, "%s: %s", key, why);
 		return -1;
 	}
-	if (!rowwise_ok && kx_act_is_rowwise(*out)) {
-		bad(b, lname, "activation '%s' is only supported on Dense and Activation layers", name);
+	if (kan && out->kind == KX_ACT_GLU) {
+		bad(b, lname, "%s: glu halves the width, and a KANLinear base activation must keep it "
+		    "(Keras cannot call that layer either)", key);
 		return -1;
 	}
 	return 0;
@@ -455,7 +451,7 @@ kan_params(struct builder *b, const char *lname, const cJSON *obj, struct kx_lay
 		return -1;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(obj, "base_activation") &&
-	    get_act(b, lname, obj, "base_activation", NULL, 0, &l->act) != 0)
+	    get_act(b, lname, obj, "base_activation", NULL, 1, &l->act) != 0)
 		return -1;
 	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "grid_range")) &&
 	    get_range(v, &l->cfg_lo, &l->cfg_hi) != 0) {
@@ -536,25 +532,38 @@ add_layer(struct builder *b, const cJSON *lo, const struct kx_layer *kan_default
 		if (jsize(u, 1, b->lim->max_width, &l->out) != 0)
 			bad(b, lname, "units must be an integer from 1 to %zu", b->lim->max_width);
 		l->use_bias = ub ? cJSON_IsTrue(ub) : 1;
-		get_act(b, lname, cfg, "activation", "linear", 1, &l->act);
+		get_act(b, lname, cfg, "activation", "linear", 0, &l->act);
 		if (cJSON_GetObjectItemCaseSensitive(cfg, "lora_rank") &&
 		    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cfg, "lora_rank")))
 			bad(b, lname, "LoRA-enabled Dense layers are not supported");
 		if (cJSON_GetObjectItemCaseSensitive(cfg, "quantization_config") &&
 		    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cfg, "quantization_config")))
 			bad(b, lname, "quantized Dense layers are not supported");
+		if (l->act.kind == KX_ACT_GLU) {
+			/* an activation that changes the width runs as a layer of
+			 * its own after the Dense (no weights; its class keeps the
+			 * numbering of real Activation layers' groups intact) */
+			struct kx_act act = l->act;
+			kx_act_lookup("linear", &l->act);
+			if (!(l = new_layer(b, KX_LAYER_ACTIVATION, "DenseActivation", lname)))
+				goto nomem;
+			free(l->class_name);
+			if (!(l->class_name = strdup("Activation")))
+				goto nomem;
+			l->act = act;
+		}
 		return;
 	}
 	if (!custom && strcmp(cls, "Activation") == 0) {
 		if (!(l = new_layer(b, KX_LAYER_ACTIVATION, "Activation", lname)))
 			goto nomem;
-		get_act(b, lname, cfg, "activation", NULL, 1, &l->act);
+		get_act(b, lname, cfg, "activation", NULL, 0, &l->act);
 		return;
 	}
 	if (!custom && strcmp(cls, "Dropout") == 0) {
 		if (!(l = new_layer(b, KX_LAYER_DROPOUT, "Dropout", lname)))
 			goto nomem;
-		l->act = KX_ACT_LINEAR;
+		kx_act_lookup("linear", &l->act);
 		return;
 	}
 	{
@@ -681,7 +690,7 @@ parse_kan(struct builder *b, const cJSON *cfg)
 	memset(&dflt, 0, sizeof dflt);
 	dflt.cfg_G = 5;
 	dflt.cfg_k = 3;
-	dflt.act = KX_ACT_SILU;
+	kx_act_lookup("silu", &dflt.act);
 	dflt.cfg_lo = -1.0f;
 	dflt.cfg_hi = 1.0f;
 	if (!dtype_ok(cfg, &dt))
@@ -819,7 +828,7 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 			goto out;
 		}
 		cJSON_ArrayForEach(lo, layers)
-			add_layer(b, lo, &(struct kx_layer){ .cfg_G = 5, .cfg_k = 3, .act = KX_ACT_SILU,
+			add_layer(b, lo, &(struct kx_layer){ .cfg_G = 5, .cfg_k = 3, .act = { .kind = KX_ACT_SILU },
 			                                     .cfg_lo = -1.0f, .cfg_hi = 1.0f });
 	} else if (strcmp(cls, "Functional") == 0 ||
 	           (!custom && (strcmp(cls, "Model") == 0))) {
@@ -846,7 +855,7 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 						b->used_n[i]++;
 					}
 				}
-				add_layer(b, lo, &(struct kx_layer){ .cfg_G = 5, .cfg_k = 3, .act = KX_ACT_SILU,
+				add_layer(b, lo, &(struct kx_layer){ .cfg_G = 5, .cfg_k = 3, .act = { .kind = KX_ACT_SILU },
 				                                     .cfg_lo = -1.0f, .cfg_hi = 1.0f });
 			}
 		}
@@ -879,7 +888,12 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 			}
 		} else if (l->kind == KX_LAYER_DENSE) {
 			l->in = w;
+		} else if (kx_act_width(l->act, w, &l->out) == 0) {
+			l->in = w;
 		} else {
+			kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s': %s needs an even width, and the "
+			           "previous layer gives %zu", label, l->name, kx_act_name(l->act), w);
+			b->bad = 1;
 			l->in = l->out = w;
 		}
 		w = l->out;
