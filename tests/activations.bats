@@ -36,28 +36,25 @@ run_version() {
 	echo "$runs runs, $bad bad"
 }
 
-@test "activations: every activation fixture of Keras 3.3 on every kernel" {
-	run run_version 3.3
+# run_version $1, expecting no failure and at least $2 fixtures per kernel
+check_version() {
+	run run_version "$1"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "${lines[-1]}" =~ ^[0-9]+\ runs,\ 0\ bad$ ]]
-	[ "${lines[-1]%% *}" -ge $((56 * 2)) ]
+	[ "${lines[-1]%% *}" -ge $(($2 * $(kernels | wc -l))) ]
+}
+
+@test "activations: every activation fixture of Keras 3.3 on every kernel" {
+	check_version 3.3 56
 }
 
 @test "activations: every activation fixture of Keras 3.8 on every kernel" {
-	run run_version 3.8
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ "${lines[-1]}" =~ ^[0-9]+\ runs,\ 0\ bad$ ]]
-	[ "${lines[-1]%% *}" -ge $((85 * 2)) ]
+	check_version 3.8 85
 }
 
 @test "activations: every activation fixture of Keras 3.16 on every kernel" {
-	run run_version 3.16
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ "${lines[-1]}" =~ ^[0-9]+\ runs,\ 0\ bad$ ]]
-	[ "${lines[-1]%% *}" -ge $((91 * 2)) ]
+	check_version 3.16 91
 }
 
 @test "activations: every name each Keras version accepts has its fixtures (threshold excepted: Keras cannot call it)" {
