@@ -209,12 +209,70 @@ last_axis(const cJSON *v)
 
 #define KX_ACT_MAX_DEPTH 4
 
+static int parse_at(const cJSON *v, int mul_threshold, struct kx_act *out, char *why,
+                    size_t whylen, int depth);
+
+/* The activation a Keras layer of class c with config cfg computes:
+ * ReLU, LeakyReLU, ELU, Softmax, or Activation (of any of these). */
+static int
+parse_class(const char *c, const cJSON *cfg, int mul_threshold, struct kx_act *out, char *why,
+            size_t whylen, int depth)
+{
+	int isnull;
+
+	if (strcmp(c, "Activation") == 0)
+		return parse_at(item(cfg, "activation"), mul_threshold, out, why, whylen, depth + 1);
+	if (strcmp(c, "ReLU") == 0) {
+		*out = act_default(KX_ACT_RELU);
+		if (num_param(cfg, "max_value", 0.0f, &out->max_value, &isnull, why, whylen) != 0 ||
+		    num_param(cfg, "negative_slope", 0.0f, &out->slope, NULL, why, whylen) != 0 ||
+		    num_param(cfg, "threshold", 0.0f, &out->threshold, NULL, why, whylen) != 0)
+			return -1;
+		out->has_max = item(cfg, "max_value") && !isnull;
+		out->mul_threshold = (unsigned char)mul_threshold;
+		if ((out->has_max && out->max_value < 0.0f) || out->slope < 0.0f || out->threshold < 0.0f) {
+			snprintf(why, whylen, "ReLU: max_value, negative_slope and threshold cannot be "
+			         "negative (Keras refuses them)");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(c, "LeakyReLU") == 0) {
+		*out = act_default(KX_ACT_LEAKY_RELU);
+		if (num_param(cfg, "negative_slope", 0.3f, &out->slope, NULL, why, whylen) != 0)
+			return -1;
+		if (out->slope < 0.0f) {
+			snprintf(why, whylen, "LeakyReLU: negative_slope cannot be negative (Keras refuses it)");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(c, "ELU") == 0) {
+		*out = act_default(KX_ACT_ELU);
+		return num_param(cfg, "alpha", 1.0f, &out->alpha, NULL, why, whylen);
+	}
+	if (strcmp(c, "Softmax") == 0) {
+		if (!last_axis(item(cfg, "axis"))) {
+			snprintf(why, whylen, "Softmax: only the last axis (-1) of a (batch, features) row "
+			         "is supported");
+			return -1;
+		}
+		*out = act_default(KX_ACT_SOFTMAX);
+		return 0;
+	}
+	if (strcmp(c, "PReLU") == 0)
+		snprintf(why, whylen, "a PReLU as an activation has weights of its own, which Keras does "
+		         "not save with the layer that uses it");
+	else
+		snprintf(why, whylen, "unsupported activation object '%.60s'", c);
+	return -1;
+}
+
 static int
 parse_at(const cJSON *v, int mul_threshold, struct kx_act *out, char *why, size_t whylen, int depth)
 {
 	const cJSON *cls, *mod, *cfg;
 	const char *c;
-	int isnull;
 
 	if (!v || cJSON_IsNull(v)) {
 		*out = act_default(KX_ACT_LINEAR);
@@ -286,52 +344,7 @@ parse_at(const cJSON *v, int mul_threshold, struct kx_act *out, char *why, size_
 		snprintf(why, whylen, "activation object '%.60s' without a config", c);
 		return -1;
 	}
-	if (strcmp(c, "Activation") == 0)
-		return parse_at(item(cfg, "activation"), mul_threshold, out, why, whylen, depth + 1);
-	if (strcmp(c, "ReLU") == 0) {
-		*out = act_default(KX_ACT_RELU);
-		if (num_param(cfg, "max_value", 0.0f, &out->max_value, &isnull, why, whylen) != 0 ||
-		    num_param(cfg, "negative_slope", 0.0f, &out->slope, NULL, why, whylen) != 0 ||
-		    num_param(cfg, "threshold", 0.0f, &out->threshold, NULL, why, whylen) != 0)
-			return -1;
-		out->has_max = item(cfg, "max_value") && !isnull;
-		out->mul_threshold = (unsigned char)mul_threshold;
-		if ((out->has_max && out->max_value < 0.0f) || out->slope < 0.0f || out->threshold < 0.0f) {
-			snprintf(why, whylen, "ReLU: max_value, negative_slope and threshold cannot be "
-			         "negative (Keras refuses them)");
-			return -1;
-		}
-		return 0;
-	}
-	if (strcmp(c, "LeakyReLU") == 0) {
-		*out = act_default(KX_ACT_LEAKY_RELU);
-		if (num_param(cfg, "negative_slope", 0.3f, &out->slope, NULL, why, whylen) != 0)
-			return -1;
-		if (out->slope < 0.0f) {
-			snprintf(why, whylen, "LeakyReLU: negative_slope cannot be negative (Keras refuses it)");
-			return -1;
-		}
-		return 0;
-	}
-	if (strcmp(c, "ELU") == 0) {
-		*out = act_default(KX_ACT_ELU);
-		return num_param(cfg, "alpha", 1.0f, &out->alpha, NULL, why, whylen);
-	}
-	if (strcmp(c, "Softmax") == 0) {
-		if (!last_axis(item(cfg, "axis"))) {
-			snprintf(why, whylen, "Softmax: only the last axis (-1) of a (batch, features) row "
-			         "is supported");
-			return -1;
-		}
-		*out = act_default(KX_ACT_SOFTMAX);
-		return 0;
-	}
-	if (strcmp(c, "PReLU") == 0)
-		snprintf(why, whylen, "a PReLU as an activation has weights of its own, which Keras does "
-		         "not save with the layer that uses it");
-	else
-		snprintf(why, whylen, "unsupported activation object '%.60s'", c);
-	return -1;
+	return parse_class(c, cfg, mul_threshold, out, why, whylen, depth);
 }
 
 /* Keras's version as major * 1000 + minor, or -1 when it is not known */
@@ -360,6 +373,15 @@ kx_act_parse(const cJSON *v, const char *keras_version, struct kx_act *out, char
 	long ver = version_number(keras_version);
 
 	return parse_at(v, ver >= 0 && ver < 3015, out, why, whylen, 0);
+}
+
+int
+kx_act_parse_class(const char *cls, const cJSON *cfg, const char *keras_version,
+                   struct kx_act *out, char *why, size_t whylen)
+{
+	long ver = version_number(keras_version);
+
+	return parse_class(cls, cfg, ver >= 0 && ver < 3015, out, why, whylen, 0);
 }
 
 #if defined(__GNUC__) && !defined(__clang__)

@@ -51,6 +51,12 @@ int kx_act_lookup(const char *name, struct kx_act *out);
 int kx_act_parse(const struct cJSON *v, const char *keras_version, struct kx_act *out,
                  char *why, size_t whylen);
 
+/* The activation a Keras activation layer computes: class cls ("ReLU",
+ * "LeakyReLU", "ELU", "Softmax", "Activation") with its config object,
+ * as kx_act_parse reads a serialized one. */
+int kx_act_parse_class(const char *cls, const struct cJSON *cfg, const char *keras_version,
+                       struct kx_act *out, char *why, size_t whylen);
+
 /* Canonical name of an activation's kind ("silu" for swish). */
 const char *kx_act_name(struct kx_act a);
 

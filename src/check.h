@@ -27,6 +27,14 @@ typedef void (*kx_problem_fn)(void *ctx, enum kx_problem_sev sev, const char *ms
  * number of errors. */
 size_t kx_model_check(const struct kx_model *m, kx_problem_fn fn, void *ctx);
 
+/* What a layer's check hook (layer.h) reports through. */
+struct kx_chk;
+
+/* One problem at WHERE inside model.weights.h5 ("layers/dense/vars/0
+ * (kernel)"): through kx_model_check's fn, counted when an error. */
+void kx_check_report(struct kx_chk *c, enum kx_problem_sev sev, const char *where,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* Does the grid row g[0..G] stay finite once extended by k knots each
  * side, as kernel.c extends it in float (and, with all, are its own knots
  * finite too)? */

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "err.h"
 #include "kanx.h"
+#include "layer.h"
 #include "model.h"
 #include "numfmt.h"
 #include "ofile.h"
@@ -76,7 +77,7 @@ check_edge_layer(const struct kx_model *m, size_t layer)
 		       m->n_layers);
 		return KX_EXIT_USAGE;
 	}
-	if (m->layers[layer].kind != KX_LAYER_KAN) {
+	if (!kx_layer_as_kan(&m->layers[layer])) {
 		kx_msg("%s: layer %zu ('%s') is a %s layer, not a KAN layer: it has no edge functions",
 		       m->path, layer, m->layers[layer].name, m->layers[layer].class_name);
 		return KX_EXIT_USAGE;
@@ -240,21 +241,31 @@ num_raw(float f)
 /* How far the layer's extended knots lie from the uniform lattice, in
  * units of h (3 digits), or null where the spacing is not a number */
 static cJSON *
-knot_dev(const struct kx_layer *l)
+knot_dev(double dev)
 {
 	char buf[32];
 
-	if (!isfinite(l->knot_dev))
+	if (!isfinite(dev))
 		return cJSON_CreateNull();
-	snprintf(buf, sizeof buf, "%.3g", l->knot_dev);
+	snprintf(buf, sizeof buf, "%.3g", dev);
 	return cJSON_CreateRaw(buf);
+}
+
+/* What the layer's row of the layer table says inspect shows of it. */
+static void
+describe(const struct kx_layer *l, struct kx_layer_desc *d)
+{
+	memset(d, 0, sizeof *d);
+	if (l->ops->describe)
+		l->ops->describe(l, d);
 }
 
 static int
 print_json(const struct kx_model *m)
 {
 	cJSON *o = cJSON_CreateObject(), *layers, *lo, *r;
-	char hex[65], act[160], *s;
+	struct kx_layer_desc d;
+	char hex[65], *s;
 	size_t i;
 
 	kx_sha256_hex(m->sha256, hex);
@@ -292,30 +303,33 @@ print_json(const struct kx_model *m)
 		cJSON_AddStringToObject(lo, "class", kind_class(l));
 		cJSON_AddNumberToObject(lo, "in", (double)l->in);
 		cJSON_AddNumberToObject(lo, "out", (double)l->out);
-		if (l->kind == KX_LAYER_KAN) {
-			cJSON_AddNumberToObject(lo, "grid_size", (double)l->G);
-			cJSON_AddNumberToObject(lo, "spline_order", (double)l->k);
+		describe(l, &d);
+		if (d.grid_size) {
+			cJSON_AddNumberToObject(lo, "grid_size", (double)d.grid_size);
+			cJSON_AddNumberToObject(lo, "spline_order", (double)d.spline_order);
 		} else {
 			cJSON_AddNullToObject(lo, "grid_size");
 			cJSON_AddNullToObject(lo, "spline_order");
 		}
-		if (l->kind == KX_LAYER_DROPOUT) {
+		if (d.activation)
+			cJSON_AddStringToObject(lo, "activation", d.activation);
+		else
 			cJSON_AddNullToObject(lo, "activation");
-		} else {
-			kx_act_format(l->act, act, sizeof act);
-			cJSON_AddStringToObject(lo, "activation", act);
-		}
-		if (l->kind == KX_LAYER_KAN) {
+		if (d.has_grid) {
 			r = cJSON_AddArrayToObject(lo, "grid_range");
-			cJSON_AddItemToArray(r, num_raw(l->grid_lo));
-			cJSON_AddItemToArray(r, num_raw(l->grid_hi));
-			cJSON_AddBoolToObject(lo, "uniform", l->closed);
-			cJSON_AddItemToObject(lo, "knot_deviation", knot_dev(l));
+			cJSON_AddItemToArray(r, num_raw(d.grid_lo));
+			cJSON_AddItemToArray(r, num_raw(d.grid_hi));
+			cJSON_AddBoolToObject(lo, "uniform", d.closed);
+			cJSON_AddItemToObject(lo, "knot_deviation", knot_dev(d.knot_dev));
 		} else {
 			cJSON_AddNullToObject(lo, "grid_range");
 			cJSON_AddNullToObject(lo, "uniform");
 			cJSON_AddNullToObject(lo, "knot_deviation");
 		}
+		if (d.summary[0])
+			cJSON_AddStringToObject(lo, "summary", d.summary);
+		if (l->ops->describe_json)
+			l->ops->describe_json(l, lo);
 		cJSON_AddNumberToObject(lo, "params", (double)kx_layer_params(l));
 		cJSON_AddItemToArray(layers, lo);
 	}
@@ -328,21 +342,10 @@ print_json(const struct kx_model *m)
 	return 0;
 }
 
-/* The "uniform" column: "yes" where the kernels evaluate the grid as the
- * uniform lattice it is (within kx_kan_prepare's bound), "near" where it
- * is evenly spaced to 1e-5 of its span but off the lattice by more than
- * that bound allows, so the knots are evaluated as they are, "no"
- * otherwise. */
-static const char *
-uniform_word(const struct kx_layer *l)
-{
-	return l->closed ? "yes" : l->uniform ? "near" : "no";
-}
-
 static void
 print_text(const struct kx_model *m)
 {
-	char hex[65], lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF], range[80], act[160];
+	char hex[65], lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF], range[80];
 	struct kx_sink *out = kx_sink_stdout();
 	size_t i;
 
@@ -364,22 +367,25 @@ print_text(const struct kx_model *m)
 	       "in", "out", "G", "k", "activation", "grid range", "uniform", "params");
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
-		char g[16] = "-", k[16] = "-";
-		if (l->kind == KX_LAYER_KAN) {
-			snprintf(g, sizeof g, "%zu", l->G);
-			snprintf(k, sizeof k, "%zu", l->k);
-			kx_format_float(l->grid_lo, lo);
-			kx_format_float(l->grid_hi, hi);
+		struct kx_layer_desc d;
+		char g[24] = "-", k[24] = "-";
+		describe(l, &d);
+		if (d.grid_size) {
+			snprintf(g, sizeof g, "%zu", d.grid_size);
+			snprintf(k, sizeof k, "%zu", d.spline_order);
+		}
+		if (d.has_grid) {
+			kx_format_float(d.grid_lo, lo);
+			kx_format_float(d.grid_hi, hi);
 			snprintf(range, sizeof range, "[%s, %s]", lo, hi);
 		} else {
 			snprintf(range, sizeof range, "-");
 		}
-		kx_act_format(l->act, act, sizeof act);
 		kx_sink_printf(out, "    %-3zu %-16s %-10s %6zu %6zu %4s %3s %-12s %-20s %-7s %10zu\n", i, l->name,
-		       kind_class(l), l->in, l->out, g, k,
-		       l->kind == KX_LAYER_DROPOUT ? "-" : act, range,
-		       l->kind == KX_LAYER_KAN ? uniform_word(l) : "-",
-		       kx_layer_params(l));
+		       kind_class(l), l->in, l->out, g, k, d.activation ? d.activation : "-", range,
+		       d.uniform ? d.uniform : "-", kx_layer_params(l));
+		if (d.summary[0])
+			kx_sink_printf(out, "        %s\n", d.summary);
 	}
 	kx_sink_printf(out, "  trainable parameters: %zu\n", kx_model_params(m));
 }

@@ -25,6 +25,7 @@
 #include "cli.h"
 #include "err.h"
 #include "kanx.h"
+#include "layer.h"
 #include "kernel.h"
 #include "limits.h"
 #include "model.h"
@@ -889,7 +890,7 @@ exec_predict(int argc, char **argv)
 	}
 	p.ro.in = p.model->in;
 	p.ro.lim = &p.lim;
-	if (p.model->n_layers > 0 && p.model->layers[0].kind == KX_LAYER_KAN) {
+	if (p.model->n_layers > 0 && kx_layer_as_kan(&p.model->layers[0])) {
 		p.ro.range = 1;
 		p.ro.lo = p.model->layers[0].grid_lo;
 		p.ro.hi = p.model->layers[0].grid_hi;

@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "err.h"
 #include "kanx.h"
+#include "layer.h"
 #include "kernel.h"
 #include "limits.h"
 #include "model.h"
@@ -426,7 +427,7 @@ op_info(struct server *s)
 			out_s(o, i ? ", {\"class_name\": " : "{\"class_name\": ");
 			out_str(o, l->class_name ? l->class_name : "?");
 			out_f(o, ", \"in\": %zu, \"out\": %zu", l->in, l->out);
-			if (l->kind == KX_LAYER_KAN)
+			if (kx_layer_as_kan(l))
 				out_f(o, ", \"grid_size\": %zu, \"spline_order\": %zu", l->G, l->k);
 			out_s(o, "}");
 		}

@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "err.h"
 #include "kanx.h"
+#include "layer.h"
 #include "limits.h"
 #include "model.h"
 #include "numfmt.h"
@@ -250,7 +251,7 @@ check_against(struct kx_diags *d, const struct kx_model *m, const struct kx_kanc
 	/* widths: the config builds KAN(layers) = KANLinear(layers[i], layers[i+1]) */
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
-		if (l->kind != KX_LAYER_KAN) {
+		if (!kx_layer_as_kan(l)) {
 			snprintf(msg, sizeof msg, "the config builds a KAN of KANLinear layers, but the checkpoint "
 			         "has layer '%s' (%s)", l->name, l->class_name ? l->class_name : "?");
 			cfg_problem(d, c, c->at_layers, KX_SEV_ERROR, msg);
@@ -269,7 +270,7 @@ check_against(struct kx_diags *d, const struct kx_model *m, const struct kx_kanc
 		if (o < sizeof msg)
 			o += (size_t)snprintf(msg + o, sizeof msg - o, "] but the checkpoint's widths are [%zu", m->in);
 		for (i = 0; i < m->n_layers && o < sizeof msg; i++)
-			if (m->layers[i].kind == KX_LAYER_KAN || m->layers[i].kind == KX_LAYER_DENSE)
+			if (m->layers[i].ops->tensors)  /* the layers with weights set the widths */
 				o += (size_t)snprintf(msg + o, sizeof msg - o, ", %zu", m->layers[i].out);
 		if (o < sizeof msg)
 			snprintf(msg + o, sizeof msg - o, "]");
@@ -278,7 +279,7 @@ check_against(struct kx_diags *d, const struct kx_model *m, const struct kx_kanc
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
 		size_t off, first = 0;
-		if (l->kind != KX_LAYER_KAN)
+		if (!kx_layer_as_kan(l))
 			continue;
 		if (l->G != c->grid_size) {
 			snprintf(msg, sizeof msg, "model.grid_size is %zu%s but layer '%s' has grid_size %zu (from its weights)",
@@ -399,7 +400,7 @@ static int
 coverage_init(struct coverage *v, size_t cols, const struct kx_model *m, const struct kx_kancfg *c)
 {
 	memset(v, 0, sizeof *v);
-	v->l = m && m->n_layers && m->layers[0].kind == KX_LAYER_KAN ? &m->layers[0] : NULL;
+	v->l = m && m->n_layers ? kx_layer_as_kan(&m->layers[0]) : NULL;
 	if ((v->l == NULL && (m != NULL || c == NULL)) || cols == 0)
 		return 0;  /* nothing to check against */
 	if (c) {

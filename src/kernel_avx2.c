@@ -9,6 +9,7 @@
 
 #include "kernel.h"
 #include "kernel_panel.h"
+#include "layer.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define KX_HAVE_AVX2 1

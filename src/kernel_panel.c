@@ -11,6 +11,7 @@
 
 #include "kernel.h"
 #include "kernel_panel.h"
+#include "layer.h"
 
 /* K x out weights w (row-major: w[k * out + o]) into tiles: the tile of
  * outputs o0 .. o0+nr-1 (nr = KX_NR but the last) holds w[k][o0 + c] at
@@ -123,7 +124,7 @@ use_sparse(const struct kx_layer *l)
 int
 kx_panel_pack(struct kx_layer *l)
 {
-	if (l->kind == KX_LAYER_KAN) {
+	if (l->ops->fast == KX_FAST_KAN) {
 		size_t K;
 		if (use_sparse(l))
 			return sparse_weights(l);
@@ -132,7 +133,7 @@ kx_panel_pack(struct kx_layer *l)
 		l->tiled = tile_weights(l->packed, K, l->out);
 		return l->tiled ? 0 : -1;
 	}
-	if (l->kind == KX_LAYER_DENSE) {
+	if (l->ops->fast == KX_FAST_MATMUL) {
 		l->tiled = tile_weights(l->kernel, l->in, l->out);
 		return l->tiled ? 0 : -1;
 	}
@@ -149,7 +150,7 @@ kx_panel_work_layout(const struct kx_model *m, size_t *panel, size_t *apanel, si
 
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
-		if (l->kind != KX_LAYER_KAN)
+		if (l->ops->fast != KX_FAST_KAN)
 			continue;
 		/* dense: [act | B]; sparse: act, mu and k+1 bases per input */
 		if (kx_mul(l->in, 1 + l->G + l->k + (l->G < 2 ? 2 : 0), &s) != 0)

@@ -459,20 +459,21 @@ KX_PANEL_FORWARD(const struct kx_model *m, float *work, const float *x, size_t n
 			const struct kx_layer *l = &m->layers[li];
 			const float *xp = buf[cur];
 			float *yp = buf[cur ^ 1];
-			switch (l->kind) {
-			case KX_LAYER_KAN:
+			switch (l->ops->fast) {
+			case KX_FAST_KAN:
 				if (l->sparse_w)
 					kan_sparse_panel(l, xp, yp, a, extra);
 				else
 					kan_panel(l, xp, yp, a, extra);
 				break;
-			case KX_LAYER_DENSE:
+			case KX_FAST_MATMUL:
 				dense_panel(l, xp, yp, extra);
 				break;
-			case KX_LAYER_ACTIVATION:
+			case KX_FAST_ACT:
 				act_panel(l->act, xp, yp, l->in, extra);
 				break;
-			case KX_LAYER_DROPOUT:
+			case KX_FAST_IDENTITY:
+			case KX_FAST_NONE:  /* not in a chain the panel kernel runs (kernel.c) */
 				continue;  /* identity: the panel stays where it is */
 			}
 			cur ^= 1;

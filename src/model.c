@@ -10,6 +10,7 @@
 #include "check.h"
 #include "kanx.h"
 #include "kernel.h"
+#include "layer.h"
 #include "model.h"
 #include "spec.h"
 #include "weights.h"
@@ -85,6 +86,9 @@ layer_free(struct kx_layer *l)
 	free(l->grid);
 	free(l->kernel);
 	free(l->bias);
+	free(l->inputs);
+	if (l->ops && l->ops->free)
+		l->ops->free(l);
 	derived_free(l);
 }
 
@@ -92,7 +96,9 @@ int
 kx_layer_prepare(const struct kx_model *m, struct kx_layer *l)
 {
 	derived_free(l);
-	if (l->kind == KX_LAYER_KAN && (kx_kan_prepare(l) != 0 || kx_kan_pack(l) != 0))
+	if (l->ops->prepare && l->ops->prepare(l) != 0)
+		return -1;
+	if (l->ops->fast == KX_FAST_KAN && kx_kan_pack(l) != 0)
 		return -1;
 	if (kx_kernel_is_panel(m->kernel)) {
 		if (kx_panel_pack(l) != 0)
@@ -132,6 +138,10 @@ finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 
 	m->max_width = m->in;
 	m->kernel = kx_kernel_current();
+	/* a layer the panel kernels cannot run: this model runs on BLIS */
+	for (i = 0; i < m->n_layers; i++)
+		if (m->layers[i].ops->fast == KX_FAST_NONE && kx_kernel_is_panel(m->kernel))
+			m->kernel = KX_KERNEL_BLIS;
 	for (i = 0; i < m->n_layers; i++) {
 		struct kx_layer *l = &m->layers[i];
 		if (l->out > m->max_width)
@@ -258,11 +268,7 @@ kx_model_load_mem(const char *name, const void *buf, size_t len, const struct kx
 size_t
 kx_layer_params(const struct kx_layer *l)
 {
-	if (l->kind == KX_LAYER_KAN)
-		return l->in * l->out * (l->G + l->k + 1);
-	if (l->kind == KX_LAYER_DENSE)
-		return l->in * l->out + (l->use_bias ? l->out : 0);
-	return 0;
+	return l->ops->params ? l->ops->params(l) : 0;
 }
 
 size_t
@@ -297,7 +303,7 @@ work_alloc(const struct kx_model *m, size_t max_rows)
 	}
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
-		if (l->kind == KX_LAYER_KAN && kx_mul(l->in, 1 + l->G + l->k, &s) == 0 && s > amax)
+		if (l->ops->fast == KX_FAST_KAN && kx_mul(l->in, 1 + l->G + l->k, &s) == 0 && s > amax)
 			amax = s;
 	}
 	if (kx_mul(max_rows, m->max_width, &s) != 0 ||
@@ -357,26 +363,17 @@ kx_work_free(struct kx_work *w)
 	free(w);
 }
 
+/* One layer on its inputs: the reference forward of its row of the layer
+ * table, or (ref = 0) the BLIS kernel where it has one for the layer. */
 static void
-run_layer(const struct kx_layer *l, const float *x, size_t n, float *y, float *a, int ref)
+run_layer(const struct kx_layer *l, const float *const *x, size_t n, float *y, float *a, int ref)
 {
-	switch (l->kind) {
-	case KX_LAYER_KAN:
-		if (ref)
-			kx_kan_forward_ref(l, x, n, y);
-		else
-			kx_kan_forward_fast(l, x, n, y, a);
-		break;
-	case KX_LAYER_DENSE:
-		kx_dense_forward(l, x, n, y, ref);
-		break;
-	case KX_LAYER_ACTIVATION:
-		kx_act_apply_rows(l->act, x, y, n, l->in);
-		break;
-	case KX_LAYER_DROPOUT:
-		memcpy(y, x, n * l->in * sizeof *y);
-		break;
-	}
+	if (!ref && l->ops->fast == KX_FAST_KAN)
+		kx_kan_forward_fast(l, x[0], n, y, a);
+	else if (!ref && l->ops->fast == KX_FAST_MATMUL)
+		kx_dense_forward(l, x[0], n, y, 0);
+	else
+		l->ops->forward(l, x, n, y);
 }
 
 static void
@@ -394,7 +391,7 @@ forward_one(const struct kx_model *m, struct kx_work *w, const float *x, size_t 
 	}
 	for (i = 0; i < m->n_layers; i++) {
 		float *dst = (i + 1 == m->n_layers) ? y : w->buf[i % 2];
-		run_layer(&m->layers[i], cur, n, dst, w->a, 0);
+		run_layer(&m->layers[i], &cur, n, dst, w->a, 0);
 		cur = dst;
 	}
 }
@@ -565,39 +562,12 @@ kx_model_forward_ref(const struct kx_model *m, const float *x, size_t n, float *
 	}
 	for (i = 0; i < m->n_layers; i++) {
 		float *dst = (i + 1 == m->n_layers) ? y : buf[i % 2];
-		run_layer(&m->layers[i], cur, n, dst, NULL, 1);
+		run_layer(&m->layers[i], &cur, n, dst, NULL, 1);
 		cur = dst;
 	}
 	free(buf[0]);
 	free(buf[1]);
 	return 0;
-}
-
-float
-kx_kan_edge(const struct kx_layer *l, size_t i, size_t o, float x)
-{
-	size_t nb = l->G + l->k, j;
-	float sbases[128], stmp[128 + 64 + 1], *bases = sbases, *tmp = stmp, a, s;
-
-	if (nb > 128) {  /* large grids: heap buffers */
-		bases = malloc(nb * sizeof *bases);
-		tmp = malloc((nb + l->k + 1) * sizeof *tmp);
-		if (!bases || !tmp) {
-			free(bases);
-			free(tmp);
-			return NAN;
-		}
-	}
-	kx_bspline_ref(l, i, x, bases, tmp);
-	kx_act_apply(l->act, &x, &a, 1);
-	s = a * l->base_w[i * l->out + o];
-	for (j = 0; j < nb; j++)
-		s += bases[j] * l->spline_w[(i * l->out + o) * nb + j];
-	if (bases != sbases) {
-		free(bases);
-		free(tmp);
-	}
-	return s;
 }
 
 /* splitmix64, for fresh models */
@@ -623,8 +593,9 @@ kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k, struct
 	struct kx_model *m;
 	size_t i, j, n;
 
-	if (n_widths < 2 || G < 1 || k < 1 || k > 64 || !(lo < hi)) {
-		kx_err_set(e, KX_EXIT_BADMODEL, "fresh model: need >= 2 widths, G >= 1, 1 <= k <= 64, low < high");
+	if (n_widths < 2 || G < 1 || k < 1 || k > KX_MAX_ORDER || !(lo < hi)) {
+		kx_err_set(e, KX_EXIT_BADMODEL, "fresh model: need >= 2 widths, G >= 1, 1 <= k <= %d, "
+		           "low < high", KX_MAX_ORDER);
 		return NULL;
 	}
 	if (seed == 0)
@@ -648,7 +619,11 @@ kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k, struct
 		char nm[32];
 		double limit;
 		m->n_layers++;
-		l->kind = KX_LAYER_KAN;
+		l->ops = &kx_layer_kan;
+		if (!(l->inputs = malloc(sizeof *l->inputs)))
+			goto nomem;
+		l->inputs[0] = i;
+		l->n_inputs = 1;
 		snprintf(nm, sizeof nm, i ? "kan_linear_%zu" : "kan_linear", i);
 		l->name = strdup(nm);
 		l->class_name = strdup("KANLinear");

@@ -1,8 +1,9 @@
 /* model.h - a loaded kanx/Keras model: layers, weights, and the forward pass.
  *
  * Loading is three steps below this header: archive.c (zip -> members),
- * config.c (config.json -> layer specs), weights.c (model.weights.h5 ->
- * float arrays, checked against the specs before reading). */
+ * spec.c (config.json -> layer specs), weights.c (model.weights.h5 ->
+ * float arrays, checked against the specs before reading). What each
+ * layer kind does at each step is its row of the layer table (layer.h). */
 #ifndef KX_MODEL_H
 #define KX_MODEL_H
 
@@ -12,15 +13,12 @@
 #include "err.h"
 #include "limits.h"
 
-enum kx_layer_kind {
-	KX_LAYER_KAN,         /* kanx>KANLinear, or one entry of a kanx>KAN */
-	KX_LAYER_DENSE,       /* Dense(units, activation, use_bias) */
-	KX_LAYER_ACTIVATION,  /* Activation(name) */
-	KX_LAYER_DROPOUT      /* identity at inference */
-};
+struct kx_layer_ops;
 
 struct kx_layer {
-	enum kx_layer_kind kind;
+	const struct kx_layer_ops *ops;  /* its kind: a row of the layer table (layer.h) */
+	size_t *inputs;        /* the nodes it reads: 0 = the model input, j + 1 = layers[j] */
+	size_t n_inputs;
 	char *name;            /* the Keras layer name, or "kan_linear_N" inside a KAN */
 	char *class_name;      /* "KANLinear", "Dense", ... as in the config */
 	char *h5_group;        /* "layers/kan_linear_1" (weights path, without /vars) */
@@ -53,8 +51,10 @@ struct kx_layer {
 
 	/* Dense */
 	int use_bias;
-	float *kernel;         /* (in, out) */
-	float *bias;           /* (out) or NULL */
+	size_t units;          /* the kernel's width: out, or 2 * out when the activation
+	                        * halves the width (glu; layer_dense.c) */
+	float *kernel;         /* (in, units) */
+	float *bias;           /* (units) or NULL */
 
 	/* Fast-path packed weights (kernel.c): W = [base_w ; spline_w as (in*(G+k), out)] */
 	float *packed;         /* (in*(1+G+k), out) for KAN; NULL otherwise */
@@ -145,9 +145,5 @@ int kx_model_forward(const struct kx_model *m, struct kx_work *w,
 
 /* The same with the plain reference kernels (no BLIS, no local de Boor). */
 int kx_model_forward_ref(const struct kx_model *m, const float *x, size_t n, float *y);
-
-/* Evaluate one KAN edge function phi(x) = act(x)*base_w[i][o] +
- * sum_j B_j(x)*spline_w[i][o][j] at x (for inspect --edges). */
-float kx_kan_edge(const struct kx_layer *l, size_t i, size_t o, float x);
 
 #endif

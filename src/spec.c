@@ -9,6 +9,7 @@
 
 #include "json.h"
 #include "kanx.h"
+#include "layer.h"
 #include "spec.h"
 
 #define KX_MAX_NAME 128
@@ -75,8 +76,8 @@ jstr(const cJSON *o, const char *key)
 }
 
 /* A non-negative integer-valued number within [lo, hi]. */
-static int
-jsize(const cJSON *v, size_t lo, size_t hi, size_t *out)
+int
+kx_json_size(const cJSON *v, size_t lo, size_t hi, size_t *out)
 {
 	double d;
 
@@ -322,7 +323,7 @@ struct builder {
 };
 
 static struct kx_layer *
-new_layer(struct builder *b, enum kx_layer_kind kind, const char *cls, const char *name)
+new_layer(struct builder *b, const struct kx_layer_ops *ops, const char *cls, const char *name)
 {
 	char snake[KX_MAX_NAME], path[KX_MAX_NAME * 2];
 	struct kx_layer *l;
@@ -346,7 +347,7 @@ new_layer(struct builder *b, enum kx_layer_kind kind, const char *cls, const cha
 	}
 	l = &b->m->layers[b->m->n_layers++];
 	memset(l, 0, sizeof *l);
-	l->kind = kind;
+	l->ops = ops;
 	kx_snake_case(cls, snake, sizeof snake);
 	for (i = 0; i < b->n_used; i++)
 		if (strcmp(b->used[i], snake) == 0)
@@ -386,109 +387,47 @@ bad(struct builder *b, const char *lname, const char *fmt, ...)
 	b->bad = 1;
 }
 
-/* cfg[key]: an activation, parsed by kx_act_parse (a name or a
- * serialized activation object); absent or null is dflt. kan: a KAN base
- * activation, which must keep the width (not glu). */
-static int
-get_act(struct builder *b, const char *lname, const cJSON *cfg, const char *key,
-        const char *dflt, int kan, struct kx_act *out)
+void
+kx_parse_bad(struct kx_parse_ctx *ctx, const char *fmt, ...)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
-	char why[300];
+	char msg[512];
+	va_list ap;
 
-	if ((!v || cJSON_IsNull(v)) && dflt) {
-		if (kx_act_lookup(dflt, out) != 0)
-			return -1;
-	} else if (kx_act_parse(v, b->m->keras_version, out, why, sizeof why) != 0) {
-		bad(b, lname, "%s: %s", key, why);
-		return -1;
-	}
-	if (kan && out->kind == KX_ACT_GLU) {
-		bad(b, lname, "%s: glu halves the width, and a KANLinear base activation must keep it "
-		    "(Keras cannot call that layer either)", key);
-		return -1;
-	}
-	return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	kx_err_add(ctx->e, KX_EXIT_BADMODEL, "%s: layer '%s': %s", ctx->label,
+	           ctx->lname ? ctx->lname : "?", msg);
+	ctx->bad = 1;
 }
 
-static int
-get_range(const cJSON *v, float *lo, float *hi)
+static struct kx_parse_ctx
+parse_ctx(struct builder *b, const char *lname, const struct kx_layer *kan_default)
 {
-	const cJSON *a, *c;
-
-	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2)
-		return -1;
-	a = cJSON_GetArrayItem(v, 0);
-	c = cJSON_GetArrayItem(v, 1);
-	if (!cJSON_IsNumber(a) || !cJSON_IsNumber(c) || !isfinite(a->valuedouble) ||
-	    !isfinite(c->valuedouble) || !(a->valuedouble < c->valuedouble))
-		return -1;
-	*lo = (float)a->valuedouble;
-	*hi = (float)c->valuedouble;
-	return 0;
-}
-
-/* KAN hyper-parameters from obj, falling back to the defaults in dflt. */
-static int
-kan_params(struct builder *b, const char *lname, const cJSON *obj, struct kx_layer *l,
-           const struct kx_layer *dflt)
-{
-	const cJSON *v;
-
-	l->cfg_G = dflt->cfg_G;
-	l->cfg_k = dflt->cfg_k;
-	l->act = dflt->act;
-	l->cfg_lo = dflt->cfg_lo;
-	l->cfg_hi = dflt->cfg_hi;
-	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "grid_size")) &&
-	    jsize(v, 1, b->lim->max_grid, &l->cfg_G) != 0) {
-		bad(b, lname, "grid_size must be an integer from 1 to %zu", b->lim->max_grid);
-		return -1;
-	}
-	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "spline_order")) &&
-	    jsize(v, 1, b->lim->max_order, &l->cfg_k) != 0) {
-		bad(b, lname, "spline_order must be an integer from 1 to %zu", b->lim->max_order);
-		return -1;
-	}
-	if (cJSON_GetObjectItemCaseSensitive(obj, "base_activation") &&
-	    get_act(b, lname, obj, "base_activation", NULL, 1, &l->act) != 0)
-		return -1;
-	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "grid_range")) &&
-	    get_range(v, &l->cfg_lo, &l->cfg_hi) != 0) {
-		bad(b, lname, "grid_range must be [low, high] with low < high");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-in_out(struct builder *b, const char *lname, const cJSON *obj, struct kx_layer *l)
-{
-	if (jsize(cJSON_GetObjectItemCaseSensitive(obj, "in_features"), 1, b->lim->max_width, &l->in) != 0 ||
-	    jsize(cJSON_GetObjectItemCaseSensitive(obj, "out_features"), 1, b->lim->max_width, &l->out) != 0) {
-		bad(b, lname, "in_features and out_features must be integers from 1 to %zu", b->lim->max_width);
-		return -1;
-	}
-	return 0;
+	struct kx_parse_ctx c = { b->label, lname, b->lim, kan_default, b->e, 0, b->m->keras_version };
+	return c;
 }
 
 /* The last dimension of a shape list like [null, 3]. */
-static int
-shape_last(const cJSON *shape, const struct kx_limits *lim, size_t *out)
+int
+kx_json_shape_last(const cJSON *shape, const struct kx_limits *lim, size_t *out)
 {
 	int n;
 
 	if (!cJSON_IsArray(shape) || (n = cJSON_GetArraySize(shape)) != 2)
 		return -1;
-	return jsize(cJSON_GetArrayItem(shape, n - 1), 1, lim->max_width, out);
+	return kx_json_size(cJSON_GetArrayItem(shape, n - 1), 1, lim->max_width, out);
 }
 
-/* One layer object of a Sequential or Functional model. */
+/* One layer object of a Sequential or Functional model: the row of the
+ * layer table that accepts its class parses its config. */
 static void
 add_layer(struct builder *b, const cJSON *lo, const struct kx_layer *kan_default)
 {
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(lo, "config");
+	const struct kx_layer_ops *ops;
 	const char *cls, *lname, *dt;
+	struct kx_parse_ctx ctx;
 	struct kx_layer *l;
 	int custom;
 
@@ -504,77 +443,29 @@ add_layer(struct builder *b, const cJSON *lo, const struct kx_layer *kan_default
 		bad(b, lname, "%s", msg);
 		return;
 	}
-	if (!custom && strcmp(cls, "InputLayer") == 0) {
-		size_t w;
-		const cJSON *bs = cJSON_GetObjectItemCaseSensitive(cfg, "batch_shape");
-		if (!bs)
-			bs = cJSON_GetObjectItemCaseSensitive(cfg, "batch_input_shape");
-		if (shape_last(bs, b->lim, &w) != 0) {
-			bad(b, lname, "input shape must be [null, features]");
-			return;
-		}
-		if (b->m->in == 0)
-			b->m->in = w;
-		return;
-	}
-	if (custom && strcmp(cls, "kanx>KANLinear") == 0) {
-		if (!(l = new_layer(b, KX_LAYER_KAN, "KANLinear", lname)))
-			goto nomem;
-		if (in_out(b, lname, cfg, l) == 0)
-			kan_params(b, lname, cfg, l, kan_default);
-		return;
-	}
-	if (!custom && strcmp(cls, "Dense") == 0) {
-		const cJSON *u = cJSON_GetObjectItemCaseSensitive(cfg, "units");
-		const cJSON *ub = cJSON_GetObjectItemCaseSensitive(cfg, "use_bias");
-		if (!(l = new_layer(b, KX_LAYER_DENSE, "Dense", lname)))
-			goto nomem;
-		if (jsize(u, 1, b->lim->max_width, &l->out) != 0)
-			bad(b, lname, "units must be an integer from 1 to %zu", b->lim->max_width);
-		l->use_bias = ub ? cJSON_IsTrue(ub) : 1;
-		get_act(b, lname, cfg, "activation", "linear", 0, &l->act);
-		if (cJSON_GetObjectItemCaseSensitive(cfg, "lora_rank") &&
-		    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cfg, "lora_rank")))
-			bad(b, lname, "LoRA-enabled Dense layers are not supported");
-		if (cJSON_GetObjectItemCaseSensitive(cfg, "quantization_config") &&
-		    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cfg, "quantization_config")))
-			bad(b, lname, "quantized Dense layers are not supported");
-		if (l->act.kind == KX_ACT_GLU) {
-			/* an activation that changes the width runs as a layer of
-			 * its own after the Dense (no weights; its class keeps the
-			 * numbering of real Activation layers' groups intact) */
-			struct kx_act act = l->act;
-			kx_act_lookup("linear", &l->act);
-			if (!(l = new_layer(b, KX_LAYER_ACTIVATION, "DenseActivation", lname)))
-				goto nomem;
-			free(l->class_name);
-			if (!(l->class_name = strdup("Activation")))
-				goto nomem;
-			l->act = act;
-		}
-		return;
-	}
-	if (!custom && strcmp(cls, "Activation") == 0) {
-		if (!(l = new_layer(b, KX_LAYER_ACTIVATION, "Activation", lname)))
-			goto nomem;
-		get_act(b, lname, cfg, "activation", NULL, 0, &l->act);
-		return;
-	}
-	if (!custom && strcmp(cls, "Dropout") == 0) {
-		if (!(l = new_layer(b, KX_LAYER_DROPOUT, "Dropout", lname)))
-			goto nomem;
-		kx_act_lookup("linear", &l->act);
-		return;
-	}
-	{
+	if (!(ops = kx_layer_find(cls, custom))) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "unsupported layer class '%.100s'", cls);
 		bad(b, lname, "%s", msg);
+		return;
 	}
-	return;
-nomem:
-	kx_err_add(b->e, KX_EXIT_INTERNAL, "%s: out of memory", b->label);
-	b->bad = 1;
+	ctx = parse_ctx(b, lname, kan_default);
+	if (ops->is_input) {
+		/* the model's input: its width, no node */
+		struct kx_layer in;
+		memset(&in, 0, sizeof in);
+		if (ops->parse(&in, cfg, &ctx) == 0 && b->m->in == 0)
+			b->m->in = in.out;
+		b->bad |= ctx.bad;
+		return;
+	}
+	if (!(l = new_layer(b, ops, ops->kind, lname))) {
+		kx_err_add(b->e, KX_EXIT_INTERNAL, "%s: out of memory", b->label);
+		b->bad = 1;
+		return;
+	}
+	ops->parse(l, cfg, &ctx);
+	b->bad |= ctx.bad;
 }
 
 /* A tensor reference [layer name, node index, tensor index]: the layer's
@@ -587,8 +478,8 @@ tensor_ref(const cJSON *t)
 	size_t node, idx;
 
 	if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) != 3 || !cJSON_IsString(n) ||
-	    jsize(cJSON_GetArrayItem(t, 1), 0, 0, &node) != 0 ||
-	    jsize(cJSON_GetArrayItem(t, 2), 0, 0, &idx) != 0)
+	    kx_json_size(cJSON_GetArrayItem(t, 1), 0, 0, &node) != 0 ||
+	    kx_json_size(cJSON_GetArrayItem(t, 2), 0, 0, &idx) != 0)
 		return NULL;
 	return n->valuestring;
 }
@@ -683,6 +574,7 @@ static int
 parse_kan(struct builder *b, const cJSON *cfg)
 {
 	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(cfg, "layers"), *v;
+	struct kx_parse_ctx ctx;
 	struct kx_layer dflt;
 	const char *dt;
 	size_t n, i;
@@ -695,7 +587,10 @@ parse_kan(struct builder *b, const cJSON *cfg)
 	dflt.cfg_hi = 1.0f;
 	if (!dtype_ok(cfg, &dt))
 		bad(b, jstr(cfg, "name"), "dtype '%.80s' is not supported (float32 only)", dt ? dt : "?");
-	if (kan_params(b, jstr(cfg, "name"), cfg, &dflt, &dflt) != 0)
+	ctx = parse_ctx(b, jstr(cfg, "name"), &dflt);
+	kx_kan_params(&dflt, cfg, &dflt, &ctx);
+	b->bad |= ctx.bad;
+	if (ctx.bad)
 		return -1;
 	b->m->cfg_grid_size = dflt.cfg_G;
 	b->m->cfg_spline_order = dflt.cfg_k;
@@ -715,21 +610,17 @@ parse_kan(struct builder *b, const cJSON *cfg)
 		}
 		for (i = 0; i < n; i++) {
 			v = cJSON_GetArrayItem(layers, (int)i);
-			if (jsize(v, 1, b->lim->max_width, &w) != 0) {
+			if (kx_json_size(v, 1, b->lim->max_width, &w) != 0) {
 				bad(b, jstr(cfg, "name"), "KAN widths must be integers from 1 to %zu", b->lim->max_width);
 				return -1;
 			}
 			if (i > 0) {
-				struct kx_layer *l = new_layer(b, KX_LAYER_KAN, "KANLinear", NULL);
+				struct kx_layer *l = new_layer(b, &kx_layer_kan, kx_layer_kan.kind, NULL);
 				if (!l)
 					return -1;
 				l->in = prev;
 				l->out = w;
-				l->cfg_G = dflt.cfg_G;
-				l->cfg_k = dflt.cfg_k;
-				l->act = dflt.act;
-				l->cfg_lo = dflt.cfg_lo;
-				l->cfg_hi = dflt.cfg_hi;
+				kx_kan_params(l, NULL, &dflt, &ctx);  /* the model-wide settings */
 			}
 			prev = w;
 		}
@@ -741,33 +632,63 @@ parse_kan(struct builder *b, const cJSON *cfg)
 			bad(b, jstr(cfg, "name"), "KAN layer specs must all be widths or all be dicts");
 			return -1;
 		}
-		if (!(l = new_layer(b, KX_LAYER_KAN, "KANLinear", NULL)))
+		if (!(l = new_layer(b, &kx_layer_kan, kx_layer_kan.kind, NULL)))
 			return -1;
-		if (in_out(b, l->name, v, l) == 0)
-			kan_params(b, l->name, v, l, &dflt);
+		ctx = parse_ctx(b, l->name, &dflt);
+		kx_layer_kan.parse(l, v, &ctx);
+		b->bad |= ctx.bad;
 	}
 	return 0;
 }
 
-/* Bytes of float32 weights layer l will hold: KAN in*out*(G+k) spline
- * weights + in*out base weights + in*(G+1) grid; Dense in*out + bias.
- * -1 on overflow. */
+/* Bytes of float32 weights layer l will hold: the tensors its row of the
+ * layer table expects. -1 on overflow. */
 static int
 layer_weight_bytes(const struct kx_layer *l, size_t *bytes)
 {
-	size_t io, n = 0, t;
+	struct kx_tensor t[KX_MAX_TENSORS];
+	size_t n = 0, nt = l->ops->tensors ? l->ops->tensors(l, t) : 0, i, p;
+	int d;
 
-	if (kx_mul(l->in, l->out, &io) != 0)
-		return -1;
-	if (l->kind == KX_LAYER_KAN) {
-		if (kx_mul(io, l->cfg_G + l->cfg_k, &n) != 0 || kx_add(n, io, &n) != 0 ||
-		    kx_mul(l->in, l->cfg_G + 1, &t) != 0 || kx_add(n, t, &n) != 0)
-			return -1;
-	} else if (l->kind == KX_LAYER_DENSE) {
-		if (kx_add(io, l->use_bias ? l->out : 0, &n) != 0)
+	for (i = 0; i < nt; i++) {
+		for (p = 1, d = 0; d < t[i].rank; d++)
+			if (kx_mul(p, t[i].dims[d], &p) != 0)
+				return -1;
+		if (kx_add(n, p, &n) != 0)
 			return -1;
 	}
 	return kx_mul(n, sizeof(float), bytes);
+}
+
+int
+kx_spec_widths(struct kx_model *m, const char *label, struct kx_err *e)
+{
+	size_t *node_w, in_w[KX_MAX_INPUTS], i, j;
+	char msg[300];
+	int rc = 0;
+
+	if (!(node_w = kx_mallocarray(m->n_layers + 1, sizeof *node_w)))
+		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
+	node_w[0] = m->in;
+	for (i = 0; i < m->n_layers; i++) {
+		struct kx_layer *l = &m->layers[i];
+		for (j = 0; j < l->n_inputs && j < KX_MAX_INPUTS; j++) {
+			in_w[j] = node_w[l->inputs[j]];
+			if (in_w[j] == 0) {
+				kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s': the input width is unknown",
+				           label, l->name);
+				free(node_w);
+				return -1;
+			}
+		}
+		if (l->ops->shape(l, in_w, j, msg, sizeof msg) != 0) {
+			kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s': %s", label, l->name, msg);
+			rc = -1;
+		}
+		node_w[i + 1] = l->out;
+	}
+	free(node_w);
+	return rc;
 }
 
 int
@@ -815,7 +736,7 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 	{	/* input width from build_config, when given */
 		const cJSON *bc = cJSON_GetObjectItemCaseSensitive(root, "build_config");
 		const cJSON *is = bc ? cJSON_GetObjectItemCaseSensitive(bc, "input_shape") : NULL;
-		if (is && !cJSON_IsNull(is) && shape_last(is, lim, &w) == 0)
+		if (is && !cJSON_IsNull(is) && kx_json_shape_last(is, lim, &w) == 0)
 			m->in = w;
 	}
 
@@ -870,35 +791,20 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 		kx_err_set(e, KX_EXIT_BADMODEL, "%s: the model has no layers", label);
 		goto out;
 	}
-	/* Chain the widths: each layer's input is the previous output. */
-	if (m->in == 0)
-		m->in = m->layers[0].in;
-	w = m->in;
+	/* A chain: each layer reads the node before it (0: the model input). */
 	for (i = 0; i < m->n_layers; i++) {
 		struct kx_layer *l = &m->layers[i];
-		if (w == 0) {
-			kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s': the input width is unknown", label, l->name);
+		if (!(l->inputs = malloc(sizeof *l->inputs))) {
+			kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
 			goto out;
 		}
-		if (l->kind == KX_LAYER_KAN) {
-			if (l->in != w) {
-				kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s': in_features is %zu but the previous "
-				           "layer gives %zu", label, l->name, l->in, w);
-				b->bad = 1;
-			}
-		} else if (l->kind == KX_LAYER_DENSE) {
-			l->in = w;
-		} else if (kx_act_width(l->act, w, &l->out) == 0) {
-			l->in = w;
-		} else {
-			kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s': %s needs an even width, and the "
-			           "previous layer gives %zu", label, l->name, kx_act_name(l->act), w);
-			b->bad = 1;
-			l->in = l->out = w;
-		}
-		w = l->out;
+		l->inputs[0] = i;
+		l->n_inputs = 1;
 	}
-	if (b->bad)
+	/* The widths, node by node, each layer's from those of its inputs. */
+	if (m->in == 0)
+		m->in = m->layers[0].in;
+	if (kx_spec_widths(m, label, e) != 0)
 		goto out;
 	/* The weights the config implies, against the limit, before the HDF5
 	 * file is opened and anything is allocated for them. */

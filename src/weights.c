@@ -20,6 +20,7 @@
 
 #include "check.h"
 #include "kanx.h"
+#include "layer.h"
 #include "weights.h"
 
 #define KX_MAX_CHUNKS ((hsize_t)1 << 20)  /* chunks of one compressed dataset */
@@ -577,124 +578,64 @@ count_vars(hid_t vars)
 	return (size_t)gi.nlinks;
 }
 
-/* Every knot must be finite, and stay finite once the grid is extended by
- * k knots each side (kx_grid_extends): the kernels index and divide by
- * these knots, so this is refused here, before they are prepared.
- * Decreasing or zero-span grids are the gate's (check.c). */
+/* The weights of layer l under vars: the tensors its row of the layer
+ * table expects, each opened and its shape checked (by the row's shapes
+ * hook, or against the config's) before any is read. */
 static void
-grid_ok(struct wctx *c, const struct kx_layer *l, const char *gp)
+load_vars(struct wctx *c, hid_t vars, struct kx_layer *l)
 {
-	size_t i;
+	struct kx_tensor t[KX_MAX_TENSORS];
+	size_t nt = l->ops->tensors(l, t), dims[KX_MAX_TENSORS][KX_MAX_RANK], i, n;
+	hsize_t hd[KX_MAX_TENSORS][KX_MAX_RANK];
+	hid_t ds[KX_MAX_TENSORS];
+	const char *gp = l->h5_group;
+	char msg[512], where[300], want[64], got[64];
+	int ok = 1, d;
 
-	for (i = 0; i < l->in; i++) {
-		if (!kx_grid_extends(l->grid + i * (l->G + 1), l->G, l->k, 1)) {
-			char path[300];
-			snprintf(path, sizeof path, "%s/vars/2 (grid)", gp);
-			problem(c, path, "row %zu has a knot that is not finite, or overflows float32 "
-			        "when extended by %zu knots", i, l->k);
-			return;
+	for (i = 0; i < nt; i++) {
+		ds[i] = open_ds(c, vars, gp, (int)i, t[i].name, t[i].rank, hd[i]);
+		if (ds[i] < 0)
+			ok = 0;
+		for (d = 0; d < t[i].rank && ds[i] >= 0; d++)
+			dims[i][d] = (size_t)hd[i][d] == hd[i][d] ? (size_t)hd[i][d] : SIZE_MAX;
+	}
+	if (!ok)
+		goto out;
+	if (l->ops->shapes) {
+		if (l->ops->shapes(l, (const size_t (*)[KX_MAX_RANK])dims, c->lim, msg, sizeof msg) != 0) {
+			problem(c, gp, "%s", msg);
+			goto out;
 		}
+	} else {
+		for (i = 0; i < nt; i++)
+			if (memcmp(dims[i], t[i].dims, (size_t)t[i].rank * sizeof dims[i][0]) != 0) {
+				kx_fmt_dims(want, sizeof want, t[i].dims, t[i].rank);
+				kx_fmt_dims(got, sizeof got, dims[i], t[i].rank);
+				problem(c, gp, "vars/%zu (%s) has shape %s, expected %s", i, t[i].name, got, want);
+				goto out;
+			}
 	}
-}
-
-static void
-load_kan(struct wctx *c, hid_t vars, struct kx_layer *l)
-{
-	hsize_t d0[2], d1[3], d2[2];
-	hid_t b = -1, s = -1, g = -1;
-	const char *gp = l->h5_group;
-	char want[64], got[64];
-	size_t G, k, n;
-
-	b = open_ds(c, vars, gp, 0, "base_weight", 2, d0);
-	s = open_ds(c, vars, gp, 1, "spline_weight", 3, d1);
-	g = open_ds(c, vars, gp, 2, "grid", 2, d2);
-	if (b < 0 || s < 0 || g < 0)
-		goto out;
-	if (d0[0] != l->in || d0[1] != l->out) {
-		hsize_t w[2] = { l->in, l->out };
-		fmt_dims(want, sizeof want, w, 2);
-		fmt_dims(got, sizeof got, d0, 2);
-		problem(c, gp, "vars/0 (base_weight) has shape %s, expected %s", got, want);
-		goto out;
+	for (i = 0; i < nt; i++) {
+		for (n = 1, d = 0; d < t[i].rank; d++)
+			if (kx_mul(n, t[i].dims[d], &n) != 0)
+				goto out;
+		if (!(*t[i].dst = read_ds(c, ds[i], gp, (int)i, t[i].name, n)))
+			goto out;
 	}
-	if (d2[0] != l->in || d2[1] < 2 || d2[1] - 1 > c->lim->max_grid) {
-		fmt_dims(got, sizeof got, d2, 2);
-		problem(c, gp, "vars/2 (grid) has shape %s, expected (%zu, G+1) with 1 <= G <= %zu",
-		        got, l->in, c->lim->max_grid);
-		goto out;
-	}
-	G = (size_t)d2[1] - 1;
-	if (d1[0] != l->in || d1[1] != l->out || d1[2] <= G || d1[2] - G > c->lim->max_order) {
-		fmt_dims(got, sizeof got, d1, 3);
-		problem(c, gp, "vars/1 (spline_weight) has shape %s, expected (%zu, %zu, G+k) "
-		        "with G = %zu and 1 <= k <= %zu", got, l->in, l->out, G, c->lim->max_order);
-		goto out;
-	}
-	k = (size_t)d1[2] - G;
-	if (G != l->cfg_G || k != l->cfg_k) {
-		problem(c, gp, "weights give grid_size %zu and spline_order %zu, but the config says %zu and %zu",
-		        G, k, l->cfg_G, l->cfg_k);
-		goto out;
-	}
-	l->G = G;
-	l->k = k;
-	if (kx_mul(l->in, l->out, &n) != 0 || !(l->base_w = read_ds(c, b, gp, 0, "base_weight", n)))
-		goto out;
-	if (kx_mul(n, G + k, &n) != 0 || !(l->spline_w = read_ds(c, s, gp, 1, "spline_weight", n)))
-		goto out;
-	if (kx_mul(l->in, G + 1, &n) != 0 || !(l->grid = read_ds(c, g, gp, 2, "grid", n)))
-		goto out;
-	grid_ok(c, l, gp);
+	if (l->ops->loaded && l->ops->loaded(l, where, sizeof where, msg, sizeof msg) != 0)
+		problem(c, where, "%s", msg);
 out:
-	if (b >= 0)
-		H5Dclose(b);
-	if (s >= 0)
-		H5Dclose(s);
-	if (g >= 0)
-		H5Dclose(g);
-}
-
-static void
-load_dense(struct wctx *c, hid_t vars, struct kx_layer *l)
-{
-	hsize_t d0[2], d1[1];
-	hid_t kd = -1, bd = -1;
-	const char *gp = l->h5_group;
-	char got[64];
-	size_t n;
-
-	kd = open_ds(c, vars, gp, 0, "kernel", 2, d0);
-	if (l->use_bias)
-		bd = open_ds(c, vars, gp, 1, "bias", 1, d1);
-	if (kd < 0 || (l->use_bias && bd < 0))
-		goto out;
-	if (d0[0] != l->in || d0[1] != l->out) {
-		fmt_dims(got, sizeof got, d0, 2);
-		problem(c, gp, "vars/0 (kernel) has shape %s, expected (%zu, %zu)", got, l->in, l->out);
-		goto out;
-	}
-	if (l->use_bias && d1[0] != l->out) {
-		fmt_dims(got, sizeof got, d1, 1);
-		problem(c, gp, "vars/1 (bias) has shape %s, expected (%zu)", got, l->out);
-		goto out;
-	}
-	if (kx_mul(l->in, l->out, &n) != 0 || !(l->kernel = read_ds(c, kd, gp, 0, "kernel", n)))
-		goto out;
-	if (l->use_bias && !(l->bias = read_ds(c, bd, gp, 1, "bias", l->out)))
-		goto out;
-out:
-	if (kd >= 0)
-		H5Dclose(kd);
-	if (bd >= 0)
-		H5Dclose(bd);
+	for (i = 0; i < nt; i++)
+		if (ds[i] >= 0)
+			H5Dclose(ds[i]);
 }
 
 static void
 load_layer(struct wctx *c, hid_t layers, struct kx_layer *l)
 {
 	const char *gname = l->h5_group + strlen("layers/");
-	size_t want = l->kind == KX_LAYER_KAN ? 3 : l->kind == KX_LAYER_DENSE ? 1 + (size_t)l->use_bias : 0;
+	struct kx_tensor t[KX_MAX_TENSORS];
+	size_t want = l->ops->tensors ? l->ops->tensors(l, t) : 0;
 	hid_t grp = -1, vars = -1;
 	int lk;
 
@@ -727,10 +668,8 @@ load_layer(struct wctx *c, hid_t layers, struct kx_layer *l)
 		        l->class_name, count_vars(vars), want);
 		goto out;
 	}
-	if (l->kind == KX_LAYER_KAN)
-		load_kan(c, vars, l);
-	else if (l->kind == KX_LAYER_DENSE)
-		load_dense(c, vars, l);
+	if (want)
+		load_vars(c, vars, l);
 out:
 	if (vars >= 0)
 		H5Gclose(vars);
@@ -871,28 +810,19 @@ read_all(int fd, void *p, size_t n, const struct timespec *deadline)
 /* The arrays of layer l in the order they travel (ptr[j] points at the
  * layer's field), with their lengths in floats: sizes from the config,
  * whose product the spec bounded; the child checked the shapes match. */
-static int
-layer_arrays(struct kx_layer *l, float **ptr[3], size_t n[3])
+static size_t
+layer_arrays(struct kx_layer *l, float **ptr[KX_MAX_TENSORS], size_t n[KX_MAX_TENSORS])
 {
-	size_t io = l->in * l->out;
+	struct kx_tensor t[KX_MAX_TENSORS];
+	size_t nt = l->ops->tensors ? l->ops->tensors(l, t) : 0, i;
+	int d;
 
-	if (l->kind == KX_LAYER_KAN) {
-		ptr[0] = &l->base_w;
-		ptr[1] = &l->spline_w;
-		ptr[2] = &l->grid;
-		n[0] = io;
-		n[1] = io * (l->cfg_G + l->cfg_k);
-		n[2] = l->in * (l->cfg_G + 1);
-		return 3;
+	for (i = 0; i < nt; i++) {
+		ptr[i] = t[i].dst;
+		for (n[i] = 1, d = 0; d < t[i].rank; d++)
+			n[i] *= t[i].dims[d];
 	}
-	if (l->kind == KX_LAYER_DENSE) {
-		ptr[0] = &l->kernel;
-		ptr[1] = &l->bias;
-		n[0] = io;
-		n[1] = l->out;
-		return l->use_bias ? 2 : 1;
-	}
-	return 0;
+	return nt;
 }
 
 static void
@@ -900,9 +830,8 @@ child(int fd, struct kx_model *m, const char *label, const void *buf, size_t len
       const struct kx_limits *lim, struct kx_err *e)
 {
 	struct reply r;
-	float **ptr[3];
-	size_t i, n[3];
-	int j, k;
+	float **ptr[KX_MAX_TENSORS];
+	size_t i, j, k, n[KX_MAX_TENSORS];
 
 	/* whatever signal state kanx inherited: the time limit must fire,
 	 * and a dead parent end its child */
@@ -923,7 +852,7 @@ child(int fd, struct kx_model *m, const char *label, const void *buf, size_t len
 		struct kx_layer *l = &m->layers[i];
 		k = layer_arrays(l, ptr, n);
 		for (j = 0; j < k && r.rc == 0; j++)
-			if (!*ptr[j] || (l->kind == KX_LAYER_KAN && (l->G != l->cfg_G || l->k != l->cfg_k)))
+			if (!*ptr[j])
 				r.rc = kx_err_set(e, KX_EXIT_INTERNAL, "%s: layer '%s': weights do not match "
 				                  "the config after loading", label, l->name);
 	}
@@ -955,9 +884,9 @@ load_isolated(struct kx_model *m, const char *label, const void *buf, size_t len
 	struct sigaction dfl, old_chld;
 	struct timespec deadline;
 	struct reply r;
-	float **ptr[3];
-	size_t i, n[3];
-	int fd[2], st = 0, j, k, got = -1, rd = 0;
+	float **ptr[KX_MAX_TENSORS];
+	size_t i, j, k, n[KX_MAX_TENSORS];
+	int fd[2], st = 0, got = -1, rd = 0;
 	pid_t pid, w;
 
 	if (pipe(fd) != 0)
@@ -994,8 +923,6 @@ load_isolated(struct kx_model *m, const char *label, const void *buf, size_t len
 		for (i = 0; got == 0 && i < m->n_layers; i++) {
 			struct kx_layer *l = &m->layers[i];
 			k = layer_arrays(l, ptr, n);
-			l->G = l->cfg_G;
-			l->k = l->cfg_k;
 			for (j = 0; j < k && got == 0; j++) {
 				*ptr[j] = kx_mallocarray(n[j] ? n[j] : 1, sizeof(float));
 				if (!*ptr[j] || (rd = read_all(fd[0], *ptr[j], n[j] * sizeof(float), &deadline)) != 0)

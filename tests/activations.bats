@@ -89,8 +89,8 @@ check_version() {
 @test "activations: glu halves the width, as an Activation layer and as a Dense activation" {
 	run kanx inspect --json "$LAYERS/keras-3.16/dense_act_glu.keras"
 	[ "$status" -eq 0 ]
-	[ "$(jq -c '[.layers[] | [.class, .in, .out, .activation]]' <<<"$output")" = \
-		'[["Dense",4,4,"linear"],["Activation",4,2,"glu"]]' ]
+	[ "$(jq -c '[.layers[] | [.class, .in, .out, .activation, .params]]' <<<"$output")" = \
+		'[["Dense",4,2,"glu",20]]' ]
 	[ "$(jq -c '[.in, .out]' <<<"$output")" = '[4,2]' ]
 	run kanx inspect --json "$LAYERS/keras-3.16/act_glu.keras"
 	[ "$status" -eq 0 ]

@@ -1,0 +1,180 @@
+/* layer.h - one table of layer kinds, in the manner of kann's kad_op_list.
+ *
+ * Every layer kind kanx runs (KANLinear, Dense, Activation, Dropout, the
+ * InputLayer, ...) is one `struct kx_layer_ops` in a file of its own
+ * (src/layer_*.c), listed once in kx_layer_table (layers.c). Spec parsing
+ * (spec.c), weight loading (weights.c), the gate (check.c), the forward
+ * pass (model.c), the kernels' choice (kernel.c), validate and inspect
+ * iterate the table and call these hooks; none of them tests a layer's
+ * kind. Adding a kind is one new file plus one row (docs/hacking.md).
+ *
+ * A model is a list of nodes in topological order (struct kx_model's
+ * layers); node j + 1 is the output of layers[j], node 0 the model's
+ * input. Each layer names the nodes it reads (inputs[0 .. n_inputs)): a
+ * chain is inputs = { j } for layers[j], a merge layer (Add, Concatenate)
+ * reads several. Every hook that computes takes an array of inputs. */
+#ifndef KX_LAYER_H
+#define KX_LAYER_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "act.h"
+#include "err.h"
+#include "limits.h"
+
+struct kx_layer;
+struct kx_model;
+struct kx_chk;
+
+/* What a layer's config parser gets besides its own config; problems go
+ * through kx_parse_bad (spec.c), which names the file and the layer. */
+struct kx_parse_ctx {
+	const char *label;              /* "FILE:config.json", for messages */
+	const char *lname;              /* the layer's config name, or NULL */
+	const struct kx_limits *lim;
+	const struct kx_layer *kan_default; /* KAN settings a layer falls back to (kanx>KAN) */
+	struct kx_err *e;
+	int bad;                        /* set by kx_parse_bad */
+	const char *keras_version;      /* metadata.json's, or NULL: what changed between versions */
+};
+
+/* Record a problem of the layer being parsed: "LABEL: layer 'NAME': MSG". */
+void kx_parse_bad(struct kx_parse_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Config helpers (spec.c): a whole number within [lo, hi]; the last
+ * dimension of a shape [null, n] within the width limit. 0 or -1. */
+int kx_json_size(const cJSON *v, size_t lo, size_t hi, size_t *out);
+int kx_json_shape_last(const cJSON *shape, const struct kx_limits *lim, size_t *out);
+
+/* The activation cfg[key] holds (a name, a serialized function or layer
+ * object: kx_act_parse), or dflt when absent or null ("linear" when that
+ * is NULL too), into *out; kan: a KANLinear base activation, which must
+ * keep the width (not glu). -1 after kx_parse_bad. */
+int kx_layer_act(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, const char *dflt,
+                 int kan, struct kx_act *out);
+
+/* A weight tensor a layer expects at vars/INDEX of its HDF5 group. */
+#define KX_MAX_RANK 3
+struct kx_tensor {
+	const char *name;               /* "kernel", "spline_weight", ... */
+	int rank;                       /* 1 .. KX_MAX_RANK */
+	size_t dims[KX_MAX_RANK];       /* the shape the config implies */
+	float **dst;                    /* the layer's field the values go to */
+};
+#define KX_MAX_TENSORS 4
+/* inputs of one layer (a merge layer's) */
+#define KX_MAX_INPUTS 64
+
+/* How a fast kernel can run a layer (kernel.c prepares the weights for
+ * it; kernel_panel_body.h runs chains of these eight rows at a time). A
+ * layer of kind KX_FAST_NONE is run by its reference forward. */
+enum kx_fast {
+	KX_FAST_NONE,       /* the reference forward only */
+	KX_FAST_IDENTITY,   /* y = x */
+	KX_FAST_ACT,        /* y = act(x) (l->act) */
+	KX_FAST_MATMUL,     /* y = act(x @ l->kernel + l->bias) */
+	KX_FAST_KAN         /* the KANLinear layer */
+};
+
+/* What inspect shows of a layer: the columns of its table and the keys of
+ * its JSON. Zero/NULL members are shown as "-" (null in JSON). */
+struct kx_layer_desc {
+	size_t grid_size, spline_order; /* 0: none */
+	const char *activation;         /* NULL: none; kx_layer_desc_act sets it to act_buf */
+	char act_buf[160];
+	int has_grid;                   /* KAN: grid_range, uniform, knot_deviation */
+	float grid_lo, grid_hi;
+	const char *uniform;            /* "yes", "near", "no" */
+	int closed;                     /* JSON "uniform" */
+	double knot_dev;
+	char summary[160];              /* a one-line summary, "" if none */
+};
+
+struct kx_layer_ops {
+	const char *kind;               /* "KANLinear", "Dense", ...: docs and messages */
+	/* The config classes it accepts: class_name of a built-in Keras layer,
+	 * or, with custom set, the registered_name of a kanx layer. */
+	const char *const *classes;
+	int custom;
+	/* 1: the model's input, not a node (InputLayer) */
+	int is_input;
+
+	/* Read the layer's config (cfg: its "config" object; l->name,
+	 * class_name and h5_group are set). Each problem goes to kx_parse_bad;
+	 * returns -1 if there was one. */
+	int (*parse)(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx);
+	/* Set l->in and l->out from the widths of its inputs (in_w[0 ..
+	 * n_in)). -1 with a message when they do not fit the config. */
+	int (*shape)(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size);
+	/* The weights the layer expects, in vars order, with the shapes its
+	 * config implies (l->in and l->out are set). Returns how many (at
+	 * most KX_MAX_TENSORS); NULL: none. */
+	size_t (*tensors)(const struct kx_layer *l, struct kx_tensor *t);
+	/* Optional: check the shapes the file holds (dims[j] of tensor j)
+	 * before anything is read, where the config does not fix them all (a
+	 * KAN's G and k): -1 with a message ("vars/1 (...) has shape ...").
+	 * NULL: each must equal its kx_tensor dims. */
+	int (*shapes)(const struct kx_layer *l, const size_t dims[][KX_MAX_RANK],
+	              const struct kx_limits *lim, char *msg, size_t size);
+	/* Optional: the reader's check of values just read (a KAN grid whose
+	 * extension overflows): -1 with where and a message. */
+	int (*loaded)(const struct kx_layer *l, char *where, size_t wsize, char *msg, size_t size);
+	/* Optional: derive from the weights what the reference needs
+	 * (extended grids); -1 on allocation failure. Called again after the
+	 * weights change (tests); must free what an earlier call derived. */
+	int (*prepare)(struct kx_layer *l);
+	/* Optional: the gate's checks beyond "every weight is finite", which
+	 * kx_model_check runs for every tensor (check.h). */
+	void (*check)(const struct kx_layer *l, struct kx_chk *c);
+	/* The reference forward pass, float32: y (n, l->out) from the inputs
+	 * x[j] (n, width of input j). */
+	void (*forward)(const struct kx_layer *l, const float *const *x, size_t n, float *y);
+	/* How the fast kernels run it. */
+	enum kx_fast fast;
+	/* Trainable parameters, as Keras counts them. NULL: 0. */
+	size_t (*params)(const struct kx_layer *l);
+	/* What inspect shows. NULL: nothing beyond name, class and widths. */
+	void (*describe)(const struct kx_layer *l, struct kx_layer_desc *d);
+	/* Optional: the layer's extra keys in inspect --json. */
+	void (*describe_json)(const struct kx_layer *l, cJSON *o);
+	/* Free what parse and prepare allocated (the weights in l's fields
+	 * are freed by model.c). NULL: nothing. */
+	void (*free)(struct kx_layer *l);
+};
+
+/* The table, NULL-terminated (layers.c). */
+extern const struct kx_layer_ops *const kx_layer_table[];
+
+/* The row accepting class CLS (custom: a registered_name), or NULL. */
+const struct kx_layer_ops *kx_layer_find(const char *cls, int custom);
+
+/* A shape hook for layers of one input whose output is as wide. */
+int kx_layer_shape_same(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size);
+
+/* d->activation: a with its parameters (kx_act_format), in d->act_buf. */
+void kx_layer_desc_act(struct kx_layer_desc *d, struct kx_act a);
+
+/* "(2, 3)": dims[0 .. rank) as messages show shapes. */
+void kx_fmt_dims(char *buf, size_t size, const size_t *dims, int rank);
+
+/* ---- the KAN row (layer_kan.c), for what is KAN-only by nature ---- */
+
+extern const struct kx_layer_ops kx_layer_kan;
+
+/* l if it is a KAN layer, else NULL: inspect's edge functions, validate's
+ * comparison with a kanx config, the input range predict checks. */
+const struct kx_layer *kx_layer_as_kan(const struct kx_layer *l);
+
+/* A KAN layer's grid_size, spline_order, base_activation and grid_range
+ * from obj, each falling back to dflt's (a kanx>KAN's model-wide
+ * settings, or the kanx defaults). -1 after kx_parse_bad. */
+int kx_kan_params(struct kx_layer *l, const cJSON *obj, const struct kx_layer *dflt,
+                  struct kx_parse_ctx *ctx);
+
+/* One KAN edge function phi(x) = act(x)*base_w[i][o] + sum_j
+ * B_j(x)*spline_w[i][o][j] at x (inspect --edges); NaN when out of memory. */
+float kx_kan_edge(const struct kx_layer *l, size_t i, size_t o, float x);
+
+#endif

@@ -1,0 +1,49 @@
+/* layer_activation.c - Activation(name or object): y = act(x), elementwise
+ * or over each row (softmax, sparsemax, glu, which halves the width). */
+#include <stdio.h>
+
+#include "layer.h"
+#include "model.h"
+
+static int
+parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
+{
+	return kx_layer_act(ctx, cfg, "activation", NULL, 0, &l->act);
+}
+
+static int
+shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
+{
+	if (kx_layer_shape_same(l, in_w, n_in, msg, size) != 0)
+		return -1;
+	if (kx_act_width(l->act, l->in, &l->out) != 0) {
+		snprintf(msg, size, "%s needs an even width, and the previous layer gives %zu",
+		         kx_act_name(l->act), l->in);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
+{
+	kx_act_apply_rows(l->act, x[0], y, n, l->in);
+}
+
+static void
+describe(const struct kx_layer *l, struct kx_layer_desc *d)
+{
+	kx_layer_desc_act(d, l->act);
+}
+
+static const char *const classes[] = { "Activation", NULL };
+
+const struct kx_layer_ops kx_layer_activation = {
+	.kind = "Activation",
+	.classes = classes,
+	.parse = parse,
+	.shape = shape,
+	.forward = forward,
+	.fast = KX_FAST_ACT,
+	.describe = describe,
+};

@@ -1,0 +1,89 @@
+/* layers.c - the layer table (layer.h) and what its rows share. */
+#include <stdio.h>
+#include <string.h>
+
+#include "layer.h"
+#include "model.h"
+
+extern const struct kx_layer_ops kx_layer_input, kx_layer_dense, kx_layer_activation,
+	kx_layer_dropout;
+
+/* One row per layer kind. Order does not matter: each class is accepted
+ * by one row (a test checks it). */
+const struct kx_layer_ops *const kx_layer_table[] = {
+	&kx_layer_input,
+	&kx_layer_kan,
+	&kx_layer_dense,
+	&kx_layer_activation,
+	&kx_layer_dropout,
+	NULL
+};
+
+const struct kx_layer_ops *
+kx_layer_find(const char *cls, int custom)
+{
+	size_t i, j;
+
+	for (i = 0; kx_layer_table[i]; i++) {
+		const struct kx_layer_ops *o = kx_layer_table[i];
+		if (o->custom != custom)
+			continue;
+		for (j = 0; o->classes[j]; j++)
+			if (strcmp(o->classes[j], cls) == 0)
+				return o;
+	}
+	return NULL;
+}
+
+int
+kx_layer_shape_same(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
+{
+	if (n_in != 1) {
+		snprintf(msg, size, "takes one input, not %zu", n_in);
+		return -1;
+	}
+	l->in = l->out = in_w[0];
+	return 0;
+}
+
+int
+kx_layer_act(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, const char *dflt,
+             int kan, struct kx_act *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
+	char why[300];
+
+	if ((!v || cJSON_IsNull(v)) && dflt) {
+		if (kx_act_lookup(dflt, out) != 0)
+			return -1;
+	} else if (kx_act_parse(v, ctx->keras_version, out, why, sizeof why) != 0) {
+		kx_parse_bad(ctx, "%s: %s", key, why);
+		return -1;
+	}
+	if (kan && out->kind == KX_ACT_GLU) {
+		kx_parse_bad(ctx, "%s: glu halves the width, and a KANLinear base activation must keep "
+		             "it (Keras cannot call that layer either)", key);
+		return -1;
+	}
+	return 0;
+}
+
+void
+kx_layer_desc_act(struct kx_layer_desc *d, struct kx_act a)
+{
+	kx_act_format(a, d->act_buf, sizeof d->act_buf);
+	d->activation = d->act_buf;
+}
+
+void
+kx_fmt_dims(char *buf, size_t size, const size_t *dims, int rank)
+{
+	size_t o = 0;
+	int i;
+
+	o += (size_t)snprintf(buf + o, size - o, "(");
+	for (i = 0; i < rank && o < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%zu", i ? ", " : "", dims[i]);
+	if (o < size)
+		snprintf(buf + o, size - o, ")");
+}
