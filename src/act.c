@@ -347,9 +347,8 @@ parse_at(const cJSON *v, int mul_threshold, struct kx_act *out, char *why, size_
 	return parse_class(c, cfg, mul_threshold, out, why, whylen, depth);
 }
 
-/* Keras's version as major * 1000 + minor, or -1 when it is not known */
-static long
-version_number(const char *v)
+long
+kx_keras_version(const char *v)
 {
 	char *end;
 	long major, minor;
@@ -370,7 +369,7 @@ int
 kx_act_parse(const cJSON *v, const char *keras_version, struct kx_act *out, char *why,
              size_t whylen)
 {
-	long ver = version_number(keras_version);
+	long ver = kx_keras_version(keras_version);
 
 	return parse_at(v, ver >= 0 && ver < 3015, out, why, whylen, 0);
 }
@@ -379,7 +378,7 @@ int
 kx_act_parse_class(const char *cls, const cJSON *cfg, const char *keras_version,
                    struct kx_act *out, char *why, size_t whylen)
 {
-	long ver = version_number(keras_version);
+	long ver = kx_keras_version(keras_version);
 
 	return parse_class(cls, cfg, ver >= 0 && ver < 3015, out, why, whylen, 0);
 }

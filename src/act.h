@@ -57,6 +57,10 @@ int kx_act_parse(const struct cJSON *v, const char *keras_version, struct kx_act
 int kx_act_parse_class(const char *cls, const struct cJSON *cfg, const char *keras_version,
                        struct kx_act *out, char *why, size_t whylen);
 
+/* A Keras version string ("3.8.0") as major * 1000 + minor (3008), or -1
+ * when v is NULL or not one: what picks the definitions that changed. */
+long kx_keras_version(const char *v);
+
 /* Canonical name of an activation's kind ("silu" for swish). */
 const char *kx_act_name(struct kx_act a);
 

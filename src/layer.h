@@ -59,9 +59,11 @@ int kx_layer_act(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, co
 #define KX_MAX_RANK 3
 struct kx_tensor {
 	const char *name;               /* "kernel", "spline_weight", ... */
-	int rank;                       /* 1 .. KX_MAX_RANK */
+	int rank;                       /* 0 (a scalar) .. KX_MAX_RANK */
 	size_t dims[KX_MAX_RANK];       /* the shape the config implies */
 	float **dst;                    /* the layer's field the values go to */
+	int integer;                    /* an integer variable (Normalization's count), read
+	                                 * as float32; else the dataset must be floats */
 };
 #define KX_MAX_TENSORS 4
 /* inputs of one layer (a merge layer's) */
@@ -152,6 +154,22 @@ const struct kx_layer_ops *kx_layer_find(const char *cls, int custom);
 
 /* A shape hook for layers of one input whose output is as wide. */
 int kx_layer_shape_same(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size);
+
+/* The hooks of a layer that is its activation l->act (layer_activation.c:
+ * Activation, and the activation layer classes of layer_act_classes.c):
+ * the width (halved by glu), y = act(x), and inspect's column. */
+int kx_layer_act_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size);
+void kx_layer_act_forward(const struct kx_layer *l, const float *const *x, size_t n, float *y);
+void kx_layer_act_describe(const struct kx_layer *l, struct kx_layer_desc *d);
+
+/* Config helpers for the layers' parse hooks (layers.c); each problem
+ * goes to kx_parse_bad. cfg[key] absent or the features axis (-1, 1,
+ * [-1], [1]): 0, else -1. A boolean (dflt when absent). A finite number
+ * (dflt when absent): 0 or -1. */
+int kx_layer_last_axis(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key);
+int kx_layer_bool(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, int dflt);
+int kx_layer_float(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, float dflt,
+                   float *out);
 
 /* d->activation: a with its parameters (kx_act_format), in d->act_buf. */
 void kx_layer_desc_act(struct kx_layer_desc *d, struct kx_act a);

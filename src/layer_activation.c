@@ -11,8 +11,8 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 	return kx_layer_act(ctx, cfg, "activation", NULL, 0, &l->act);
 }
 
-static int
-shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
+int
+kx_layer_act_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
 {
 	if (kx_layer_shape_same(l, in_w, n_in, msg, size) != 0)
 		return -1;
@@ -24,14 +24,14 @@ shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t siz
 	return 0;
 }
 
-static void
-forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
+void
+kx_layer_act_forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
 {
 	kx_act_apply_rows(l->act, x[0], y, n, l->in);
 }
 
-static void
-describe(const struct kx_layer *l, struct kx_layer_desc *d)
+void
+kx_layer_act_describe(const struct kx_layer *l, struct kx_layer_desc *d)
 {
 	kx_layer_desc_act(d, l->act);
 }
@@ -42,8 +42,8 @@ const struct kx_layer_ops kx_layer_activation = {
 	.kind = "Activation",
 	.classes = classes,
 	.parse = parse,
-	.shape = shape,
-	.forward = forward,
+	.shape = kx_layer_act_shape,
+	.forward = kx_layer_act_forward,
 	.fast = KX_FAST_ACT,
-	.describe = describe,
+	.describe = kx_layer_act_describe,
 };

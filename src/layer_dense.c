@@ -50,8 +50,8 @@ tensors(const struct kx_layer *l, struct kx_tensor *t)
 {
 	struct kx_layer *w = (struct kx_layer *)l;  /* the fields the values go to */
 
-	t[0] = (struct kx_tensor){ "kernel", 2, { l->in, l->out, 0 }, &w->kernel };
-	t[1] = (struct kx_tensor){ "bias", 1, { l->out, 0, 0 }, &w->bias };
+	t[0] = (struct kx_tensor){ "kernel", 2, { l->in, l->out, 0 }, &w->kernel, 0 };
+	t[1] = (struct kx_tensor){ "bias", 1, { l->out, 0, 0 }, &w->bias, 0 };
 	return l->use_bias ? 2 : 1;
 }
 
@@ -93,8 +93,8 @@ narrow_tensors(const struct kx_layer *l, struct kx_tensor *t)
 {
 	struct kx_layer *w = (struct kx_layer *)l;
 
-	t[0] = (struct kx_tensor){ "kernel", 2, { l->in, l->units, 0 }, &w->kernel };
-	t[1] = (struct kx_tensor){ "bias", 1, { l->units, 0, 0 }, &w->bias };
+	t[0] = (struct kx_tensor){ "kernel", 2, { l->in, l->units, 0 }, &w->kernel, 0 };
+	t[1] = (struct kx_tensor){ "bias", 1, { l->units, 0, 0 }, &w->bias, 0 };
 	return l->use_bias ? 2 : 1;
 }
 

@@ -99,9 +99,9 @@ tensors(const struct kx_layer *l, struct kx_tensor *t)
 {
 	struct kx_layer *w = (struct kx_layer *)l;  /* the fields the values go to */
 
-	t[0] = (struct kx_tensor){ "base_weight", 2, { l->in, l->out, 0 }, &w->base_w };
-	t[1] = (struct kx_tensor){ "spline_weight", 3, { l->in, l->out, l->cfg_G + l->cfg_k }, &w->spline_w };
-	t[2] = (struct kx_tensor){ "grid", 2, { l->in, l->cfg_G + 1, 0 }, &w->grid };
+	t[0] = (struct kx_tensor){ "base_weight", 2, { l->in, l->out, 0 }, &w->base_w, 0 };
+	t[1] = (struct kx_tensor){ "spline_weight", 3, { l->in, l->out, l->cfg_G + l->cfg_k }, &w->spline_w, 0 };
+	t[2] = (struct kx_tensor){ "grid", 2, { l->in, l->cfg_G + 1, 0 }, &w->grid, 0 };
 	return 3;
 }
 

@@ -1,4 +1,6 @@
 /* layers.c - the layer table (layer.h) and what its rows share. */
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,7 +8,11 @@
 #include "model.h"
 
 extern const struct kx_layer_ops kx_layer_input, kx_layer_dense, kx_layer_activation,
-	kx_layer_dropout;
+	kx_layer_dropout, kx_layer_relu, kx_layer_leaky_relu, kx_layer_elu, kx_layer_softmax,
+	kx_layer_prelu, kx_layer_gaussian_noise, kx_layer_gaussian_dropout, kx_layer_alpha_dropout,
+	kx_layer_activity_regularization, kx_layer_identity, kx_layer_spatial_dropout1d,
+	kx_layer_masking, kx_layer_batchnorm, kx_layer_layernorm, kx_layer_unitnorm,
+	kx_layer_rmsnorm, kx_layer_normalization;
 
 /* One row per layer kind. Order does not matter: each class is accepted
  * by one row (a test checks it). */
@@ -16,6 +22,23 @@ const struct kx_layer_ops *const kx_layer_table[] = {
 	&kx_layer_dense,
 	&kx_layer_activation,
 	&kx_layer_dropout,
+	&kx_layer_relu,
+	&kx_layer_leaky_relu,
+	&kx_layer_elu,
+	&kx_layer_softmax,
+	&kx_layer_prelu,
+	&kx_layer_gaussian_noise,
+	&kx_layer_gaussian_dropout,
+	&kx_layer_alpha_dropout,
+	&kx_layer_activity_regularization,
+	&kx_layer_identity,
+	&kx_layer_spatial_dropout1d,
+	&kx_layer_masking,
+	&kx_layer_batchnorm,
+	&kx_layer_layernorm,
+	&kx_layer_unitnorm,
+	&kx_layer_rmsnorm,
+	&kx_layer_normalization,
 	NULL
 };
 
@@ -73,6 +96,52 @@ kx_layer_desc_act(struct kx_layer_desc *d, struct kx_act a)
 {
 	kx_act_format(a, d->act_buf, sizeof d->act_buf);
 	d->activation = d->act_buf;
+}
+
+int
+kx_layer_last_axis(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
+
+	if (!v)
+		return 0;
+	if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == 1)
+		v = cJSON_GetArrayItem(v, 0);
+	if (cJSON_IsNumber(v) && (v->valuedouble == -1.0 || v->valuedouble == 1.0))
+		return 0;
+	kx_parse_bad(ctx, "%s: only the features axis (-1 or 1) of (batch, features) rows is "
+	             "supported", key);
+	return -1;
+}
+
+int
+kx_layer_bool(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, int dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
+
+	if (!v)
+		return dflt;
+	if (!cJSON_IsBool(v)) {
+		kx_parse_bad(ctx, "%s must be true or false", key);
+		return dflt;
+	}
+	return cJSON_IsTrue(v);
+}
+
+int
+kx_layer_float(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, float dflt, float *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
+
+	*out = dflt;
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || fabs(v->valuedouble) > FLT_MAX) {
+		kx_parse_bad(ctx, "%s must be a finite number", key);
+		return -1;
+	}
+	*out = (float)v->valuedouble;
+	return 0;
 }
 
 void

@@ -56,6 +56,8 @@ struct kx_layer {
 	float *kernel;         /* (in, units) */
 	float *bias;           /* (units) or NULL */
 
+	void *priv;            /* a kind's own state (its layer_*.c allocates and frees it) */
+
 	/* Fast-path packed weights (kernel.c): W = [base_w ; spline_w as (in*(G+k), out)] */
 	float *packed;         /* (in*(1+G+k), out) for KAN; NULL otherwise */
 	float *tiled;          /* the same (KAN) or kernel (Dense) in 6-output tiles (kernel_avx2.c) */
