@@ -10,35 +10,10 @@ load helpers
 
 LAYERS="$FIX/layers"
 
-# The activation fixtures of one Keras version folder, from its manifest.
-act_fixtures() {
-	jq -r '.fixtures[] | select(.name | test("^(act_|dense_act_|kan_act_)")) | .name' \
-		"$LAYERS/keras-$1/manifest.json"
-}
-
-# Run every activation fixture of version $1 on every kernel; print each
-# failure, and the number of runs on the last line.
-run_version() {
-	local v=$1 d="$LAYERS/keras-$1" n k runs=0 bad=0
-	for n in $(act_fixtures "$v"); do
-		for k in $(kernels); do
-			if ! KANX_KERNEL=$k kanx predict -m "$d/$n.keras" "$d/${n}_input.csv" \
-				>"$BATS_TEST_TMPDIR/got.csv" 2>"$BATS_TEST_TMPDIR/err"; then
-				echo "$v $n $k: exit $?: $(head -c 300 "$BATS_TEST_TMPDIR/err")"
-				bad=$((bad + 1))
-			elif ! msg=$(csv_close "$BATS_TEST_TMPDIR/got.csv" "$d/${n}_expected.csv"); then
-				echo "$v $n $k: $msg"
-				bad=$((bad + 1))
-			fi
-			runs=$((runs + 1))
-		done
-	done
-	echo "$runs runs, $bad bad"
-}
-
-# run_version $1, expecting no failure and at least $2 fixtures per kernel
+# The activation fixtures of Keras $1, expecting no failure and at least
+# $2 fixtures per kernel.
 check_version() {
-	run run_version "$1"
+	run layer_fixtures "$1" '^(act_|dense_act_|kan_act_)'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "${lines[-1]}" =~ ^[0-9]+\ runs,\ 0\ bad$ ]]

@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "kernel.h"
+#include "layer.h"
 #include "limits.h"
 #include "model.h"
 #include "testutil.h"
@@ -964,6 +965,42 @@ test_act_doc(const char *srcdir)
 	printf("# activations: kanx-formats(5) lists the %zu names of act.c\n", n);
 }
 
+/* kanx(1) names every class of the layer table (SpatialDropout1D, whose
+ * row exists to refuse it, excepted). */
+static void
+test_layer_doc(const char *srcdir)
+{
+	char path[1024], pat[128], *text;
+	size_t i, j, n = 0, len;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/man/kanx.1", srcdir);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	text = malloc(1 << 20);
+	len = text ? fread(text, 1, (1 << 20) - 1, f) : 0;
+	fclose(f);
+	if (!text)
+		abort();
+	text[len] = '\0';
+	for (i = 0; kx_layer_table[i]; i++)
+		for (j = 0; kx_layer_table[i]->classes[j]; j++) {
+			const char *cls = kx_layer_table[i]->classes[j];
+			if (strcmp(cls, "SpatialDropout1D") == 0)
+				continue;
+			snprintf(pat, sizeof pat, ".Ql %s", cls);
+			if (!strstr(text, pat))
+				printf("not ok: kanx(1) does not name the layer class '%s'\n", cls);
+			CHECK(strstr(text, pat) != NULL);
+			n++;
+		}
+	free(text);
+	CHECK(n >= 20);
+	printf("# layers: kanx(1) names the %zu classes of the layer table\n", n);
+}
+
 /* ---- fused multiply-add without the instruction ---- */
 
 static float
@@ -1044,6 +1081,7 @@ main(void)
 	test_act_keras(srcdir);
 	test_act_oracle(srcdir);
 	test_act_doc(srcdir);
+	test_layer_doc(srcdir);
 	test_act_sweep();
 	test_fixtures(srcdir);
 	report("fixtures, against Keras");
