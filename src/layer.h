@@ -162,6 +162,13 @@ int kx_layer_act_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char
 void kx_layer_act_forward(const struct kx_layer *l, const float *const *x, size_t n, float *y);
 void kx_layer_act_describe(const struct kx_layer *l, struct kx_layer_desc *d);
 
+/* A layer's own state: size zeroed bytes at l->priv (NULL after
+ * kx_parse_bad when out of memory), its activation linear. The free hook
+ * of a layer whose state holds only the arrays its tensors hook names:
+ * those, then l->priv. */
+void *kx_layer_priv(struct kx_layer *l, size_t size, struct kx_parse_ctx *ctx);
+void kx_layer_free_priv(struct kx_layer *l);
+
 /* Config helpers for the layers' parse hooks (layers.c); each problem
  * goes to kx_parse_bad. cfg[key] absent or the features axis (-1, 1,
  * [-1], [1]): 0, else -1. A boolean (dflt when absent). A finite number

@@ -19,15 +19,11 @@ struct batchnorm {
 static int
 parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 {
-	struct batchnorm *b = calloc(1, sizeof *b);
+	struct batchnorm *b;
 	const cJSON *v;
 
-	if (!b) {
-		kx_parse_bad(ctx, "out of memory");
+	if (!(b = kx_layer_priv(l, sizeof *b, ctx)))
 		return -1;
-	}
-	l->priv = b;
-	kx_act_lookup("linear", &l->act);
 	kx_layer_last_axis(ctx, cfg, "axis");
 	b->center = kx_layer_bool(ctx, cfg, "center", 1);
 	b->scale = kx_layer_bool(ctx, cfg, "scale", 1);
@@ -88,21 +84,6 @@ describe(const struct kx_layer *l, struct kx_layer_desc *d)
 	         (double)b->epsilon, b->scale ? ", gamma" : "", b->center ? ", beta" : "");
 }
 
-static void
-free_priv(struct kx_layer *l)
-{
-	struct batchnorm *b = l->priv;
-
-	if (b) {
-		free(b->gamma);
-		free(b->beta);
-		free(b->mean);
-		free(b->var);
-	}
-	free(b);
-	l->priv = NULL;
-}
-
 static const char *const classes[] = { "BatchNormalization", NULL };
 
 const struct kx_layer_ops kx_layer_batchnorm = {
@@ -115,5 +96,5 @@ const struct kx_layer_ops kx_layer_batchnorm = {
 	.fast = KX_FAST_NONE,
 	.params = params,
 	.describe = describe,
-	.free = free_priv,
+	.free = kx_layer_free_priv,
 };

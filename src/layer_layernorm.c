@@ -20,14 +20,10 @@ struct layernorm {
 static int
 parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 {
-	struct layernorm *p = calloc(1, sizeof *p);
+	struct layernorm *p;
 
-	if (!p) {
-		kx_parse_bad(ctx, "out of memory");
+	if (!(p = kx_layer_priv(l, sizeof *p, ctx)))
 		return -1;
-	}
-	l->priv = p;
-	kx_act_lookup("linear", &l->act);
 	kx_layer_last_axis(ctx, cfg, "axis");
 	p->center = kx_layer_bool(ctx, cfg, "center", 1);
 	p->scale = kx_layer_bool(ctx, cfg, "scale", 1);
@@ -110,19 +106,6 @@ describe(const struct kx_layer *l, struct kx_layer_desc *d)
 	         p->center && !p->rms ? ", beta" : "");
 }
 
-static void
-free_priv(struct kx_layer *l)
-{
-	struct layernorm *p = l->priv;
-
-	if (p) {
-		free(p->gamma);
-		free(p->beta);
-	}
-	free(p);
-	l->priv = NULL;
-}
-
 static const char *const classes[] = { "LayerNormalization", NULL };
 
 const struct kx_layer_ops kx_layer_layernorm = {
@@ -135,5 +118,5 @@ const struct kx_layer_ops kx_layer_layernorm = {
 	.fast = KX_FAST_NONE,
 	.params = params,
 	.describe = describe,
-	.free = free_priv,
+	.free = kx_layer_free_priv,
 };

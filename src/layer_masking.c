@@ -18,16 +18,12 @@ struct masking {
 static int
 parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 {
-	struct masking *m = calloc(1, sizeof *m);
+	struct masking *m;
 	long v = kx_keras_version(ctx->keras_version);
 
-	if (!m) {
-		kx_parse_bad(ctx, "out of memory");
+	if (!(m = kx_layer_priv(l, sizeof *m, ctx)))
 		return -1;
-	}
-	l->priv = m;
 	m->multiply = v >= 0 && v < 3015;
-	kx_act_lookup("linear", &l->act);
 	return kx_layer_float(ctx, cfg, "mask_value", 0.0f, &m->value);
 }
 
@@ -57,13 +53,6 @@ describe(const struct kx_layer *l, struct kx_layer_desc *d)
 	         (double)m->value);
 }
 
-static void
-free_priv(struct kx_layer *l)
-{
-	free(l->priv);
-	l->priv = NULL;
-}
-
 static const char *const classes[] = { "Masking", NULL };
 
 const struct kx_layer_ops kx_layer_masking = {
@@ -74,5 +63,5 @@ const struct kx_layer_ops kx_layer_masking = {
 	.forward = forward,
 	.fast = KX_FAST_NONE,
 	.describe = describe,
-	.free = free_priv,
+	.free = kx_layer_free_priv,
 };

@@ -58,15 +58,11 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 	const cJSON *axis = cJSON_GetObjectItemCaseSensitive(cfg, "axis");
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(cfg, "mean");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, "variance");
-	struct normalization *p = calloc(1, sizeof *p);
+	struct normalization *p;
 	size_t nv;
 
-	if (!p) {
-		kx_parse_bad(ctx, "out of memory");
+	if (!(p = kx_layer_priv(l, sizeof *p, ctx)))
 		return -1;
-	}
-	l->priv = p;
-	kx_act_lookup("linear", &l->act);
 	p->invert = kx_layer_bool(ctx, cfg, "invert", 0);
 	if (cJSON_IsNull(axis) || (cJSON_IsArray(axis) && cJSON_GetArraySize(axis) == 0))
 		p->per_feature = 0;

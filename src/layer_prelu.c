@@ -16,14 +16,10 @@ static int
 parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, "shared_axes");
-	struct prelu *p = calloc(1, sizeof *p);
+	struct prelu *p;
 
-	if (!p) {
-		kx_parse_bad(ctx, "out of memory");
+	if (!(p = kx_layer_priv(l, sizeof *p, ctx)))
 		return -1;
-	}
-	l->priv = p;
-	kx_act_lookup("linear", &l->act);
 	if (!v || cJSON_IsNull(v))
 		return 0;
 	if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == 1)
@@ -82,17 +78,6 @@ describe(const struct kx_layer *l, struct kx_layer_desc *d)
 	         "one alpha per feature");
 }
 
-static void
-free_priv(struct kx_layer *l)
-{
-	struct prelu *p = l->priv;
-
-	if (p)
-		free(p->alpha);
-	free(p);
-	l->priv = NULL;
-}
-
 static const char *const classes[] = { "PReLU", NULL };
 
 const struct kx_layer_ops kx_layer_prelu = {
@@ -105,5 +90,5 @@ const struct kx_layer_ops kx_layer_prelu = {
 	.fast = KX_FAST_NONE,
 	.params = params,
 	.describe = describe,
-	.free = free_priv,
+	.free = kx_layer_free_priv,
 };

@@ -16,14 +16,10 @@ struct rmsnorm {
 static int
 parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 {
-	struct rmsnorm *p = calloc(1, sizeof *p);
+	struct rmsnorm *p;
 
-	if (!p) {
-		kx_parse_bad(ctx, "out of memory");
+	if (!(p = kx_layer_priv(l, sizeof *p, ctx)))
 		return -1;
-	}
-	l->priv = p;
-	kx_act_lookup("linear", &l->act);
 	kx_layer_last_axis(ctx, cfg, "axis");
 	kx_layer_float(ctx, cfg, "epsilon", 1e-6f, &p->epsilon);
 	return ctx->bad ? -1 : 0;
@@ -69,17 +65,6 @@ describe(const struct kx_layer *l, struct kx_layer_desc *d)
 	snprintf(d->summary, sizeof d->summary, "epsilon %.9g", (double)p->epsilon);
 }
 
-static void
-free_priv(struct kx_layer *l)
-{
-	struct rmsnorm *p = l->priv;
-
-	if (p)
-		free(p->scale);
-	free(p);
-	l->priv = NULL;
-}
-
 static const char *const classes[] = { "RMSNormalization", NULL };
 
 const struct kx_layer_ops kx_layer_rmsnorm = {
@@ -92,5 +77,5 @@ const struct kx_layer_ops kx_layer_rmsnorm = {
 	.fast = KX_FAST_NONE,
 	.params = params,
 	.describe = describe,
-	.free = free_priv,
+	.free = kx_layer_free_priv,
 };

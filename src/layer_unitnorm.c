@@ -16,15 +16,11 @@ struct unitnorm {
 static int
 parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 {
-	struct unitnorm *u = calloc(1, sizeof *u);
+	struct unitnorm *u;
 
-	if (!u) {
-		kx_parse_bad(ctx, "out of memory");
+	if (!(u = kx_layer_priv(l, sizeof *u, ctx)))
 		return -1;
-	}
-	l->priv = u;
 	u->version = kx_keras_version(ctx->keras_version);
-	kx_act_lookup("linear", &l->act);
 	return kx_layer_last_axis(ctx, cfg, "axis");
 }
 
@@ -52,13 +48,6 @@ forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
 	}
 }
 
-static void
-free_priv(struct kx_layer *l)
-{
-	free(l->priv);
-	l->priv = NULL;
-}
-
 static const char *const classes[] = { "UnitNormalization", NULL };
 
 const struct kx_layer_ops kx_layer_unitnorm = {
@@ -68,5 +57,5 @@ const struct kx_layer_ops kx_layer_unitnorm = {
 	.shape = kx_layer_shape_same,
 	.forward = forward,
 	.fast = KX_FAST_NONE,
-	.free = free_priv,
+	.free = kx_layer_free_priv,
 };

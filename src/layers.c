@@ -2,6 +2,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "layer.h"
@@ -96,6 +97,32 @@ kx_layer_desc_act(struct kx_layer_desc *d, struct kx_act a)
 {
 	kx_act_format(a, d->act_buf, sizeof d->act_buf);
 	d->activation = d->act_buf;
+}
+
+void *
+kx_layer_priv(struct kx_layer *l, size_t size, struct kx_parse_ctx *ctx)
+{
+	if (!(l->priv = calloc(1, size)))
+		kx_parse_bad(ctx, "out of memory");
+	kx_act_lookup("linear", &l->act);
+	return l->priv;
+}
+
+void
+kx_layer_free_priv(struct kx_layer *l)
+{
+	struct kx_tensor t[KX_MAX_TENSORS];
+	size_t n, i;
+
+	if (!l->priv)
+		return;
+	n = l->ops->tensors ? l->ops->tensors(l, t) : 0;
+	for (i = 0; i < n; i++) {
+		free(*t[i].dst);
+		*t[i].dst = NULL;
+	}
+	free(l->priv);
+	l->priv = NULL;
 }
 
 int
