@@ -9,19 +9,10 @@
  * ratio, and which path the model picks. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "clock.h"
 #include "kernel.h"
 #include "model.h"
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 int
 main(void)
@@ -67,11 +58,11 @@ main(void)
 				it = (size_t)(2e8 / work / (double)n) + 1;
 				for (rep = 0; rep < 7; rep++)
 					for (c = 0; c < 2; c++) {
-						double t0 = now(), t;
+						double t0 = kx_clock_ms() / 1e3, t;
 						size_t k;
 						for (k = 0; k < it; k++)
 							kx_model_forward(m[c], w[c], x, n, y);
-						t = (now() - t0) / (double)it / (double)n;
+						t = (kx_clock_ms() / 1e3 - t0) / (double)it / (double)n;
 						if (t < best[c])
 							best[c] = t;
 					}

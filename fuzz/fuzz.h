@@ -10,7 +10,7 @@
 #include <zlib.h>
 
 #include "err.h"
-#include "limits.h"
+#include "kxlimits.h"
 #include "model.h"
 #include "weights.h"
 

@@ -7,9 +7,11 @@
 
 #include "cli.h"
 #include "err.h"
-#include "limits.h"
+#include "kxlimits.h"
 #include "sink.h"
+#include "typo.h"
 
+/* The most options one command has (getopt_long's table is on the stack). */
 #define KX_MAX_OPTS 64
 
 static const struct kx_optdef kx_help_opt = { "help", 'h', NULL, 'h', "show this help and exit" };
@@ -44,53 +46,6 @@ kx_cli_usage(FILE *f, const struct kx_cmd *cmd)
 	}
 }
 
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[64], prev, tmp;
-
-	if (lb >= 63 || la >= 63)
-		return (size_t)-1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t best = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			tmp = row[j];
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
-const char *
-kx_cli_nearest(const char *s, const char *const *list)
-{
-	const char *best = NULL;
-	size_t bestd = (size_t)-1, d, len = strlen(s);
-
-	for (; *list; list++) {
-		if (strncmp(*list, s, len) == 0 && len > 0)
-			return *list;  /* a unique-looking prefix */
-		d = edit_distance(s, *list);
-		if (d < bestd) {
-			bestd = d;
-			best = *list;
-		}
-	}
-	if (best && bestd <= (strlen(best) > 4 ? 3u : 2u))
-		return best;
-	return NULL;
-}
-
 static void
 suggest(const struct kx_cmd *cmd, const char *bad)
 {
@@ -106,13 +61,13 @@ suggest(const struct kx_cmd *cmd, const char *bad)
 	names[i++] = "help";
 	names[i] = NULL;
 	{
-		char buf[128];
+		char buf[KX_TYPO_MAX_LEN + 2];  /* cut longer: still too long to match */
 		size_t l = strcspn(s, "=");
 		if (l >= sizeof buf)
 			l = sizeof buf - 1;
 		memcpy(buf, s, l);
 		buf[l] = '\0';
-		near = kx_cli_nearest(buf, names);
+		near = kx_typo_nearest(buf, names);
 	}
 	if (near)
 		kx_msg("%s: unknown option '%s'; did you mean '--%s'?", cmd->name, bad, near);
@@ -133,8 +88,7 @@ kx_cli_parse(const struct kx_cmd *cmd, int argc, char **argv,
 
 	if (n > KX_MAX_OPTS)
 		n = KX_MAX_OPTS;
-	so[sp++] = '+';  /* stop at the first operand? no: permute is fine, but keep POSIX order */
-	so[sp++] = ':';
+	so[sp++] = ':';  /* a missing argument returns ':', not '?' */
 	for (i = 0; i < n; i++) {
 		const struct kx_optdef *d = &cmd->opts[i];
 		lo[i].name = d->lng;
@@ -155,10 +109,10 @@ kx_cli_parse(const struct kx_cmd *cmd, int argc, char **argv,
 	so[sp++] = 'h';
 	so[sp] = '\0';
 
-	/* Permute operands and options like GNU tools: drop the leading '+'. */
+	/* Options and operands may mix, as with GNU tools (getopt_long permutes). */
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, so + 1, lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (c == 'h') {
 			kx_cli_usage(stdout, cmd);
 			*exit_code = KX_EXIT_OK;

@@ -27,10 +27,6 @@ int kx_cli_parse(const struct kx_cmd *cmd, int argc, char **argv,
 /* Print "usage: kanx NAME SYNOPSIS" and the option list to f. */
 void kx_cli_usage(FILE *f, const struct kx_cmd *cmd);
 
-/* The nearest string to s in list (NULL-terminated) by edit distance, or
- * NULL when nothing is close. */
-const char *kx_cli_nearest(const char *s, const char *const *list);
-
 struct kx_sink;
 
 /* Report a failed write the one way every command does:

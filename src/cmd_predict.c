@@ -19,15 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "err.h"
 #include "kanx.h"
 #include "layer.h"
 #include "kernel.h"
-#include "limits.h"
+#include "kxlimits.h"
 #include "model.h"
 #include "numfmt.h"
 #include "ofile.h"
@@ -285,15 +285,6 @@ opt_cb(void *ctx, int val, const char *arg)
 	return KX_EXIT_USAGE;
 }
 
-static double
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* The output stopped short: the status for it (a stop, or a failed
  * write, reported at the end: main.c for standard output). */
 static int
@@ -309,14 +300,14 @@ out_failed(const struct predict *p)
 static int
 write_batch(struct predict *p, const struct kx_batch *b, double ms)
 {
-	double t0 = now_ms();
+	double t0 = kx_clock_ms();
 	int rc = 0;
 
 	p->rows_out += b->n;
 	p->batches++;
 	if (kx_out_batch(p->out, b, ms) != 0 || kx_out_flush(p->out) != 0)
 		rc = out_failed(p);
-	p->ms_out += now_ms() - t0;
+	p->ms_out += kx_clock_ms() - t0;
 	return rc;
 }
 
@@ -332,7 +323,7 @@ score_batch(struct predict *p, struct kx_batch *b)
 		kx_batch_reset(b);
 		return 0;
 	}
-	t0 = now_ms();
+	t0 = kx_clock_ms();
 	for (i = 0; i < b->n; i += n) {
 		n = b->n - i < p->batch ? b->n - i : p->batch;
 		if (kx_model_forward(p->model, p->work, b->x + i * b->in, n, b->y + i * b->out) != 0) {
@@ -340,7 +331,7 @@ score_batch(struct predict *p, struct kx_batch *b)
 			return KX_EXIT_INTERNAL;
 		}
 	}
-	ms = now_ms() - t0;
+	ms = kx_clock_ms() - t0;
 	p->ms_fwd += ms;
 	if ((rc = write_batch(p, b, ms)) != 0)
 		return rc;
@@ -410,7 +401,7 @@ take_chunk(struct predict *p, size_t *from, size_t *n)
 			*from = s->next;
 			*n = s->b.n - s->next < p->chunk ? s->b.n - s->next : p->chunk;
 			if (s->next == 0)
-				s->t0 = now_ms();
+				s->t0 = kx_clock_ms();
 			s->next += *n;
 			return s;
 		}
@@ -457,9 +448,9 @@ run_chunk(struct predict *p, struct kx_work *w, struct slot *s, size_t from, siz
 	int rc;
 
 	pthread_mutex_unlock(&p->mu);
-	t0 = now_ms();
+	t0 = kx_clock_ms();
 	rc = kx_model_forward(p->model, w, b->x + from * b->in, n, b->y + from * b->out);
-	t1 = now_ms();
+	t1 = kx_clock_ms();
 	pthread_mutex_lock(&p->mu);
 	p->ms_fwd += t1 - t0;
 	if (rc != 0 && !p->score_rc) {
@@ -486,9 +477,9 @@ help_or_wait(struct predict *p, struct kx_work *w, double *idle)
 		run_chunk(p, w, s, from, n);
 		return;
 	}
-	t0 = now_ms();
+	t0 = kx_clock_ms();
 	pthread_cond_wait(&p->cv, &p->mu);
-	*idle += now_ms() - t0;
+	*idle += kx_clock_ms() - t0;
 }
 
 static void *
@@ -606,7 +597,7 @@ static void
 show_progress(struct predict *p, const struct kx_rows *r, int final)
 {
 	unsigned long long done, total;
-	double now = now_ms(), secs, rate;
+	double now = kx_clock_ms(), secs, rate;
 	char line[160];
 	int n;
 
@@ -656,9 +647,9 @@ run_input(struct predict *p, struct kx_rows *r)
 
 	for (;;) {
 		kx_err_clear(&err);
-		t0 = now_ms();
+		t0 = kx_clock_ms();
 		st = kx_rows_fill(r, p->fill, &err);
-		p->ms_read += now_ms() - t0;
+		p->ms_read += kx_clock_ms() - t0;
 		if (!p->id_named && (rc = name_id(p, r)) != 0)
 			return rc;
 		if (p->progress == 1)
@@ -955,7 +946,7 @@ exec_predict(int argc, char **argv)
 	/* with more than one thread, reading overlaps scoring and writing */
 	if (n_works > 1 && start_workers(&p))
 		piped = 1;
-	p.t_start = now_ms();
+	p.t_start = kx_clock_ms();
 	rc = run_all(&p, argv + first, argc - first);
 	if (p.piped) {
 		int src = stop_workers(&p);
@@ -977,7 +968,7 @@ exec_predict(int argc, char **argv)
 	}
 	clear_progress(&p);
 	if (p.stats) {
-		double secs = (now_ms() - p.t_start) / 1000.0;
+		double secs = (kx_clock_ms() - p.t_start) / 1000.0;
 		kx_msg("stats: %zu records read, %zu refused, %zu rows scored in %zu batches, "
 		       "%.3f s, %.0f rows/s", p.accepted + p.rejected, p.rejected, p.rows_out,
 		       p.batches, secs, secs > 0 ? (double)p.rows_out / secs : 0.0);

@@ -23,20 +23,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "err.h"
 #include "kanx.h"
 #include "layer.h"
 #include "kernel.h"
-#include "limits.h"
+#include "kxlimits.h"
 #include "model.h"
 #include "numfmt.h"
 #include "request.h"
 #include "sink.h"
 #include "stop.h"
+#include "typo.h"
 #include "yamlcfg.h"
 
 const struct kx_cmd kx_cmd_serve;
@@ -263,24 +264,6 @@ struct server {
 	double lat_sum[4];
 };
 
-static double
-now_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static double
-now_unix(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int
 batch_bucket(size_t n)
 {
@@ -328,7 +311,7 @@ install(struct server *s, struct kx_model *m, const char *prefix, const char *wh
 	s->work = NULL;
 	s->work_rows = 0;
 	s->source = src;
-	s->loaded_at = now_unix();
+	s->loaded_at = kx_clock_unix();
 	return 0;
 }
 
@@ -506,10 +489,10 @@ op_predict(struct server *s)
 	if (ensure_work(s, rows) != 0)
 		return error_reply(s, 500, "Out of memory for a batch of %zu rows", rows);
 
-	t0 = now_mono_ms();
+	t0 = kx_clock_ms();
 	if (kx_model_forward(s->m, s->work, r->x, rows, s->y) != 0)
 		return error_reply(s, 500, "Inference failed for a batch of %zu rows", rows);
-	dt = now_mono_ms() - t0;
+	dt = kx_clock_ms() - t0;
 	nout = rows * s->m->out;
 	for (i = 0; i < nout; i++)
 		if (!isfinite(s->y[i]))
@@ -646,7 +629,7 @@ op_metrics(struct server *s)
 
 	begin(s);
 	out_f(o, "\"requests\": %llu, \"uptime_s\": ", s->total);
-	out_dbl(o, (now_mono_ms() - s->started) / 1e3, 3);
+	out_dbl(o, (kx_clock_ms() - s->started) / 1e3, 3);
 	out_s(o, ", \"ops\": {");
 	for (i = 0; i < N_OPS; i++) {
 		out_f(o, "%s\"%s\": {", i ? ", " : "", op_names[i]);
@@ -895,7 +878,7 @@ missing_model(const char *model)
 	if (d)
 		closedir(d);
 	names[n] = NULL;
-	near = n ? kx_cli_nearest(base, (const char *const *)names) : NULL;
+	near = n ? kx_typo_nearest(base, (const char *const *)names) : NULL;
 	if (near && strcmp(near, base) != 0)
 		kx_msg("Checkpoint not found: %s; did you mean '%.*s%s'?", model, (int)(base - model), model, near);
 	else
@@ -1038,7 +1021,7 @@ exec_serve(int argc, char **argv)
 	rc = startup(s, &o);
 	if (rc != 0)
 		goto out;
-	s->started = now_mono_ms();
+	s->started = kx_clock_ms();
 	l->fd = STDIN_FILENO;
 	{
 		struct stat st;

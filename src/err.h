@@ -1,4 +1,5 @@
-/* err.h - error values passed up from the lower layers.
+/* err.h - the exit statuses, and error values passed up from the lower
+ * layers.
  *
  * A struct kx_err carries one message (possibly several lines joined by
  * "; ") and the exit class it belongs to. Lower layers fill it and return
@@ -8,6 +9,20 @@
 
 #include <stddef.h>
 
+/* Exit statuses: documented in kanx(1), EXIT STATUS. Keep the two in step. */
+enum kx_exit {
+	KX_EXIT_OK = 0,        /* success; validate: everything sound */
+	KX_EXIT_PROBLEMS = 1,  /* validate: problems were found */
+	KX_EXIT_USAGE = 2,     /* bad command line */
+	KX_EXIT_NOMODEL = 3,   /* model file not found or unreadable (404 class) */
+	KX_EXIT_BADMODEL = 4,  /* model invalid or unsupported */
+	KX_EXIT_BADINPUT = 5,  /* bad input row or request (400 class) */
+	KX_EXIT_TOOBIG = 6,    /* batch over the max batch (413 class) */
+	KX_EXIT_IO = 7,        /* I/O error, including a failed write to stdout */
+	KX_EXIT_INTERNAL = 8   /* out of memory or an internal error */
+};
+
+/* The longest message a struct kx_err holds, NUL included (longer ones are cut). */
 #define KX_ERR_MAX 4096
 
 struct kx_err {

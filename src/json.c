@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "limits.h"
+#include "kxlimits.h"
 
 /* One key of an object being read: its decoded bytes (in keys), where it
  * starts in the text, and a hash to sort by. */

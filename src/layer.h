@@ -21,7 +21,7 @@
 
 #include "act.h"
 #include "err.h"
-#include "limits.h"
+#include "kxlimits.h"
 
 struct kx_layer;
 struct kx_model;

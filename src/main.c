@@ -1,10 +1,11 @@
 /* kanx - run Kolmogorov-Arnold Network checkpoints from the shell.
  *
  * Map of the source tree (bottom up):
- *   err.c       error values passed up from the lower layers
- *   limits.c    the table of limits, overflow-checked sizes
+ *   err.c       exit statuses; error values passed up from the lower layers
+ *   clock.c     monotonic milliseconds, wall-clock seconds
+ *   kxlimits.c  the table of limits, overflow-checked sizes
  *   sha256.c    SHA-256 of checkpoint files (inspect)
- *   archive.c   .keras zip -> members in memory (libarchive)
+ *   kxzip.c     .keras zip -> members in memory (libarchive)
  *   json.c      JSON text checked as Python's json reads it (UTF-8, duplicate keys, ...)
  *   spec.c      config.json / metadata.json -> layer specs (cJSON)
  *   weights.c   model.weights.h5 -> float arrays, from memory (HDF5)
@@ -18,11 +19,15 @@
  *   shard.c     predict --shard K/N: K/N from the command line or an array job, a shard's byte range
  *   output.c    output writers: CSV, TSV, JSON lines, API response
  *   request.c   one-pass reader of API request documents, x straight to float32
- *   yamlcfg.c   kanx YAML training configs (libyaml)
+ *   diag.c      positioned problems (diagnostics): what validate reports
+ *   yamltree.c  YAML text -> a node tree with positions (libyaml), YAML 1.1 scalars as PyYAML
+ *   pyval.c     Python's repr(), str(), bool(), int(), float() of YAML values
+ *   yamlcfg.c   kanx YAML training configs: the library's validate_config() rules
  *   stop.c      SIGTERM, SIGINT, SIGHUP, SIGPIPE as a stop flag (and SIGXFSZ ignored)
  *   sink.c      output written in whole lines (or records), never cut mid-line
  *   ofile.c     an output file replaced whole or not at all (-o FILE)
- *   cli.c       option tables, --help, nearest-match suggestions, write-error messages
+ *   typo.c      did-you-mean: the known word nearest a misspelt one
+ *   cli.c       option tables, --help, write-error messages
  *   cmd_*.c     one file per command: inspect, predict, validate, serve-stdin
  *   main.c      the command table, --version, dispatch, stdout checks
  */
@@ -48,6 +53,7 @@
 #include "kernel.h"
 #include "sink.h"
 #include "stop.h"
+#include "typo.h"
 
 static const struct kx_cmd *const commands[] = {
 	&kx_cmd_inspect, &kx_cmd_predict, &kx_cmd_validate, &kx_cmd_serve, NULL
@@ -197,7 +203,7 @@ main(int argc, char **argv)
 	for (i = 0; commands[i]; i++)
 		names[i] = commands[i]->name;
 	names[i] = NULL;
-	near = kx_cli_nearest(argv[1][0] == '-' ? argv[1] + strspn(argv[1], "-") : argv[1], names);
+	near = kx_typo_nearest(argv[1][0] == '-' ? argv[1] + strspn(argv[1], "-") : argv[1], names);
 	if (argv[1][0] == '-')
 		kx_msg("unknown option '%s'", argv[1]);
 	else if (near)

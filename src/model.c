@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "archive.h"
+#include "kxzip.h"
 #include "check.h"
-#include "kanx.h"
+#include "err.h"
 #include "kernel.h"
 #include "layer.h"
 #include "model.h"

@@ -1,6 +1,6 @@
 /* model.h - a loaded kanx/Keras model: layers, weights, and the forward pass.
  *
- * Loading is three steps below this header: archive.c (zip -> members),
+ * Loading is three steps below this header: kxzip.c (zip -> members),
  * spec.c (config.json -> layer specs), weights.c (model.weights.h5 ->
  * float arrays, checked against the specs before reading). What each
  * layer kind does at each step is its row of the layer table (layer.h). */
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include "act.h"
 #include "err.h"
-#include "limits.h"
+#include "kxlimits.h"
 
 struct kx_layer_ops;
 

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kanx.h"
+#include "err.h"
 #include "ofile.h"
 #include "stop.h"
 

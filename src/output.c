@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "kxlimits.h"
 #include "numfmt.h"
 #include "output.h"
 

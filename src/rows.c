@@ -30,7 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kanx.h"
+#include "err.h"
 #include "numfmt.h"
 #include "rows.h"
 #include "shard.h"

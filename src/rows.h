@@ -40,7 +40,7 @@
 
 #include <stddef.h>
 #include "err.h"
-#include "limits.h"
+#include "kxlimits.h"
 
 enum kx_in_fmt { KX_IN_AUTO, KX_IN_CSV, KX_IN_TSV, KX_IN_JSONL, KX_IN_API };
 

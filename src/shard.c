@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kanx.h"
-#include "limits.h"
+#include "err.h"
+#include "kxlimits.h"
 #include "shard.h"
 #include "stop.h"
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kxlimits.h"
 #include "sink.h"
 #include "stop.h"
 
@@ -209,18 +210,9 @@ kx_sink_put(struct kx_sink *s, const char *p, size_t n)
 		s->err = ENOMEM;
 		return -1;
 	}
-	if (s->len + n + 1 > s->cap) {
-		size_t nc = s->cap ? s->cap : 4096;
-		char *nb;
-		while (nc < s->len + n + 1)
-			nc = nc > SIZE_MAX / 2 ? s->len + n + 1 : nc * 2;
-		nb = realloc(s->buf, nc);
-		if (!nb) {
-			s->err = ENOMEM;
-			return -1;
-		}
-		s->buf = nb;
-		s->cap = nc;
+	if (kx_grow(&s->buf, &s->cap, s->len + n + 1, 1) != 0) {
+		s->err = ENOMEM;
+		return -1;
 	}
 	memcpy(s->buf + s->len, p, n);
 	s->len += n;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "kanx.h"
+#include "err.h"
 #include "layer.h"
 #include "spec.h"
 

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 #include "err.h"
-#include "limits.h"
+#include "kxlimits.h"
 #include "model.h"
 
 /* Parse config.json (json[len], NUL-terminated) into m->layers, m->in,

@@ -19,7 +19,7 @@
 #include <zlib.h>
 
 #include "check.h"
-#include "kanx.h"
+#include "err.h"
 #include "layer.h"
 #include "weights.h"
 

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 #include "err.h"
-#include "limits.h"
+#include "kxlimits.h"
 #include "model.h"
 
 /* Fill the weights of every layer of m from the HDF5 image buf[len].

@@ -218,16 +218,16 @@ diff_sets() {
 	[ $n -gt 0 ]
 }
 
-@test "exit status: kanx(1) documents every code in src/kanx.h and no other" {
+@test "exit status: kanx(1) documents every code in src/err.h and no other" {
 	local want got cmd
-	want=$(sed -n 's/^[[:space:]]*KX_EXIT_[A-Z]* = \([0-9]*\),\{0,1\}.*/\1/p' "$KANX_SRCDIR/src/kanx.h" | sort -n)
+	want=$(sed -n 's/^[[:space:]]*KX_EXIT_[A-Z]* = \([0-9]*\),\{0,1\}.*/\1/p' "$KANX_SRCDIR/src/err.h" | sort -n)
 	[ "$(printf '%s\n' "$want" | wc -l)" -ge 9 ]
 	got=$(man_section "$MAN/kanx.1" "EXIT STATUS" | sed -n 's/^\.It \([0-9]*\)$/\1/p' | sort -n)
-	diff_sets "codes in src/kanx.h and kanx(1) EXIT STATUS" "$want" "$got"
+	diff_sets "codes in src/err.h and kanx(1) EXIT STATUS" "$want" "$got"
 	# a command's page uses only those codes
 	for cmd in $(help_commands); do
 		for got in $(man_section "$MAN/kanx-$cmd.1" "EXIT STATUS" | sed -n 's/^\.It \([0-9]*\)$/\1/p'); do
-			printf '%s\n' "$want" | grep -qx "$got" || { echo "kanx-$cmd(1): exit $got is not in src/kanx.h"; false; }
+			printf '%s\n' "$want" | grep -qx "$got" || { echo "kanx-$cmd(1): exit $got is not in src/err.h"; false; }
 		done
 	done
 	# the README's table too

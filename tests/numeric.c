@@ -31,8 +31,8 @@
 #include <time.h>
 
 #include "kernel.h"
+#include "kxlimits.h"
 #include "layer.h"
-#include "limits.h"
 #include "model.h"
 #include "testutil.h"
 

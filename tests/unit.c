@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "json.h"
 #include "kernel.h"
-#include "limits.h"
+#include "kxlimits.h"
 #include "model.h"
 #include "numfmt.h"
 #include "request.h"
@@ -25,11 +25,35 @@
 #include "shard.h"
 #include "sink.h"
 #include "testutil.h"
+#include "typo.h"
 
 static int passed, failed;
 
 #define CHECK(cond) do { if (cond) passed++; else { failed++; \
 	printf("not ok: %s:%d: %s\n", __FILE__, __LINE__, #cond); } } while (0)
+/* A string literal as the (start, end) pair the scanners take. */
+#define SPAN(lit) (lit), (lit) + sizeof(lit) - 1
+
+static void
+test_grow(void)
+{
+	int *v = NULL, *keep;
+	size_t cap = 0;
+
+	CHECK(kx_grow(&v, &cap, 0, sizeof *v) == 0 && v == NULL && cap == 0);
+	CHECK(kx_grow(&v, &cap, 1, sizeof *v) == 0 && v != NULL && cap == 8);
+	v[7] = 7;
+	CHECK(kx_grow(&v, &cap, 9, sizeof *v) == 0 && cap == 16 && v[7] == 7);
+	CHECK(kx_grow(&v, &cap, 100, sizeof *v) == 0 && cap == 100);
+	/* the bound: never past max, and a need over it fails, leaving the array */
+	CHECK(kx_grow_max(&v, &cap, 101, 150, sizeof *v) == 0 && cap == 150);
+	keep = v;
+	CHECK(kx_grow_max(&v, &cap, 151, 150, sizeof *v) == -1 && v == keep && cap == 150);
+	/* the byte count overflows */
+	CHECK(kx_grow(&v, &cap, SIZE_MAX / 2, sizeof *v) == -1 && v == keep && cap == 150);
+	CHECK(v[7] == 7);
+	free(v);
+}
 
 static void
 test_limits(void)
@@ -52,9 +76,26 @@ test_nearest(void)
 {
 	const char *const cmds[] = { "inspect", "predict", "validate", "serve-stdin", NULL };
 
-	CHECK(strcmp(kx_cli_nearest("predcit", cmds), "predict") == 0);
-	CHECK(strcmp(kx_cli_nearest("serve", cmds), "serve-stdin") == 0);
-	CHECK(kx_cli_nearest("zzzzzzzzzz", cmds) == NULL);
+	CHECK(strcmp(kx_typo_nearest("predcit", cmds), "predict") == 0);
+	CHECK(strcmp(kx_typo_nearest("serve", cmds), "serve-stdin") == 0);
+	CHECK(kx_typo_nearest("zzzzzzzzzz", cmds) == NULL);
+	CHECK(kx_typo_nearest("", cmds) == NULL);
+	{
+		/* one letter wrong in a word of KX_TYPO_MAX_LEN bytes, then one more */
+		char w[KX_TYPO_MAX_LEN + 2], t[KX_TYPO_MAX_LEN + 2];
+		const char *list[] = { w, NULL };
+
+		memset(w, 'a', KX_TYPO_MAX_LEN);
+		w[KX_TYPO_MAX_LEN] = '\0';
+		memcpy(t, w, sizeof t);
+		t[0] = 'b';
+		CHECK(kx_typo_nearest(t, list) == w);
+		w[KX_TYPO_MAX_LEN] = 'a';
+		w[KX_TYPO_MAX_LEN + 1] = '\0';
+		t[KX_TYPO_MAX_LEN] = 'a';
+		t[KX_TYPO_MAX_LEN + 1] = '\0';
+		CHECK(kx_typo_nearest(t, list) == NULL);
+	}
 }
 
 /* kx_json_strict: 0 for text Python's json reads as cJSON does; else the
@@ -1408,17 +1449,17 @@ test_numfmt_scan(void)
 		}
 	}
 	CHECK(bad == 0);
-	CHECK(kx_scan_json_floats("1,-2.5e1]", "1,-2.5e1]" + 9, got, 2) != NULL && got[1] == -25.0f);
-	CHECK(kx_scan_json_floats("1,+2", "1,+2" + 4, got, 2) == NULL);
-	CHECK(kx_scan_json_floats("01", "01" + 2, got, 1) == NULL);
+	CHECK(kx_scan_json_floats(SPAN("1,-2.5e1]"), got, 2) != NULL && got[1] == -25.0f);
+	CHECK(kx_scan_json_floats(SPAN("1,+2"), got, 2) == NULL);
+	CHECK(kx_scan_json_floats(SPAN("01"), got, 1) == NULL);
 	/* what the scan leaves for the caller to check */
-	stop = kx_scan_floats("1.5,-2e1\r\n", "1.5,-2e1\r\n" + 10, ',', got, 2);
+	stop = kx_scan_floats(SPAN("1.5,-2e1\r\n"), ',', got, 2);
 	CHECK(stop && *stop == '\r' && got[0] == 1.5f && got[1] == -20.0f);
-	CHECK(kx_scan_floats("1,,2", "1,,2" + 4, ',', got, 3) == NULL);
-	CHECK(kx_scan_floats("1, 2", "1, 2" + 4, ',', got, 2) == NULL);
-	CHECK(kx_scan_floats("1e,2", "1e,2" + 4, ',', got, 2) == NULL);
-	CHECK(kx_scan_floats("1e39,2", "1e39,2" + 6, ',', got, 2) == NULL);
-	CHECK(kx_scan_floats("1\t2", "1\t2" + 3, '\t', got, 2) != NULL && got[1] == 2.0f);
+	CHECK(kx_scan_floats(SPAN("1,,2"), ',', got, 3) == NULL);
+	CHECK(kx_scan_floats(SPAN("1, 2"), ',', got, 2) == NULL);
+	CHECK(kx_scan_floats(SPAN("1e,2"), ',', got, 2) == NULL);
+	CHECK(kx_scan_floats(SPAN("1e39,2"), ',', got, 2) == NULL);
+	CHECK(kx_scan_floats(SPAN("1\t2"), '\t', got, 2) != NULL && got[1] == 2.0f);
 }
 
 /* The scanners on long lines of up to 16 fields with more bytes after
@@ -1879,6 +1920,7 @@ main(void)
 	if (!srcdir)
 		srcdir = ".";
 	test_limits();
+	test_grow();
 	test_nearest();
 	test_json();
 	test_numfmt_grammar();

@@ -1,15 +1,15 @@
-/* archive.h - read a .keras (zip) archive fully into memory.
+/* kxzip.h - read a .keras (zip) archive fully into memory.
  *
  * Reads from a path or "-" (stdin). Never extracts to disk, never follows
  * a name inside the archive. Refuses encrypted members, links, devices,
  * absolute or ".." names, duplicate names, and anything over the limits
  * (counting bytes actually inflated). */
-#ifndef KX_ARCHIVE_H
-#define KX_ARCHIVE_H
+#ifndef KX_KXZIP_H
+#define KX_KXZIP_H
 
 #include <stddef.h>
 #include "err.h"
-#include "limits.h"
+#include "kxlimits.h"
 
 struct kx_member {
 	char *name;

@@ -1,9 +1,9 @@
-/* limits.c - the table of limits and overflow-checked size arithmetic. */
+/* kxlimits.c - the table of limits and overflow-checked size arithmetic. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "kxlimits.h"
 
 #define MiB ((size_t)1 << 20)
 #define GiB ((size_t)1 << 30)
@@ -24,6 +24,37 @@ kx_add(size_t a, size_t b, size_t *out)
 		return -1;
 	*out = a + b;
 	return 0;
+}
+
+int
+kx_grow_max(void *pp, size_t *cap, size_t need, size_t max, size_t elem)
+{
+	size_t ncap, bytes;
+	void *p, *np;
+
+	if (need <= *cap)
+		return 0;
+	if (need > max)
+		return -1;
+	ncap = *cap > max / 2 ? max : *cap * 2;
+	if (ncap < 8)
+		ncap = max < 8 ? max : 8;
+	if (ncap < need)
+		ncap = need;
+	if (kx_mul(ncap, elem, &bytes) != 0)
+		return -1;
+	memcpy(&p, pp, sizeof p);
+	if ((np = realloc(p, bytes ? bytes : 1)) == NULL)
+		return -1;
+	memcpy(pp, &np, sizeof np);
+	*cap = ncap;
+	return 0;
+}
+
+int
+kx_grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	return kx_grow_max(pp, cap, need, SIZE_MAX, elem);
 }
 
 int

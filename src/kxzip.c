@@ -1,4 +1,4 @@
-/* archive.c - a .keras zip read fully into memory with libarchive. */
+/* kxzip.c - a .keras zip read fully into memory with libarchive. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -9,11 +9,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "archive.h"
-#include "kanx.h"
+#include "clock.h"
+#include "err.h"
+#include "kxzip.h"
 #include "sha256.h"
 
 static int find_eocd(const unsigned char *buf, size_t len, size_t *eocd);
@@ -98,36 +98,21 @@ nomem:
 static unsigned char *
 read_stream(int fd, const char *label, size_t cap, size_t seconds, size_t *len, struct kx_err *e)
 {
-	unsigned char *buf = NULL, *nb;
+	unsigned char *buf = NULL;
 	size_t n = 0, size = 0;
-	struct timespec t0, now;
+	double deadline = kx_clock_ms() + (double)seconds * 1e3;
 	ssize_t r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		long long left;
 
-		if (n == size) {
-			size_t ns = size ? size * 2 : 65536;
-			if (size > cap) {
-				free(buf);
-				kx_err_set(e, KX_EXIT_BADMODEL, "%s: input exceeds the limit of %zu bytes", label, cap);
-				return NULL;
-			}
-			if (ns > cap + 1)
-				ns = cap + 1;
-			if (!(nb = realloc(buf, ns))) {
-				free(buf);
-				kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
-				return NULL;
-			}
-			buf = nb;
-			size = ns;
+		if (n == size && kx_grow_max(&buf, &size, n + 1, cap + 1, 1) != 0) {
+			free(buf);
+			kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
+			return NULL;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = (long long)seconds * 1000 - ((long long)(now.tv_sec - t0.tv_sec) * 1000 +
-		                                    (now.tv_nsec - t0.tv_nsec) / 1000000);
+		left = (long long)(deadline - kx_clock_ms());
 		r = left > 0 ? poll(&p, 1, left > 1000000 ? 1000000 : (int)left) : 0;
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -263,7 +248,7 @@ read_member(struct archive *ar, struct archive_entry *ent, const char *label,
 {
 	size_t limit = member_cap(lim, name), want, cap, n = 0;
 	int declared = 0;
-	unsigned char *buf, *nb;
+	unsigned char *buf;
 	la_ssize_t r;
 
 	if (archive_entry_size_is_set(ent)) {
@@ -279,15 +264,9 @@ read_member(struct archive *ar, struct archive_entry *ent, const char *label,
 	if (!buf)
 		return kx_err_set(e, KX_EXIT_INTERNAL, "%s:%s: out of memory", label, name);
 	for (;;) {
-		if (cap - n < 2) {
-			size_t nc = cap > want / 2 ? want : cap * 2;
-			nb = realloc(buf, nc);
-			if (!nb) {
-				free(buf);
-				return kx_err_set(e, KX_EXIT_INTERNAL, "%s:%s: out of memory", label, name);
-			}
-			buf = nb;
-			cap = nc;
+		if (cap - n < 2 && kx_grow_max(&buf, &cap, n + 2, want, 1) != 0) {
+			free(buf);
+			return kx_err_set(e, KX_EXIT_INTERNAL, "%s:%s: out of memory", label, name);
 		}
 		r = archive_read_data(ar, buf + n, cap - n - 1);
 		if (r < 0) {

@@ -1,4 +1,4 @@
-/* limits.h - every bound kanx applies to untrusted input, in one table,
+/* kxlimits.h - every bound kanx applies to untrusted input, in one table,
  * and the overflow-checked size arithmetic every allocation goes through. */
 #ifndef KX_LIMITS_H
 #define KX_LIMITS_H
@@ -35,6 +35,15 @@ int kx_limits_init(struct kx_limits *l, const char **msg);
 /* Overflow-checked arithmetic: return 0 and store the result, or -1. */
 int kx_mul(size_t a, size_t b, size_t *out);
 int kx_add(size_t a, size_t b, size_t *out);
+
+/* Grow the array at *(T **)PP, of *CAP elements of ELEM bytes (NULL and
+ * 0 at first), to hold at least NEED elements and at most MAX: the
+ * capacity at least doubles (8 elements at first) but never passes MAX.
+ * Returns 0, or -1 when NEED > MAX, the size overflows or realloc fails;
+ * then *PP and *CAP are unchanged and the caller still owns (and frees) the
+ * array. kx_grow is kx_grow_max with no bound but size_t's. */
+int kx_grow(void *pp, size_t *cap, size_t need, size_t elem);
+int kx_grow_max(void *pp, size_t *cap, size_t need, size_t max, size_t elem);
 
 /* Bounded unsigned parse of a whole string (strtonum-style): 0 on success,
  * -1 when s is not a decimal integer in [lo, hi]. */
