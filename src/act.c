@@ -1,13 +1,19 @@
 /* act.c - Keras activations in float32 (Keras 3 definitions). */
+#include <cjson/cJSON.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "act.h"
 
+/* Every name Keras 3.3-3.16 accepts (keras.activations.ALL_OBJECTS_DICT),
+ * aliases included, in kanx-formats(5)'s order. */
 static const struct {
 	const char *name;
-	enum kx_act act;
+	enum kx_act_kind kind;
 } act_names[] = {
 	{ "linear", KX_ACT_LINEAR }, { "silu", KX_ACT_SILU }, { "swish", KX_ACT_SILU },
 	{ "relu", KX_ACT_RELU }, { "gelu", KX_ACT_GELU }, { "tanh", KX_ACT_TANH },
@@ -16,40 +22,365 @@ static const struct {
 	{ "mish", KX_ACT_MISH }, { "leaky_relu", KX_ACT_LEAKY_RELU },
 	{ "relu6", KX_ACT_RELU6 }, { "hard_sigmoid", KX_ACT_HARD_SIGMOID },
 	{ "hard_silu", KX_ACT_HARD_SILU }, { "hard_swish", KX_ACT_HARD_SILU },
-	{ "exponential", KX_ACT_EXPONENTIAL }, { "softmax", KX_ACT_SOFTMAX },
-	{ "log_softmax", KX_ACT_LOG_SOFTMAX },
+	{ "exponential", KX_ACT_EXPONENTIAL }, { "celu", KX_ACT_CELU },
+	{ "hard_shrink", KX_ACT_HARD_SHRINK }, { "hard_tanh", KX_ACT_HARD_TANH },
+	{ "log_sigmoid", KX_ACT_LOG_SIGMOID }, { "soft_shrink", KX_ACT_SOFT_SHRINK },
+	{ "sparse_plus", KX_ACT_SPARSE_PLUS }, { "sparse_sigmoid", KX_ACT_SPARSE_SIGMOID },
+	{ "squareplus", KX_ACT_SQUAREPLUS }, { "tanh_shrink", KX_ACT_TANH_SHRINK },
+	{ "softmax", KX_ACT_SOFTMAX }, { "log_softmax", KX_ACT_LOG_SOFTMAX },
+	{ "sparsemax", KX_ACT_SPARSEMAX }, { "glu", KX_ACT_GLU },
 };
+#define N_NAMES (sizeof act_names / sizeof act_names[0])
+
+/* keras.activations.NAME's defaults */
+static struct kx_act
+act_default(enum kx_act_kind kind)
+{
+	struct kx_act a;
+
+	memset(&a, 0, sizeof a);
+	a.kind = kind;
+	switch (kind) {
+	case KX_ACT_LEAKY_RELU:
+		a.slope = 0.2f;
+		break;
+	case KX_ACT_ELU:
+	case KX_ACT_CELU:
+		a.alpha = 1.0f;
+		break;
+	case KX_ACT_SQUAREPLUS:
+		a.alpha = 4.0f;
+		break;
+	case KX_ACT_HARD_SHRINK:
+	case KX_ACT_SOFT_SHRINK:
+		a.alpha = 0.5f;
+		break;
+	default:
+		break;
+	}
+	return a;
+}
 
 int
-kx_act_lookup(const char *name, enum kx_act *out)
+kx_act_lookup(const char *name, struct kx_act *out)
 {
 	size_t i;
 
 	if (name == NULL)
 		return -1;
-	for (i = 0; i < sizeof act_names / sizeof act_names[0]; i++)
+	for (i = 0; i < N_NAMES; i++)
 		if (strcmp(name, act_names[i].name) == 0) {
-			*out = act_names[i].act;
+			*out = act_default(act_names[i].kind);
 			return 0;
 		}
 	return -1;
 }
 
 const char *
-kx_act_name(enum kx_act a)
+kx_act_table_name(size_t i)
+{
+	return i < N_NAMES ? act_names[i].name : NULL;
+}
+
+const char *
+kx_act_name(struct kx_act a)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof act_names / sizeof act_names[0]; i++)
-		if (act_names[i].act == a)
+	for (i = 0; i < N_NAMES; i++)
+		if (act_names[i].kind == a.kind)
 			return act_names[i].name;
 	return "?";
 }
 
 int
-kx_act_is_rowwise(enum kx_act a)
+kx_act_equal(struct kx_act a, struct kx_act b)
 {
-	return a == KX_ACT_SOFTMAX || a == KX_ACT_LOG_SOFTMAX;
+	return a.kind == b.kind && a.slope == b.slope && a.alpha == b.alpha &&
+	       a.has_max == b.has_max && (!a.has_max || a.max_value == b.max_value) &&
+	       a.threshold == b.threshold && a.approximate == b.approximate;
+}
+
+int
+kx_act_is_rowwise(struct kx_act a)
+{
+	return a.kind >= KX_ACT_SOFTMAX;
+}
+
+int
+kx_act_width(struct kx_act a, size_t in, size_t *out)
+{
+	if (a.kind != KX_ACT_GLU) {
+		*out = in;
+		return 0;
+	}
+	if (in % 2 != 0)
+		return -1;
+	*out = in / 2;
+	return 0;
+}
+
+/* the shortest %g that reads back as f */
+static void
+fmt_param(char *buf, size_t len, const char *key, float f)
+{
+	int p;
+
+	for (p = 1; p < 9; p++) {
+		snprintf(buf, len, "%s=%.*g", key, p, (double)f);
+		if (strtof(strchr(buf, '=') + 1, NULL) == f)
+			return;
+	}
+	snprintf(buf, len, "%s=%.9g", key, (double)f);
+}
+
+void
+kx_act_format(struct kx_act a, char *buf, size_t len)
+{
+	struct kx_act d = act_default(a.kind);
+	char p[4][48];
+	size_t n = 0, i, used;
+
+	if (len == 0)
+		return;
+	if (a.has_max)
+		fmt_param(p[n++], sizeof p[0], "max_value", a.max_value);
+	if (a.slope != d.slope)
+		fmt_param(p[n++], sizeof p[0], "negative_slope", a.slope);
+	if (a.threshold != d.threshold)
+		fmt_param(p[n++], sizeof p[0], "threshold", a.threshold);
+	if (a.alpha != d.alpha)
+		fmt_param(p[n++], sizeof p[0], a.kind == KX_ACT_SQUAREPLUS ? "b" :
+		          a.kind == KX_ACT_ELU || a.kind == KX_ACT_CELU ? "alpha" : "threshold", a.alpha);
+	if (a.approximate)
+		snprintf(p[n++], sizeof p[0], "approximate=true");
+	used = (size_t)snprintf(buf, len, "%s", kx_act_name(a));
+	for (i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "(", p[i]);
+	if (n && used < len)
+		snprintf(buf + used, len - used, ")");
+}
+
+/* ---- reading an activation from a config ---- */
+
+static const cJSON *
+item(const cJSON *o, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+/* A float parameter of a layer config: absent -> dflt; null -> *isnull
+ * (when allowed); else a finite number. */
+static int
+num_param(const cJSON *cfg, const char *key, float dflt, float *out, int *isnull,
+          char *why, size_t whylen)
+{
+	const cJSON *v = item(cfg, key);
+
+	if (isnull)
+		*isnull = 0;
+	if (!v) {
+		*out = dflt;
+		return 0;
+	}
+	if (cJSON_IsNull(v) && isnull) {
+		*isnull = 1;
+		return 0;
+	}
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || fabs(v->valuedouble) > FLT_MAX) {
+		snprintf(why, whylen, "'%s' must be a finite number", key);
+		return -1;
+	}
+	*out = (float)v->valuedouble;
+	return 0;
+}
+
+/* A softmax axis: the last one of a (batch, features) row, as -1, 1, [-1]
+ * or [1]. */
+static int
+last_axis(const cJSON *v)
+{
+	if (!v)
+		return 1;
+	if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == 1)
+		v = cJSON_GetArrayItem(v, 0);
+	return cJSON_IsNumber(v) && (v->valuedouble == -1.0 || v->valuedouble == 1.0);
+}
+
+#define KX_ACT_MAX_DEPTH 4
+
+static int parse_at(const cJSON *v, int mul_threshold, struct kx_act *out, char *why,
+                    size_t whylen, int depth);
+
+/* The activation a Keras layer of class c with config cfg computes:
+ * ReLU, LeakyReLU, ELU, Softmax, or Activation (of any of these). */
+static int
+parse_class(const char *c, const cJSON *cfg, int mul_threshold, struct kx_act *out, char *why,
+            size_t whylen, int depth)
+{
+	int isnull;
+
+	if (strcmp(c, "Activation") == 0)
+		return parse_at(item(cfg, "activation"), mul_threshold, out, why, whylen, depth + 1);
+	if (strcmp(c, "ReLU") == 0) {
+		*out = act_default(KX_ACT_RELU);
+		if (num_param(cfg, "max_value", 0.0f, &out->max_value, &isnull, why, whylen) != 0 ||
+		    num_param(cfg, "negative_slope", 0.0f, &out->slope, NULL, why, whylen) != 0 ||
+		    num_param(cfg, "threshold", 0.0f, &out->threshold, NULL, why, whylen) != 0)
+			return -1;
+		out->has_max = item(cfg, "max_value") && !isnull;
+		out->mul_threshold = (unsigned char)mul_threshold;
+		if ((out->has_max && out->max_value < 0.0f) || out->slope < 0.0f || out->threshold < 0.0f) {
+			snprintf(why, whylen, "ReLU: max_value, negative_slope and threshold cannot be "
+			         "negative (Keras refuses them)");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(c, "LeakyReLU") == 0) {
+		*out = act_default(KX_ACT_LEAKY_RELU);
+		if (num_param(cfg, "negative_slope", 0.3f, &out->slope, NULL, why, whylen) != 0)
+			return -1;
+		if (out->slope < 0.0f) {
+			snprintf(why, whylen, "LeakyReLU: negative_slope cannot be negative (Keras refuses it)");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(c, "ELU") == 0) {
+		*out = act_default(KX_ACT_ELU);
+		return num_param(cfg, "alpha", 1.0f, &out->alpha, NULL, why, whylen);
+	}
+	if (strcmp(c, "Softmax") == 0) {
+		if (!last_axis(item(cfg, "axis"))) {
+			snprintf(why, whylen, "Softmax: only the last axis (-1) of a (batch, features) row "
+			         "is supported");
+			return -1;
+		}
+		*out = act_default(KX_ACT_SOFTMAX);
+		return 0;
+	}
+	if (strcmp(c, "PReLU") == 0)
+		snprintf(why, whylen, "a PReLU as an activation has weights of its own, which Keras does "
+		         "not save with the layer that uses it");
+	else
+		snprintf(why, whylen, "unsupported activation object '%.60s'", c);
+	return -1;
+}
+
+static int
+parse_at(const cJSON *v, int mul_threshold, struct kx_act *out, char *why, size_t whylen, int depth)
+{
+	const cJSON *cls, *mod, *cfg;
+	const char *c;
+
+	if (!v || cJSON_IsNull(v)) {
+		*out = act_default(KX_ACT_LINEAR);
+		return 0;
+	}
+	if (cJSON_IsString(v)) {
+		if (kx_act_lookup(v->valuestring, out) == 0)
+			return 0;
+		if (strcmp(v->valuestring, "threshold") == 0)
+			snprintf(why, whylen, "activation 'threshold' needs the arguments threshold and "
+			         "default_value, which Keras cannot pass by name (it raises TypeError)");
+		else
+			snprintf(why, whylen, "unsupported activation '%.100s'", v->valuestring);
+		return -1;
+	}
+	if (!cJSON_IsObject(v)) {
+		snprintf(why, whylen, "an activation must be a name or a serialized Keras object");
+		return -1;
+	}
+	if (depth >= KX_ACT_MAX_DEPTH) {
+		snprintf(why, whylen, "activation objects nested deeper than %d", KX_ACT_MAX_DEPTH);
+		return -1;
+	}
+	cls = item(v, "class_name");
+	mod = item(v, "module");
+	cfg = item(v, "config");
+	if (!cJSON_IsString(cls)) {
+		snprintf(why, whylen, "a serialized activation without a class_name");
+		return -1;
+	}
+	c = cls->valuestring;
+	if (mod && !cJSON_IsNull(mod) && (!cJSON_IsString(mod) ||
+	    (strcmp(mod->valuestring, "builtins") != 0 && strncmp(mod->valuestring, "keras", 5) != 0))) {
+		snprintf(why, whylen, "activation object '%.60s' from module '%.60s': only Keras's own "
+		         "activations are supported", c, cJSON_IsString(mod) ? mod->valuestring : "?");
+		return -1;
+	}
+	if (strcmp(c, "function") == 0) {
+		const char *m = cJSON_IsString(mod) ? mod->valuestring : "builtins";
+		if (!cJSON_IsString(cfg)) {
+			snprintf(why, whylen, "a serialized activation function without its name");
+			return -1;
+		}
+		if (strcmp(m, "keras.ops") == 0 || strncmp(m, "keras.src.ops", 13) == 0) {
+			/* keras.ops.NAME: the same functions, but gelu's default is
+			 * the tanh approximation, and ops has no linear, mish or
+			 * exponential (Keras cannot load those) */
+			const char *n = cfg->valuestring;
+			if (strcmp(n, "linear") == 0 || strcmp(n, "mish") == 0 ||
+			    strcmp(n, "exponential") == 0) {
+				snprintf(why, whylen, "keras.ops has no function '%s'", n);
+				return -1;
+			}
+			if (parse_at(cfg, mul_threshold, out, why, whylen, depth + 1) != 0)
+				return -1;
+			out->approximate = out->kind == KX_ACT_GELU;
+			return 0;
+		}
+		if (strcmp(m, "builtins") != 0 && strcmp(m, "keras.activations") != 0 &&
+		    strncmp(m, "keras.src.activations", 21) != 0) {
+			snprintf(why, whylen, "activation function '%.60s' from module '%.60s': only "
+			         "keras.activations and keras.ops functions are supported",
+			         cfg->valuestring, m);
+			return -1;
+		}
+		return parse_at(cfg, mul_threshold, out, why, whylen, depth + 1);
+	}
+	if (!cJSON_IsObject(cfg)) {
+		snprintf(why, whylen, "activation object '%.60s' without a config", c);
+		return -1;
+	}
+	return parse_class(c, cfg, mul_threshold, out, why, whylen, depth);
+}
+
+long
+kx_keras_version(const char *v)
+{
+	char *end;
+	long major, minor;
+
+	if (!v)
+		return -1;
+	major = strtol(v, &end, 10);
+	if (end == v || *end != '.' || major < 0 || major > 1000)
+		return -1;
+	v = end + 1;
+	minor = strtol(v, &end, 10);
+	if (end == v || minor < 0 || minor > 999)
+		return -1;
+	return major * 1000 + minor;
+}
+
+int
+kx_act_parse(const cJSON *v, const char *keras_version, struct kx_act *out, char *why,
+             size_t whylen)
+{
+	long ver = kx_keras_version(keras_version);
+
+	return parse_at(v, ver >= 0 && ver < 3015, out, why, whylen, 0);
+}
+
+int
+kx_act_parse_class(const char *cls, const cJSON *cfg, const char *keras_version,
+                   struct kx_act *out, char *why, size_t whylen)
+{
+	long ver = kx_keras_version(keras_version);
+
+	return parse_class(cls, cfg, ver >= 0 && ver < 3015, out, why, whylen, 0);
 }
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -126,7 +457,8 @@ softplusf(float x)
 	return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x)));
 }
 
-/* numpy's maximum and minimum: NaN when either operand is NaN */
+/* numpy's maximum and minimum: NaN when either operand is NaN, the
+ * second operand when they compare equal (maximum(-0, 0) is 0) */
 static float
 np_maxf(float a, float b)
 {
@@ -139,7 +471,9 @@ np_minf(float a, float b)
 	return a != a ? a : a < b ? a : b;
 }
 
-/* x / 6 + 0.5, then 0 where <= 0, 1 where >= 1 (NaN stays NaN) */
+/* x / 6 + 0.5, then 0 where <= 0, 1 where >= 1 (NaN stays NaN); the
+ * same in 3.3, 3.8 and 3.16 (ops.hard_sigmoid's docstring says 0.2x+0.5,
+ * the backends compute x/6+0.5) */
 static float
 hard_sigmoidf(float x)
 {
@@ -148,26 +482,125 @@ hard_sigmoidf(float x)
 	return y <= 0.0f ? 0.0f : y >= 1.0f ? 1.0f : y;
 }
 
-/* x * (erf(x / sqrt(2)) + 1) / 2 in float32, erf rounded to float as
- * scipy's float32 erf is: it overflows to infinity above FLT_MAX / 2 as
- * Keras's does, and is -0 where erf rounds to -1. */
+/* approximate=False: x * (erf(x / sqrt(2)) + 1) / 2 in float32, erf
+ * rounded to float as scipy's float32 erf is: it overflows to infinity
+ * above FLT_MAX / 2 as Keras's does, and is -0 where erf rounds to -1.
+ * approximate=True: x * 0.5 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))),
+ * x^3 by powf as numpy's float32 power computes it. */
 static float
-geluf(float x)
+geluf(float x, int approximate)
 {
-	float e = (float)erf((double)(x / 1.41421354f));
+	float e;
 
+	if (approximate) {
+		float inner = 0.797884583f * (x + 0.044715f * powf(x, 3.0f));
+		return x * (0.5f * (1.0f + tanhf(inner)));
+	}
+	e = (float)erf((double)(x / 1.41421354f));
 	return x * (e + 1.0f) / 2.0f;
 }
 
+/* keras.activations.relu / the ReLU layer (ReLU.static_call): the
+ * branches Keras takes for each combination of parameters. */
+static float
+reluf(const struct kx_act *a, float x)
+{
+	float y, neg = 0.0f;
+	int clip = a->has_max;
+
+	if (a->slope != 0.0f) {
+		if (!a->has_max && a->threshold == 0.0f)
+			return np_maxf(x, a->slope * x);
+		neg = np_maxf(a->threshold != 0.0f ? -x + a->threshold : -x, 0.0f);
+	}
+	if (a->threshold != 0.0f) {
+		/* Keras 3.15+: where(x > threshold, x, 0); before: x * (x >
+		 * threshold), which keeps -0 and makes -inf NaN */
+		if (a->mul_threshold)
+			y = x * (x > a->threshold ? 1.0f : 0.0f);
+		else
+			y = x > a->threshold ? x : 0.0f;
+	} else if (a->has_max && a->max_value == 6.0f) {
+		y = np_minf(np_maxf(x, 0.0f), 6.0f);
+		clip = 0;
+	} else {
+		y = np_maxf(x, 0.0f);
+	}
+	if (clip)
+		y = np_minf(np_maxf(y, 0.0f), a->max_value);
+	if (a->slope != 0.0f)
+		y -= a->slope * neg;
+	return y;
+}
+
+static float
+elementwise(const struct kx_act *a, float x)
+{
+	switch (a->kind) {
+	case KX_ACT_RELU:
+		if (a->slope == 0.0f && !a->has_max && a->threshold == 0.0f)
+			return np_maxf(x, 0.0f);
+		return reluf(a, x);
+	case KX_ACT_GELU:
+		return geluf(x, a->approximate);
+	case KX_ACT_TANH:
+		return tanhf(x);
+	case KX_ACT_SIGMOID:
+		return sigmoidf(x);
+	case KX_ACT_SOFTPLUS:
+		return softplusf(x);
+	case KX_ACT_SOFTSIGN:
+		return x / (1.0f + fabsf(x));
+	case KX_ACT_ELU:
+		return x >= 0.0f ? x : a->alpha * expm1f(x);
+	case KX_ACT_SELU:
+		return 1.05070102f * (x >= 0.0f ? x : 1.67326319f * expm1f(x));
+	case KX_ACT_MISH:
+		return x * tanhf(softplusf(x));
+	case KX_ACT_LEAKY_RELU:
+		return np_maxf(x, a->slope * x);
+	case KX_ACT_RELU6:
+		return np_minf(np_maxf(x, 0.0f), 6.0f);
+	case KX_ACT_HARD_SIGMOID:
+		return hard_sigmoidf(x);
+	case KX_ACT_HARD_SILU:
+		return x * hard_sigmoidf(x);
+	case KX_ACT_EXPONENTIAL:
+		return expf(x);
+	case KX_ACT_CELU:
+		return np_maxf(x, 0.0f) + a->alpha * expm1f(np_minf(x, 0.0f) / a->alpha);
+	case KX_ACT_HARD_SHRINK:
+		return fabsf(x) > a->alpha ? x : 0.0f;
+	case KX_ACT_HARD_TANH:
+		return np_minf(np_maxf(x, -1.0f), 1.0f);
+	case KX_ACT_LOG_SIGMOID:
+		return -softplusf(-x);
+	case KX_ACT_SOFT_SHRINK:
+		return x > a->alpha ? x - a->alpha : x < -a->alpha ? x + a->alpha : 0.0f;
+	case KX_ACT_SPARSE_PLUS:
+		return x <= -1.0f ? 0.0f : x < 1.0f ? 0.25f * ((x + 1.0f) * (x + 1.0f)) : x;
+	case KX_ACT_SPARSE_SIGMOID:
+		return x <= -1.0f ? 0.0f : x >= 1.0f ? 1.0f : 0.5f * (x + 1.0f);
+	case KX_ACT_SQUAREPLUS:
+		return (x + sqrtf(x * x + a->alpha)) / 2.0f;
+	case KX_ACT_TANH_SHRINK:  /* numpy's float32 tanh is x itself where glibc's tanhf is not */
+		return x - (float)tanh((double)x);
+	default:
+		return x;
+	}
+}
+
 void
-kx_act_apply(enum kx_act a, const float *x, float *y, size_t n)
+kx_act_apply(struct kx_act a, const float *x, float *y, size_t n)
 {
 	size_t i;
 
-	switch (a) {
+	switch (a.kind) {
 	case KX_ACT_LINEAR:
 	case KX_ACT_SOFTMAX:
 	case KX_ACT_LOG_SOFTMAX:
+	case KX_ACT_SPARSEMAX:
+	case KX_ACT_GLU:
 		if (x != y)
 			memmove(y, x, n * sizeof *y);
 		break;
@@ -179,88 +612,127 @@ kx_act_apply(enum kx_act a, const float *x, float *y, size_t n)
 				y[i] = y[i] / (1.0f + kx_expf(-y[i]));
 		}
 		break;
-	case KX_ACT_RELU:
+	default:
 		for (i = 0; i < n; i++)
-			y[i] = np_maxf(x[i], 0.0f);
-		break;
-	case KX_ACT_GELU:
-		for (i = 0; i < n; i++)
-			y[i] = geluf(x[i]);
-		break;
-	case KX_ACT_TANH:
-		for (i = 0; i < n; i++)
-			y[i] = tanhf(x[i]);
-		break;
-	case KX_ACT_SIGMOID:
-		for (i = 0; i < n; i++)
-			y[i] = sigmoidf(x[i]);
-		break;
-	case KX_ACT_SOFTPLUS:
-		for (i = 0; i < n; i++)
-			y[i] = softplusf(x[i]);
-		break;
-	case KX_ACT_SOFTSIGN:
-		for (i = 0; i < n; i++)
-			y[i] = x[i] / (1.0f + fabsf(x[i]));
-		break;
-	case KX_ACT_ELU:
-		for (i = 0; i < n; i++)
-			y[i] = x[i] >= 0.0f ? x[i] : expm1f(x[i]);
-		break;
-	case KX_ACT_SELU:
-		for (i = 0; i < n; i++)
-			y[i] = 1.05070102f * (x[i] >= 0.0f ? x[i] : 1.67326319f * expm1f(x[i]));
-		break;
-	case KX_ACT_MISH:
-		for (i = 0; i < n; i++)
-			y[i] = x[i] * tanhf(softplusf(x[i]));
-		break;
-	case KX_ACT_LEAKY_RELU:
-		for (i = 0; i < n; i++)
-			y[i] = np_maxf(x[i], 0.2f * x[i]);
-		break;
-	case KX_ACT_RELU6:
-		for (i = 0; i < n; i++)
-			y[i] = np_minf(np_maxf(x[i], 0.0f), 6.0f);
-		break;
-	case KX_ACT_HARD_SIGMOID:
-		for (i = 0; i < n; i++)
-			y[i] = hard_sigmoidf(x[i]);
-		break;
-	case KX_ACT_HARD_SILU:
-		for (i = 0; i < n; i++)
-			y[i] = x[i] * hard_sigmoidf(x[i]);
-		break;
-	case KX_ACT_EXPONENTIAL:
-		for (i = 0; i < n; i++)
-			y[i] = expf(x[i]);
+			y[i] = elementwise(&a, x[i]);
 		break;
 	}
 }
 
-void
-kx_act_apply_rows(enum kx_act a, float *y, size_t n, size_t w)
+/* softmax and log_softmax of one row, as numpy computes them: exp(x -
+ * max), its sum (here in double: within an ulp of numpy's float32 sum). */
+static void
+softmax_row(float *row, size_t w, int log_)
 {
-	size_t r, j;
+	float mx = row[0];
+	double sum = 0.0;
+	size_t j;
 
-	if (!kx_act_is_rowwise(a) || w == 0)
-		return;
-	for (r = 0; r < n; r++) {
-		float *row = y + r * w, mx = row[0];
-		double sum = 0.0;
-
-		for (j = 1; j < w; j++)
-			if (row[j] > mx)
-				mx = row[j];
+	for (j = 1; j < w; j++)
+		if (mx == mx && (row[j] > mx || row[j] != row[j]))
+			mx = row[j];
+	for (j = 0; j < w; j++)
+		sum += (double)expf(row[j] - mx);
+	if (!log_) {
 		for (j = 0; j < w; j++)
-			sum += exp((double)row[j] - (double)mx);
-		if (a == KX_ACT_SOFTMAX) {
-			for (j = 0; j < w; j++)
-				row[j] = (float)(exp((double)row[j] - (double)mx) / sum);
-		} else {
-			double ls = log(sum);
-			for (j = 0; j < w; j++)
-				row[j] = (float)((double)row[j] - (double)mx - ls);
+			row[j] = (float)((double)expf(row[j] - mx) / sum);
+	} else {
+		float ls = (float)log(sum);
+		for (j = 0; j < w; j++)
+			row[j] = row[j] - mx - ls;
+	}
+}
+
+/* The j-th largest of row (j counted from 0), for sparsemax's sorted
+ * order without a buffer: the largest value below the previous one, with
+ * its multiplicity. */
+static float
+next_largest(const float *row, size_t w, float prev, int first, size_t *count)
+{
+	float best = -INFINITY;
+	size_t j, c = 0;
+
+	for (j = 0; j < w; j++) {
+		float v = row[j];
+		if (v != v || (!first && !(v < prev)))
+			continue;
+		if (v > best || c == 0) {
+			best = v;
+			c = 1;
+		} else if (v == best) {
+			c++;
 		}
+	}
+	*count = c;
+	return best;
+}
+
+/* Keras's sparsemax (numpy backend, 3.8-3.16), as written: z sorted in
+ * descending order, its float32 cumulative sums c_j, support where z_j -
+ * (c_j - 1) / (j + 1) > 0 (in float64: the float32 difference divided by
+ * numpy's int64 arange), k its size, tau = (sum over the support of c_j -
+ * 1) / k in float64, out = max(x - tau, 0). (tau sums the cumulative sums
+ * themselves, not only the last one; Keras computes that, so kanx does.)
+ * numpy sorts a NaN last, where it joins no support; it stays NaN in the
+ * output. */
+static void
+sparsemax_row(float *row, size_t w)
+{
+	float c = 0.0f, prev = 0.0f;
+	double tau, csum = 0.0;
+	size_t j = 0, k = 0, cnt, t, nn = 0;
+
+	for (t = 0; t < w; t++)
+		nn += row[t] == row[t];
+	while (j < nn) {
+		prev = next_largest(row, w, prev, j == 0, &cnt);
+		for (t = 0; t < cnt && j < nn; t++, j++) {
+			c += prev;
+			if ((double)prev - (double)(c - 1.0f) / (double)(j + 1) > 0.0) {
+				csum += (double)c;
+				k++;
+			}
+		}
+	}
+	tau = ((double)(float)csum - 1.0) / (double)k;
+	for (j = 0; j < w; j++) {
+		double d = (double)row[j] - tau;
+		row[j] = d != d ? (float)d : d > 0.0 ? (float)d : 0.0f;
+	}
+}
+
+void
+kx_act_apply_rows(struct kx_act a, const float *x, float *y, size_t n, size_t w)
+{
+	size_t r, j, h = w / 2;
+
+	if (w == 0)
+		return;
+	switch (a.kind) {
+	case KX_ACT_SOFTMAX:
+	case KX_ACT_LOG_SOFTMAX:
+	case KX_ACT_SPARSEMAX:
+		if (x != y)
+			memmove(y, x, n * w * sizeof *y);
+		for (r = 0; r < n; r++) {
+			if (a.kind == KX_ACT_SPARSEMAX)
+				sparsemax_row(y + r * w, w);
+			else
+				softmax_row(y + r * w, w, a.kind == KX_ACT_LOG_SOFTMAX);
+		}
+		break;
+	case KX_ACT_GLU:
+		/* row r's output goes to r * h, at or before where its input
+		 * starts, so in place in row order reads every input first */
+		for (r = 0; r < n; r++) {
+			const float *in = x + r * w;
+			float *out = y + r * h;
+			for (j = 0; j < h; j++)
+				out[j] = in[j] * sigmoidf(in[h + j]);
+		}
+		break;
+	default:
+		kx_act_apply(a, x, y, n * w);
+		break;
 	}
 }

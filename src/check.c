@@ -38,7 +38,8 @@ check_finite(struct kx_chk *c, const struct kx_layer *l, int var, const struct k
 {
 	const float *v = *t->dst;
 	const char *what = t->name;
-	size_t d0 = t->dims[0], d1 = t->rank > 1 ? t->dims[1] : 0, d2 = t->rank > 2 ? t->dims[2] : 0;
+	size_t d0 = t->rank > 0 ? t->dims[0] : 1, d1 = t->rank > 1 ? t->dims[1] : 0,
+	       d2 = t->rank > 2 ? t->dims[2] : 0;  /* a scalar (rank 0) is one value */
 	size_t i, bad = 0, first = 0, n = d0 * (d1 ? d1 : 1) * (d2 ? d2 : 1);
 	char where[300], idx[80];
 

@@ -320,7 +320,7 @@ check_against(struct kx_diags *d, const struct kx_model *m, const struct kx_kanc
 			         c->spline_order, DFLT(c->at_spline_order), l->name, l->k);
 			cfg_problem(d, c, c->at_spline_order, KX_SEV_ERROR, msg);
 		}
-		if (l->act != c->act) {
+		if (!kx_act_equal(l->act, c->act)) {
 			snprintf(msg, sizeof msg, "model.base_activation is '%s'%s but layer '%s' uses '%s'",
 			         c->base_activation, DFLT(c->at_base_activation), l->name, kx_act_name(l->act));
 			cfg_problem(d, c, c->at_base_activation, KX_SEV_ERROR, msg);

@@ -181,20 +181,20 @@ kx_kan_forward_ref(const struct kx_layer *l, const float *x, size_t n, float *y)
 {
 	size_t nb = l->G + l->k, b, i, o, j;
 	float *bases = malloc(nb * sizeof(float)), *tmp = malloc((nb + l->k + 1) * sizeof(float));
-	float a;
+	float *a = malloc(l->in * sizeof(float));
 
-	if (!bases || !tmp)
+	if (!bases || !tmp || !a)
 		abort();
 	for (b = 0; b < n; b++) {
 		float *yr = y + b * l->out;
 		for (o = 0; o < l->out; o++)
 			yr[o] = 0.0f;
+		kx_act_apply_rows(l->act, x + b * l->in, a, 1, l->in);  /* row-wise ones need the row */
 		for (i = 0; i < l->in; i++) {
 			float xi = x[b * l->in + i];
-			kx_act_apply(l->act, &xi, &a, 1);
 			kx_bspline_ref(l, i, xi, bases, tmp);
 			for (o = 0; o < l->out; o++) {
-				float s = a * l->base_w[i * l->out + o];
+				float s = a[i] * l->base_w[i * l->out + o];
 				const float *w = l->spline_w + (i * l->out + o) * nb;
 				for (j = 0; j < nb; j++)
 					s += bases[j] * w[j];
@@ -204,6 +204,7 @@ kx_kan_forward_ref(const struct kx_layer *l, const float *x, size_t n, float *y)
 	}
 	free(bases);
 	free(tmp);
+	free(a);
 }
 
 /* The interval mu with t[mu] <= x < t[mu+1] among the n intervals of t, or
@@ -471,7 +472,7 @@ kx_kan_forward_fast(const struct kx_layer *l, const float *x, size_t n, float *y
 	for (b = 0; b < n; b++) {
 		float *row = a + b * width;
 		const float *xr = x + b * l->in;
-		kx_act_apply(l->act, xr, row, l->in);
+		kx_act_apply_rows(l->act, xr, row, 1, l->in);
 		if (l->closed) {
 			row_uniform(l, xr, row + l->in);
 			continue;
@@ -505,10 +506,7 @@ kx_dense_forward(const struct kx_layer *l, const float *x, size_t n, float *y, i
 		for (b = 0; b < n; b++)
 			for (o = 0; o < l->out; o++)
 				y[b * l->out + o] += l->bias[o];
-	if (kx_act_is_rowwise(l->act))
-		kx_act_apply_rows(l->act, y, n, l->out);
-	else
-		kx_act_apply(l->act, y, y, n * l->out);
+	kx_act_apply_rows(l->act, y, y, n, l->out);
 }
 
 static int kx_threads = 1;

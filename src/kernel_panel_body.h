@@ -216,14 +216,39 @@ silu8(vf x)
 	return vf_div(x, vf_add(vf_set1(1.0f), e));
 }
 
-KX_LANE_ATTR static void
-act_panel(enum kx_act act, const float *x, float *y, size_t n)
+/* A row-wise activation (softmax, sparsemax, glu, ...) over the in
+ * values of each lane, through row (in floats): out values per lane to
+ * y, which may be x. */
+static void
+rowwise_panel(struct kx_act act, const float *x, float *y, size_t in, float *row)
 {
-	size_t i;
+	size_t r, i, out;
 
-	if (act == KX_ACT_SILU) {
+	if (kx_act_width(act, in, &out) != 0)
+		out = 0;  /* refused by the loader; never here */
+	for (r = 0; r < KX_PANEL; r++) {
+		for (i = 0; i < in; i++)
+			row[i] = x[i * KX_PANEL + r];
+		kx_act_apply_rows(act, row, row, 1, in);
+		for (i = 0; i < out; i++)
+			y[i * KX_PANEL + r] = row[i];
+	}
+}
+
+/* The activation of a panel of in features: silu vectorised, row-wise
+ * ones lane by lane through row (in floats), the rest by act.c. */
+KX_LANE_ATTR static void
+act_panel(struct kx_act act, const float *x, float *y, size_t in, float *row)
+{
+	size_t i, n = in * KX_PANEL;
+
+	if (act.kind == KX_ACT_SILU) {
 		for (i = 0; i < n; i += 8)
 			vf_store(y + i, silu8(vf_load(x + i)));
+		return;
+	}
+	if (kx_act_is_rowwise(act)) {
+		rowwise_panel(act, x, y, in, row);
 		return;
 	}
 	kx_act_apply(act, x, y, n);
@@ -326,14 +351,14 @@ static const sparse_fn sparse_blocks[9] = { NULL, sparse_block1, sparse_block2, 
 	sparse_block4, sparse_block5, sparse_block6, sparse_block7, sparse_block8 };
 
 KX_LANE_ATTR static void
-kan_sparse_panel(const struct kx_layer *l, const float *x, float *y, float *a)
+kan_sparse_panel(const struct kx_layer *l, const float *x, float *y, float *a, float *row)
 {
 	size_t in = l->in, G = l->G, k = l->k, n = G + 2 * k, nk = n + 1, i, r, idx, ob;
 	float *act = a, *L = a + 2 * in * KX_PANEL, Ls[KX_MAX_ORDER + 1];
 	float c[KX_PANEL * 64] __attribute__((aligned(32)));
 	int32_t *mu = (int32_t *)(a + in * KX_PANEL);
 
-	act_panel(l->act, x, act, in * KX_PANEL);
+	act_panel(l->act, x, act, in, row);
 	for (i = 0; i < in; i++) {
 		float *Li = L + i * (k + 1) * KX_PANEL;
 		if (l->closed && k == 3) {
@@ -364,28 +389,13 @@ kan_sparse_panel(const struct kx_layer *l, const float *x, float *y, float *a)
 
 /* ---- layers on a panel ---- */
 
-/* Row-wise activations (softmax) over the outputs of each lane. */
-static void
-rowwise_panel(enum kx_act act, float *y, size_t out, float *row)
-{
-	size_t r, o;
-
-	for (r = 0; r < KX_PANEL; r++) {
-		for (o = 0; o < out; o++)
-			row[o] = y[o * KX_PANEL + r];
-		kx_act_apply_rows(act, row, 1, out);
-		for (o = 0; o < out; o++)
-			y[o * KX_PANEL + r] = row[o];
-	}
-}
-
 KX_LANE_ATTR static void
 kan_panel(const struct kx_layer *l, const float *x, float *y, float *a, float *scratch)
 {
 	size_t in = l->in, G = l->G, k = l->k, nb = G + k, n = G + 2 * k, nk = n + 1, i, r, j;
 	float *bases = a + in * KX_PANEL;
 
-	act_panel(l->act, x, a, in * KX_PANEL);
+	act_panel(l->act, x, a, in, scratch);
 	if (l->closed && k == 3) {
 		for (i = 0; i < in; i++) {
 			float *dst = bases + i * nb * KX_PANEL;
@@ -420,10 +430,7 @@ dense_panel(const struct kx_layer *l, const float *x, float *y, float *row)
 		for (o = 0; o < l->out; o++)
 			for (r = 0; r < KX_PANEL; r++)
 				y[o * KX_PANEL + r] += l->bias[o];
-	if (kx_act_is_rowwise(l->act))
-		rowwise_panel(l->act, y, l->out, row);
-	else
-		act_panel(l->act, y, y, l->out * KX_PANEL);
+	act_panel(l->act, y, y, l->out, row);
 }
 
 KX_LANE_ATTR void
@@ -455,7 +462,7 @@ KX_PANEL_FORWARD(const struct kx_model *m, float *work, const float *x, size_t n
 			switch (l->ops->fast) {
 			case KX_FAST_KAN:
 				if (l->sparse_w)
-					kan_sparse_panel(l, xp, yp, a);
+					kan_sparse_panel(l, xp, yp, a, extra);
 				else
 					kan_panel(l, xp, yp, a, extra);
 				break;
@@ -463,12 +470,7 @@ KX_PANEL_FORWARD(const struct kx_model *m, float *work, const float *x, size_t n
 				dense_panel(l, xp, yp, extra);
 				break;
 			case KX_FAST_ACT:
-				if (kx_act_is_rowwise(l->act)) {
-					memcpy(yp, xp, l->in * KX_PANEL * sizeof *yp);
-					rowwise_panel(l->act, yp, l->out, extra);
-				} else {
-					act_panel(l->act, xp, yp, l->in * KX_PANEL);
-				}
+				act_panel(l->act, xp, yp, l->in, extra);
 				break;
 			case KX_FAST_IDENTITY:
 			case KX_FAST_NONE:  /* not in a chain the panel kernel runs (kernel.c) */

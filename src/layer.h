@@ -36,6 +36,7 @@ struct kx_parse_ctx {
 	const struct kx_layer *kan_default; /* KAN settings a layer falls back to (kanx>KAN) */
 	struct kx_err *e;
 	int bad;                        /* set by kx_parse_bad */
+	const char *keras_version;      /* metadata.json's, or NULL: what changed between versions */
 };
 
 /* Record a problem of the layer being parsed: "LABEL: layer 'NAME': MSG". */
@@ -47,19 +48,22 @@ void kx_parse_bad(struct kx_parse_ctx *ctx, const char *fmt, ...)
 int kx_json_size(const cJSON *v, size_t lo, size_t hi, size_t *out);
 int kx_json_shape_last(const cJSON *shape, const struct kx_limits *lim, size_t *out);
 
-/* The activation named by cfg[key] (dflt when absent or null; "linear"
- * when that is NULL too) into *out; rowwise_ok: softmax and log_softmax
- * allowed. -1 after kx_parse_bad. */
+/* The activation cfg[key] holds (a name, a serialized function or layer
+ * object: kx_act_parse), or dflt when absent or null ("linear" when that
+ * is NULL too), into *out; kan: a KANLinear base activation, which must
+ * keep the width (not glu). -1 after kx_parse_bad. */
 int kx_layer_act(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, const char *dflt,
-                 int rowwise_ok, enum kx_act *out);
+                 int kan, struct kx_act *out);
 
 /* A weight tensor a layer expects at vars/INDEX of its HDF5 group. */
 #define KX_MAX_RANK 3
 struct kx_tensor {
 	const char *name;               /* "kernel", "spline_weight", ... */
-	int rank;                       /* 1 .. KX_MAX_RANK */
+	int rank;                       /* 0 (a scalar) .. KX_MAX_RANK */
 	size_t dims[KX_MAX_RANK];       /* the shape the config implies */
 	float **dst;                    /* the layer's field the values go to */
+	int integer;                    /* an integer variable (Normalization's count), read
+	                                 * as float32; else the dataset must be floats */
 };
 #define KX_MAX_TENSORS 4
 /* inputs of one layer (a merge layer's) */
@@ -80,7 +84,8 @@ enum kx_fast {
  * its JSON. Zero/NULL members are shown as "-" (null in JSON). */
 struct kx_layer_desc {
 	size_t grid_size, spline_order; /* 0: none */
-	const char *activation;         /* NULL: none */
+	const char *activation;         /* NULL: none; kx_layer_desc_act sets it to act_buf */
+	char act_buf[160];
 	int has_grid;                   /* KAN: grid_range, uniform, knot_deviation */
 	float grid_lo, grid_hi;
 	const char *uniform;            /* "yes", "near", "no" */
@@ -149,6 +154,32 @@ const struct kx_layer_ops *kx_layer_find(const char *cls, int custom);
 
 /* A shape hook for layers of one input whose output is as wide. */
 int kx_layer_shape_same(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size);
+
+/* The hooks of a layer that is its activation l->act (layer_activation.c:
+ * Activation, and the activation layer classes of layer_act_classes.c):
+ * the width (halved by glu), y = act(x), and inspect's column. */
+int kx_layer_act_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size);
+void kx_layer_act_forward(const struct kx_layer *l, const float *const *x, size_t n, float *y);
+void kx_layer_act_describe(const struct kx_layer *l, struct kx_layer_desc *d);
+
+/* A layer's own state: size zeroed bytes at l->priv (NULL after
+ * kx_parse_bad when out of memory), its activation linear. The free hook
+ * of a layer whose state holds only the arrays its tensors hook names:
+ * those, then l->priv. */
+void *kx_layer_priv(struct kx_layer *l, size_t size, struct kx_parse_ctx *ctx);
+void kx_layer_free_priv(struct kx_layer *l);
+
+/* Config helpers for the layers' parse hooks (layers.c); each problem
+ * goes to kx_parse_bad. cfg[key] absent or the features axis (-1, 1,
+ * [-1], [1]): 0, else -1. A boolean (dflt when absent). A finite number
+ * (dflt when absent): 0 or -1. */
+int kx_layer_last_axis(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key);
+int kx_layer_bool(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, int dflt);
+int kx_layer_float(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, float dflt,
+                   float *out);
+
+/* d->activation: a with its parameters (kx_act_format), in d->act_buf. */
+void kx_layer_desc_act(struct kx_layer_desc *d, struct kx_act a);
 
 /* "(2, 3)": dims[0 .. rank) as messages show shapes. */
 void kx_fmt_dims(char *buf, size_t size, const size_t *dims, int rank);

@@ -1,6 +1,6 @@
-/* layer_activation.c - Activation(name): y = act(x), elementwise or, for
- * softmax and log_softmax, over each row. */
-#include <string.h>
+/* layer_activation.c - Activation(name or object): y = act(x), elementwise
+ * or over each row (softmax, sparsemax, glu, which halves the width). */
+#include <stdio.h>
 
 #include "layer.h"
 #include "model.h"
@@ -8,24 +8,32 @@
 static int
 parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 {
-	return kx_layer_act(ctx, cfg, "activation", NULL, 1, &l->act);
+	return kx_layer_act(ctx, cfg, "activation", NULL, 0, &l->act);
 }
 
-static void
-forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
+int
+kx_layer_act_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
 {
-	if (kx_act_is_rowwise(l->act)) {
-		memcpy(y, x[0], n * l->in * sizeof *y);
-		kx_act_apply_rows(l->act, y, n, l->out);
-	} else {
-		kx_act_apply(l->act, x[0], y, n * l->in);
+	if (kx_layer_shape_same(l, in_w, n_in, msg, size) != 0)
+		return -1;
+	if (kx_act_width(l->act, l->in, &l->out) != 0) {
+		snprintf(msg, size, "%s needs an even width, and the previous layer gives %zu",
+		         kx_act_name(l->act), l->in);
+		return -1;
 	}
+	return 0;
 }
 
-static void
-describe(const struct kx_layer *l, struct kx_layer_desc *d)
+void
+kx_layer_act_forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
 {
-	d->activation = kx_act_name(l->act);
+	kx_act_apply_rows(l->act, x[0], y, n, l->in);
+}
+
+void
+kx_layer_act_describe(const struct kx_layer *l, struct kx_layer_desc *d)
+{
+	kx_layer_desc_act(d, l->act);
 }
 
 static const char *const classes[] = { "Activation", NULL };
@@ -34,8 +42,8 @@ const struct kx_layer_ops kx_layer_activation = {
 	.kind = "Activation",
 	.classes = classes,
 	.parse = parse,
-	.shape = kx_layer_shape_same,
-	.forward = forward,
+	.shape = kx_layer_act_shape,
+	.forward = kx_layer_act_forward,
 	.fast = KX_FAST_ACT,
-	.describe = describe,
+	.describe = kx_layer_act_describe,
 };

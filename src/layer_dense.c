@@ -1,7 +1,17 @@
-/* layer_dense.c - Dense(units, activation, use_bias): y = act(x @ kernel + bias). */
+/* layer_dense.c - Dense(units, activation, use_bias): y = act(x @ kernel + bias).
+ *
+ * With an activation that halves the width (glu), the layer is the
+ * second row below, kx_layer_dense_narrow: its output is half its units,
+ * and it runs on the reference path only (the loader then picks the BLIS
+ * kernel for the model: model.c). */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "kernel.h"
 #include "layer.h"
 #include "model.h"
+
+extern const struct kx_layer_ops kx_layer_dense_narrow;
 
 static int
 parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
@@ -13,7 +23,10 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 	if (kx_json_size(u, 1, ctx->lim->max_width, &l->out) != 0)
 		kx_parse_bad(ctx, "units must be an integer from 1 to %zu", ctx->lim->max_width);
 	l->use_bias = ub ? cJSON_IsTrue(ub) : 1;
-	kx_layer_act(ctx, cfg, "activation", "linear", 1, &l->act);
+	l->units = l->out;
+	kx_layer_act(ctx, cfg, "activation", "linear", 0, &l->act);
+	if (l->act.kind == KX_ACT_GLU)
+		l->ops = &kx_layer_dense_narrow;
 	if ((v = cJSON_GetObjectItemCaseSensitive(cfg, "lora_rank")) && !cJSON_IsNull(v))
 		kx_parse_bad(ctx, "LoRA-enabled Dense layers are not supported");
 	if ((v = cJSON_GetObjectItemCaseSensitive(cfg, "quantization_config")) && !cJSON_IsNull(v))
@@ -37,8 +50,8 @@ tensors(const struct kx_layer *l, struct kx_tensor *t)
 {
 	struct kx_layer *w = (struct kx_layer *)l;  /* the fields the values go to */
 
-	t[0] = (struct kx_tensor){ "kernel", 2, { l->in, l->out, 0 }, &w->kernel };
-	t[1] = (struct kx_tensor){ "bias", 1, { l->out, 0, 0 }, &w->bias };
+	t[0] = (struct kx_tensor){ "kernel", 2, { l->in, l->out, 0 }, &w->kernel, 0 };
+	t[1] = (struct kx_tensor){ "bias", 1, { l->out, 0, 0 }, &w->bias, 0 };
 	return l->use_bias ? 2 : 1;
 }
 
@@ -57,10 +70,70 @@ params(const struct kx_layer *l)
 static void
 describe(const struct kx_layer *l, struct kx_layer_desc *d)
 {
-	d->activation = kx_act_name(l->act);
+	kx_layer_desc_act(d, l->act);
+}
+
+/* ---- units -> units / 2 (glu) ---- */
+
+static int
+narrow_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
+{
+	if (kx_layer_shape_same(l, in_w, n_in, msg, size) != 0)
+		return -1;
+	if (kx_act_width(l->act, l->units, &l->out) != 0) {
+		snprintf(msg, size, "%s needs an even number of units, not %zu", kx_act_name(l->act),
+		         l->units);
+		return -1;
+	}
+	return 0;
+}
+
+static size_t
+narrow_tensors(const struct kx_layer *l, struct kx_tensor *t)
+{
+	struct kx_layer *w = (struct kx_layer *)l;
+
+	t[0] = (struct kx_tensor){ "kernel", 2, { l->in, l->units, 0 }, &w->kernel, 0 };
+	t[1] = (struct kx_tensor){ "bias", 1, { l->units, 0, 0 }, &w->bias, 0 };
+	return l->use_bias ? 2 : 1;
+}
+
+/* x @ kernel + bias at the full width, then the activation to y */
+static void
+narrow_forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
+{
+	struct kx_layer lin = *l;
+	float *t = kx_mallocarray(n ? n : 1, l->units * sizeof *t);
+
+	if (!t)
+		abort();  /* as the reference kernels: the batch's buffers are sized up front */
+	lin.out = l->units;
+	kx_act_lookup("linear", &lin.act);
+	kx_dense_forward(&lin, x[0], n, t, 1);
+	kx_act_apply_rows(l->act, t, y, n, l->units);
+	free(t);
+}
+
+static size_t
+narrow_params(const struct kx_layer *l)
+{
+	return l->in * l->units + (l->use_bias ? l->units : 0);
 }
 
 static const char *const classes[] = { "Dense", NULL };
+static const char *const no_classes[] = { NULL };
+
+const struct kx_layer_ops kx_layer_dense_narrow = {
+	.kind = "Dense",
+	.classes = no_classes,  /* reached from kx_layer_dense's parse only */
+	.parse = parse,
+	.shape = narrow_shape,
+	.tensors = narrow_tensors,
+	.forward = narrow_forward,
+	.fast = KX_FAST_NONE,
+	.params = narrow_params,
+	.describe = describe,
+};
 
 const struct kx_layer_ops kx_layer_dense = {
 	.kind = "Dense",

@@ -8,7 +8,7 @@ static int
 parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 {
 	(void)cfg, (void)ctx;
-	l->act = KX_ACT_LINEAR;
+	kx_act_lookup("linear", &l->act);
 	return 0;
 }
 

@@ -54,7 +54,7 @@ kx_kan_params(struct kx_layer *l, const cJSON *obj, const struct kx_layer *dflt,
 		return -1;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(obj, "base_activation") &&
-	    kx_layer_act(ctx, obj, "base_activation", NULL, 0, &l->act) != 0)
+	    kx_layer_act(ctx, obj, "base_activation", NULL, 1, &l->act) != 0)
 		return -1;
 	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "grid_range")) &&
 	    get_range(v, &l->cfg_lo, &l->cfg_hi) != 0) {
@@ -99,9 +99,9 @@ tensors(const struct kx_layer *l, struct kx_tensor *t)
 {
 	struct kx_layer *w = (struct kx_layer *)l;  /* the fields the values go to */
 
-	t[0] = (struct kx_tensor){ "base_weight", 2, { l->in, l->out, 0 }, &w->base_w };
-	t[1] = (struct kx_tensor){ "spline_weight", 3, { l->in, l->out, l->cfg_G + l->cfg_k }, &w->spline_w };
-	t[2] = (struct kx_tensor){ "grid", 2, { l->in, l->cfg_G + 1, 0 }, &w->grid };
+	t[0] = (struct kx_tensor){ "base_weight", 2, { l->in, l->out, 0 }, &w->base_w, 0 };
+	t[1] = (struct kx_tensor){ "spline_weight", 3, { l->in, l->out, l->cfg_G + l->cfg_k }, &w->spline_w, 0 };
+	t[2] = (struct kx_tensor){ "grid", 2, { l->in, l->cfg_G + 1, 0 }, &w->grid, 0 };
 	return 3;
 }
 
@@ -281,7 +281,7 @@ describe(const struct kx_layer *l, struct kx_layer_desc *d)
 {
 	d->grid_size = l->G;
 	d->spline_order = l->k;
-	d->activation = kx_act_name(l->act);
+	kx_layer_desc_act(d, l->act);
 	d->has_grid = 1;
 	d->grid_lo = l->grid_lo;
 	d->grid_hi = l->grid_hi;

@@ -1,12 +1,19 @@
 /* layers.c - the layer table (layer.h) and what its rows share. */
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "layer.h"
 #include "model.h"
 
 extern const struct kx_layer_ops kx_layer_input, kx_layer_dense, kx_layer_activation,
-	kx_layer_dropout;
+	kx_layer_dropout, kx_layer_relu, kx_layer_leaky_relu, kx_layer_elu, kx_layer_softmax,
+	kx_layer_prelu, kx_layer_gaussian_noise, kx_layer_gaussian_dropout, kx_layer_alpha_dropout,
+	kx_layer_activity_regularization, kx_layer_identity, kx_layer_spatial_dropout1d,
+	kx_layer_masking, kx_layer_batchnorm, kx_layer_layernorm, kx_layer_unitnorm,
+	kx_layer_rmsnorm, kx_layer_normalization;
 
 /* One row per layer kind. Order does not matter: each class is accepted
  * by one row (a test checks it). */
@@ -16,6 +23,23 @@ const struct kx_layer_ops *const kx_layer_table[] = {
 	&kx_layer_dense,
 	&kx_layer_activation,
 	&kx_layer_dropout,
+	&kx_layer_relu,
+	&kx_layer_leaky_relu,
+	&kx_layer_elu,
+	&kx_layer_softmax,
+	&kx_layer_prelu,
+	&kx_layer_gaussian_noise,
+	&kx_layer_gaussian_dropout,
+	&kx_layer_alpha_dropout,
+	&kx_layer_activity_regularization,
+	&kx_layer_identity,
+	&kx_layer_spatial_dropout1d,
+	&kx_layer_masking,
+	&kx_layer_batchnorm,
+	&kx_layer_layernorm,
+	&kx_layer_unitnorm,
+	&kx_layer_rmsnorm,
+	&kx_layer_normalization,
 	NULL
 };
 
@@ -48,28 +72,102 @@ kx_layer_shape_same(struct kx_layer *l, const size_t *in_w, size_t n_in, char *m
 
 int
 kx_layer_act(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, const char *dflt,
-             int rowwise_ok, enum kx_act *out)
+             int kan, struct kx_act *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
-	const char *name = dflt;
+	char why[300];
 
-	if (v && !cJSON_IsNull(v)) {
-		if (!cJSON_IsString(v)) {
-			kx_parse_bad(ctx, "%s: only named Keras activations are supported", key);
+	if ((!v || cJSON_IsNull(v)) && dflt) {
+		if (kx_act_lookup(dflt, out) != 0)
 			return -1;
-		}
-		name = v->valuestring;
-	}
-	if (!name)
-		name = "linear";
-	if (kx_act_lookup(name, out) != 0) {
-		kx_parse_bad(ctx, "unsupported activation '%.100s'", name);
+	} else if (kx_act_parse(v, ctx->keras_version, out, why, sizeof why) != 0) {
+		kx_parse_bad(ctx, "%s: %s", key, why);
 		return -1;
 	}
-	if (!rowwise_ok && kx_act_is_rowwise(*out)) {
-		kx_parse_bad(ctx, "activation '%s' is only supported on Dense and Activation layers", name);
+	if (kan && out->kind == KX_ACT_GLU) {
+		kx_parse_bad(ctx, "%s: glu halves the width, and a KANLinear base activation must keep "
+		             "it (Keras cannot call that layer either)", key);
 		return -1;
 	}
+	return 0;
+}
+
+void
+kx_layer_desc_act(struct kx_layer_desc *d, struct kx_act a)
+{
+	kx_act_format(a, d->act_buf, sizeof d->act_buf);
+	d->activation = d->act_buf;
+}
+
+void *
+kx_layer_priv(struct kx_layer *l, size_t size, struct kx_parse_ctx *ctx)
+{
+	if (!(l->priv = calloc(1, size)))
+		kx_parse_bad(ctx, "out of memory");
+	kx_act_lookup("linear", &l->act);
+	return l->priv;
+}
+
+void
+kx_layer_free_priv(struct kx_layer *l)
+{
+	struct kx_tensor t[KX_MAX_TENSORS];
+	size_t n, i;
+
+	if (!l->priv)
+		return;
+	n = l->ops->tensors ? l->ops->tensors(l, t) : 0;
+	for (i = 0; i < n; i++) {
+		free(*t[i].dst);
+		*t[i].dst = NULL;
+	}
+	free(l->priv);
+	l->priv = NULL;
+}
+
+int
+kx_layer_last_axis(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
+
+	if (!v)
+		return 0;
+	if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == 1)
+		v = cJSON_GetArrayItem(v, 0);
+	if (cJSON_IsNumber(v) && (v->valuedouble == -1.0 || v->valuedouble == 1.0))
+		return 0;
+	kx_parse_bad(ctx, "%s: only the features axis (-1 or 1) of (batch, features) rows is "
+	             "supported", key);
+	return -1;
+}
+
+int
+kx_layer_bool(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, int dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
+
+	if (!v)
+		return dflt;
+	if (!cJSON_IsBool(v)) {
+		kx_parse_bad(ctx, "%s must be true or false", key);
+		return dflt;
+	}
+	return cJSON_IsTrue(v);
+}
+
+int
+kx_layer_float(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, float dflt, float *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
+
+	*out = dflt;
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || fabs(v->valuedouble) > FLT_MAX) {
+		kx_parse_bad(ctx, "%s must be a finite number", key);
+		return -1;
+	}
+	*out = (float)v->valuedouble;
 	return 0;
 }
 

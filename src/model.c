@@ -138,6 +138,10 @@ finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 
 	m->max_width = m->in;
 	m->kernel = kx_kernel_current();
+	/* a layer the panel kernels cannot run: this model runs on BLIS */
+	for (i = 0; i < m->n_layers; i++)
+		if (m->layers[i].ops->fast == KX_FAST_NONE && kx_kernel_is_panel(m->kernel))
+			m->kernel = KX_KERNEL_BLIS;
 	for (i = 0; i < m->n_layers; i++) {
 		struct kx_layer *l = &m->layers[i];
 		if (l->out > m->max_width)
@@ -583,7 +587,7 @@ uniform01(uint64_t *s)
 }
 
 struct kx_model *
-kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k, enum kx_act act,
+kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k, struct kx_act act,
                float lo, float hi, uint64_t seed, struct kx_err *e)
 {
 	struct kx_model *m;

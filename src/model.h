@@ -23,7 +23,7 @@ struct kx_layer {
 	char *class_name;      /* "KANLinear", "Dense", ... as in the config */
 	char *h5_group;        /* "layers/kan_linear_1" (weights path, without /vars) */
 	size_t in, out;
-	enum kx_act act;       /* KAN: base activation; Dense/Activation: activation */
+	struct kx_act act;     /* KAN: base activation; Dense/Activation: activation */
 
 	/* KAN */
 	size_t G, k;           /* grid size and spline order, from the weight shapes */
@@ -51,8 +51,12 @@ struct kx_layer {
 
 	/* Dense */
 	int use_bias;
-	float *kernel;         /* (in, out) */
-	float *bias;           /* (out) or NULL */
+	size_t units;          /* the kernel's width: out, or 2 * out when the activation
+	                        * halves the width (glu; layer_dense.c) */
+	float *kernel;         /* (in, units) */
+	float *bias;           /* (units) or NULL */
+
+	void *priv;            /* a kind's own state (its layer_*.c allocates and frees it) */
 
 	/* Fast-path packed weights (kernel.c): W = [base_w ; spline_w as (in*(G+k), out)] */
 	float *packed;         /* (in*(1+G+k), out) for KAN; NULL otherwise */
@@ -112,7 +116,7 @@ struct kx_model *kx_model_load_mem(const char *name, const void *buf, size_t len
  * (Keras-style init: Glorot-uniform base weights, normal(0, 0.1) spline
  * weights, uniform grids over grid_range). seed 0 = from the clock. */
 struct kx_model *kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k,
-                                enum kx_act act, float lo, float hi, uint64_t seed,
+                                struct kx_act act, float lo, float hi, uint64_t seed,
                                 struct kx_err *e);
 
 /* Free; accepts NULL. */

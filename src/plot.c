@@ -74,6 +74,11 @@ kx_edge_sel_check(const struct kx_model *m, const struct kx_edge_sel *sel, struc
 	if (!kx_layer_as_kan(l))
 		return kx_err_set(e, KX_EXIT_USAGE, "%s: layer %zu ('%s') is a %s layer, not a KAN layer: "
 		                  "it has no edge functions", m->path, sel->layer, l->name, l->class_name);
+	if (kx_act_is_rowwise(l->act))
+		return kx_err_set(e, KX_EXIT_USAGE, "%s: layer %zu ('%s') has the row-wise base activation "
+		                  "'%s': an edge's value depends on the other inputs, so it has no edge "
+		                  "functions of one variable", m->path, sel->layer, l->name,
+		                  kx_act_name(l->act));
 	if (sel->has_in && sel->in >= l->in)
 		return kx_err_set(e, KX_EXIT_USAGE, "%s: layer %zu has %zu inputs (0 to %zu): no input %zu",
 		                  m->path, sel->layer, l->in, l->in - 1, sel->in);

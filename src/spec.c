@@ -404,7 +404,7 @@ kx_parse_bad(struct kx_parse_ctx *ctx, const char *fmt, ...)
 static struct kx_parse_ctx
 parse_ctx(struct builder *b, const char *lname, const struct kx_layer *kan_default)
 {
-	struct kx_parse_ctx c = { b->label, lname, b->lim, kan_default, b->e, 0 };
+	struct kx_parse_ctx c = { b->label, lname, b->lim, kan_default, b->e, 0, b->m->keras_version };
 	return c;
 }
 
@@ -582,7 +582,7 @@ parse_kan(struct builder *b, const cJSON *cfg)
 	memset(&dflt, 0, sizeof dflt);
 	dflt.cfg_G = 5;
 	dflt.cfg_k = 3;
-	dflt.act = KX_ACT_SILU;
+	kx_act_lookup("silu", &dflt.act);
 	dflt.cfg_lo = -1.0f;
 	dflt.cfg_hi = 1.0f;
 	if (!dtype_ok(cfg, &dt))
@@ -749,7 +749,7 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 			goto out;
 		}
 		cJSON_ArrayForEach(lo, layers)
-			add_layer(b, lo, &(struct kx_layer){ .cfg_G = 5, .cfg_k = 3, .act = KX_ACT_SILU,
+			add_layer(b, lo, &(struct kx_layer){ .cfg_G = 5, .cfg_k = 3, .act = { .kind = KX_ACT_SILU },
 			                                     .cfg_lo = -1.0f, .cfg_hi = 1.0f });
 	} else if (strcmp(cls, "Functional") == 0 ||
 	           (!custom && (strcmp(cls, "Model") == 0))) {
@@ -776,7 +776,7 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 						b->used_n[i]++;
 					}
 				}
-				add_layer(b, lo, &(struct kx_layer){ .cfg_G = 5, .cfg_k = 3, .act = KX_ACT_SILU,
+				add_layer(b, lo, &(struct kx_layer){ .cfg_G = 5, .cfg_k = 3, .act = { .kind = KX_ACT_SILU },
 				                                     .cfg_lo = -1.0f, .cfg_hi = 1.0f });
 			}
 		}

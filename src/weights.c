@@ -342,7 +342,7 @@ check_chunks(struct wctx *c, hid_t ds, hid_t dcpl, const struct pipeline *pl, in
  * store its dims. Returns the dataset id or -1 (problem recorded). */
 static hid_t
 open_ds(struct wctx *c, hid_t vars, const char *gpath, int idx, const char *what, int rank,
-        hsize_t *dims)
+        int integer, hsize_t *dims)
 {
 	char name[16], path[300];
 	hid_t ds, dcpl = -1, type = -1, space = -1;
@@ -378,14 +378,16 @@ open_ds(struct wctx *c, hid_t vars, const char *gpath, int idx, const char *what
 		goto fail;
 	}
 	type = H5Dget_type(ds);
-	if (type < 0 || H5Tget_class(type) != H5T_FLOAT ||
+	if (integer ? type < 0 || H5Tget_class(type) != H5T_INTEGER || H5Tget_size(type) > 8 :
+	    type < 0 || H5Tget_class(type) != H5T_FLOAT ||
 	    (H5Tget_size(type) != 2 && H5Tget_size(type) != 4 && H5Tget_size(type) != 8)) {
-		problem(c, path, "dtype must be float32 (or floats that convert to it exactly)");
+		problem(c, path, integer ? "dtype must be an integer" :
+		        "dtype must be float32 (or floats that convert to it exactly)");
 		goto fail;
 	}
 	space = H5Dget_space(ds);
-	if (space < 0 || H5Sget_simple_extent_type(space) != H5S_SIMPLE) {
-		problem(c, path, "not a simple array");
+	if (space < 0 || H5Sget_simple_extent_type(space) != (rank == 0 ? H5S_SCALAR : H5S_SIMPLE)) {
+		problem(c, path, rank == 0 ? "not a scalar" : "not a simple array");
 		goto fail;
 	}
 	r = H5Sget_simple_extent_ndims(space);
@@ -444,7 +446,7 @@ storage_defined(struct wctx *c, hid_t ds, hid_t type, const char *path)
 	H5D_fill_value_t fv;
 	struct pipeline pl;
 
-	if (dcpl < 0 || rank < 1 || rank > 3 || H5Sget_simple_extent_dims(space, dims, NULL) != rank) {
+	if (dcpl < 0 || rank < 0 || rank > 3 || H5Sget_simple_extent_dims(space, dims, NULL) != rank) {
 		problem(c, path, "unreadable dataset properties");
 		goto out;
 	}
@@ -593,7 +595,7 @@ load_vars(struct wctx *c, hid_t vars, struct kx_layer *l)
 	int ok = 1, d;
 
 	for (i = 0; i < nt; i++) {
-		ds[i] = open_ds(c, vars, gp, (int)i, t[i].name, t[i].rank, hd[i]);
+		ds[i] = open_ds(c, vars, gp, (int)i, t[i].name, t[i].rank, t[i].integer, hd[i]);
 		if (ds[i] < 0)
 			ok = 0;
 		for (d = 0; d < t[i].rank && ds[i] >= 0; d++)

@@ -363,9 +363,9 @@ validate(struct vctx *c, const struct kx_ytree *t, struct kx_kancfg *cfg)
 		if (kx_act_lookup(cfg->base_activation, &cfg->act) != 0)
 			problem(c, KX_SEV_ERROR, n, "model.base_activation: unknown activation '%s'",
 			        cfg->base_activation);
-		else if (kx_act_is_rowwise(cfg->act))
+		else if (cfg->act.kind == KX_ACT_GLU)
 			problem(c, KX_SEV_ERROR, n,
-			        "model.base_activation: '%s' is row-wise and cannot be a KAN base activation",
+			        "model.base_activation: '%s' halves the width and cannot be a KAN base activation",
 			        cfg->base_activation);
 
 		float_field(c, model, "model", "regularization_factor", 0.0, &cfg->regularization_factor, &ok);
@@ -474,7 +474,7 @@ kx_kancfg_read_mem(const char *name, const void *buf, size_t len, const struct k
 	cfg->spline_order = 3;
 	cfg->grid_range[0] = -1.0;
 	cfg->grid_range[1] = 1.0;
-	cfg->act = KX_ACT_SILU;
+	kx_act_lookup("silu", &cfg->act);
 
 	rc = kx_ytree_build(&t, buf, len, lim->json_depth, d);
 	if (rc < 0)

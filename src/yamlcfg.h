@@ -39,7 +39,7 @@ struct kx_kancfg {
 	size_t grid_size;               /* default 5 */
 	size_t spline_order;            /* default 3 */
 	char *base_activation;          /* default "silu", as written */
-	enum kx_act act;                /* base_activation looked up */
+	struct kx_act act;              /* base_activation looked up */
 	double grid_range[2];           /* default [-1, 1] */
 	double regularization_factor;   /* default 0 */
 	/* training: (library defaults when absent) */

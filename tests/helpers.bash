@@ -27,3 +27,24 @@ csv_close() {
 		END { if (!bad && m != n) { print "rows: got " n " want " m; bad = 1 } ; exit bad }
 	' "$1" "$2"
 }
+
+# Run the fixtures of tests/fixtures/layers/keras-$1 whose names match the
+# regex $2 (from the manifest) on every kernel against Keras's outputs;
+# print each failure, then "N runs, M bad" on the last line.
+layer_fixtures() {
+	local v=$1 d="$FIX/layers/keras-$1" n k runs=0 bad=0 msg
+	for n in $(jq -r --arg re "$2" '.fixtures[] | select(.name | test($re)) | .name' "$d/manifest.json"); do
+		for k in $(kernels); do
+			if ! KANX_KERNEL=$k kanx predict -m "$d/$n.keras" "$d/${n}_input.csv" \
+				>"$BATS_TEST_TMPDIR/got.csv" 2>"$BATS_TEST_TMPDIR/err"; then
+				echo "$v $n $k: exit $?: $(head -c 300 "$BATS_TEST_TMPDIR/err")"
+				bad=$((bad + 1))
+			elif ! msg=$(csv_close "$BATS_TEST_TMPDIR/got.csv" "$d/${n}_expected.csv"); then
+				echo "$v $n $k: $msg"
+				bad=$((bad + 1))
+			fi
+			runs=$((runs + 1))
+		done
+	done
+	echo "$runs runs, $bad bad"
+}

@@ -20,6 +20,7 @@
  *
  * Prints "not ok: ..." per failure, "# ..." notes (the worst error per
  * kernel) and "N passed, N failed". */
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <float.h>
 #include <math.h>
@@ -31,6 +32,7 @@
 
 #include "kernel.h"
 #include "kxlimits.h"
+#include "layer.h"
 #include "model.h"
 #include "testutil.h"
 
@@ -361,7 +363,7 @@ run_model(size_t G, size_t k, size_t G2, size_t k2, enum grid_kind kind, size_t 
 		if (kx_kernel_select(kerns[ki].select) != 0)
 			continue;
 		kx_panel_sparse = kerns[ki].sparse;
-		m = kx_model_fresh(widths, nw, 1, 1, KX_ACT_SILU, -1.0f, 1.0f, 1, &e);
+		m = kx_model_fresh(widths, nw, 1, 1, (struct kx_act){ .kind = KX_ACT_SILU }, -1.0f, 1.0f, 1, &e);
 		if (!m)
 			abort();
 		rebuild(m, &m->layers[0], G, k, kind, seed);
@@ -633,7 +635,7 @@ test_fixtures(const char *srcdir)
  * nn.py), rounded to float32 at the end, and where Keras's float32
  * arithmetic overflows on the way (gelu's x * (erf + 1) before the / 2). */
 static double
-act64(enum kx_act a, double x)
+act64(enum kx_act_kind a, double x)
 {
 	switch (a) {
 	case KX_ACT_SILU:
@@ -666,6 +668,27 @@ act64(enum kx_act a, double x)
 		return x * (x / 6.0 + 0.5 <= 0.0 ? 0.0 : x / 6.0 + 0.5 >= 1.0 ? 1.0 : x / 6.0 + 0.5);
 	case KX_ACT_EXPONENTIAL:
 		return exp(x);
+	case KX_ACT_CELU:
+		return fmax(x, 0.0) + expm1(fmin(x, 0.0));
+	case KX_ACT_HARD_SHRINK:
+		return fabs(x) > 0.5 ? x : 0.0;
+	case KX_ACT_HARD_TANH:
+		return x != x ? x : x < -1.0 ? -1.0 : x > 1.0 ? 1.0 : x;
+	case KX_ACT_LOG_SIGMOID:
+		return -(fmax(-x, 0.0) + log1p(exp(-fabs(x))));
+	case KX_ACT_SOFT_SHRINK:
+		return x > 0.5 ? x - 0.5 : x < -0.5 ? x + 0.5 : 0.0;
+	case KX_ACT_SPARSE_PLUS:
+		return x <= -1.0 ? 0.0 : x < 1.0 ? 0.25 * (x + 1.0) * (x + 1.0) : x;
+	case KX_ACT_SPARSE_SIGMOID:
+		return x <= -1.0 ? 0.0 : x >= 1.0 ? 1.0 : 0.5 * (x + 1.0);
+	case KX_ACT_SQUAREPLUS:
+		/* Keras's x**2 + 4 and its sqrt are rounded to float32: it
+		 * overflows past 1.8e19, and for x << 0 x + sqrt(...) is the
+		 * difference of two rounded numbers (the rest is exact) */
+		return (x + (double)(float)sqrt((double)(float)((double)(float)(x * x) + 4.0))) / 2.0;
+	case KX_ACT_TANH_SHRINK:
+		return x - tanh(x);
 	default:
 		return x;
 	}
@@ -685,10 +708,26 @@ act_agrees(float got, float want, double tol, int signs)
 	return fabs((double)got - (double)want) <= tol * (1.0 + fabs((double)want));
 }
 
-static const enum kx_act elementwise[] = { KX_ACT_SILU, KX_ACT_GELU, KX_ACT_RELU, KX_ACT_TANH,
+static const enum kx_act_kind elementwise[] = { KX_ACT_SILU, KX_ACT_GELU, KX_ACT_RELU, KX_ACT_TANH,
 	KX_ACT_SIGMOID, KX_ACT_SOFTPLUS, KX_ACT_SOFTSIGN, KX_ACT_ELU, KX_ACT_SELU, KX_ACT_MISH,
 	KX_ACT_LEAKY_RELU, KX_ACT_RELU6, KX_ACT_HARD_SIGMOID, KX_ACT_HARD_SILU, KX_ACT_EXPONENTIAL,
+	KX_ACT_CELU, KX_ACT_HARD_SHRINK, KX_ACT_HARD_TANH, KX_ACT_LOG_SIGMOID, KX_ACT_SOFT_SHRINK,
+	KX_ACT_SPARSE_PLUS, KX_ACT_SPARSE_SIGMOID, KX_ACT_SQUAREPLUS, KX_ACT_TANH_SHRINK,
 	KX_ACT_LINEAR };
+
+/* The activation of kind k with its name's defaults (from act.c's table). */
+static struct kx_act
+act_of(enum kx_act_kind k)
+{
+	struct kx_act a = { .kind = KX_ACT_LINEAR };
+	const char *nm;
+	size_t i;
+
+	for (i = 0; (nm = kx_act_table_name(i)); i++)
+		if (kx_act_lookup(nm, &a) == 0 && a.kind == k)
+			return a;
+	abort();
+}
 #define NACT (sizeof elementwise / sizeof elementwise[0])
 
 /* Every activation over the whole float32 range (every 2039th bit pattern
@@ -713,7 +752,7 @@ test_act_sweep(void)
 	x[n++] = FLT_MAX;
 	x[n++] = -FLT_MAX;
 	for (ai = 0; ai < NACT; ai++) {
-		enum kx_act a = elementwise[ai];
+		struct kx_act a = act_of(elementwise[ai]);
 		int inplace;
 		for (inplace = 0; inplace < 2; inplace++) {
 			if (inplace) {
@@ -723,9 +762,9 @@ test_act_sweep(void)
 				kx_act_apply(a, x, y, n);
 			}
 			for (i = 0, bad = 0; i < n; i++)
-				if (!act_agrees(y[i], (float)act64(a, (double)x[i]), 1e-4, 0) && bad++ < 3)
+				if (!act_agrees(y[i], (float)act64(a.kind, (double)x[i]), 1e-4, 0) && bad++ < 3)
 					printf("not ok: %s(%.9g) = %.9g, Keras's formula in float64 %.9g\n",
-					       kx_act_name(a), x[i], y[i], (float)act64(a, (double)x[i]));
+					       kx_act_name(a), x[i], y[i], (float)act64(a.kind, (double)x[i]));
 			CHECK(bad == 0);
 		}
 	}
@@ -766,7 +805,7 @@ test_act_keras(const char *srcdir)
 		return;
 	}
 	for (j = 1; j < cols; j++) {
-		enum kx_act a;
+		struct kx_act a;
 		CHECK(kx_act_lookup(names[j], &a) == 0);
 		for (i = 0; i < rows; i++) {
 			float x = v[i * cols], y;
@@ -778,6 +817,188 @@ test_act_keras(const char *srcdir)
 	CHECK(bad == 0);
 	printf("# activations: %zu activations on %zu values against keras.activations\n", cols - 1, rows);
 	free(v);
+}
+
+/* Line j (from 0) of a JSON-lines file, parsed into an activation with
+ * kx_act_parse, as the loader reads a config's. 0, or -1 at the end. */
+static int
+oracle_spec(FILE *f, const char *version, struct kx_act *a, char *text, size_t len)
+{
+	char why[300];
+	cJSON *v;
+	int rc;
+
+	if (!fgets(text, (int)len, f))
+		return -1;
+	text[strcspn(text, "\r\n")] = '\0';
+	v = cJSON_Parse(text);
+	rc = kx_act_parse(v, version, a, why, sizeof why);
+	if (rc != 0)
+		printf("not ok: %s: %s\n", text, why);
+	CHECK(v != NULL && rc == 0);
+	cJSON_Delete(v);
+	return 0;
+}
+
+/* Every activation a config can name, against real Keras of each version
+ * (tests/fixtures/activations/keras-*, written by make.py there): names,
+ * serialized functions and layer objects over the extremes (denormals,
+ * +-0, the breakpoints and their neighbours, overflow, +-inf, NaN), the
+ * same NaN, infinity and signed zero and within 2^-20 elsewhere; the
+ * row-wise ones (softmax, log_softmax, sparsemax, glu) on rows of 4,
+ * within 1e-6. */
+static void
+test_act_oracle(const char *srcdir)
+{
+	static const char *const vers[] = { "3.3", "3.8", "3.16" };
+	char path[1024], text[4096];
+	size_t vk, rows, cols, i, j, nspec, total = 0;
+
+	for (vk = 0; vk < sizeof vers / sizeof vers[0]; vk++) {
+		struct kx_act a;
+		size_t bad = 0;
+		float *v;
+		FILE *f;
+
+		snprintf(path, sizeof path, "%s/tests/fixtures/activations/keras-%s/elementwise.csv", srcdir,
+		         vers[vk]);
+		v = test_read_csv(path, &rows, &cols);
+		snprintf(path, sizeof path, "%s/tests/fixtures/activations/keras-%s/columns.jsonl", srcdir,
+		         vers[vk]);
+		f = fopen(path, "r");
+		CHECK(v && f && rows > 1000 && cols > 30);
+		if (!v || !f) {
+			free(v);
+			if (f)
+				fclose(f);
+			continue;
+		}
+		for (j = 1, nspec = 0; j < cols && oracle_spec(f, vers[vk], &a, text, sizeof text) == 0; j++, nspec++)
+			for (i = 0; i < rows; i++) {
+				float x = v[i * cols], y, want = v[i * cols + j];
+				kx_act_apply(a, &x, &y, 1);
+				if (!act_agrees(y, want, 0x1p-20, 1) && bad++ < 10)
+					printf("not ok: keras %s: %s(%.9g) = %.9g, keras %.9g\n", vers[vk], text, x,
+					       y, want);
+			}
+		CHECK(nspec == cols - 1);
+		fclose(f);
+		free(v);
+		total += nspec;
+
+		snprintf(path, sizeof path, "%s/tests/fixtures/activations/keras-%s/rows.jsonl", srcdir,
+		         vers[vk]);
+		f = fopen(path, "r");
+		CHECK(f != NULL);
+		for (j = 0; f && oracle_spec(f, vers[vk], &a, text, sizeof text) == 0; j++) {
+			size_t w;
+			snprintf(path, sizeof path, "%s/tests/fixtures/activations/keras-%s/rows-%zu.csv", srcdir,
+			         vers[vk], j);
+			v = test_read_csv(path, &rows, &cols);
+			CHECK(v && kx_act_width(a, 4, &w) == 0 && cols == 4 + w && rows > 200);
+			if (!v || cols != 4 + w) {
+				free(v);
+				continue;
+			}
+			for (i = 0; i < rows; i++) {
+				float y[4];
+				size_t o;
+				kx_act_apply_rows(a, v + i * cols, y, 1, 4);
+				for (o = 0; o < w; o++)
+					if (!act_agrees(y[o], v[i * cols + 4 + o], 1e-6, 0) && bad++ < 10)
+						printf("not ok: keras %s: %s row %zu (%.9g, %.9g, %.9g, %.9g) y%zu = "
+						       "%.9g, keras %.9g\n", vers[vk], text, i, v[i * cols],
+						       v[i * cols + 1], v[i * cols + 2], v[i * cols + 3], o, y[o],
+						       v[i * cols + 4 + o]);
+			}
+			free(v);
+			total++;
+		}
+		if (f)
+			fclose(f);
+		CHECK(bad == 0);
+	}
+	printf("# activations: %zu activations of Keras 3.3, 3.8 and 3.16 against the oracle\n", total);
+}
+
+/* kanx-formats(5)'s list of activations (between its activations-begin
+ * and activations-end comments) is act.c's table of names, both ways. */
+static void
+test_act_doc(const char *srcdir)
+{
+	char path[1024], line[512], listed[64][48];
+	size_t n = 0, i, j;
+	int in = 0;
+	const char *nm;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/man/kanx-formats.5", srcdir);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		if (strncmp(line, ".\\\" activations-begin", 21) == 0)
+			in = 1;
+		else if (strncmp(line, ".\\\" activations-end", 19) == 0)
+			in = 0;
+		else if (in && strncmp(line, ".It Cm ", 7) == 0 && n < 64) {
+			line[7 + strcspn(line + 7, " \r\n")] = '\0';
+			snprintf(listed[n++], sizeof listed[0], "%.40s", line + 7);
+		}
+	}
+	fclose(f);
+	for (i = 0; (nm = kx_act_table_name(i)); i++) {
+		for (j = 0; j < n && strcmp(listed[j], nm) != 0; j++)
+			;
+		if (j == n)
+			printf("not ok: activation '%s' is not in kanx-formats(5)\n", nm);
+		CHECK(j < n);
+	}
+	for (j = 0; j < n; j++) {
+		struct kx_act a;
+		if (kx_act_lookup(listed[j], &a) != 0)
+			printf("not ok: kanx-formats(5) lists '%s', which kanx does not accept\n", listed[j]);
+		CHECK(kx_act_lookup(listed[j], &a) == 0);
+	}
+	CHECK(n == i && n >= 31);
+	printf("# activations: kanx-formats(5) lists the %zu names of act.c\n", n);
+}
+
+/* kanx(1) names every class of the layer table (SpatialDropout1D, whose
+ * row exists to refuse it, excepted). */
+static void
+test_layer_doc(const char *srcdir)
+{
+	char path[1024], pat[128], *text;
+	size_t i, j, n = 0, len;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/man/kanx.1", srcdir);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	text = malloc(1 << 20);
+	len = text ? fread(text, 1, (1 << 20) - 1, f) : 0;
+	fclose(f);
+	if (!text)
+		abort();
+	text[len] = '\0';
+	for (i = 0; kx_layer_table[i]; i++)
+		for (j = 0; kx_layer_table[i]->classes[j]; j++) {
+			const char *cls = kx_layer_table[i]->classes[j];
+			if (strcmp(cls, "SpatialDropout1D") == 0)
+				continue;
+			snprintf(pat, sizeof pat, ".Ql %s", cls);
+			if (!strstr(text, pat))
+				printf("not ok: kanx(1) does not name the layer class '%s'\n", cls);
+			CHECK(strstr(text, pat) != NULL);
+			n++;
+		}
+	free(text);
+	CHECK(n >= 20);
+	printf("# layers: kanx(1) names the %zu classes of the layer table\n", n);
 }
 
 /* ---- fused multiply-add without the instruction ---- */
@@ -858,6 +1079,9 @@ main(void)
 		srcdir = ".";
 	test_fmaf();
 	test_act_keras(srcdir);
+	test_act_oracle(srcdir);
+	test_act_doc(srcdir);
+	test_layer_doc(srcdir);
 	test_act_sweep();
 	test_fixtures(srcdir);
 	report("fixtures, against Keras");

@@ -265,7 +265,7 @@ test_kernels(void)
 			for (rep = 0; rep < 2; rep++) {
 				size_t widths[3] = { 3, 4, 2 }, G = Gs[gi], k = ks[ki], nk = G + 2 * k + 1;
 				struct kx_err e;
-				struct kx_model *m = kx_model_fresh(widths, 3, G, k, KX_ACT_SILU, -1.5f, 2.0f, 7 + gi * 4 + ki, &e);
+				struct kx_model *m = kx_model_fresh(widths, 3, G, k, (struct kx_act){ .kind = KX_ACT_SILU }, -1.5f, 2.0f, 7 + gi * 4 + ki, &e);
 				struct kx_layer *l;
 				struct kx_work *w;
 				float *x, *y, *yr;
@@ -336,8 +336,8 @@ test_sparse_choice(void)
 	if (kx_kernel_select("avx2") != 0)
 		return;
 	kx_panel_sparse = -1;
-	m5 = kx_model_fresh(widths, 2, 5, 3, KX_ACT_SILU, -1.0f, 1.0f, 3, &e);
-	m20 = kx_model_fresh(widths, 2, 20, 3, KX_ACT_SILU, -1.0f, 1.0f, 3, &e);
+	m5 = kx_model_fresh(widths, 2, 5, 3, (struct kx_act){ .kind = KX_ACT_SILU }, -1.0f, 1.0f, 3, &e);
+	m20 = kx_model_fresh(widths, 2, 20, 3, (struct kx_act){ .kind = KX_ACT_SILU }, -1.0f, 1.0f, 3, &e);
 	CHECK(m5 && m20);
 	if (!m5 || !m20)
 		goto out;
@@ -460,7 +460,7 @@ test_plot(void)
 	struct kx_edge_sel sel;
 	char *svg;
 
-	m = kx_model_fresh(wide, 4, 5, 3, KX_ACT_SILU, -1.0f, 1.0f, 11, &e);
+	m = kx_model_fresh(wide, 4, 5, 3, (struct kx_act){ .kind = KX_ACT_SILU }, -1.0f, 1.0f, 11, &e);
 	CHECK(m != NULL);
 	if (m) {
 		svg = svg_of(ov_fn, m);
@@ -492,7 +492,7 @@ test_plot(void)
 	}
 	for (i = 0; i < 61; i++)
 		widths[i] = deep[0];
-	m = kx_model_fresh(widths, 61, 3, 2, KX_ACT_SILU, -1.0f, 1.0f, 12, &e);
+	m = kx_model_fresh(widths, 61, 3, 2, (struct kx_act){ .kind = KX_ACT_SILU }, -1.0f, 1.0f, 12, &e);
 	CHECK(m != NULL);
 	if (m) {
 		svg = svg_of(ov_fn, m);
@@ -501,7 +501,7 @@ test_plot(void)
 		free(svg);
 		kx_model_free(m);
 	}
-	m = kx_model_fresh(tiny, 2, 5, 3, KX_ACT_SILU, -1.0f, 1.0f, 13, &e);
+	m = kx_model_fresh(tiny, 2, 5, 3, (struct kx_act){ .kind = KX_ACT_SILU }, -1.0f, 1.0f, 13, &e);
 	CHECK(m != NULL);
 	if (m) {
 		struct edges_ctx c = { m, 0, 24 };
@@ -517,7 +517,7 @@ test_plot(void)
 		kx_model_free(m);
 	}
 	/* a grid spanning more than float range: x0 and x1 infinite */
-	m = kx_model_fresh(tiny, 2, 5, 3, KX_ACT_SILU, -1.0f, 1.0f, 14, &e);
+	m = kx_model_fresh(tiny, 2, 5, 3, (struct kx_act){ .kind = KX_ACT_SILU }, -1.0f, 1.0f, 14, &e);
 	CHECK(m != NULL);
 	if (m) {
 		struct edges_ctx c = { m, 0, 24 };
@@ -673,7 +673,7 @@ test_yamlcfg(void)
 	CHECK(c && d.n == 0);
 	CHECK(c && c->n_layers == 3 && c->layers[0] == 3 && c->layers[1] == 16 && c->layers[2] == 2);
 	/* the library's defaults */
-	CHECK(c && c->grid_size == 5 && c->spline_order == 3 && c->act == KX_ACT_SILU &&
+	CHECK(c && c->grid_size == 5 && c->spline_order == 3 && c->act.kind == KX_ACT_SILU &&
 	      c->grid_range[0] == -1.0 && c->grid_range[1] == 1.0);
 	CHECK(c && c->lr == 1e-3 && c->epochs == 50 && c->batch_size == 32 && c->val_split == 0.0 &&
 	      c->seed == 42 && c->save_best_only == 1 && strcmp(c->ckpt_filename, "kanx_model.keras") == 0);
@@ -684,7 +684,7 @@ test_yamlcfg(void)
 	        "  grid_range: [-2, 3.5]\ntraining: {lr: 1e-2, epochs: 1_0, val_split: .5, seed: -7}\n"
 	        "checkpoint: {save_best_only: off}\n", &d);
 	CHECK(c && d.n == 0);
-	CHECK(c && c->grid_size == 10 && c->spline_order == 2 && c->act == KX_ACT_SILU &&
+	CHECK(c && c->grid_size == 10 && c->spline_order == 2 && c->act.kind == KX_ACT_SILU &&
 	      c->grid_range[0] == -2.0 && c->grid_range[1] == 3.5);
 	CHECK(c && c->lr == 1e-2 && c->epochs == 10 && c->val_split == 0.5 && c->seed == -7 && c->save_best_only == 0);
 	kx_kancfg_free(c);

@@ -1,0 +1,100 @@
+/* layer_batchnorm.c - BatchNormalization at inference (moving statistics):
+ * inv = 1 / sqrt(moving_variance + epsilon) (* gamma), y = x * inv +
+ * (-moving_mean * inv (+ beta)), in float32 in that order (Keras's
+ * batch_normalization, NumPy backend). Variables gamma, beta (each only
+ * when scale, center), moving_mean, moving_variance, in that order. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "layer.h"
+#include "model.h"
+
+struct batchnorm {
+	int center, scale;
+	float epsilon;
+	float *gamma, *beta, *mean, *var;
+};
+
+static int
+parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
+{
+	struct batchnorm *b;
+	const cJSON *v;
+
+	if (!(b = kx_layer_priv(l, sizeof *b, ctx)))
+		return -1;
+	kx_layer_last_axis(ctx, cfg, "axis");
+	b->center = kx_layer_bool(ctx, cfg, "center", 1);
+	b->scale = kx_layer_bool(ctx, cfg, "scale", 1);
+	kx_layer_float(ctx, cfg, "epsilon", 1e-3f, &b->epsilon);
+	if ((v = cJSON_GetObjectItemCaseSensitive(cfg, "renorm")) && cJSON_IsTrue(v))
+		kx_parse_bad(ctx, "renorm=True is not supported (it saves renorm statistics kanx "
+		             "does not read)");
+	return ctx->bad ? -1 : 0;
+}
+
+static size_t
+tensors(const struct kx_layer *l, struct kx_tensor *t)
+{
+	struct batchnorm *b = l->priv;
+	size_t n = 0;
+
+	if (b->scale)
+		t[n++] = (struct kx_tensor){ "gamma", 1, { l->in, 0, 0 }, &b->gamma, 0 };
+	if (b->center)
+		t[n++] = (struct kx_tensor){ "beta", 1, { l->in, 0, 0 }, &b->beta, 0 };
+	t[n++] = (struct kx_tensor){ "moving_mean", 1, { l->in, 0, 0 }, &b->mean, 0 };
+	t[n++] = (struct kx_tensor){ "moving_variance", 1, { l->in, 0, 0 }, &b->var, 0 };
+	return n;
+}
+
+static void
+forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
+{
+	const struct batchnorm *b = l->priv;
+	size_t r, j, w = l->in;
+
+	for (j = 0; j < w; j++) {
+		float inv = 1.0f / sqrtf(b->var[j] + b->epsilon), res;
+		if (b->scale)
+			inv = inv * b->gamma[j];
+		res = -b->mean[j] * inv;
+		if (b->center)
+			res = res + b->beta[j];
+		for (r = 0; r < n; r++)
+			y[r * w + j] = x[0][r * w + j] * inv + res;
+	}
+}
+
+static size_t
+params(const struct kx_layer *l)
+{
+	const struct batchnorm *b = l->priv;
+
+	return ((size_t)b->scale + (size_t)b->center) * l->in;  /* the moving statistics are not trainable */
+}
+
+static void
+describe(const struct kx_layer *l, struct kx_layer_desc *d)
+{
+	const struct batchnorm *b = l->priv;
+
+	snprintf(d->summary, sizeof d->summary, "inference: moving statistics, epsilon %.9g%s%s",
+	         (double)b->epsilon, b->scale ? ", gamma" : "", b->center ? ", beta" : "");
+}
+
+static const char *const classes[] = { "BatchNormalization", NULL };
+
+const struct kx_layer_ops kx_layer_batchnorm = {
+	.kind = "BatchNormalization",
+	.classes = classes,
+	.parse = parse,
+	.shape = kx_layer_shape_same,
+	.tensors = tensors,
+	.forward = forward,
+	.fast = KX_FAST_NONE,
+	.params = params,
+	.describe = describe,
+	.free = kx_layer_free_priv,
+};

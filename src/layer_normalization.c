@@ -1,0 +1,172 @@
+/* layer_normalization.c - Normalization (preprocessing): y = (x - mean) /
+ * max(sqrt(variance), 1e-7), or with invert y = mean + x * max(sqrt(variance),
+ * 1e-7), in float32. mean and variance are per feature (axis -1 or 1) or
+ * one for all (axis None, saved as []); given in the config (numbers or
+ * lists; then the layer has no variables) or adapted (variables mean,
+ * variance and an integer count, which inference does not use). */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "layer.h"
+#include "model.h"
+
+struct normalization {
+	int per_feature;  /* axis -1 or 1; else None: one mean and variance */
+	int invert;
+	int adapted;      /* mean and variance are variables */
+	size_t n_given;   /* given: how many values (1: broadcast to every feature) */
+	float *mean, *var, *count;
+};
+
+/* cfg[key]: a number or a list of numbers, into a new array */
+static float *
+given(struct kx_parse_ctx *ctx, const cJSON *v, const char *key, size_t *n)
+{
+	const cJSON *e;
+	float *a;
+	size_t i = 0;
+
+	*n = cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 1;
+	if (*n < 1 || *n > ctx->lim->max_width || !(a = kx_mallocarray(*n, sizeof *a))) {
+		kx_parse_bad(ctx, "%s must be a number or a list of 1 to %zu numbers", key,
+		             ctx->lim->max_width);
+		return NULL;
+	}
+	if (!cJSON_IsArray(v)) {
+		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || fabs(v->valuedouble) > FLT_MAX)
+			goto bad;
+		a[0] = (float)v->valuedouble;
+		return a;
+	}
+	cJSON_ArrayForEach(e, v) {
+		if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || fabs(e->valuedouble) > FLT_MAX)
+			goto bad;
+		a[i++] = (float)e->valuedouble;
+	}
+	return a;
+bad:
+	kx_parse_bad(ctx, "%s must hold finite numbers", key);
+	free(a);
+	return NULL;
+}
+
+static int
+parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
+{
+	const cJSON *axis = cJSON_GetObjectItemCaseSensitive(cfg, "axis");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(cfg, "mean");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, "variance");
+	struct normalization *p;
+	size_t nv;
+
+	if (!(p = kx_layer_priv(l, sizeof *p, ctx)))
+		return -1;
+	p->invert = kx_layer_bool(ctx, cfg, "invert", 0);
+	if (cJSON_IsNull(axis) || (cJSON_IsArray(axis) && cJSON_GetArraySize(axis) == 0))
+		p->per_feature = 0;
+	else if (kx_layer_last_axis(ctx, cfg, "axis") == 0)
+		p->per_feature = 1;
+	p->adapted = !m || cJSON_IsNull(m);
+	if (p->adapted != (!v || cJSON_IsNull(v))) {
+		kx_parse_bad(ctx, "mean and variance must be given together");
+		return -1;
+	}
+	if (!p->adapted) {
+		if (!(p->mean = given(ctx, m, "mean", &p->n_given)) ||
+		    !(p->var = given(ctx, v, "variance", &nv)))
+			return -1;
+		if (nv != p->n_given) {
+			kx_parse_bad(ctx, "mean has %zu values and variance %zu", p->n_given, nv);
+			return -1;
+		}
+		if (!p->per_feature && p->n_given != 1) {
+			kx_parse_bad(ctx, "axis None takes one mean and variance, not %zu", p->n_given);
+			return -1;
+		}
+	}
+	return ctx->bad ? -1 : 0;
+}
+
+static int
+shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
+{
+	const struct normalization *p = l->priv;
+
+	if (kx_layer_shape_same(l, in_w, n_in, msg, size) != 0)
+		return -1;
+	if (!p->adapted && p->n_given != 1 && p->n_given != l->in) {
+		snprintf(msg, size, "%zu means and variances for %zu features", p->n_given, l->in);
+		return -1;
+	}
+	return 0;
+}
+
+static size_t
+tensors(const struct kx_layer *l, struct kx_tensor *t)
+{
+	struct normalization *p = l->priv;
+	int r = p->per_feature;
+
+	if (!p->adapted)
+		return 0;
+	t[0] = (struct kx_tensor){ "mean", r, { l->in, 0, 0 }, &p->mean, 0 };
+	t[1] = (struct kx_tensor){ "variance", r, { l->in, 0, 0 }, &p->var, 0 };
+	t[2] = (struct kx_tensor){ "count", 0, { 0, 0, 0 }, &p->count, 1 };
+	return 3;
+}
+
+static void
+forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
+{
+	const struct normalization *p = l->priv;
+	int one = !p->per_feature || p->n_given == 1;
+	size_t r, j, w = l->in;
+
+	for (j = 0; j < w; j++) {
+		float mean = p->mean[one ? 0 : j], sd = sqrtf(p->var[one ? 0 : j]);
+		float d = sd > 1e-7f || sd != sd ? sd : 1e-7f;  /* numpy's maximum: NaN stays */
+		for (r = 0; r < n; r++) {
+			float v = x[0][r * w + j];
+			y[r * w + j] = p->invert ? mean + v * d : (v - mean) / d;
+		}
+	}
+}
+
+static void
+describe(const struct kx_layer *l, struct kx_layer_desc *d)
+{
+	const struct normalization *p = l->priv;
+
+	snprintf(d->summary, sizeof d->summary, "%s %s%s", p->adapted ? "adapted" : "given",
+	         p->per_feature ? "per feature" : "one mean and variance", p->invert ? ", inverted" : "");
+}
+
+static void
+free_priv(struct kx_layer *l)
+{
+	struct normalization *p = l->priv;
+
+	if (p) {
+		free(p->mean);
+		free(p->var);
+		free(p->count);
+	}
+	free(p);
+	l->priv = NULL;
+}
+
+static const char *const classes[] = { "Normalization", NULL };
+
+const struct kx_layer_ops kx_layer_normalization = {
+	.kind = "Normalization",
+	.classes = classes,
+	.parse = parse,
+	.shape = shape,
+	.tensors = tensors,
+	.forward = forward,
+	.fast = KX_FAST_NONE,
+	.describe = describe,
+	.free = free_priv,
+};
