@@ -244,8 +244,11 @@ check_folder() {
 @test "--precision N prints N significant digits; --no-output-header drops the header" {
 	kanx predict -m "$Q" --precision 3 "$QIN" >"$T/a.csv"
 	csv_close "$T/a.csv" "$QEXP" 5e-3
-	# no value has more than 3 significant digits
-	! tail -n +2 "$T/a.csv" | sed 's/e.*//; s/[-.]//g; s/^0*//' | grep -q '....'
+	# no value has more than 3 significant digits (grep: 1 = no line matched)
+	tail -n +2 "$T/a.csv" | sed 's/e.*//; s/[-.]//g; s/^0*//' >"$T/digits"
+	[ -s "$T/digits" ]
+	run grep -q '....' "$T/digits"
+	[ "$status" -eq 1 ]
 	kanx predict -m "$Q" --no-output-header "$QIN" >"$T/b.csv"
 	[ "$(wc -l <"$T/b.csv")" -eq 256 ]
 	{ echo y0; cat "$T/b.csv"; } >"$T/c.csv"
@@ -256,9 +259,13 @@ check_folder() {
 
 @test "default output is short: at most 9 significant digits, no padding zeros" {
 	kanx predict -m "$Q" "$QIN" >"$T/a.csv"
-	# no more than 9 significant digits, and not padded
-	! tail -n +2 "$T/a.csv" | sed 's/e.*//; s/[-.]//g; s/^0*//' | grep -q '..........'
-	! tail -n +2 "$T/a.csv" | grep -q '\.[0-9]*0$'
+	# no more than 9 significant digits, and not padded (grep: 1 = no line matched)
+	tail -n +2 "$T/a.csv" | sed 's/e.*//; s/[-.]//g; s/^0*//' >"$T/digits"
+	[ "$(wc -l <"$T/digits")" -eq 256 ]
+	run grep -q '..........' "$T/digits"
+	[ "$status" -eq 1 ]
+	run grep -q '\.[0-9]*0$' "$T/a.csv"
+	[ "$status" -eq 1 ]
 }
 
 @test "empty input: CSV output is just the header; JSON lines output is empty" {
@@ -447,6 +454,7 @@ fast_slow_inputs() {
 	# JSON refuses the shapes that are not JSON numbers; CSV takes them
 	grep -q 'fast.jsonl:3:2: ' "$T/fast.err"
 	grep -q 'fast.jsonl:4:2: ' "$T/fast.err"
-	! grep -q 'fast.jsonl:1:' "$T/fast.err"
+	run grep -q 'fast.jsonl:1:' "$T/fast.err"
+	[ "$status" -eq 1 ]
 	[ "$(wc -l <"$T/fast.out")" -eq 7 ]
 }
