@@ -16,6 +16,13 @@
 #include "kxzip.h"
 #include "sha256.h"
 
+/* The zip's end of central directory record: 22 bytes, then a comment of
+ * up to 65535 bytes; a reader looks for it in the last EOCD_SPAN bytes. */
+#define EOCD_SIZE 22
+#define EOCD_SPAN (65536 + EOCD_SIZE)
+/* The first buffer for a member's bytes (it doubles up to the limit). */
+#define MEMBER_CHUNK 65536
+
 static int find_eocd(const unsigned char *buf, size_t len, size_t *eocd);
 
 static unsigned char *
@@ -39,8 +46,8 @@ read_regular(int fd, const char *label, off_t pos, off_t size, size_t *len, stru
 	unsigned char *buf;
 	ssize_t r;
 
-	if (want >= 22) {
-		t = want < 65536 + 22 ? want : 65536 + 22;
+	if (want >= EOCD_SIZE) {
+		t = want < EOCD_SPAN ? want : EOCD_SPAN;
 		buf = malloc(t);
 		if (!buf)
 			goto nomem;
@@ -259,7 +266,7 @@ read_member(struct archive *ar, struct archive_entry *ent, const char *label,
 		declared = 1;
 	}
 	want = limit + 2;              /* one byte past the limit, and the NUL */
-	cap = want < 65536 ? want : 65536;
+	cap = want < MEMBER_CHUNK ? want : MEMBER_CHUNK;
 	buf = malloc(cap);
 	if (!buf)
 		return kx_err_set(e, KX_EXIT_INTERNAL, "%s:%s: out of memory", label, name);
@@ -350,13 +357,13 @@ find_eocd(const unsigned char *buf, size_t len, size_t *eocd)
 {
 	size_t lo, i;
 
-	if (len < 22)
+	if (len < EOCD_SIZE)
 		return -1;
-	if (memcmp(buf + len - 22, "PK\5\6", 4) == 0 && buf[len - 2] == 0 && buf[len - 1] == 0) {
-		*eocd = len - 22;
+	if (memcmp(buf + len - EOCD_SIZE, "PK\5\6", 4) == 0 && buf[len - 2] == 0 && buf[len - 1] == 0) {
+		*eocd = len - EOCD_SIZE;
 		return 0;
 	}
-	lo = len > 65536 + 22 ? len - 65536 - 22 : 0;
+	lo = len > EOCD_SPAN ? len - EOCD_SPAN : 0;
 	for (i = len - 4 + 1; i-- > lo;)
 		if (memcmp(buf + i, "PK\5\6", 4) == 0) {
 			*eocd = i;
@@ -393,16 +400,16 @@ python_dir(const char *label, const unsigned char *buf, size_t len, const struct
 	char shown[256];
 
 	memset(d, 0, sizeof *d);
-	if (len < 22)
+	if (len < EOCD_SIZE)
 		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: %zu bytes, "
 		                  "too short for a zip", label, len);
 	if (find_eocd(buf, len, &eocd) != 0)
 		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: "
 		                  "no end of central directory record", label);
-	if (len - eocd < 22)
+	if (len - eocd < EOCD_SIZE)
 		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: "
 		                  "the end of central directory record is cut short", label);
-	d->end = eocd + 22;
+	d->end = eocd + EOCD_SIZE;
 	count = le16(buf + eocd + 10);
 	if (count > lim->max_members)
 		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: the zip directory lists %zu members, "

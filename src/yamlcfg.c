@@ -21,6 +21,10 @@
 
 /* ---- validate_config ------------------------------------------------------ */
 
+/* Steps one key lookup may take through "<<" merges (kx_ymap_get): bounds
+ * the work on a pathological merge graph. */
+#define MERGE_BUDGET 100000
+
 struct vctx {
 	const char *file;
 	struct kx_diags *d;
@@ -71,7 +75,7 @@ mark_or(const struct kx_ynode *n, const struct kx_ynode *enclosing)
 static const struct kx_ynode *
 get(struct vctx *c, const struct kx_ynode *m, const char *key)
 {
-	c->budget = 100000;
+	c->budget = MERGE_BUDGET;
 	return kx_ymap_get(m, key, NULL, &c->budget);
 }
 
@@ -258,7 +262,7 @@ validate(struct vctx *c, const struct kx_ytree *t, struct kx_kancfg *cfg)
 	check_keys(c, root, "", root_keys, 1);
 
 	/* ---- model ---- */
-	c->budget = 100000;
+	c->budget = MERGE_BUDGET;
 	model = kx_ymap_get(root, "model", &mkey, &c->budget);
 	cfg->at_model = mark_of(model ? model : root);
 	if (model == NULL || model->kind != Y_MAP) {
