@@ -141,7 +141,8 @@ struct kx_work *kx_work_new(const struct kx_model *m, size_t max_rows);
 void kx_work_free(struct kx_work *w);
 
 /* Forward pass: x is (n, m->in) row-major, y is (n, m->out). n must be
- * <= the work's max_rows. Uses the fast kernels (BLIS). Returns 0. */
+ * <= the work's max_rows. Uses the kernel kx_kernel_select chose (AVX2 by
+ * default where the CPU has it, else BLIS). Returns 0. */
 int kx_model_forward(const struct kx_model *m, struct kx_work *w,
                      const float *x, size_t n, float *y);
 
