@@ -109,6 +109,25 @@ j_unexpected(struct jp *j, const char *expected)
 	return JFAIL(j, j->p, "expected %s, got %s", expected, s);
 }
 
+/* After an item of an object or array (close is '}' or ']'): skip
+ * whitespace and the ',' (1: another item) or the closing bracket (0: the
+ * end), or refuse what is there (-1). */
+static int
+j_after_item(struct jp *j, char close)
+{
+	j_ws(j);
+	if (j->p < j->e && *j->p == ',') {
+		j->p++;
+		return 1;
+	}
+	if (j->p < j->e && *j->p == close) {
+		j->p++;
+		return 0;
+	}
+	return j_unexpected(j, close == '}' ? "',' or '}'" : "',' or ']'");
+}
+
+
 /* Validate the string at j->p (which is '"'); leave p after it. *esc is
  * set when it holds escapes (the raw bytes then differ from the text). */
 static int
@@ -313,16 +332,11 @@ j_object(struct jp *j, int top)
 			rc = j_value(j);
 		if (rc != 0)
 			return -1;
-		j_ws(j);
-		if (j->p < j->e && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->e && *j->p == '}') {
-			j->p++;
+		int more = j_after_item(j, '}');
+		if (more < 0)
+			return -1;
+		if (more == 0)
 			break;
-		}
-		return j_unexpected(j, "',' or '}'");
 	}
 	if (j_dups_large(j, base) != 0)
 		return -1;
@@ -349,16 +363,11 @@ j_array(struct jp *j)
 		j_ws(j);
 		if (j_value(j) != 0)
 			return -1;
-		j_ws(j);
-		if (j->p < j->e && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->e && *j->p == ']') {
-			j->p++;
+		int more = j_after_item(j, ']');
+		if (more < 0)
+			return -1;
+		if (more == 0)
 			break;
-		}
-		return j_unexpected(j, "',' or ']'");
 	}
 	j->depth--;
 	return 0;
@@ -594,16 +603,11 @@ number:
 			}
 		}
 		count++;
-		j_ws(j);
-		if (j->p < j->e && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->e && *j->p == ']') {
-			j->p++;
+		int more = j_after_item(j, ']');
+		if (more < 0)
+			return -1;
+		if (more == 0)
 			break;
-		}
-		return j_unexpected(j, "',' or ']'");
 	}
 end:
 	if (count != in && !j->w_at) {
@@ -672,16 +676,11 @@ j_x(struct jp *j)
 			if (rc > 0)
 				goto deep;
 			j->depth--;
-			j_ws(j);
-			if (j->p < j->e && *j->p == ',') {
-				j->p++;
-				continue;
-			}
-			if (j->p < j->e && *j->p == ']') {
-				j->p++;
+			int more = j_after_item(j, ']');
+			if (more < 0)
+				return -1;
+			if (more == 0)
 				break;
-			}
-			return j_unexpected(j, "',' or ']'");
 		}
 	} else {
 		j->rank = 1;
