@@ -13,7 +13,7 @@ extern const struct kx_layer_ops kx_layer_input, kx_layer_dense, kx_layer_activa
 	kx_layer_prelu, kx_layer_gaussian_noise, kx_layer_gaussian_dropout, kx_layer_alpha_dropout,
 	kx_layer_activity_regularization, kx_layer_identity, kx_layer_spatial_dropout1d,
 	kx_layer_masking, kx_layer_batchnorm, kx_layer_layernorm, kx_layer_unitnorm,
-	kx_layer_rmsnorm, kx_layer_normalization;
+	kx_layer_rmsnorm, kx_layer_normalization, kx_layer_rescaling;
 
 /* One row per layer kind. Order does not matter: each class is accepted
  * by one row (a test checks it). */
@@ -40,6 +40,7 @@ const struct kx_layer_ops *const kx_layer_table[] = {
 	&kx_layer_unitnorm,
 	&kx_layer_rmsnorm,
 	&kx_layer_normalization,
+	&kx_layer_rescaling,
 	NULL
 };
 
