@@ -109,6 +109,28 @@ j_unexpected(struct jp *j, const char *expected)
 	return JFAIL(j, j->p, "expected %s, got %s", expected, s);
 }
 
+/* Whether byte c of a validated JSON text belongs to a string (its quotes
+ * included), scanning left to right; *instr and *bs carry the state
+ * (inside a string, after a backslash) from one byte to the next. */
+static int
+j_in_string(char c, int *instr, int *bs)
+{
+	if (*instr) {
+		if (*bs)
+			*bs = 0;
+		else if (c == '\\')
+			*bs = 1;
+		else if (c == '"')
+			*instr = 0;
+		return 1;
+	}
+	if (c == '"') {
+		*instr = 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* After an item of an object or array (close is '}' or ']'): skip
  * whitespace and the ',' (1: another item) or the closing bracket (0: the
  * end), or refuse what is there (-1). */
@@ -440,18 +462,8 @@ j_id(struct jp *j)
 	o = b->ids_len;
 	for (p = at; p < j->p; p++) {
 		char c = *p;
-		if (instr) {
-			if (bs)
-				bs = 0;
-			else if (c == '\\')
-				bs = 1;
-			else if (c == '"')
-				instr = 0;
-		} else if (c == '"') {
-			instr = 1;
-		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+		if (!j_in_string(c, &instr, &bs) && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
 			continue;
-		}
 		b->ids[o++] = c;
 	}
 	j->id_off = b->ids_len;
@@ -488,16 +500,9 @@ j_shape(const char *p, const char *e, size_t *dims, size_t maxd)
 		instr = bs = 0;
 		for (q = p + 1; q < e; q++) {
 			char c = *q;
-			if (instr) {
-				if (bs)
-					bs = 0;
-				else if (c == '\\')
-					bs = 1;
-				else if (c == '"')
-					instr = 0;
-			} else if (c == '"') {
-				instr = 1;
-			} else if (c == '[' || c == '{') {
+			if (j_in_string(c, &instr, &bs))
+				continue;
+			if (c == '[' || c == '{') {
 				depth++;
 			} else if (c == ']' || c == '}') {
 				if (depth == 0)
