@@ -31,15 +31,30 @@ validate_errors() {
 		awk 'NR > 1 { printf "; " } { printf "%s", $0 }')
 }
 
+# validate runs once per model for the whole file: each test reads its
+# verdicts from $VERDICTS, one line a model, "PATH<TAB>STATUS<TAB>ERRORS".
+setup_file() {
+	local f v vrc
+	export VERDICTS="$BATS_FILE_TMPDIR/verdicts.tsv"
+	while IFS= read -r f; do
+		validate_errors "$f"
+		printf '%s\t%s\t%s\n' "$f" "$vrc" "$v"
+	done < <(models) >"$VERDICTS"
+}
+
+# Each model with validate's verdict: f, vrc and v, for the loop body.
+verdicts() {
+	cat "$VERDICTS"
+}
+
 @test "the corpus: more than 200 model files under tests/" {
 	[ "$(models | wc -l)" -gt 200 ]
 }
 
 @test "validate and predict agree on every model file under tests/" {
-	local f v p prc n=0 bad=0 refused=0
-	while IFS= read -r f; do
+	local f v vrc p prc n=0 bad=0 refused=0
+	while IFS=$'\t' read -r f vrc v; do
 		n=$((n + 1))
-		validate_errors "$f"
 		p=$("$KANX" predict -m "$f" </dev/null 2>&1 >/dev/null) && prc=0 || prc=$?
 		p=$(quiet <<<"$p")
 		case $vrc in
@@ -50,16 +65,16 @@ validate_errors() {
 			echo "$f: validate: $v"; echo "  predict exit $prc: $p"; bad=$((bad + 1)); fi ;;
 		*) echo "$f: validate exit $vrc"; bad=$((bad + 1)) ;;
 		esac
-	done < <(models)
+	done < <(verdicts)
 	echo "$n models, $refused refused, $bad disagreements"
+	[ "$n" -eq "$(models | wc -l)" ]
 	[ "$bad" -eq 0 ]
 	[ "$refused" -gt 130 ]
 }
 
 @test "inspect: a model the gate refuses is described, then refused with the same message (exit 4)" {
-	local f v p prc n=0 bad=0
-	while IFS= read -r f; do
-		validate_errors "$f"
+	local f v vrc p prc n=0 bad=0
+	while IFS=$'\t' read -r f vrc v; do
 		[ "$vrc" -eq 1 ] || continue
 		n=$((n + 1))
 		p=$("$KANX" inspect "$f" 2>&1 >/dev/null) && prc=0 || prc=$?
@@ -67,7 +82,7 @@ validate_errors() {
 		if [ "$prc" -ne 4 ] || [ "$p" != "kanx: $v" ]; then
 			echo "$f: validate: $v"; echo "  inspect exit $prc: $p"; bad=$((bad + 1))
 		fi
-	done < <(models)
+	done < <(verdicts)
 	[ "$n" -gt 130 ]
 	[ "$bad" -eq 0 ]
 	# NaN weights: the layers are listed, the refusal follows
@@ -82,25 +97,23 @@ validate_errors() {
 }
 
 @test "serve-stdin load: validate's errors are the load's 400, its sound models load (200)" {
-	local f v st d i=0 bad=0 files=() errs=() out
-	while IFS= read -r f; do
+	local f v vrc st d i=0 bad=0 files=() errs=() out
+	while IFS=$'\t' read -r f vrc v; do
 		files+=("$f")
-		validate_errors "$f"
 		errs+=("$v|$vrc")
-	done < <(models)
-	out=$(for f in "${files[@]}"; do jq -cn --arg p "$f" '{op: "load", path: $p}'; done |
-		"$KANX" serve-stdin 2>/dev/null)
-	while IFS= read -r line; do
+	done < <(verdicts)
+	# one jq for the whole stream: status and detail of each answer, a line each
+	out=$(printf '%s\n' "${files[@]}" | jq -Rc '{op: "load", path: .}' |
+		"$KANX" serve-stdin 2>/dev/null | jq -r '"\(.status)\t\(.detail // "")"')
+	while IFS=$'\t' read -r st d; do
 		f=${files[$i]}
 		v=${errs[$i]%|*}
 		vrc=${errs[$i]##*|}
 		i=$((i + 1))
-		st=$(jq -r .status <<<"$line")
-		d=$(jq -r .detail <<<"$line")
 		if [ "$vrc" -eq 0 ] && [ "$st" != ok ] && [ "$st" != 200 ]; then
-			echo "$f: sound, load answered $line"; bad=$((bad + 1))
+			echo "$f: sound, load answered $st $d"; bad=$((bad + 1))
 		elif [ "$vrc" -eq 1 ] && { [ "$st" != 400 ] || [ "$d" != "Failed to load: $v" ]; }; then
-			echo "$f: validate: $v"; echo "  load: $line"; bad=$((bad + 1))
+			echo "$f: validate: $v"; echo "  load: $st $d"; bad=$((bad + 1))
 		fi
 	done <<<"$out"
 	[ "$i" -eq "${#files[@]}" ]
