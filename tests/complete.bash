@@ -31,7 +31,7 @@ bash_complete() {
 		helpers=0
 		shift
 	fi
-	PATH=$(_complete_path) bash --norc --noprofile -c '
+	PATH=$(_complete_path) timeout 60 bash --norc --noprofile -c '
 		helpers=$1 main=$2 file=$3
 		shift 3
 		if [ "$helpers" = 1 ]; then
@@ -50,7 +50,7 @@ bash_complete() {
 }
 
 fish_complete() {
-	PATH=$(_complete_path) fish --no-config -c 'source $argv[1]; complete -C $argv[2]' \
+	PATH=$(_complete_path) timeout 60 fish --no-config -c 'source $argv[1]; complete -C $argv[2]' \
 		"$COMPLETIONS/kanx.fish" "$1" | cut -f1 | sort
 }
 
