@@ -266,7 +266,7 @@ no_duplicates(struct scan *c, size_t from)
 		size_t m = k[bk].klen < sizeof name - 1 ? k[bk].klen : sizeof name - 1, line, col;
 		memcpy(name, c->keys + k[bk].kb, m);
 		name[m] = '\0';
-		kx_json_pos((const char *)c->s, c->len, first, &line, &col);
+		kx_text_pos((const char *)c->s, c->len, first, &line, &col);
 		return fail(c, best, "duplicate key '%s' (first at %zu:%zu): Python's json would keep the "
 		            "last, kanx refuses the ambiguity", name, line, col);
 	}

@@ -12,7 +12,7 @@
 #define KX_JSON_H
 
 #include <stddef.h>
-#include "text.h"  /* kx_json_pos: the line and column of an offset */
+#include "text.h"  /* kx_text_pos: the line and column of an offset */
 
 struct kx_json_fault {
 	size_t off;          /* byte offset of the problem */

@@ -122,13 +122,13 @@ parse_json(const char *label, const char *json, size_t len, const struct kx_limi
 		return NULL;
 	}
 	if (r != 0) {
-		kx_json_pos(json, len, f.off, &line, &col);
+		kx_text_pos(json, len, f.off, &line, &col);
 		kx_err_set(e, KX_EXIT_BADMODEL, "%s:%zu:%zu: %s", label, line, col, f.msg);
 		return NULL;
 	}
 	root = cJSON_ParseWithLengthOpts(json + start, len - start, &end, 0);
 	if (!root) {
-		kx_json_pos(json, len, end ? (size_t)(end - json) : 0, &line, &col);
+		kx_text_pos(json, len, end ? (size_t)(end - json) : 0, &line, &col);
 		kx_err_set(e, KX_EXIT_BADMODEL, "%s:%zu:%zu: invalid JSON", label, line, col);
 		return NULL;
 	}

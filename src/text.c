@@ -58,7 +58,7 @@ kx_utf8_bad(const char *s, size_t len)
 }
 
 void
-kx_json_pos(const char *s, size_t len, size_t off, size_t *line, size_t *col)
+kx_text_pos(const char *s, size_t len, size_t off, size_t *line, size_t *col)
 {
 	size_t i;
 

@@ -21,7 +21,7 @@ ptrdiff_t kx_utf8_bad(const char *s, size_t len);
 
 /* The 1-based line and column (in characters) of byte offset off of
  * s[0..len). */
-void kx_json_pos(const char *s, size_t len, size_t off, size_t *line, size_t *col);
+void kx_text_pos(const char *s, size_t len, size_t off, size_t *line, size_t *col);
 
 /* What kx_json_string found wrong, at *at. */
 enum kx_jstr {

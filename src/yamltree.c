@@ -8,6 +8,7 @@
 #include <yaml.h>
 
 #include "kxlimits.h"
+#include "text.h"
 #include "yamltree.h"
 
 void
@@ -85,23 +86,6 @@ anchor_find(const struct kx_ytree *t, const char *name)
 	return NULL;
 }
 
-/* Line and column (1-based, in bytes) of byte offset off in buf. */
-static void
-offset_pos(const unsigned char *buf, size_t len, size_t off, unsigned long *line, unsigned long *col)
-{
-	size_t i, ls = 0;
-
-	*line = 1;
-	if (off > len)
-		off = len;
-	for (i = 0; i < off; i++)
-		if (buf[i] == '\n') {
-			(*line)++;
-			ls = i + 1;
-		}
-	*col = (unsigned long)(off - ls) + 1;
-}
-
 static void
 syntax_problem(const yaml_parser_t *p, const char *file, const unsigned char *buf, size_t len,
                struct kx_diags *d)
@@ -110,7 +94,12 @@ syntax_problem(const yaml_parser_t *p, const char *file, const unsigned char *bu
 	unsigned long line, col;
 
 	if (p->error == YAML_READER_ERROR) {
-		offset_pos(buf, len, p->problem_offset, &line, &col);
+		size_t l, c;
+
+		/* columns in characters, as libyaml's marks and the JSON messages count them */
+		kx_text_pos((const char *)buf, len, p->problem_offset, &l, &c);
+		line = (unsigned long)l;
+		col = (unsigned long)c;
 		if (p->problem_value != -1)
 			kx_diags_add(d, KX_SEV_ERROR, file, line, col, NULL, "%s: #%X", problem,
 			             (unsigned)p->problem_value);

@@ -157,7 +157,7 @@ test_json(void)
 	snprintf(big + o, sizeof big - o, "\"k2000\": 0}");
 	CHECK(json_fails_at(big, (size_t)-1, ""));
 	/* positions count characters, not bytes */
-	kx_json_pos("a\n\xc3\xa9\xc3\xa9x", 7, 6, &line, &col);
+	kx_text_pos("a\n\xc3\xa9\xc3\xa9x", 7, 6, &line, &col);
 	CHECK(line == 2 && col == 3);
 }
 

@@ -101,6 +101,21 @@ kanx: validate: problems found: 8 errors, 0 warnings"
 	[[ "${lines[0]}" == "kanx: $BATS_TEST_TMPDIR/bad.yaml:3:"*"invalid"* ]]
 }
 
+@test "columns count characters, not bytes, in reader and parser errors alike (as in JSON messages)" {
+	# the bad byte after two two-byte characters: column 12, not 14
+	printf 'model:\n  layers: [2, 1]\n  name: "\xc3\xa9\xc3\xa9\xff"\n' > "$BATS_TEST_TMPDIR/r.yaml"
+	run kanx validate --config "$BATS_TEST_TMPDIR/r.yaml"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "kanx: $BATS_TEST_TMPDIR/r.yaml:3:12: invalid leading UTF-8 octet: #FF" ]
+	# a parser error (libyaml's own mark) after the same characters, and after ASCII: one column
+	printf 'model:\n  layers: [2, 1]\n  \xc3\xa9\xc3\xa9: "a" b\n' > "$BATS_TEST_TMPDIR/p.yaml"
+	printf 'model:\n  layers: [2, 1]\n  ee: "a" b\n' > "$BATS_TEST_TMPDIR/a.yaml"
+	run kanx validate --config "$BATS_TEST_TMPDIR/p.yaml"
+	[[ "${lines[0]}" == "kanx: $BATS_TEST_TMPDIR/p.yaml:3:11: did not find expected key"* ]]
+	run kanx validate --config "$BATS_TEST_TMPDIR/a.yaml"
+	[[ "${lines[0]}" == "kanx: $BATS_TEST_TMPDIR/a.yaml:3:11: did not find expected key"* ]]
+}
+
 @test "YAML 1.1 as PyYAML reads it: 1e-3 is a string that float() accepts, 0x8 is 8, yes is true" {
 	run kanx validate --config "$CFG/yaml11.yaml"
 	[ "$status" -eq 0 ]
