@@ -905,12 +905,12 @@ setup(struct predict *p, int argc, char **argv, int *first)
 		fprintf(stderr, "Try 'kanx predict --help'.\n");
 		return KX_EXIT_USAGE;
 	}
-	if (strcmp(p->model_path, "-") == 0) {
+	if (kx_path_is_stdin(p->model_path)) {
 		int i, stdin_input = *first == argc;
 		for (i = *first; i < argc; i++)
-			stdin_input |= strcmp(argv[i], "-") == 0;
+			stdin_input |= kx_path_is_stdin(argv[i]);
 		if (stdin_input) {
-			kx_msg("predict: the model and the input cannot both be standard input");
+			kx_msg("predict: the model (-m -) and the input cannot both be %s", KX_STDIN_NAME);
 			return KX_EXIT_USAGE;
 		}
 	}
