@@ -148,12 +148,70 @@ literal(struct jp *p)
 	return fail(p, "Expecting value");
 }
 
+/* Refuse the duplicate key d, at its place. */
+static int
+dup(struct jp *p, const struct kx_jdup *d)
+{
+	char name[KX_JSON_QUOTE_ROOM(24)];
+
+	name[kx_json_quote(name, d->name, d->len < 24 ? d->len : 24)] = '\0';
+	p->i = d->at;
+	return fail(p, "Duplicate key %s%s", name, d->len > 24 ? " (cut)" : "");
+}
+
 static int value(struct jp *p, size_t depth);
+
+/* The key string at p->i (the opening quote) of the object opened at m:
+ * checked, recorded, and refused when it repeats an earlier key. */
+static int
+key(struct jp *p, const struct kx_jmark *m)
+{
+	size_t kb = p->i;
+	int flags = 0, rc;
+	const char *end, *at;
+	unsigned long cp;
+	struct kx_jdup d;
+
+	if (string(p, NULL, NULL, NULL, NULL) != 0)
+		return -1;
+	/* valid: kx_json_string only says whether it holds escapes */
+	kx_json_string(p->s + kb, p->s + p->len, &end, &at, &cp, &flags);
+	rc = kx_jkeys_add(&p->r->keys, m, p->s + kb, p->i - kb, flags & 1, kb, &d);
+	if (rc < 0) {
+		p->oom = 1;
+		return -1;
+	}
+	return rc ? dup(p, &d) : 0;
+}
+
+/* Whether the last key read (decoded) is name. */
+static int
+key_is(const struct kx_jkeys *ks, const char *name)
+{
+	const struct kx_jkey *k = &ks->v[ks->n - 1];
+
+	return k->len == strlen(name) && memcmp(ks->buf + k->off, name, k->len) == 0;
+}
+
+/* Close the object opened at m: a large one's duplicate keys are found here. */
+static int
+close_keys(struct jp *p, const struct kx_jmark *m)
+{
+	struct kx_jdup d;
+	int rc = kx_jkeys_close(&p->r->keys, m, &d);
+
+	if (rc < 0) {
+		p->oom = 1;
+		return -1;
+	}
+	return rc ? dup(p, &d) : 0;
+}
 
 static int
 array_or_object(struct jp *p, size_t depth)
 {
 	int obj = p->s[p->i] == '{';
+	struct kx_jmark m = kx_jkeys_open(&p->r->keys);
 
 	if (depth >= p->max_depth)
 		return fail(p, "Nested deeper than %zu levels", p->max_depth);
@@ -167,7 +225,7 @@ array_or_object(struct jp *p, size_t depth)
 		if (obj) {
 			if (peek(p) != '"')
 				return fail(p, "Expecting property name enclosed in double quotes");
-			if (string(p, NULL, NULL, NULL, NULL) != 0)
+			if (key(p, &m) != 0)
 				return -1;
 			ws(p);
 			if (peek(p) != ':')
@@ -185,7 +243,7 @@ array_or_object(struct jp *p, size_t depth)
 		}
 		if (peek(p) == (obj ? '}' : ']')) {
 			p->i++;
-			return 0;
+			return obj ? close_keys(p, &m) : 0;
 		}
 		return fail(p, "Expecting ',' delimiter");
 	}
@@ -381,6 +439,7 @@ kx_req_free(struct kx_req *r)
 	free(r->x);
 	free(r->opbuf);
 	free(r->pathbuf);
+	kx_jkeys_free(&r->keys);
 	kx_req_init(r);
 }
 
@@ -401,7 +460,7 @@ kx_req_parse(struct kx_req *r, const char *buf, size_t len, size_t max_depth,
              char *err, size_t errsz, size_t *err_off)
 {
 	struct jp p;
-	char key[8], kbuf[48];
+	struct kx_jmark top;
 	size_t n;
 
 	memset(&p, 0, sizeof p);
@@ -442,30 +501,19 @@ kx_req_parse(struct kx_req *r, const char *buf, size_t len, size_t max_depth,
 	}
 	p.i++;
 	ws(&p);
+	kx_jkeys_reset(&r->keys);
+	top = kx_jkeys_open(&r->keys);
 	if (peek(&p) == '}') {
 		p.i++;
 	} else {
 		for (;;) {
-			size_t kb;
 			int which;  /* 0 other, 1 x, 2 op, 3 path, 4 id */
 			if (peek(&p) != '"')
 				return fail(&p, "Expecting property name enclosed in double quotes");
-			/* Decode the key just far enough to recognise ours: a key
-			 * of 48 bytes or more decodes to 8 or more (an escape is at
-			 * most 6 bytes for 1) */
-			kb = p.i;
-			if (string(&p, NULL, NULL, NULL, NULL) != 0)
+			if (key(&p, &top) != 0)
 				return p.oom ? -2 : -1;
-			key[0] = '\0';
-			if (p.i - kb - 2 < sizeof kbuf) {
-				n = kx_json_unescape(buf + kb + 1, p.i - kb - 2, kbuf);
-				if (n < sizeof key && !memchr(kbuf, '\0', n)) {
-					memcpy(key, kbuf, n);
-					key[n] = '\0';
-				}
-			}
-			which = strcmp(key, "x") == 0 ? 1 : strcmp(key, "op") == 0 ? 2 :
-			        strcmp(key, "path") == 0 ? 3 : strcmp(key, "id") == 0 ? 4 : 0;
+			which = key_is(&r->keys, "x") ? 1 : key_is(&r->keys, "op") ? 2 :
+			        key_is(&r->keys, "path") ? 3 : key_is(&r->keys, "id") ? 4 : 0;
 			ws(&p);
 			if (peek(&p) != ':')
 				return fail(&p, "Expecting ':' delimiter");
@@ -527,6 +575,8 @@ kx_req_parse(struct kx_req *r, const char *buf, size_t len, size_t max_depth,
 			}
 			if (peek(&p) == '}') {
 				p.i++;
+				if (close_keys(&p, &top) != 0)
+					return p.oom ? -2 : -1;
 				break;
 			}
 			return fail(&p, "Expecting ',' delimiter");
