@@ -923,6 +923,7 @@ kx_rows_unlinked(const struct kx_rows *r)
 void
 kx_rows_progress(const struct kx_rows *r, unsigned long long *done, unsigned long long *total)
 {
-	*done = r->bytes_read;
+	/* parsed, not read: the buffer reads ahead of the records */
+	*done = r->bytes_read - (unsigned long long)(r->end - r->pos);
 	*total = r->size;
 }
