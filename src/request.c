@@ -2,7 +2,10 @@
  *
  * A recursive-descent JSON reader specialised for one shape of document:
  * it never builds a tree, so a request costs its x values and nothing per
- * JSON node (cJSON would cost ~64 bytes per number). Messages follow
+ * JSON node (cJSON would cost ~64 bytes per number). The top object and
+ * x are read here; every other value is checked by text.c's walker
+ * (kx_json_skip), which rows_json.c uses too, so the two readers of a
+ * request document take the same JSON and the same keys. Messages follow
  * Python's json module ("Expecting ',' delimiter") so that a 422 reads as
  * it would from the kanx server. */
 #include <stdarg.h>
@@ -60,6 +63,28 @@ peek(const struct jp *p)
 	return p->i < p->len ? (unsigned char)p->s[p->i] : -1;
 }
 
+/* Refuse a string kx_json_string found bad (code) at at, in the words
+ * of Python's json module. */
+static int
+string_fault(struct jp *p, enum kx_jstr code, const char *at, unsigned long cp)
+{
+	p->i = (size_t)(at - p->s);
+	switch (code) {
+	case KX_JSTR_UNTERMINATED:
+		return fail(p, "Unterminated string starting at");
+	case KX_JSTR_CONTROL:
+		return fail(p, "Invalid control character at");
+	case KX_JSTR_ESCAPE:
+		return fail(p, "Invalid \\escape");
+	case KX_JSTR_HEX:
+		return fail(p, "Invalid \\uXXXX escape");
+	case KX_JSTR_UTF8:
+		return fail(p, "Invalid UTF-8 byte 0x%02X in string", (unsigned char)*at);
+	default:  /* a lone surrogate, low or high */
+		return fail(p, "Lone surrogate \\u%04X", (unsigned)cp);
+	}
+}
+
 /* A string at p->i (the opening quote), checked, and decoded into *buf
  * (grown to hold it, NUL-terminated; its length in *n) when buf is not
  * NULL; *nul set when it contains "\u0000". */
@@ -71,28 +96,10 @@ string(struct jp *p, char **buf, size_t *cap, size_t *n, int *nul)
 	int flags = 0;
 	size_t raw;
 
-	switch (kx_json_string(s, p->s + p->len, &end, &at, &cp, &flags)) {
-	case KX_JSTR_OK:
-		break;
-	case KX_JSTR_UNTERMINATED:
-		p->i = (size_t)(at - p->s);
-		return fail(p, "Unterminated string starting at");
-	case KX_JSTR_CONTROL:
-		p->i = (size_t)(at - p->s);
-		return fail(p, "Invalid control character at");
-	case KX_JSTR_ESCAPE:
-		p->i = (size_t)(at - p->s);
-		return fail(p, "Invalid \\escape");
-	case KX_JSTR_HEX:
-		p->i = (size_t)(at - p->s);
-		return fail(p, "Invalid \\uXXXX escape");
-	case KX_JSTR_UTF8:
-		p->i = (size_t)(at - p->s);
-		return fail(p, "Invalid UTF-8 byte 0x%02X in string", (unsigned char)*at);
-	default:  /* a lone surrogate, low or high */
-		p->i = (size_t)(at - p->s);
-		return fail(p, "Lone surrogate \\u%04X", (unsigned)cp);
-	}
+	enum kx_jstr code = kx_json_string(s, p->s + p->len, &end, &at, &cp, &flags);
+
+	if (code != KX_JSTR_OK)
+		return string_fault(p, code, at, cp);
 	p->i = (size_t)(end - p->s);
 	if (nul && (flags & 2))
 		*nul = 1;
@@ -113,6 +120,19 @@ string(struct jp *p, char **buf, size_t *cap, size_t *n, int *nul)
 	return 0;
 }
 
+/* Refuse the number at p->i that kx_json_number found bad (st; end:
+ * where a digit was expected). */
+static int
+number_fault(struct jp *p, enum kx_jnum st, const char *end)
+{
+	if (st == KX_JNUM_NONE)
+		return fail(p, "Expecting value");
+	p->i = (size_t)(end - p->s);
+	if (st == KX_JNUM_FRACTION)
+		return fail(p, "Expecting digits after '.'");
+	return fail(p, "Expecting exponent digits");
+}
+
 /* A number at p->i: checks the JSON grammar, sets [*b, *e). */
 static int
 number(struct jp *p, size_t *b, size_t *e)
@@ -120,32 +140,12 @@ number(struct jp *p, size_t *b, size_t *e)
 	const char *end;
 	enum kx_jnum st = kx_json_number(p->s + p->i, p->s + p->len, &end);
 
-	*b = p->i;
-	if (st == KX_JNUM_NONE)
-		return fail(p, "Expecting value");
+	*b = *e = p->i;
+	if (st != KX_JNUM_OK)
+		return number_fault(p, st, end);
 	p->i = (size_t)(end - p->s);
-	if (st == KX_JNUM_FRACTION)
-		return fail(p, "Expecting digits after '.'");
-	if (st == KX_JNUM_EXPONENT)
-		return fail(p, "Expecting exponent digits");
 	*e = p->i;
 	return 0;
-}
-
-static int
-literal(struct jp *p)
-{
-	static const char *const lits[] = { "true", "false", "null" };
-	size_t k;
-
-	for (k = 0; k < 3; k++) {
-		size_t l = strlen(lits[k]);
-		if (p->len - p->i >= l && memcmp(p->s + p->i, lits[k], l) == 0) {
-			p->i += l;
-			return 0;
-		}
-	}
-	return fail(p, "Expecting value");
 }
 
 /* Refuse the duplicate key d, at its place. */
@@ -207,64 +207,39 @@ close_keys(struct jp *p, const struct kx_jmark *m)
 	return rc ? dup(p, &d) : 0;
 }
 
-static int
-array_or_object(struct jp *p, size_t depth)
-{
-	int obj = p->s[p->i] == '{';
-	struct kx_jmark m = kx_jkeys_open(&p->r->keys);
-
-	if (depth >= p->max_depth)
-		return fail(p, "Nested deeper than %zu levels", p->max_depth);
-	p->i++;
-	ws(p);
-	if (peek(p) == (obj ? '}' : ']')) {
-		p->i++;
-		return 0;
-	}
-	for (;;) {
-		if (obj) {
-			if (peek(p) != '"')
-				return fail(p, "Expecting property name enclosed in double quotes");
-			if (key(p, &m) != 0)
-				return -1;
-			ws(p);
-			if (peek(p) != ':')
-				return fail(p, "Expecting ':' delimiter");
-			p->i++;
-			ws(p);
-		}
-		if (value(p, depth + 1) != 0)
-			return -1;
-		ws(p);
-		if (peek(p) == ',') {
-			p->i++;
-			ws(p);
-			continue;
-		}
-		if (peek(p) == (obj ? '}' : ']')) {
-			p->i++;
-			return obj ? close_keys(p, &m) : 0;
-		}
-		return fail(p, "Expecting ',' delimiter");
-	}
-}
-
-/* Any JSON value, checked and skipped. */
+/* Any JSON value at p->i, inside depth containers: checked and skipped
+ * by text.c's walker, its faults worded here. */
 static int
 value(struct jp *p, size_t depth)
 {
-	size_t b, e;
+	struct kx_jfault f;
+	const char *end = kx_json_skip(p->s + p->i, p->s + p->len, p->s, depth, p->max_depth, &p->r->keys, &f);
 
-	switch (peek(p)) {
-	case '"':
-		return string(p, NULL, NULL, NULL, NULL);
-	case '[':
-	case '{':
-		return array_or_object(p, depth);
-	case 't': case 'f': case 'n':
-		return literal(p);
+	if (end) {
+		p->i = (size_t)(end - p->s);
+		return 0;
+	}
+	p->i = (size_t)(f.at - p->s);
+	switch (f.code) {
+	case KX_JSKIP_KEY:
+		return fail(p, "Expecting property name enclosed in double quotes");
+	case KX_JSKIP_COLON:
+		return fail(p, "Expecting ':' delimiter");
+	case KX_JSKIP_COMMA:
+		return fail(p, "Expecting ',' delimiter");
+	case KX_JSKIP_STRING:
+		return string_fault(p, f.jstr, f.at, f.cp);
+	case KX_JSKIP_NUMBER:
+		return number_fault(p, f.jnum, f.end);
+	case KX_JSKIP_DEEP:
+		return fail(p, "Nested deeper than %zu levels", p->max_depth);
+	case KX_JSKIP_DUP:
+		return dup(p, &f.dup);
+	case KX_JSKIP_OOM:
+		p->oom = 1;
+		return -1;
 	default:
-		return number(p, &b, &e);
+		return fail(p, "Expecting value");
 	}
 }
 
@@ -484,6 +459,7 @@ kx_req_parse(struct kx_req *r, const char *buf, size_t len, size_t max_depth,
 	r->x_status = KX_X_OK;
 	r->nx = 0;
 	r->rank = 0;
+	kx_jkeys_reset(&r->keys);
 
 	ws(&p);
 	if (peek(&p) != '{') {
@@ -501,7 +477,6 @@ kx_req_parse(struct kx_req *r, const char *buf, size_t len, size_t max_depth,
 	}
 	p.i++;
 	ws(&p);
-	kx_jkeys_reset(&r->keys);
 	top = kx_jkeys_open(&r->keys);
 	if (peek(&p) == '}') {
 		p.i++;

@@ -3,7 +3,9 @@
  *
  * A small recursive-descent parser that validates the whole record
  * (UTF-8, escapes, duplicate keys, depth) and writes x's numbers straight
- * into the batch. */
+ * into the batch. The record's object, x and id are read here; every
+ * other value is checked by text.c's walker (kx_json_skip), the one
+ * request.c uses for serve-stdin. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -132,20 +134,11 @@ j_after_item(struct jp *j, char close)
 }
 
 
-/* Validate the string at j->p (which is '"'); leave p after it. *esc is
- * set when it holds escapes (the raw bytes then differ from the text). */
+/* Refuse a string kx_json_string found bad (code) at at. */
 static int
-j_string(struct jp *j, int *esc)
+j_string_fault(struct jp *j, enum kx_jstr code, const char *at)
 {
-	const char *end, *at;
-	unsigned long cp;
-	int flags;
-
-	switch (kx_json_string(j->p, j->e, &end, &at, &cp, &flags)) {
-	case KX_JSTR_OK:
-		*esc = flags & 1;
-		j->p = end;
-		return 0;
+	switch (code) {
 	case KX_JSTR_CONTROL:
 		return JFAIL(j, at, *at == 0 ? "NUL byte in input" : "control character in a string (escape it)");
 	case KX_JSTR_ESCAPE:
@@ -166,6 +159,23 @@ j_string(struct jp *j, int *esc)
 	}
 }
 
+/* Validate the string at j->p (which is '"'); leave p after it. *esc is
+ * set when it holds escapes (the raw bytes then differ from the text). */
+static int
+j_string(struct jp *j, int *esc)
+{
+	const char *end, *at;
+	unsigned long cp;
+	int flags;
+	enum kx_jstr code = kx_json_string(j->p, j->e, &end, &at, &cp, &flags);
+
+	if (code != KX_JSTR_OK)
+		return j_string_fault(j, code, at);
+	*esc = flags & 1;
+	j->p = end;
+	return 0;
+}
+
 /* The end of the JSON number at p, or NULL when there is none. */
 static const char *
 num_end(const char *p, const char *e)
@@ -175,25 +185,18 @@ num_end(const char *p, const char *e)
 	return kx_json_number(p, e, &end) == KX_JNUM_OK ? end : NULL;
 }
 
-/* Validate a JSON number at j->p; leave p after it. */
+/* Refuse the number that starts at start. */
 static int
-j_number(struct jp *j)
+j_number_fault(struct jp *j, const char *start)
 {
-	const char *e = j->e, *start = j->p, *p = num_end(start, e);
+	char s[64];
+	const char *z = start, *e = j->e;
 
-	if (p) {
-		j->p = p;
-		return 0;
-	}
-	{
-		char s[64];
-		const char *z = start;
-		while (z < e && z - start < 24 && *z != ',' && *z != ']' && *z != '}' &&
-		       *z != ' ' && *z != '\t' && *z != '\r' && *z != '\n')
-			z++;
-		rd_show(start, (size_t)(z - start), s, sizeof s);
-		return JFAIL(j, start, "invalid number %s (plain decimal JSON numbers only)", s);
-	}
+	while (z < e && z - start < 24 && *z != ',' && *z != ']' && *z != '}' &&
+	       *z != ' ' && *z != '\t' && *z != '\r' && *z != '\n')
+		z++;
+	rd_show(start, (size_t)(z - start), s, sizeof s);
+	return JFAIL(j, start, "invalid number %s (plain decimal JSON numbers only)", s);
 }
 
 static int j_value(struct jp *j);
@@ -227,9 +230,10 @@ j_oom(struct jp *j)
 static int j_x(struct jp *j);
 static int j_id(struct jp *j);
 
-/* An object at j->p. top: the record itself, whose "x" and "id" are read. */
+/* The record's object at j->p: its "x" and "id" are read, the other
+ * values checked (j_value). */
 static int
-j_object(struct jp *j, int top)
+j_object(struct jp *j)
 {
 	struct kx_jkeys *ks = &j->js->keys;
 	struct kx_jmark m = kx_jkeys_open(ks);
@@ -260,9 +264,9 @@ j_object(struct jp *j, int top)
 			return j_unexpected(j, "':'");
 		j->p++;
 		j_ws(j);
-		if (top && ks->v[ks->n - 1].len == 1 && ks->buf[ks->v[ks->n - 1].off] == 'x')
+		if (ks->v[ks->n - 1].len == 1 && ks->buf[ks->v[ks->n - 1].off] == 'x')
 			rc = j_x(j);
-		else if (top && ks->v[ks->n - 1].len == 2 && memcmp(ks->buf + ks->v[ks->n - 1].off, "id", 2) == 0)
+		else if (ks->v[ks->n - 1].len == 2 && memcmp(ks->buf + ks->v[ks->n - 1].off, "id", 2) == 0)
 			rc = j_id(j);
 		else
 			rc = j_value(j);
@@ -282,62 +286,37 @@ done:
 	return 0;
 }
 
-static int
-j_array(struct jp *j)
-{
-	if (j_enter(j) != 0)
-		return -1;
-	j->p++;
-	j_ws(j);
-	if (j->p < j->e && *j->p == ']') {
-		j->p++;
-		j->depth--;
-		return 0;
-	}
-	for (;;) {
-		j_ws(j);
-		if (j_value(j) != 0)
-			return -1;
-		int more = j_after_item(j, ']');
-		if (more < 0)
-			return -1;
-		if (more == 0)
-			break;
-	}
-	j->depth--;
-	return 0;
-}
-
-static int
-j_lit(struct jp *j, const char *word)
-{
-	size_t n = strlen(word);
-
-	if ((size_t)(j->e - j->p) >= n && memcmp(j->p, word, n) == 0) {
-		j->p += n;
-		return 0;
-	}
-	return j_unexpected(j, "a JSON value");
-}
-
-/* Validate any value (its contents are not kept). */
+/* Validate any value at j->p (its contents are not kept): text.c's
+ * walker, its faults worded here. */
 static int
 j_value(struct jp *j)
 {
-	int esc;
+	struct kx_jfault f;
+	const char *end = kx_json_skip(j->p, j->e, j->s, j->depth, j->r->o.lim->json_depth, &j->js->keys, &f);
 
-	if (j->p >= j->e)
-		return j_unexpected(j, "a JSON value");
-	switch (*j->p) {
-	case '{': return j_object(j, 0);
-	case '[': return j_array(j);
-	case '"': return j_string(j, &esc);
-	case 't': return j_lit(j, "true");
-	case 'f': return j_lit(j, "false");
-	case 'n': return j_lit(j, "null");
+	if (end) {
+		j->p = end;
+		return 0;
+	}
+	j->p = f.at;
+	switch (f.code) {
+	case KX_JSKIP_KEY:
+		return j_unexpected(j, "a string key");
+	case KX_JSKIP_COLON:
+		return j_unexpected(j, "':'");
+	case KX_JSKIP_COMMA:
+		return j_unexpected(j, f.close == '}' ? "',' or '}'" : "',' or ']'");
+	case KX_JSKIP_STRING:
+		return j_string_fault(j, f.jstr, f.at);
+	case KX_JSKIP_NUMBER:
+		return j_number_fault(j, f.at);
+	case KX_JSKIP_DEEP:
+		return JFAIL(j, f.at, "nested deeper than %zu levels", j->r->o.lim->json_depth);
+	case KX_JSKIP_DUP:
+		return j_dup(j, &f.dup);
+	case KX_JSKIP_OOM:
+		return j_oom(j);
 	default:
-		if (*j->p == '-' || (*j->p >= '0' && *j->p <= '9'))
-			return j_number(j);
 		return j_unexpected(j, "a JSON value");
 	}
 }
@@ -560,7 +539,7 @@ j_x(struct jp *j)
 	}
 	if (j->p >= j->e || *j->p != '[') {
 		if (j->p < j->e && (*j->p == '-' || (*j->p >= '0' && *j->p <= '9'))) {
-			if (j_number(j) != 0)
+			if (j_value(j) != 0)
 				return -1;
 			j->ragged = 1;
 			snprintf(j->shape, sizeof j->shape, "x must be 1-D or 2-D; got shape []");
@@ -674,7 +653,7 @@ rd_json_record(struct kx_rows *r, struct kx_batch *b)
 	kx_jkeys_reset(&js->keys);
 	j_ws(&j);
 	if (j.p < j.e && *j.p == '{') {
-		rc = j_object(&j, 1);
+		rc = j_object(&j);
 	} else if (j.p < j.e && *j.p == '[' && r->fmt == KX_IN_JSONL) {
 		j.top_array = 1;
 		rc = j_x(&j);

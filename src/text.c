@@ -445,3 +445,135 @@ kx_jkeys_free(struct kx_jkeys *ks)
 	free(ks->sorted);
 	memset(ks, 0, sizeof *ks);
 }
+
+/* ---- one JSON value, checked and skipped ---------------------------------------- */
+
+static const char *
+jws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static const char *
+jfault(struct kx_jfault *f, enum kx_jskip code, const char *at)
+{
+	f->code = code;
+	f->at = at;
+	return NULL;
+}
+
+/* The string at s: its end, or NULL. esc (may be NULL): it holds escapes. */
+static const char *
+jskip_string(const char *s, const char *e, struct kx_jfault *f, int *esc)
+{
+	const char *end, *at;
+	int flags = 0;
+
+	f->jstr = kx_json_string(s, e, &end, &at, &f->cp, &flags);
+	if (f->jstr != KX_JSTR_OK)
+		return jfault(f, KX_JSKIP_STRING, at);
+	if (esc)
+		*esc = flags & 1;
+	return end;
+}
+
+/* After an item: past the ',' (*more = 1) or the close (*more = 0). */
+static const char *
+jskip_next(const char *p, const char *e, char close, int *more, struct kx_jfault *f)
+{
+	p = jws(p, e);
+	if (p < e && (*p == ',' || *p == close)) {
+		*more = *p == ',';
+		return p + 1;
+	}
+	f->close = close;
+	return jfault(f, KX_JSKIP_COMMA, p);
+}
+
+static const char *
+jskip_object(const char *p, const char *e, const char *base, size_t depth, size_t max_depth,
+             struct kx_jkeys *ks, struct kx_jfault *f)
+{
+	struct kx_jmark m = kx_jkeys_open(ks);
+	const char *k;
+	int more = 1, esc, rc;
+
+	p = jws(p + 1, e);
+	if (p < e && *p == '}')
+		return p + 1;
+	while (more) {
+		p = jws(p, e);
+		if (p >= e || *p != '"')
+			return jfault(f, KX_JSKIP_KEY, p);
+		k = p;
+		if ((p = jskip_string(k, e, f, &esc)) == NULL)
+			return NULL;
+		rc = kx_jkeys_add(ks, &m, k, (size_t)(p - k), esc, (size_t)(k - base), &f->dup);
+		if (rc != 0)
+			return jfault(f, rc < 0 ? KX_JSKIP_OOM : KX_JSKIP_DUP, base + f->dup.at);
+		p = jws(p, e);
+		if (p >= e || *p != ':')
+			return jfault(f, KX_JSKIP_COLON, p);
+		p = jws(p + 1, e);
+		if ((p = kx_json_skip(p, e, base, depth + 1, max_depth, ks, f)) == NULL ||
+		    (p = jskip_next(p, e, '}', &more, f)) == NULL)
+			return NULL;
+	}
+	rc = kx_jkeys_close(ks, &m, &f->dup);
+	if (rc != 0)
+		return jfault(f, rc < 0 ? KX_JSKIP_OOM : KX_JSKIP_DUP, base + f->dup.at);
+	return p;
+}
+
+const char *
+kx_json_skip(const char *s, const char *e, const char *base, size_t depth, size_t max_depth,
+             struct kx_jkeys *ks, struct kx_jfault *f)
+{
+	static const char *const lit[] = { "true", "false", "null" };
+	const char *p = s, *end;
+	int more = 1;
+	size_t k, n;
+
+	if (p >= e)
+		return jfault(f, KX_JSKIP_VALUE, p);
+	switch (*p) {
+	case '{':
+	case '[':
+		if (depth >= max_depth)
+			return jfault(f, KX_JSKIP_DEEP, p);
+		if (*p == '{')
+			return jskip_object(p, e, base, depth, max_depth, ks, f);
+		p = jws(p + 1, e);
+		if (p < e && *p == ']')
+			return p + 1;
+		while (more) {
+			p = jws(p, e);
+			if ((p = kx_json_skip(p, e, base, depth + 1, max_depth, ks, f)) == NULL ||
+			    (p = jskip_next(p, e, ']', &more, f)) == NULL)
+				return NULL;
+		}
+		return p;
+	case '"':
+		return jskip_string(p, e, f, NULL);
+	case 't':
+	case 'f':
+	case 'n':
+		for (k = 0; k < 3; k++) {
+			n = strlen(lit[k]);
+			if ((size_t)(e - p) >= n && memcmp(p, lit[k], n) == 0)
+				return p + n;
+		}
+		return jfault(f, KX_JSKIP_VALUE, p);
+	default:
+		if (*p != '-' && (*p < '0' || *p > '9'))
+			return jfault(f, KX_JSKIP_VALUE, p);
+		f->jnum = kx_json_number(p, e, &end);
+		if (f->jnum != KX_JNUM_OK) {
+			f->end = end;
+			return jfault(f, KX_JSKIP_NUMBER, p);
+		}
+		return end;
+	}
+}

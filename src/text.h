@@ -136,4 +136,41 @@ void kx_jkeys_reset(struct kx_jkeys *ks);
 /* Free the memory. */
 void kx_jkeys_free(struct kx_jkeys *ks);
 
+/* ---- one JSON value, checked and skipped -------------------------------
+ * The walker every reader of a JSON document uses for the values whose
+ * contents it does not keep (all but a request's "x", "id", "op" and
+ * "path"): strict RFC 8259, containers nested at most max_depth deep,
+ * and no repeated key (the rule above). It says what is wrong with a
+ * code; each reader words it in its own way. */
+enum kx_jskip {
+	KX_JSKIP_OK,
+	KX_JSKIP_VALUE,        /* no JSON value at at (the end of the text, or a byte none starts with) */
+	KX_JSKIP_KEY,          /* no '"' where an object's key goes */
+	KX_JSKIP_COLON,        /* no ':' after a key */
+	KX_JSKIP_COMMA,        /* neither ',' nor close after an item */
+	KX_JSKIP_STRING,       /* a bad string: jstr, cp (kx_json_string); at: where */
+	KX_JSKIP_NUMBER,       /* a bad number (jnum) starting at at; end: where a digit was expected */
+	KX_JSKIP_DEEP,         /* a container nested too deep; at: its bracket */
+	KX_JSKIP_DUP,          /* a repeated key: dup (offsets from the base given) */
+	KX_JSKIP_OOM           /* memory ran out (the keys) */
+};
+
+struct kx_jfault {
+	enum kx_jskip code;
+	const char *at;
+	enum kx_jstr jstr;
+	unsigned long cp;
+	enum kx_jnum jnum;
+	const char *end;
+	char close;            /* KX_JSKIP_COMMA: ']' or '}' */
+	struct kx_jdup dup;
+};
+
+/* Check the JSON value at s (no whitespace before it) up to e, inside
+ * depth containers already: a container is refused once depth reaches
+ * max_depth. Keys go to ks, their offsets counted from base. Returns the
+ * end of the value, or NULL with f filled. */
+const char *kx_json_skip(const char *s, const char *e, const char *base, size_t depth, size_t max_depth,
+                         struct kx_jkeys *ks, struct kx_jfault *f);
+
 #endif
