@@ -87,9 +87,9 @@ static const struct kx_optdef opts[] = {
 	{ "rejects", 0, "FILE", O_REJECTS, "copy each refused record to FILE (implies --on-error skip)" },
 	{ "strict-range", 0, NULL, O_STRICT, "a value outside layer 0's grid range is a bad record (exit 5)" },
 	{ "threads", 't', "N", 't', "threads for reading and scoring (default: $KANX_THREADS, else all cores)" },
-	{ "progress", 0, NULL, O_PROGRESS, "show rows done, rows/s and, for files, a bar and ETA on stderr (default: when stderr is a terminal)" },
+	{ "progress", 0, NULL, O_PROGRESS, "show rows done and rows/s on stderr: redrawn on a terminal, a plain line every 10 s elsewhere (default: when stderr is a terminal)" },
 	{ "no-progress", 0, NULL, O_NOPROGRESS, "do not show progress" },
-	{ "stats", 0, NULL, O_STATS, "print a summary on stderr at the end: records, rows, batches, time, rows/s" },
+	{ "stats", 0, NULL, O_STATS, "print a summary on stderr at the end: records, rows, batches, wall time, rows/s, thread-seconds per stage" },
 	{ NULL, 0, NULL, 0, NULL }
 };
 
@@ -142,6 +142,7 @@ struct predict {
 	double t_start, t_shown;     /* ms, for --progress and --stats */
 	size_t rows_read;            /* rows handed to scoring so far */
 	int shown;                   /* a progress line is on the terminal */
+	int progress_tty;            /* stderr is a terminal: redraw with '\r' */
 	/* --stats: ms spent in each stage */
 	double ms_read;              /* kx_rows_fill: reading and parsing */
 	double ms_fwd, ms_out;       /* forward pass (summed over threads); formatting and writing */
@@ -707,24 +708,34 @@ stop_workers(struct predict *p)
 	return rc;
 }
 
-/* --progress: one line on stderr, redrawn at most five times a second:
- * rows, rows/s and, when the input is a file of known size, a bar, the
- * percentage and the time left. */
+/* --progress on a terminal: one line on stderr, redrawn with '\r' at
+ * most five times a second, from the first rows scored on (nothing
+ * before there is something to say): rows, rows/s and, when the input is
+ * a file of known size, a bar, the percentage and the time left; erased
+ * at the end. On anything else (a file, a pipe): no '\r', a plain line
+ * "kanx: progress: ..." every PROGRESS_LOG_MS, and one at the end. */
+#define PROGRESS_TTY_MS 200.0
+#define PROGRESS_LOG_MS 10000.0
+
 static void
 show_progress(struct predict *p, const struct kx_rows *r, int final)
 {
 	unsigned long long done, total;
 	double now = kx_clock_ms(), secs, rate;
-	char line[160];
+	char line[160], rows[KX_COUNT_BUF], per[KX_COUNT_BUF];
 	int n;
 
-	if (!final && now - p->t_shown < 200.0)
+	if (p->rows_read == 0 || (!p->progress_tty && final))
+		return;
+	if (!final && now - p->t_shown < (p->progress_tty ? PROGRESS_TTY_MS : PROGRESS_LOG_MS))
 		return;
 	p->t_shown = now;
 	secs = (now - p->t_start) / 1000.0;
 	rate = secs > 0 ? (double)p->rows_read / secs : 0.0;
+	kx_format_count(p->rows_read, rows);
+	kx_format_count((unsigned long long)(rate + 0.5), per);
 	kx_rows_progress(r, &done, &total);
-	n = snprintf(line, sizeof line, "%zu rows, %.0f rows/s", p->rows_read, rate);
+	n = snprintf(line, sizeof line, "%s rows, %s rows/s", rows, per);
 	if (total > 0 && n > 0 && (size_t)n < sizeof line) {
 		double frac = (double)done / (double)total;
 		char bar[21];
@@ -739,18 +750,31 @@ show_progress(struct predict *p, const struct kx_rows *r, int final)
 		if (frac > 0.0 && frac < 1.0 && (size_t)n < sizeof line)
 			snprintf(line + n, sizeof line - (size_t)n, "  ETA %.0fs", secs * (1.0 - frac) / frac);
 	}
-	fprintf(stderr, "\r%-70s", line);
+	if (p->progress_tty) {
+		fprintf(stderr, "\r%-70s", line);
+		p->shown = 1;
+	} else {
+		fprintf(stderr, "kanx: progress: %s\n", line);
+	}
 	fflush(stderr);
-	p->shown = 1;
 }
 
+/* The end of --progress: erase the terminal's line; elsewhere, the last
+ * line: the rows read, the wall time and the rate. */
 static void
-clear_progress(struct predict *p)
+end_progress(struct predict *p)
 {
 	if (p->shown) {
 		fprintf(stderr, "\r%-70s\r", "");
 		fflush(stderr);
 		p->shown = 0;
+	} else if (p->progress == 1 && !p->progress_tty) {
+		double secs = (kx_clock_ms() - p->t_start) / 1000.0;
+		char rows[KX_COUNT_BUF], per[KX_COUNT_BUF];
+		kx_format_count(p->rows_read, rows);
+		kx_format_count((unsigned long long)(secs > 0 ? (double)p->rows_read / secs + 0.5 : 0.0), per);
+		fprintf(stderr, "kanx: progress: %s rows in %.1f s, %s rows/s\n", rows, secs, per);
+		fflush(stderr);
 	}
 }
 
@@ -884,8 +908,9 @@ setup(struct predict *p, int argc, char **argv, int *first)
 		snprintf(p->keep_buf, n, "#%s%s", p->keep ? "," : "", p->keep ? p->keep : "");
 		p->ro.keep = p->keep_buf;
 	}
+	p->progress_tty = isatty(STDERR_FILENO);
 	if (p->progress < 0)
-		p->progress = isatty(STDERR_FILENO);
+		p->progress = p->progress_tty;
 	if (!p->model_path) {
 		v = getenv("KANX_CHECKPOINT");
 		if (v && *v)
@@ -905,12 +930,12 @@ setup(struct predict *p, int argc, char **argv, int *first)
 		fprintf(stderr, "Try 'kanx predict --help'.\n");
 		return KX_EXIT_USAGE;
 	}
-	if (strcmp(p->model_path, "-") == 0) {
+	if (kx_path_is_stdin(p->model_path)) {
 		int i, stdin_input = *first == argc;
 		for (i = *first; i < argc; i++)
-			stdin_input |= strcmp(argv[i], "-") == 0;
+			stdin_input |= kx_path_is_stdin(argv[i]);
 		if (stdin_input) {
-			kx_msg("predict: the model and the input cannot both be standard input");
+			kx_msg("predict: the model (-m -) and the input cannot both be %s", KX_STDIN_NAME);
 			return KX_EXIT_USAGE;
 		}
 	}
@@ -1089,6 +1114,7 @@ exec_predict(int argc, char **argv)
 	if (n_works > 1 && start_workers(&p))
 		piped = 1;
 	p.t_start = kx_clock_ms();
+	p.t_shown = p.t_start;   /* the first --progress frame after a first interval */
 	rc = run_all(&p, argv + first, argc - first);
 	if (p.piped) {
 		int src = stop_workers(&p);
@@ -1108,16 +1134,20 @@ exec_predict(int argc, char **argv)
 		else if (rc == 0 || rc == KX_EXIT_BADINPUT || rc == KX_EXIT_TOOBIG)
 			rc = kx_cli_sink_error(&p.rsink);
 	}
-	clear_progress(&p);
+	end_progress(&p);
 	if (p.stats) {
 		double secs = (kx_clock_ms() - p.t_start) / 1000.0;
 		kx_msg("stats: %zu records read, %zu refused, %zu rows scored in %zu batches, "
-		       "%.3f s, %.0f rows/s", p.accepted + p.rejected, p.rejected, p.rows_out,
+		       "%.3f s wall time, %.0f rows/s", p.accepted + p.rejected, p.rejected, p.rows_out,
 		       p.batches, secs, secs > 0 ? (double)p.rows_out / secs : 0.0);
-		/* where the time went; with 2+ threads the stages overlap, and
-		 * the idle times say which side held the other up */
-		kx_msg("stats: reading and parsing %.3f s, forward pass %.3f s, formatting and writing %.3f s",
-		       p.ms_read / 1e3, p.ms_fwd / 1e3, p.ms_out / 1e3);
+		/* where the time went: each stage's time summed over the
+		 * threads that ran it, so with 2+ threads the forward pass can
+		 * pass the wall time (and the stages overlap); the idle times
+		 * say which side held the other up */
+		kx_msg("stats: thread-seconds per stage (summed over threads, as CPU seconds are): "
+		       "reading and parsing %.3f, forward pass %.3f on %zu thread%s, formatting and writing %.3f",
+		       p.ms_read / 1e3, p.ms_fwd / 1e3, piped ? p.n_workers + 1 : (size_t)1,
+		       piped ? "s" : "", p.ms_out / 1e3);
 		/* which kernel made the numbers: avx2 and portable make the same
 		 * bits on any CPU, blis its own */
 		kx_msg("stats: kernel %s%s", kx_kernel_name((enum kx_kernel)p.model->kernel),

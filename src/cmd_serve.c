@@ -874,8 +874,8 @@ startup(struct server *s, const struct serve_opts *o)
 		if (s->config && !*s->config)
 			s->config = NULL;
 	}
-	if (model && strcmp(model, "-") == 0) {
-		kx_msg("serve-stdin: requests come on standard input; the model cannot ('-m -')");
+	if (model && kx_path_is_stdin(model)) {
+		kx_msg("serve-stdin: the requests come on %s, so the model cannot (-m -)", KX_STDIN_NAME);
 		return KX_EXIT_USAGE;
 	}
 	if (o->model_dir) {
@@ -1011,7 +1011,7 @@ exec_serve(int argc, char **argv)
 		shrink(s, l);
 	}
 	if (got < 0) {
-		kx_msg("serve-stdin: read error on standard input: %s", strerror(errno));
+		kx_msg("serve-stdin: %s: read error: %s", KX_STDIN_NAME, strerror(errno));
 		rc = KX_EXIT_IO;
 	}
 out:

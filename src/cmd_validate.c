@@ -14,7 +14,8 @@
  *    what POST /api/predict would answer (422, 400, 413), with the line
  *    and column, and values outside the grid as warnings; a model or a
  *    config given as an input is told apart from a batch.
- * Human report (kanx: FILE:LINE:COL: message) or --json, on stdout.
+ * Problems as diagnostics on stderr (kanx: FILE:LINE:COL: message) and
+ * the summary line on stdout, or --json: the whole report on stdout.
  * Exit 0 sound (warnings allowed), 1 problems, 2 usage, 3 model missing,
  * 7 an input or config could not be read, 8 out of memory. */
 #include <cjson/cJSON.h>
@@ -348,7 +349,7 @@ check_against(struct kx_diags *d, const struct kx_model *m, const struct kx_kanc
 static int
 slurp(const char *path, size_t max, char **out, size_t *len)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	FILE *f = kx_path_is_stdin(path) ? stdin : fopen(path, "rb");
 	char *buf = NULL;
 	size_t cap = 0, n = 0, got;
 	int err;
@@ -532,7 +533,7 @@ check_input(struct kx_diags *d, const char *path, const struct vopts *o, const s
 	struct kx_batch b;
 	struct coverage cov;
 	struct kx_err e;
-	const char *file = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	const char *file = kx_path_name(path);
 	size_t in = m ? m->in : c && c->n_layers > 0 ? c->layers[0] : 0, rows = 0;
 	char msg[200];
 	int st, rc = 0, done = 0;
@@ -601,33 +602,37 @@ check_input(struct kx_diags *d, const char *path, const struct vopts *o, const s
 
 /* ---- report -------------------------------------------------------------------- */
 
+/* The text report: each problem a diagnostic on stderr, as every
+ * command prints them ("kanx: FILE:LINE:COL: message"), and the summary
+ * line, the report a script reads, on stdout. */
 static void
 print_text(const struct kx_diags *d)
 {
-	struct kx_sink *out = kx_sink_stdout();
 	size_t i;
 
 	for (i = 0; i < d->n; i++) {
 		const struct kx_diag *x = &d->v[i];
-		kx_sink_printf(out, "%s", x->sev == KX_SEV_WARNING ? "kanx: warning: " : "kanx: ");
+		fputs(x->sev == KX_SEV_WARNING ? "kanx: warning: " : "kanx: ", stderr);
 		if (x->file) {
-			kx_sink_printf(out, "%s%s%s", x->file, x->member ? ":" : "", x->member ? x->member : "");
+			fprintf(stderr, "%s%s%s", x->file, x->member ? ":" : "", x->member ? x->member : "");
 			if (x->line)
-				kx_sink_printf(out, ":%lu:%lu: ", x->line, x->col);
+				fprintf(stderr, ":%lu:%lu: ", x->line, x->col);
 			else
-				kx_sink_printf(out, ": ");
+				fputs(": ", stderr);
 		}
 		if (x->where)
-			kx_sink_printf(out, "%s: ", x->where);
-		kx_sink_printf(out, "%s", x->msg);
+			fprintf(stderr, "%s: ", x->where);
+		fputs(x->msg, stderr);
 		if (x->status)
-			kx_sink_printf(out, " (the API answers %d)", x->status);
-		kx_sink_put(out, "\n", 1);
+			fprintf(stderr, " (the API answers %d)", x->status);
+		fputc('\n', stderr);
 	}
 	if (d->dropped)
-		kx_sink_printf(out, "kanx: ... and %zu more problems not shown\n", d->dropped);
-	kx_sink_printf(out, "kanx: validate: %s: %zu error%s, %zu warning%s\n", d->errors ? "problems found" : "sound",
-	       d->errors, d->errors == 1 ? "" : "s", d->warnings, d->warnings == 1 ? "" : "s");
+		fprintf(stderr, "kanx: ... and %zu more problems not shown\n", d->dropped);
+	fflush(stderr);
+	kx_sink_printf(kx_sink_stdout(), "kanx: validate: %s: %zu error%s, %zu warning%s\n",
+	               d->errors ? "problems found" : "sound",
+	               d->errors, d->errors == 1 ? "" : "s", d->warnings, d->warnings == 1 ? "" : "s");
 }
 
 static int
@@ -739,11 +744,11 @@ exec_validate(int argc, char **argv)
 		fprintf(stderr, "Try 'kanx validate --help'.\n");
 		return KX_EXIT_USAGE;
 	}
-	stdin_uses = (model && strcmp(model, "-") == 0) + (config && strcmp(config, "-") == 0);
+	stdin_uses = (model && kx_path_is_stdin(model)) + (config && kx_path_is_stdin(config));
 	for (i = first; i < argc; i++)
-		stdin_uses += strcmp(argv[i], "-") == 0;
+		stdin_uses += kx_path_is_stdin(argv[i]);
 	if (stdin_uses > 1) {
-		kx_msg("validate: standard input ('-') can be read only once");
+		kx_msg("validate: '-' is given %d times, but %s can be read only once", stdin_uses, KX_STDIN_NAME);
 		return KX_EXIT_USAGE;
 	}
 	kx_diags_init(&d);
@@ -762,7 +767,7 @@ exec_validate(int argc, char **argv)
 				rc = KX_EXIT_INTERNAL;
 				goto out;
 			}
-			loader_problems(&d, strcmp(model, "-") == 0 ? "<stdin>" : model, e.msg);
+			loader_problems(&d, kx_path_name(model), e.msg);
 		} else {
 			struct gate_ctx g = { &d, m->path };
 			kx_model_check(m, gate_problem, &g);
@@ -770,19 +775,19 @@ exec_validate(int argc, char **argv)
 	}
 	if (config) {
 		kx_err_clear(&e);
-		if (strcmp(config, "-") == 0) {
+		if (kx_path_is_stdin(config)) {
 			char *buf;
 			size_t len;
-			int got = slurp("-", lim.config_bytes, &buf, &len);
+			int got = slurp(config, lim.config_bytes, &buf, &len);
 			if (got < 0) {
-				kx_msg("-: %s", strerror(errno));
+				kx_msg("%s: %s", KX_STDIN_NAME, strerror(errno));
 				rc = KX_EXIT_IO;
 				goto out;
 			}
 			if (got > 0)
-				kx_diags_add(&d, KX_SEV_ERROR, "-", 0, 0, NULL, "config is over the limit of %zu bytes",
+				kx_diags_add(&d, KX_SEV_ERROR, KX_STDIN_NAME, 0, 0, NULL, "config is over the limit of %zu bytes",
 				             lim.config_bytes);
-			else if (kx_kancfg_read_mem("-", buf, len, &lim, &c, &d, &e) != 0) {
+			else if (kx_kancfg_read_mem(KX_STDIN_NAME, buf, len, &lim, &c, &d, &e) != 0) {
 				free(buf);
 				kx_err_print(&e);
 				rc = KX_EXIT_INTERNAL;

@@ -63,6 +63,18 @@ kx_err_print(const struct kx_err *e)
 	fprintf(stderr, "kanx: %s\n", e->msg[0] ? e->msg : "unknown error");
 }
 
+int
+kx_path_is_stdin(const char *path)
+{
+	return path[0] == '-' && path[1] == '\0';
+}
+
+const char *
+kx_path_name(const char *path)
+{
+	return kx_path_is_stdin(path) ? KX_STDIN_NAME : path;
+}
+
 void
 kx_msg(const char *fmt, ...)
 {

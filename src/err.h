@@ -43,6 +43,17 @@ int kx_err_set(struct kx_err *e, int code, const char *fmt, ...)
 int kx_err_add(struct kx_err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The name standard input has in every message ("<stdin>:3:1: ...");
+ * "-" on the command line. */
+#define KX_STDIN_NAME "<stdin>"
+
+/* True when a path argument means standard input ("-"). */
+int kx_path_is_stdin(const char *path);
+
+/* The name of a path argument in messages: KX_STDIN_NAME for "-", else
+ * the path itself. */
+const char *kx_path_name(const char *path);
+
 /* Print "kanx: MSG\n" to stderr. */
 void kx_err_print(const struct kx_err *e);
 

@@ -1,31 +1,19 @@
 /* json.c - JSON text read strictly as Python's json module reads it (see json.h). */
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
-#include "kxlimits.h"
 #include "text.h"
-
-/* One key of an object being read: its decoded bytes (in keys), where it
- * starts in the text, and a hash to sort by. */
-struct key {
-	uint64_t hash;
-	size_t kb, klen;   /* decoded bytes: keys[kb .. kb+klen) */
-	size_t off;        /* the opening quote in the text */
-};
 
 struct scan {
 	const unsigned char *s;
 	size_t len, i, depth, max_depth;
 	struct kx_json_fault *f;
 	int oom;
-	/* the keys of every object still open, innermost last */
-	struct key *k;
-	size_t nk, capk;
-	unsigned char *keys;
+	struct kx_jkeys ks;      /* the keys of every object still open (text.h) */
+	unsigned char *keys;     /* the key being read, decoded */
 	size_t nb, capb;
 };
 
@@ -207,69 +195,29 @@ number(struct scan *c)
 	return 0;
 }
 
-static uint64_t
-fnv(const unsigned char *p, size_t n)
+/* Refuse the duplicate key d. */
+static int
+duplicate(struct scan *c, const struct kx_jdup *d)
 {
-	uint64_t h = 14695981039346656037ULL;
-	size_t i;
+	char name[120];
+	size_t m = d->len < sizeof name - 1 ? d->len : sizeof name - 1, line, col;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return h;
+	memcpy(name, d->name, m);
+	name[m] = '\0';
+	kx_text_pos((const char *)c->s, c->len, d->first, &line, &col);
+	return fail(c, d->at, "duplicate key '%s' (first at %zu:%zu): Python's json would keep the "
+	            "last, kanx refuses the ambiguity", name, line, col);
 }
 
+/* kx_jkeys' answer: 0, or fail. */
 static int
-by_hash(const void *a, const void *b)
+keys_rc(struct scan *c, int rc, const struct kx_jdup *d)
 {
-	const struct key *x = a, *y = b;
-
-	if (x->hash != y->hash)
-		return x->hash < y->hash ? -1 : 1;
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
-/* The keys k[from..] of one object: the first key (in the text) that
- * repeats an earlier one is refused. */
-static int
-no_duplicates(struct scan *c, size_t from)
-{
-	size_t n = c->nk - from, i, j, best = (size_t)-1, first = 0, bk = 0;
-	struct key *k = c->k + from;
-
-	if (n < 2)
-		return 0;
-	qsort(k, n, sizeof *k, by_hash);
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && k[j].hash == k[i].hash; j++)
-			;
-		/* equal hashes (sorted by position): the first that equals an
-		 * earlier one in bytes */
-		{
-			size_t a, b;
-			for (b = i + 1; b < j; b++) {
-				for (a = i; a < b; a++)
-					if (k[a].klen == k[b].klen &&
-					    memcmp(c->keys + k[a].kb, c->keys + k[b].kb, k[a].klen) == 0)
-						break;
-				if (a < b && k[b].off < best) {
-					best = k[b].off;
-					first = k[a].off;
-					bk = b;
-				}
-			}
-		}
+	if (rc < 0) {
+		c->oom = 1;
+		return -1;
 	}
-	if (best == (size_t)-1)
-		return 0;
-	{
-		char name[120];
-		size_t m = k[bk].klen < sizeof name - 1 ? k[bk].klen : sizeof name - 1, line, col;
-		memcpy(name, c->keys + k[bk].kb, m);
-		name[m] = '\0';
-		kx_text_pos((const char *)c->s, c->len, first, &line, &col);
-		return fail(c, best, "duplicate key '%s' (first at %zu:%zu): Python's json would keep the "
-		            "last, kanx refuses the ambiguity", name, line, col);
-	}
+	return rc ? duplicate(c, d) : 0;
 }
 
 static int value(struct scan *c);
@@ -302,37 +250,21 @@ next_item(struct scan *c, unsigned char close)
 static int
 object(struct scan *c)
 {
-	size_t kfrom = c->nk, bfrom = c->nb;
+	struct kx_jmark m = kx_jkeys_open(&c->ks);
+	struct kx_jdup d;
 	int more;
 
 	if (opened_empty(c, '}'))
 		return 0;
 	for (;;) {
-		struct key *k;
-		size_t kb = c->nb, off = c->i;
+		size_t off = c->i;
 
 		if (c->i >= c->len || c->s[c->i] != '"')
 			return fail(c, c->i, "invalid JSON: expecting a property name in double quotes");
-		if (string(c, 1) != 0)
+		c->nb = 0;
+		if (string(c, 1) != 0 ||
+		    keys_rc(c, kx_jkeys_add_decoded(&c->ks, &m, (const char *)c->keys, c->nb, off, &d), &d) != 0)
 			return -1;
-		if (c->nk == c->capk) {
-			size_t cap = c->capk ? c->capk * 2 : 64;
-			struct key *nk = kx_mallocarray(cap, sizeof *nk);
-			if (!nk) {
-				c->oom = 1;
-				return -1;
-			}
-			if (c->nk)
-				memcpy(nk, c->k, c->nk * sizeof *nk);
-			free(c->k);
-			c->k = nk;
-			c->capk = cap;
-		}
-		k = &c->k[c->nk++];
-		k->kb = kb;
-		k->klen = c->nb - kb;
-		k->off = off;
-		k->hash = fnv(c->keys + kb, k->klen);
 		skip_ws(c);
 		if (c->i >= c->len || c->s[c->i] != ':')
 			return fail(c, c->i, "invalid JSON: expecting ':'");
@@ -343,11 +275,7 @@ object(struct scan *c)
 			break;
 		skip_ws(c);
 	}
-	if (no_duplicates(c, kfrom) != 0)
-		return -1;
-	c->nk = kfrom;
-	c->nb = bfrom;
-	return 0;
+	return keys_rc(c, kx_jkeys_close(&c->ks, &m, &d), &d);
 }
 
 static int
@@ -419,7 +347,7 @@ kx_json_strict(const char *json, size_t len, size_t max_depth, size_t *start,
 		if (c.i < c.len)
 			r = fail(&c, c.i, "invalid JSON: extra data after the value");
 	}
-	free(c.k);
+	kx_jkeys_free(&c.ks);
 	free(c.keys);
 	return c.oom ? -2 : r;
 }

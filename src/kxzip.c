@@ -674,11 +674,11 @@ kx_archive_read(const char *path, const struct kx_limits *lim, struct kx_err *e)
 {
 	struct kx_archive *a;
 	unsigned char *buf;
-	const char *label = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	const char *label = kx_path_name(path);
 	size_t len;
 	int fd;
 
-	if (strcmp(path, "-") == 0) {
+	if (kx_path_is_stdin(path)) {
 		fd = STDIN_FILENO;
 	} else {
 		/* non-blocking: opening a FIFO nobody writes to must not hang */

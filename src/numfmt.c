@@ -1008,3 +1008,21 @@ kx_format_float_prec(float f, int prec, char *buf)
 		n /= 10, k++;
 	return emit(buf, neg, (uint32_t)n, k, prec);
 }
+
+size_t
+kx_format_count(unsigned long long v, char buf[KX_COUNT_BUF])
+{
+	char tmp[KX_COUNT_BUF];
+	size_t n = 0, i;
+
+	do {
+		if (n % 4 == 3)
+			tmp[n++] = ',';
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return n;
+}

@@ -58,4 +58,9 @@ size_t kx_format_float(float f, char *buf);
  * NaN prints as "nan" (no sign). Same buffer rules as kx_format_float. */
 size_t kx_format_float_prec(float f, int prec, char *buf);
 
+/* Write v in decimal with a comma between groups of three digits
+ * ("1,234,567"), whatever the locale, and a NUL. Returns the length. */
+#define KX_COUNT_BUF 28
+size_t kx_format_count(unsigned long long v, char buf[KX_COUNT_BUF]);
+
 #endif

@@ -2,7 +2,10 @@
  *
  * A recursive-descent JSON reader specialised for one shape of document:
  * it never builds a tree, so a request costs its x values and nothing per
- * JSON node (cJSON would cost ~64 bytes per number). Messages follow
+ * JSON node (cJSON would cost ~64 bytes per number). The top object and
+ * x are read here; every other value is checked by text.c's walker
+ * (kx_json_skip), which rows_json.c uses too, so the two readers of a
+ * request document take the same JSON and the same keys. Messages follow
  * Python's json module ("Expecting ',' delimiter") so that a 422 reads as
  * it would from the kanx server. */
 #include <stdarg.h>
@@ -60,6 +63,28 @@ peek(const struct jp *p)
 	return p->i < p->len ? (unsigned char)p->s[p->i] : -1;
 }
 
+/* Refuse a string kx_json_string found bad (code) at at, in the words
+ * of Python's json module. */
+static int
+string_fault(struct jp *p, enum kx_jstr code, const char *at, unsigned long cp)
+{
+	p->i = (size_t)(at - p->s);
+	switch (code) {
+	case KX_JSTR_UNTERMINATED:
+		return fail(p, "Unterminated string starting at");
+	case KX_JSTR_CONTROL:
+		return fail(p, "Invalid control character at");
+	case KX_JSTR_ESCAPE:
+		return fail(p, "Invalid \\escape");
+	case KX_JSTR_HEX:
+		return fail(p, "Invalid \\uXXXX escape");
+	case KX_JSTR_UTF8:
+		return fail(p, "Invalid UTF-8 byte 0x%02X in string", (unsigned char)*at);
+	default:  /* a lone surrogate, low or high */
+		return fail(p, "Lone surrogate \\u%04X", (unsigned)cp);
+	}
+}
+
 /* A string at p->i (the opening quote), checked, and decoded into *buf
  * (grown to hold it, NUL-terminated; its length in *n) when buf is not
  * NULL; *nul set when it contains "\u0000". */
@@ -71,28 +96,10 @@ string(struct jp *p, char **buf, size_t *cap, size_t *n, int *nul)
 	int flags = 0;
 	size_t raw;
 
-	switch (kx_json_string(s, p->s + p->len, &end, &at, &cp, &flags)) {
-	case KX_JSTR_OK:
-		break;
-	case KX_JSTR_UNTERMINATED:
-		p->i = (size_t)(at - p->s);
-		return fail(p, "Unterminated string starting at");
-	case KX_JSTR_CONTROL:
-		p->i = (size_t)(at - p->s);
-		return fail(p, "Invalid control character at");
-	case KX_JSTR_ESCAPE:
-		p->i = (size_t)(at - p->s);
-		return fail(p, "Invalid \\escape");
-	case KX_JSTR_HEX:
-		p->i = (size_t)(at - p->s);
-		return fail(p, "Invalid \\uXXXX escape");
-	case KX_JSTR_UTF8:
-		p->i = (size_t)(at - p->s);
-		return fail(p, "Invalid UTF-8 byte 0x%02X in string", (unsigned char)*at);
-	default:  /* a lone surrogate, low or high */
-		p->i = (size_t)(at - p->s);
-		return fail(p, "Lone surrogate \\u%04X", (unsigned)cp);
-	}
+	enum kx_jstr code = kx_json_string(s, p->s + p->len, &end, &at, &cp, &flags);
+
+	if (code != KX_JSTR_OK)
+		return string_fault(p, code, at, cp);
 	p->i = (size_t)(end - p->s);
 	if (nul && (flags & 2))
 		*nul = 1;
@@ -113,6 +120,19 @@ string(struct jp *p, char **buf, size_t *cap, size_t *n, int *nul)
 	return 0;
 }
 
+/* Refuse the number at p->i that kx_json_number found bad (st; end:
+ * where a digit was expected). */
+static int
+number_fault(struct jp *p, enum kx_jnum st, const char *end)
+{
+	if (st == KX_JNUM_NONE)
+		return fail(p, "Expecting value");
+	p->i = (size_t)(end - p->s);
+	if (st == KX_JNUM_FRACTION)
+		return fail(p, "Expecting digits after '.'");
+	return fail(p, "Expecting exponent digits");
+}
+
 /* A number at p->i: checks the JSON grammar, sets [*b, *e). */
 static int
 number(struct jp *p, size_t *b, size_t *e)
@@ -120,93 +140,106 @@ number(struct jp *p, size_t *b, size_t *e)
 	const char *end;
 	enum kx_jnum st = kx_json_number(p->s + p->i, p->s + p->len, &end);
 
-	*b = p->i;
-	if (st == KX_JNUM_NONE)
-		return fail(p, "Expecting value");
+	*b = *e = p->i;
+	if (st != KX_JNUM_OK)
+		return number_fault(p, st, end);
 	p->i = (size_t)(end - p->s);
-	if (st == KX_JNUM_FRACTION)
-		return fail(p, "Expecting digits after '.'");
-	if (st == KX_JNUM_EXPONENT)
-		return fail(p, "Expecting exponent digits");
 	*e = p->i;
 	return 0;
 }
 
+/* Refuse the duplicate key d, at its place. */
 static int
-literal(struct jp *p)
+dup(struct jp *p, const struct kx_jdup *d)
 {
-	static const char *const lits[] = { "true", "false", "null" };
-	size_t k;
+	char name[KX_JSON_QUOTE_ROOM(24)];
 
-	for (k = 0; k < 3; k++) {
-		size_t l = strlen(lits[k]);
-		if (p->len - p->i >= l && memcmp(p->s + p->i, lits[k], l) == 0) {
-			p->i += l;
-			return 0;
-		}
-	}
-	return fail(p, "Expecting value");
+	name[kx_json_quote(name, d->name, d->len < 24 ? d->len : 24)] = '\0';
+	p->i = d->at;
+	return fail(p, "Duplicate key %s%s", name, d->len > 24 ? " (cut)" : "");
 }
 
 static int value(struct jp *p, size_t depth);
 
+/* The key string at p->i (the opening quote) of the object opened at m:
+ * checked, recorded, and refused when it repeats an earlier key. */
 static int
-array_or_object(struct jp *p, size_t depth)
+key(struct jp *p, const struct kx_jmark *m)
 {
-	int obj = p->s[p->i] == '{';
+	size_t kb = p->i;
+	int flags = 0, rc;
+	const char *end, *at;
+	unsigned long cp;
+	struct kx_jdup d;
 
-	if (depth >= p->max_depth)
-		return fail(p, "Nested deeper than %zu levels", p->max_depth);
-	p->i++;
-	ws(p);
-	if (peek(p) == (obj ? '}' : ']')) {
-		p->i++;
-		return 0;
+	if (string(p, NULL, NULL, NULL, NULL) != 0)
+		return -1;
+	/* valid: kx_json_string only says whether it holds escapes */
+	kx_json_string(p->s + kb, p->s + p->len, &end, &at, &cp, &flags);
+	rc = kx_jkeys_add(&p->r->keys, m, p->s + kb, p->i - kb, flags & 1, kb, &d);
+	if (rc < 0) {
+		p->oom = 1;
+		return -1;
 	}
-	for (;;) {
-		if (obj) {
-			if (peek(p) != '"')
-				return fail(p, "Expecting property name enclosed in double quotes");
-			if (string(p, NULL, NULL, NULL, NULL) != 0)
-				return -1;
-			ws(p);
-			if (peek(p) != ':')
-				return fail(p, "Expecting ':' delimiter");
-			p->i++;
-			ws(p);
-		}
-		if (value(p, depth + 1) != 0)
-			return -1;
-		ws(p);
-		if (peek(p) == ',') {
-			p->i++;
-			ws(p);
-			continue;
-		}
-		if (peek(p) == (obj ? '}' : ']')) {
-			p->i++;
-			return 0;
-		}
-		return fail(p, "Expecting ',' delimiter");
-	}
+	return rc ? dup(p, &d) : 0;
 }
 
-/* Any JSON value, checked and skipped. */
+/* Whether the last key read (decoded) is name. */
+static int
+key_is(const struct kx_jkeys *ks, const char *name)
+{
+	const struct kx_jkey *k = &ks->v[ks->n - 1];
+
+	return k->len == strlen(name) && memcmp(ks->buf + k->off, name, k->len) == 0;
+}
+
+/* Close the object opened at m: a large one's duplicate keys are found here. */
+static int
+close_keys(struct jp *p, const struct kx_jmark *m)
+{
+	struct kx_jdup d;
+	int rc = kx_jkeys_close(&p->r->keys, m, &d);
+
+	if (rc < 0) {
+		p->oom = 1;
+		return -1;
+	}
+	return rc ? dup(p, &d) : 0;
+}
+
+/* Any JSON value at p->i, inside depth containers: checked and skipped
+ * by text.c's walker, its faults worded here. */
 static int
 value(struct jp *p, size_t depth)
 {
-	size_t b, e;
+	struct kx_jfault f;
+	const char *end = kx_json_skip(p->s + p->i, p->s + p->len, p->s, depth, p->max_depth, &p->r->keys, &f);
 
-	switch (peek(p)) {
-	case '"':
-		return string(p, NULL, NULL, NULL, NULL);
-	case '[':
-	case '{':
-		return array_or_object(p, depth);
-	case 't': case 'f': case 'n':
-		return literal(p);
+	if (end) {
+		p->i = (size_t)(end - p->s);
+		return 0;
+	}
+	p->i = (size_t)(f.at - p->s);
+	switch (f.code) {
+	case KX_JSKIP_KEY:
+		return fail(p, "Expecting property name enclosed in double quotes");
+	case KX_JSKIP_COLON:
+		return fail(p, "Expecting ':' delimiter");
+	case KX_JSKIP_COMMA:
+		return fail(p, "Expecting ',' delimiter");
+	case KX_JSKIP_STRING:
+		return string_fault(p, f.jstr, f.at, f.cp);
+	case KX_JSKIP_NUMBER:
+		return number_fault(p, f.jnum, f.end);
+	case KX_JSKIP_DEEP:
+		return fail(p, "Nested deeper than %zu levels", p->max_depth);
+	case KX_JSKIP_DUP:
+		return dup(p, &f.dup);
+	case KX_JSKIP_OOM:
+		p->oom = 1;
+		return -1;
 	default:
-		return number(p, &b, &e);
+		return fail(p, "Expecting value");
 	}
 }
 
@@ -381,6 +414,7 @@ kx_req_free(struct kx_req *r)
 	free(r->x);
 	free(r->opbuf);
 	free(r->pathbuf);
+	kx_jkeys_free(&r->keys);
 	kx_req_init(r);
 }
 
@@ -401,7 +435,7 @@ kx_req_parse(struct kx_req *r, const char *buf, size_t len, size_t max_depth,
              char *err, size_t errsz, size_t *err_off)
 {
 	struct jp p;
-	char key[8], kbuf[48];
+	struct kx_jmark top;
 	size_t n;
 
 	memset(&p, 0, sizeof p);
@@ -425,6 +459,7 @@ kx_req_parse(struct kx_req *r, const char *buf, size_t len, size_t max_depth,
 	r->x_status = KX_X_OK;
 	r->nx = 0;
 	r->rank = 0;
+	kx_jkeys_reset(&r->keys);
 
 	ws(&p);
 	if (peek(&p) != '{') {
@@ -442,30 +477,18 @@ kx_req_parse(struct kx_req *r, const char *buf, size_t len, size_t max_depth,
 	}
 	p.i++;
 	ws(&p);
+	top = kx_jkeys_open(&r->keys);
 	if (peek(&p) == '}') {
 		p.i++;
 	} else {
 		for (;;) {
-			size_t kb;
 			int which;  /* 0 other, 1 x, 2 op, 3 path, 4 id */
 			if (peek(&p) != '"')
 				return fail(&p, "Expecting property name enclosed in double quotes");
-			/* Decode the key just far enough to recognise ours: a key
-			 * of 48 bytes or more decodes to 8 or more (an escape is at
-			 * most 6 bytes for 1) */
-			kb = p.i;
-			if (string(&p, NULL, NULL, NULL, NULL) != 0)
+			if (key(&p, &top) != 0)
 				return p.oom ? -2 : -1;
-			key[0] = '\0';
-			if (p.i - kb - 2 < sizeof kbuf) {
-				n = kx_json_unescape(buf + kb + 1, p.i - kb - 2, kbuf);
-				if (n < sizeof key && !memchr(kbuf, '\0', n)) {
-					memcpy(key, kbuf, n);
-					key[n] = '\0';
-				}
-			}
-			which = strcmp(key, "x") == 0 ? 1 : strcmp(key, "op") == 0 ? 2 :
-			        strcmp(key, "path") == 0 ? 3 : strcmp(key, "id") == 0 ? 4 : 0;
+			which = key_is(&r->keys, "x") ? 1 : key_is(&r->keys, "op") ? 2 :
+			        key_is(&r->keys, "path") ? 3 : key_is(&r->keys, "id") ? 4 : 0;
 			ws(&p);
 			if (peek(&p) != ':')
 				return fail(&p, "Expecting ':' delimiter");
@@ -527,6 +550,8 @@ kx_req_parse(struct kx_req *r, const char *buf, size_t len, size_t max_depth,
 			}
 			if (peek(&p) == '}') {
 				p.i++;
+				if (close_keys(&p, &top) != 0)
+					return p.oom ? -2 : -1;
 				break;
 			}
 			return fail(&p, "Expecting ',' delimiter");

@@ -6,12 +6,16 @@
  * shape inferred as numpy.asarray would (ragged lists and mixed depths are
  * refused); other members are checked for syntax and skipped, except "id",
  * kept as its raw JSON text, and the strings "op" and "path", decoded.
- * Duplicate keys: the last one wins, as in Python. Memory: the x values
- * (4 bytes each) and the decoded strings; nothing per JSON node. */
+ * A key repeated in an object, at any depth, is refused, as predict
+ * refuses it (text.h: one rule for every JSON document kanx reads).
+ * Memory: the x values (4 bytes each), the decoded strings and the keys
+ * of the objects open; nothing per JSON node. */
 #ifndef KX_REQUEST_H
 #define KX_REQUEST_H
 
 #include <stddef.h>
+
+#include "text.h"
 
 #define KX_REQ_MAXRANK 64
 
@@ -49,6 +53,7 @@ struct kx_req {
 	size_t cap_x, cap_op, cap_path;
 	int rank_known;
 	int shape_set[KX_REQ_MAXRANK];
+	struct kx_jkeys keys;
 };
 
 /* Zero-initialise (or use = {0}). */

@@ -207,7 +207,7 @@ kx_rows_open(const char *path, const struct kx_rows_opts *o, struct kx_err *e)
 	r->fd = -1;
 	r->line = 1;
 	r->path = strdup(path);
-	r->name = strdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
+	r->name = strdup(kx_path_name(path));
 	r->cap = RD_INIT;
 	if (kx_add(o->lim->line_bytes, RD_CHUNK + 1, &r->maxcap) != 0)
 		r->maxcap = SIZE_MAX;
@@ -223,7 +223,7 @@ kx_rows_open(const char *path, const struct kx_rows_opts *o, struct kx_err *e)
 		kx_err_set(e, KX_EXIT_USAGE, "--id %s names a column, but --no-header says there is no header", o->id);
 		goto fail;
 	}
-	if (strcmp(path, "-") == 0) {
+	if (kx_path_is_stdin(path)) {
 		r->fd = STDIN_FILENO;
 	} else {
 		r->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -923,6 +923,7 @@ kx_rows_unlinked(const struct kx_rows *r)
 void
 kx_rows_progress(const struct kx_rows *r, unsigned long long *done, unsigned long long *total)
 {
-	*done = r->bytes_read;
+	/* parsed, not read: the buffer reads ahead of the records */
+	*done = r->bytes_read - (unsigned long long)(r->end - r->pos);
 	*total = r->size;
 }

@@ -177,7 +177,8 @@ void kx_rows_close(struct kx_rows *r);
 int kx_rows_shard_range(const struct kx_rows *r, struct kx_shard_range *g,
                         unsigned long long *line_end);
 
-/* Bytes read from the input so far, and its size when it is a regular
+/* Bytes of the input parsed so far (read, less what waits in the
+ * buffer), and its size when it is a regular
  * file (0 when unknown: a pipe or a terminal); with o->shard, of the
  * shard's range. For --progress. */
 void kx_rows_progress(const struct kx_rows *r, unsigned long long *done,

@@ -3,7 +3,9 @@
  *
  * A small recursive-descent parser that validates the whole record
  * (UTF-8, escapes, duplicate keys, depth) and writes x's numbers straight
- * into the batch. */
+ * into the batch. The record's object, x and id are read here; every
+ * other value is checked by text.c's walker (kx_json_skip), the one
+ * request.c uses for serve-stdin. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,27 +18,9 @@
 #include "reader.h"
 #include "text.h"
 
-#define SMALL_OBJ 32                /* objects up to this many keys: pairwise dup check */
-
-struct key {                /* a key of an object being parsed */
-	size_t off, len;        /* decoded bytes in keys */
-	const char *at;         /* where the key starts in the record */
-};
-
-struct skey {               /* for sorting a large object's keys */
-	const char *k;
-	size_t len;
-	const char *at;
-};
-
 /* The parser's buffers, kept from record to record (r->fs). */
 struct json {
-	char *keys;
-	size_t keys_len, keys_cap;
-	struct key *keyv;
-	size_t n_keys, cap_keys;
-	struct skey *sortv;
-	size_t cap_sort;
+	struct kx_jkeys keys;   /* of the objects open (text.h: the duplicate-key rule) */
 };
 
 struct jp {
@@ -150,20 +134,11 @@ j_after_item(struct jp *j, char close)
 }
 
 
-/* Validate the string at j->p (which is '"'); leave p after it. *esc is
- * set when it holds escapes (the raw bytes then differ from the text). */
+/* Refuse a string kx_json_string found bad (code) at at. */
 static int
-j_string(struct jp *j, int *esc)
+j_string_fault(struct jp *j, enum kx_jstr code, const char *at)
 {
-	const char *end, *at;
-	unsigned long cp;
-	int flags;
-
-	switch (kx_json_string(j->p, j->e, &end, &at, &cp, &flags)) {
-	case KX_JSTR_OK:
-		*esc = flags & 1;
-		j->p = end;
-		return 0;
+	switch (code) {
 	case KX_JSTR_CONTROL:
 		return JFAIL(j, at, *at == 0 ? "NUL byte in input" : "control character in a string (escape it)");
 	case KX_JSTR_ESCAPE:
@@ -184,6 +159,23 @@ j_string(struct jp *j, int *esc)
 	}
 }
 
+/* Validate the string at j->p (which is '"'); leave p after it. *esc is
+ * set when it holds escapes (the raw bytes then differ from the text). */
+static int
+j_string(struct jp *j, int *esc)
+{
+	const char *end, *at;
+	unsigned long cp;
+	int flags;
+	enum kx_jstr code = kx_json_string(j->p, j->e, &end, &at, &cp, &flags);
+
+	if (code != KX_JSTR_OK)
+		return j_string_fault(j, code, at);
+	*esc = flags & 1;
+	j->p = end;
+	return 0;
+}
+
 /* The end of the JSON number at p, or NULL when there is none. */
 static const char *
 num_end(const char *p, const char *e)
@@ -193,25 +185,18 @@ num_end(const char *p, const char *e)
 	return kx_json_number(p, e, &end) == KX_JNUM_OK ? end : NULL;
 }
 
-/* Validate a JSON number at j->p; leave p after it. */
+/* Refuse the number that starts at start. */
 static int
-j_number(struct jp *j)
+j_number_fault(struct jp *j, const char *start)
 {
-	const char *e = j->e, *start = j->p, *p = num_end(start, e);
+	char s[64];
+	const char *z = start, *e = j->e;
 
-	if (p) {
-		j->p = p;
-		return 0;
-	}
-	{
-		char s[64];
-		const char *z = start;
-		while (z < e && z - start < 24 && *z != ',' && *z != ']' && *z != '}' &&
-		       *z != ' ' && *z != '\t' && *z != '\r' && *z != '\n')
-			z++;
-		rd_show(start, (size_t)(z - start), s, sizeof s);
-		return JFAIL(j, start, "invalid number %s (plain decimal JSON numbers only)", s);
-	}
+	while (z < e && z - start < 24 && *z != ',' && *z != ']' && *z != '}' &&
+	       *z != ' ' && *z != '\t' && *z != '\r' && *z != '\n')
+		z++;
+	rd_show(start, (size_t)(z - start), s, sizeof s);
+	return JFAIL(j, start, "invalid number %s (plain decimal JSON numbers only)", s);
 }
 
 static int j_value(struct jp *j);
@@ -224,104 +209,35 @@ j_enter(struct jp *j)
 	return 0;
 }
 
+/* Refuse the duplicate key d (offsets from the record's start). */
 static int
-skey_cmp(const void *a, const void *b)
-{
-	const struct skey *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->k, y->k, n);
-
-	if (c)
-		return c;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return x->at < y->at ? -1 : x->at > y->at;
-}
-
-static int
-j_dup(struct jp *j, const struct key *k)
+j_dup(struct jp *j, const struct kx_jdup *d)
 {
 	char s[96];
 
-	rd_show(j->js->keys + k->off, k->len, s, sizeof s);
-	return JFAIL(j, k->at, "duplicate key %s", s);
+	rd_show(d->name, d->len, s, sizeof s);
+	return JFAIL(j, j->s + d->at, "duplicate key %s", s);
 }
 
-/* Push the key whose raw string (with quotes) is [at, end); check it
- * against the object's earlier keys when the object is small. */
 static int
-j_key(struct jp *j, size_t base, const char *at, const char *end, int esc)
+j_oom(struct jp *j)
 {
-	struct kx_rows *r = j->r;
-	struct json *js = j->js;
-	size_t raw = (size_t)(end - at) - 2, need, i;
-	struct key *k;
-
-	if (kx_add(js->keys_len, raw, &need) != 0 ||
-	    kx_grow((void **)&js->keys, &js->keys_cap, need ? need : 1, 1) != 0 ||
-	    kx_grow((void **)&js->keyv, &js->cap_keys, js->n_keys + 1, sizeof *js->keyv) != 0) {
-		r->oom = 1;
-		rd_fail_oom(r);
-		return -1;
-	}
-	k = &js->keyv[js->n_keys++];
-	k->off = js->keys_len;
-	k->at = at;
-	if (esc)
-		k->len = kx_json_unescape(at + 1, raw, js->keys + js->keys_len);
-	else
-		memcpy(js->keys + js->keys_len, at + 1, k->len = raw);
-	js->keys_len += k->len;
-	if (js->n_keys - base <= SMALL_OBJ) {
-		for (i = base; i + 1 < js->n_keys; i++)
-			if (js->keyv[i].len == k->len &&
-			    memcmp(js->keys + js->keyv[i].off, js->keys + k->off, k->len) == 0)
-				return j_dup(j, k);
-	}
-	return 0;
-}
-
-/* After an object with more than SMALL_OBJ keys: sort them and look for a
- * duplicate (the pairwise check covered the first SMALL_OBJ). */
-static int
-j_dups_large(struct jp *j, size_t base)
-{
-	struct kx_rows *r = j->r;
-	struct json *js = j->js;
-	size_t n = js->n_keys - base, i;
-
-	if (n <= SMALL_OBJ)
-		return 0;
-	if (kx_grow((void **)&js->sortv, &js->cap_sort, n, sizeof *js->sortv) != 0) {
-		r->oom = 1;
-		rd_fail_oom(r);
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		js->sortv[i].k = js->keys + js->keyv[base + i].off;
-		js->sortv[i].len = js->keyv[base + i].len;
-		js->sortv[i].at = js->keyv[base + i].at;
-	}
-	qsort(js->sortv, n, sizeof *js->sortv, skey_cmp);
-	for (i = 0; i + 1 < n; i++)
-		if (js->sortv[i].len == js->sortv[i + 1].len &&
-		    memcmp(js->sortv[i].k, js->sortv[i + 1].k, js->sortv[i].len) == 0) {
-			char s[96];
-			rd_show(js->sortv[i + 1].k, js->sortv[i + 1].len, s, sizeof s);
-			return JFAIL(j, js->sortv[i + 1].at, "duplicate key %s", s);
-		}
-	return 0;
+	j->r->oom = 1;
+	rd_fail_oom(j->r);
+	return -1;
 }
 
 static int j_x(struct jp *j);
 static int j_id(struct jp *j);
 
-/* An object at j->p. top: the record itself, whose "x" and "id" are read. */
+/* The record's object at j->p: its "x" and "id" are read, the other
+ * values checked (j_value). */
 static int
-j_object(struct jp *j, int top)
+j_object(struct jp *j)
 {
-	struct json *js = j->js;
-	size_t base = js->n_keys, kbase = js->keys_len;
+	struct kx_jkeys *ks = &j->js->keys;
+	struct kx_jmark m = kx_jkeys_open(ks);
+	struct kx_jdup d;
 	const char *at;
 	int esc, rc;
 
@@ -338,17 +254,19 @@ j_object(struct jp *j, int top)
 		if (j->p >= j->e || *j->p != '"')
 			return j_unexpected(j, "a string key");
 		at = j->p;
-		if (j_string(j, &esc) != 0 || j_key(j, base, at, j->p, esc) != 0)
+		if (j_string(j, &esc) != 0)
 			return -1;
+		rc = kx_jkeys_add(ks, &m, at, (size_t)(j->p - at), esc, (size_t)(at - j->s), &d);
+		if (rc != 0)
+			return rc < 0 ? j_oom(j) : j_dup(j, &d);
 		j_ws(j);
 		if (j->p >= j->e || *j->p != ':')
 			return j_unexpected(j, "':'");
 		j->p++;
 		j_ws(j);
-		if (top && js->keyv[js->n_keys - 1].len == 1 && js->keys[js->keyv[js->n_keys - 1].off] == 'x')
+		if (ks->v[ks->n - 1].len == 1 && ks->buf[ks->v[ks->n - 1].off] == 'x')
 			rc = j_x(j);
-		else if (top && js->keyv[js->n_keys - 1].len == 2 &&
-		         memcmp(js->keys + js->keyv[js->n_keys - 1].off, "id", 2) == 0)
+		else if (ks->v[ks->n - 1].len == 2 && memcmp(ks->buf + ks->v[ks->n - 1].off, "id", 2) == 0)
 			rc = j_id(j);
 		else
 			rc = j_value(j);
@@ -360,71 +278,45 @@ j_object(struct jp *j, int top)
 		if (more == 0)
 			break;
 	}
-	if (j_dups_large(j, base) != 0)
-		return -1;
 done:
-	js->n_keys = base;
-	js->keys_len = kbase;
+	rc = kx_jkeys_close(ks, &m, &d);
+	if (rc != 0)
+		return rc < 0 ? j_oom(j) : j_dup(j, &d);
 	j->depth--;
 	return 0;
 }
 
-static int
-j_array(struct jp *j)
-{
-	if (j_enter(j) != 0)
-		return -1;
-	j->p++;
-	j_ws(j);
-	if (j->p < j->e && *j->p == ']') {
-		j->p++;
-		j->depth--;
-		return 0;
-	}
-	for (;;) {
-		j_ws(j);
-		if (j_value(j) != 0)
-			return -1;
-		int more = j_after_item(j, ']');
-		if (more < 0)
-			return -1;
-		if (more == 0)
-			break;
-	}
-	j->depth--;
-	return 0;
-}
-
-static int
-j_lit(struct jp *j, const char *word)
-{
-	size_t n = strlen(word);
-
-	if ((size_t)(j->e - j->p) >= n && memcmp(j->p, word, n) == 0) {
-		j->p += n;
-		return 0;
-	}
-	return j_unexpected(j, "a JSON value");
-}
-
-/* Validate any value (its contents are not kept). */
+/* Validate any value at j->p (its contents are not kept): text.c's
+ * walker, its faults worded here. */
 static int
 j_value(struct jp *j)
 {
-	int esc;
+	struct kx_jfault f;
+	const char *end = kx_json_skip(j->p, j->e, j->s, j->depth, j->r->o.lim->json_depth, &j->js->keys, &f);
 
-	if (j->p >= j->e)
-		return j_unexpected(j, "a JSON value");
-	switch (*j->p) {
-	case '{': return j_object(j, 0);
-	case '[': return j_array(j);
-	case '"': return j_string(j, &esc);
-	case 't': return j_lit(j, "true");
-	case 'f': return j_lit(j, "false");
-	case 'n': return j_lit(j, "null");
+	if (end) {
+		j->p = end;
+		return 0;
+	}
+	j->p = f.at;
+	switch (f.code) {
+	case KX_JSKIP_KEY:
+		return j_unexpected(j, "a string key");
+	case KX_JSKIP_COLON:
+		return j_unexpected(j, "':'");
+	case KX_JSKIP_COMMA:
+		return j_unexpected(j, f.close == '}' ? "',' or '}'" : "',' or ']'");
+	case KX_JSKIP_STRING:
+		return j_string_fault(j, f.jstr, f.at);
+	case KX_JSKIP_NUMBER:
+		return j_number_fault(j, f.at);
+	case KX_JSKIP_DEEP:
+		return JFAIL(j, f.at, "nested deeper than %zu levels", j->r->o.lim->json_depth);
+	case KX_JSKIP_DUP:
+		return j_dup(j, &f.dup);
+	case KX_JSKIP_OOM:
+		return j_oom(j);
 	default:
-		if (*j->p == '-' || (*j->p >= '0' && *j->p <= '9'))
-			return j_number(j);
 		return j_unexpected(j, "a JSON value");
 	}
 }
@@ -472,9 +364,7 @@ j_id(struct jp *j)
 	j->id_kind = KX_ID_JSON;
 	return 0;
 oom:
-	j->r->oom = 1;
-	rd_fail_oom(j->r);
-	return -1;
+	return j_oom(j);
 }
 
 /* numpy-like shape of the (validated) x value at p: the length of each
@@ -649,7 +539,7 @@ j_x(struct jp *j)
 	}
 	if (j->p >= j->e || *j->p != '[') {
 		if (j->p < j->e && (*j->p == '-' || (*j->p >= '0' && *j->p <= '9'))) {
-			if (j_number(j) != 0)
+			if (j_value(j) != 0)
 				return -1;
 			j->ragged = 1;
 			snprintf(j->shape, sizeof j->shape, "x must be 1-D or 2-D; got shape []");
@@ -739,9 +629,7 @@ rd_json_close(struct kx_rows *r)
 
 	if (!js)
 		return;
-	free(js->keys);
-	free(js->keyv);
-	free(js->sortv);
+	kx_jkeys_free(&js->keys);
 	free(js);
 	r->fs = NULL;
 }
@@ -762,11 +650,10 @@ rd_json_record(struct kx_rows *r, struct kx_batch *b)
 	j.s = j.p = r->buf + r->rs;
 	j.e = r->buf + r->re;
 	j.row0 = b->n;
-	js->n_keys = 0;
-	js->keys_len = 0;
+	kx_jkeys_reset(&js->keys);
 	j_ws(&j);
 	if (j.p < j.e && *j.p == '{') {
-		rc = j_object(&j, 1);
+		rc = j_object(&j);
 	} else if (j.p < j.e && *j.p == '[' && r->fmt == KX_IN_JSONL) {
 		j.top_array = 1;
 		rc = j_x(&j);

@@ -1,7 +1,9 @@
 /* text.c - UTF-8, positions, JSON strings and numbers (see text.h). */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "kxlimits.h"
 #include "text.h"
 
 size_t
@@ -298,4 +300,280 @@ kx_json_quote(char *out, const char *s, size_t n)
 	}
 	*p++ = '"';
 	return (size_t)(p - out);
+}
+
+/* ---- duplicate keys ---------------------------------------------------------- */
+
+/* Objects up to this many keys are checked pairwise as each key comes. */
+#define JKEYS_SMALL 32
+
+struct kx_jmark
+kx_jkeys_open(const struct kx_jkeys *ks)
+{
+	struct kx_jmark m = { ks->n, ks->len };
+
+	return m;
+}
+
+
+static void
+jdup_fill(const struct kx_jkeys *ks, const struct kx_jkey *k, const struct kx_jkey *first, struct kx_jdup *d)
+{
+	d->name = ks->buf + k->off;
+	d->len = k->len;
+	d->at = k->at;
+	d->first = first->at;
+}
+
+/* Push a key of raw (at most) len bytes, written by put into its place;
+ * check it against its object's earlier keys when the object is small. */
+static int
+jkeys_push(struct kx_jkeys *ks, const struct kx_jmark *m, const char *s, size_t n, int esc,
+           size_t at, struct kx_jdup *d)
+{
+	size_t need, i;
+	struct kx_jkey *k;
+
+	if (kx_add(ks->len, n, &need) != 0 ||
+	    kx_grow((void **)&ks->buf, &ks->cap, need ? need : 1, 1) != 0 ||
+	    kx_grow((void **)&ks->v, &ks->cap_v, ks->n + 1, sizeof *ks->v) != 0)
+		return -1;
+	k = &ks->v[ks->n++];
+	k->off = ks->len;
+	k->at = at;
+	if (esc)
+		k->len = kx_json_unescape(s, n, ks->buf + ks->len);
+	else if ((k->len = n) > 0)
+		memcpy(ks->buf + ks->len, s, n);
+	ks->len += k->len;
+	if (ks->n - m->n <= JKEYS_SMALL)
+		for (i = m->n; i + 1 < ks->n; i++)
+			if (ks->v[i].len == k->len && memcmp(ks->buf + ks->v[i].off, ks->buf + k->off, k->len) == 0) {
+				jdup_fill(ks, k, &ks->v[i], d);
+				return 1;
+			}
+	return 0;
+}
+
+int
+kx_jkeys_add(struct kx_jkeys *ks, const struct kx_jmark *m, const char *s, size_t n, int esc,
+             size_t at, struct kx_jdup *d)
+{
+	return jkeys_push(ks, m, s + 1, n - 2, esc, at, d);
+}
+
+int
+kx_jkeys_add_decoded(struct kx_jkeys *ks, const struct kx_jmark *m, const char *name, size_t len,
+                     size_t at, struct kx_jdup *d)
+{
+	return jkeys_push(ks, m, name, len, 0, at, d);
+}
+
+/* A key of a large object, for sorting: its text, and where it was. */
+struct jskey {
+	const char *k;
+	size_t len, at;
+	const struct kx_jkey *key;
+};
+
+static int
+jskey_cmp(const void *a, const void *b)
+{
+	const struct jskey *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->k, y->k, n);
+
+	if (c)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+static int
+jskey_same(const struct jskey *x, const struct jskey *y)
+{
+	return x->len == y->len && memcmp(x->k, y->k, x->len) == 0;
+}
+
+int
+kx_jkeys_close(struct kx_jkeys *ks, const struct kx_jmark *m, struct kx_jdup *d)
+{
+	size_t n = ks->n - m->n, i, best = SIZE_MAX;
+	struct jskey *v;
+
+	if (n > JKEYS_SMALL) {
+		/* sorted by key, then by place: each run of equal keys starts
+		 * with the first occurrence; report the repeat that comes first
+		 * in the text */
+		if (kx_grow(&ks->sorted, &ks->cap_sorted, n, sizeof *v) != 0)
+			return -1;
+		v = ks->sorted;
+		for (i = 0; i < n; i++) {
+			const struct kx_jkey *k = &ks->v[m->n + i];
+			v[i] = (struct jskey){ ks->buf + k->off, k->len, k->at, k };
+		}
+		qsort(v, n, sizeof *v, jskey_cmp);
+		for (i = 1; i < n; i++)
+			if (jskey_same(&v[i - 1], &v[i]) && (best == SIZE_MAX || v[i].at < v[best].at))
+				best = i;
+		if (best != SIZE_MAX) {
+			size_t f = best;
+			while (f > 0 && jskey_same(&v[f - 1], &v[best]))
+				f--;
+			jdup_fill(ks, v[best].key, v[f].key, d);
+			return 1;
+		}
+	}
+	ks->n = m->n;
+	ks->len = m->len;
+	return 0;
+}
+
+void
+kx_jkeys_reset(struct kx_jkeys *ks)
+{
+	ks->n = 0;
+	ks->len = 0;
+}
+
+void
+kx_jkeys_free(struct kx_jkeys *ks)
+{
+	free(ks->buf);
+	free(ks->v);
+	free(ks->sorted);
+	memset(ks, 0, sizeof *ks);
+}
+
+/* ---- one JSON value, checked and skipped ---------------------------------------- */
+
+static const char *
+jws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static const char *
+jfault(struct kx_jfault *f, enum kx_jskip code, const char *at)
+{
+	f->code = code;
+	f->at = at;
+	return NULL;
+}
+
+/* The string at s: its end, or NULL. esc (may be NULL): it holds escapes. */
+static const char *
+jskip_string(const char *s, const char *e, struct kx_jfault *f, int *esc)
+{
+	const char *end, *at;
+	int flags = 0;
+
+	f->jstr = kx_json_string(s, e, &end, &at, &f->cp, &flags);
+	if (f->jstr != KX_JSTR_OK)
+		return jfault(f, KX_JSKIP_STRING, at);
+	if (esc)
+		*esc = flags & 1;
+	return end;
+}
+
+/* After an item: past the ',' (*more = 1) or the close (*more = 0). */
+static const char *
+jskip_next(const char *p, const char *e, char close, int *more, struct kx_jfault *f)
+{
+	p = jws(p, e);
+	if (p < e && (*p == ',' || *p == close)) {
+		*more = *p == ',';
+		return p + 1;
+	}
+	f->close = close;
+	return jfault(f, KX_JSKIP_COMMA, p);
+}
+
+static const char *
+jskip_object(const char *p, const char *e, const char *base, size_t depth, size_t max_depth,
+             struct kx_jkeys *ks, struct kx_jfault *f)
+{
+	struct kx_jmark m = kx_jkeys_open(ks);
+	const char *k;
+	int more = 1, esc, rc;
+
+	p = jws(p + 1, e);
+	if (p < e && *p == '}')
+		return p + 1;
+	while (more) {
+		p = jws(p, e);
+		if (p >= e || *p != '"')
+			return jfault(f, KX_JSKIP_KEY, p);
+		k = p;
+		if ((p = jskip_string(k, e, f, &esc)) == NULL)
+			return NULL;
+		rc = kx_jkeys_add(ks, &m, k, (size_t)(p - k), esc, (size_t)(k - base), &f->dup);
+		if (rc != 0)
+			return jfault(f, rc < 0 ? KX_JSKIP_OOM : KX_JSKIP_DUP, base + f->dup.at);
+		p = jws(p, e);
+		if (p >= e || *p != ':')
+			return jfault(f, KX_JSKIP_COLON, p);
+		p = jws(p + 1, e);
+		if ((p = kx_json_skip(p, e, base, depth + 1, max_depth, ks, f)) == NULL ||
+		    (p = jskip_next(p, e, '}', &more, f)) == NULL)
+			return NULL;
+	}
+	rc = kx_jkeys_close(ks, &m, &f->dup);
+	if (rc != 0)
+		return jfault(f, rc < 0 ? KX_JSKIP_OOM : KX_JSKIP_DUP, base + f->dup.at);
+	return p;
+}
+
+const char *
+kx_json_skip(const char *s, const char *e, const char *base, size_t depth, size_t max_depth,
+             struct kx_jkeys *ks, struct kx_jfault *f)
+{
+	static const char *const lit[] = { "true", "false", "null" };
+	const char *p = s, *end;
+	int more = 1;
+	size_t k, n;
+
+	if (p >= e)
+		return jfault(f, KX_JSKIP_VALUE, p);
+	switch (*p) {
+	case '{':
+	case '[':
+		if (depth >= max_depth)
+			return jfault(f, KX_JSKIP_DEEP, p);
+		if (*p == '{')
+			return jskip_object(p, e, base, depth, max_depth, ks, f);
+		p = jws(p + 1, e);
+		if (p < e && *p == ']')
+			return p + 1;
+		while (more) {
+			p = jws(p, e);
+			if ((p = kx_json_skip(p, e, base, depth + 1, max_depth, ks, f)) == NULL ||
+			    (p = jskip_next(p, e, ']', &more, f)) == NULL)
+				return NULL;
+		}
+		return p;
+	case '"':
+		return jskip_string(p, e, f, NULL);
+	case 't':
+	case 'f':
+	case 'n':
+		for (k = 0; k < 3; k++) {
+			n = strlen(lit[k]);
+			if ((size_t)(e - p) >= n && memcmp(p, lit[k], n) == 0)
+				return p + n;
+		}
+		return jfault(f, KX_JSKIP_VALUE, p);
+	default:
+		if (*p != '-' && (*p < '0' || *p > '9'))
+			return jfault(f, KX_JSKIP_VALUE, p);
+		f->jnum = kx_json_number(p, e, &end);
+		if (f->jnum != KX_JNUM_OK) {
+			f->end = end;
+			return jfault(f, KX_JSKIP_NUMBER, p);
+		}
+		return end;
+	}
 }

@@ -72,4 +72,105 @@ enum kx_jnum kx_json_number(const char *s, const char *e, const char **end);
  * the bytes written. */
 size_t kx_json_quote(char *out, const char *s, size_t n);
 
+/* ---- duplicate keys ----------------------------------------------------
+ * One rule for every JSON document kanx reads (request documents, JSON
+ * lines, a checkpoint's config.json): a key that repeats an earlier key
+ * of the same object, compared decoded, is refused. RFC 8259 leaves such
+ * an object undefined and readers differ (Python keeps the last value,
+ * cJSON the first); a batch job must not silently use one of two values.
+ *
+ * A kx_jkeys holds the decoded keys of every object still open, innermost
+ * last, and keeps its memory from one document to the next. Usage: at an
+ * object's '{', m = kx_jkeys_open(ks); for each key, kx_jkeys_add; at its
+ * '}', kx_jkeys_close(ks, m, ...). Small objects are checked key by key
+ * (a duplicate is found where it stands); larger ones by sorting at the
+ * close. Either way the duplicate reported is the first, in the text,
+ * that repeats an earlier key. */
+struct kx_jkey {
+	size_t off, len;       /* the decoded key: buf[off, off + len) */
+	size_t at;             /* where it starts in the text (the caller's offset) */
+};
+
+struct kx_jkeys {
+	char *buf;
+	size_t len, cap;
+	struct kx_jkey *v;
+	size_t n, cap_v;
+	void *sorted;          /* a large object's keys, sorted at its close */
+	size_t cap_sorted;
+};
+
+struct kx_jmark {
+	size_t n, len;
+};
+
+/* A duplicate: the key (decoded, not NUL-terminated, valid until the
+ * object closes), where it stands, and where the key it repeats stands. */
+struct kx_jdup {
+	const char *name;
+	size_t len, at, first;
+};
+
+/* Open an object: the mark to close it with. */
+struct kx_jmark kx_jkeys_open(const struct kx_jkeys *ks);
+
+/* Add the key whose string (quotes included) is s[0, n) and starts at
+ * offset at (esc: it holds escapes, as kx_json_string says). Returns 0,
+ * 1 when it repeats a key of its object (d filled), -1 when memory ran
+ * out. */
+int kx_jkeys_add(struct kx_jkeys *ks, const struct kx_jmark *m, const char *s, size_t n, int esc,
+                 size_t at, struct kx_jdup *d);
+
+/* The same for a key already decoded: name[0, len). */
+int kx_jkeys_add_decoded(struct kx_jkeys *ks, const struct kx_jmark *m, const char *name, size_t len,
+                         size_t at, struct kx_jdup *d);
+
+/* Close the object opened at m: 0 (its keys dropped), 1 with d filled
+ * when it repeats a key (the keys are kept until the next close or open
+ * of an outer object), -1 when memory ran out. */
+int kx_jkeys_close(struct kx_jkeys *ks, const struct kx_jmark *m, struct kx_jdup *d);
+
+/* Forget every key (a new document); keeps the memory. */
+void kx_jkeys_reset(struct kx_jkeys *ks);
+
+/* Free the memory. */
+void kx_jkeys_free(struct kx_jkeys *ks);
+
+/* ---- one JSON value, checked and skipped -------------------------------
+ * The walker every reader of a JSON document uses for the values whose
+ * contents it does not keep (all but a request's "x", "id", "op" and
+ * "path"): strict RFC 8259, containers nested at most max_depth deep,
+ * and no repeated key (the rule above). It says what is wrong with a
+ * code; each reader words it in its own way. */
+enum kx_jskip {
+	KX_JSKIP_OK,
+	KX_JSKIP_VALUE,        /* no JSON value at at (the end of the text, or a byte none starts with) */
+	KX_JSKIP_KEY,          /* no '"' where an object's key goes */
+	KX_JSKIP_COLON,        /* no ':' after a key */
+	KX_JSKIP_COMMA,        /* neither ',' nor close after an item */
+	KX_JSKIP_STRING,       /* a bad string: jstr, cp (kx_json_string); at: where */
+	KX_JSKIP_NUMBER,       /* a bad number (jnum) starting at at; end: where a digit was expected */
+	KX_JSKIP_DEEP,         /* a container nested too deep; at: its bracket */
+	KX_JSKIP_DUP,          /* a repeated key: dup (offsets from the base given) */
+	KX_JSKIP_OOM           /* memory ran out (the keys) */
+};
+
+struct kx_jfault {
+	enum kx_jskip code;
+	const char *at;
+	enum kx_jstr jstr;
+	unsigned long cp;
+	enum kx_jnum jnum;
+	const char *end;
+	char close;            /* KX_JSKIP_COMMA: ']' or '}' */
+	struct kx_jdup dup;
+};
+
+/* Check the JSON value at s (no whitespace before it) up to e, inside
+ * depth containers already: a container is refused once depth reaches
+ * max_depth. Keys go to ks, their offsets counted from base. Returns the
+ * end of the value, or NULL with f filled. */
+const char *kx_json_skip(const char *s, const char *e, const char *base, size_t depth, size_t max_depth,
+                         struct kx_jkeys *ks, struct kx_jfault *f);
+
 #endif

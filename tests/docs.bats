@@ -304,6 +304,66 @@ run_examples() {
 @test "examples in kanx-formats(5) run as shown" { run_examples kanx-formats.5; }
 @test "examples in README.md run as shown" { run_examples README.md; }
 
+# ---- one-line samples in the prose of the manuals ------------------------------
+
+# Each sample the manuals show in a .Dl line that is output (it starts with
+# "kanx:" or a number), and a command that prints it, run in a copy of
+# share/: PAGE<TAB>SAMPLE<TAB>COMMAND<TAB>HOW, HOW "exact" (a line of the
+# output, stdout and stderr, is the sample) or "shape" (the same with any
+# number where the sample has one: rates and times vary).
+dl_samples() {
+	cat <<'TSV'
+kanx-predict.1	kanx: data.csv:3:4: Expected 2 features per sample, got 1	printf 'f0,f1\n0.5,0.2\n0.1\n' >data.csv; kanx predict -m quickstart.keras data.csv	exact
+kanx-formats.5	kanx: rows.csv:3:4: Expected 2 features per sample, got 1	printf 'f0,f1\n0.5,0.2\n0.1\n' >rows.csv; kanx predict -m quickstart.keras rows.csv	exact
+kanx-validate.1	kanx: m.keras: this is a zip archive, as a .keras model is, not input rows; did you mean -m m.keras?	cp quickstart.keras m.keras; kanx validate m.keras	exact
+kanx-predict.1	kanx: stats: shard 2/3 (--shard 2/3): bytes 2127-4235 of 6346 (data from byte 6), lines 89-172	kanx predict -m quickstart.keras --shard 2/3 --stats quickstart_input.csv >/dev/null	exact
+kanx-predict.1	kanx: progress: 2,743,482 rows in 4.4 s, 623,519 rows/s	kanx predict -m quickstart.keras --progress big.csv >/dev/null	shape
+kanx-predict.1	1,234,567 rows, 617,283 rows/s  [#########...........]  45%  ETA 2s	script -qec 'kanx predict -m quickstart.keras -b 1 -t 1 big.csv >/dev/null' /dev/null </dev/null | tr '\r' '\n'	shape
+TSV
+}
+
+# The .Dl lines that are templates, not samples (capitals stand for text).
+dl_templates() {
+	printf 'kanx.1\t%s\n' 'kanx: FILE:LINE:COLUMN: message' 'kanx: MODEL:MEMBER: message' \
+		'kanx: warning: message' 'kanx: write error on standard output: REASON'
+}
+
+# The .Dl lines of the manuals that look like output, as PAGE<TAB>TEXT.
+dl_lines() {
+	local f
+	for f in "$MAN"/*.[1-8]; do
+		awk -v p="${f##*/}" '/^\.Dl (kanx: |[0-9])/ { sub(/^\.Dl /, ""); gsub(/\\&/, ""); gsub(/\\-/, "-"); print p "\t" $0 }' "$f"
+	done | sort
+}
+
+# An anchored ERE for SAMPLE with every number (digits, commas, a
+# fraction) matching any number, and trailing blanks allowed.
+shape_re() {
+	perl -e 'my $s = shift; print "^" . join("", map { /^[0-9]/ ? "[0-9][0-9,]*([.][0-9]+)?" : quotemeta($_) } split(/([0-9][0-9,]*(?:\.[0-9]+)?)/, $s)) . " *\$"' "$1"
+}
+
+@test "the manuals' one-line samples (.Dl) are what kanx prints, and each is checked here" {
+	local page sample cmd how out re
+	# every output-like .Dl line is a sample below or a template
+	diff_sets ".Dl samples" "$( { dl_samples | cut -f1,2; dl_templates; } | sort)" "$(dl_lines)"
+	mkdir run bin
+	cp "$KANX_SRCDIR"/share/* run/
+	ln -s "$KANX" bin/kanx
+	awk 'BEGIN { print "f0,f1"; for (i = 0; i < 100000; i++) print (i % 100) / 100 "," (i % 37) / 37 }' >run/big.csv
+	while IFS=$'\t' read -r page sample cmd how; do
+		if [[ $cmd == script* ]] && ! command -v script >/dev/null; then
+			continue
+		fi
+		out=$(cd run && PATH="$BATS_TEST_TMPDIR/bin:$PATH" bash -c "$cmd" 2>&1) || true
+		if [ "$how" = exact ]; then
+			grep -qxF -- "$sample" <<<"$out" || { echo "$page: '$sample' not in the output of $cmd:"; echo "$out" | head -5; false; }
+		else
+			re=$(shape_re "$sample")
+			grep -qE -- "$re" <<<"$out" || { echo "$page: no line shaped as '$sample' ($re) in the output of $cmd:"; echo "$out" | head -5; false; }
+		fi
+	done < <(dl_samples)
+}
+
 # ---- input formats: the reader's table is the one source ----------------------
 
 # `kanx predict -i list` prints the table of input formats (src/rows.c,

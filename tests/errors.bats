@@ -196,6 +196,55 @@ refused() {
 	refused 5 '<stdin>:2:5: field 2 ("f1"): expected a plain decimal number, got "zz"'
 }
 
+# stdin_named WANT CMD...: CMD (stdin from $T/in) fails, its stderr names
+# standard input "<stdin>" as WANT says, and never "-" or a bare "stdin".
+stdin_named() {
+	local want=$1 err
+	shift
+	"$@" <"$T/in" >"$T/out" 2>"$T/err" && { echo "$* succeeded"; return 1; }
+	err=$(cat "$T/err")
+	[[ "$err" == *"$want"* ]] || { echo "$*: want '$want' in: $err"; return 1; }
+	if grep -E '(^kanx: |: )-(:|$)|(^|[^<-])stdin([^>]|$)' "$T/err"; then
+		echo "$*: standard input named otherwise"
+		return 1
+	fi
+}
+
+@test "standard input is <stdin> in every command's messages, in every input format" {
+	local f
+	# a bad record on line 2 in each format, for predict and validate alike
+	for f in csv tsv jsonl api; do
+		case $f in
+		csv) printf '0.1,0.2\n0.1,zz\n' >"$T/in" ;;
+		tsv) printf '0.1\t0.2\n0.1\tzz\n' >"$T/in" ;;
+		jsonl) printf '[0.1, 0.2]\n[0.1, zz]\n' >"$T/in" ;;
+		api) printf '{"x": [[0.1, 0.2]]}\n{"x": [[0.1, zz]]}\n' >"$T/in" ;;
+		esac
+		stdin_named '<stdin>:2:' kanx predict -m "$Q" -i $f
+		stdin_named '<stdin>:2:' kanx predict -m "$Q" -i $f -
+		stdin_named '<stdin>:2:' kanx validate -m "$Q" -i $f -
+		stdin_named '<stdin>:2:' kanx validate -i $f -
+		# --json: the report names it too
+		run kanx validate --json -i $f - <"$T/in"
+		[ "$status" -eq 1 ]
+		[ "$(jq -r '.problems[0] | "\(.file):\(.line)"' <<<"$output")" = '<stdin>:2' ]
+	done
+	# a model that is not one, on standard input
+	printf 'not a zip archive\n' >"$T/in"
+	stdin_named '<stdin>: not a .keras' kanx predict -m - "$FIX/../../share/quickstart_input.csv"
+	stdin_named '<stdin>: not a .keras' kanx validate -m -
+	stdin_named '<stdin>: not a .keras' kanx inspect -
+	stdin_named '<stdin>: not a .keras' kanx inspect --json -
+	# a config that is not one, on standard input
+	printf 'model:\n  layers: [2, 1]\n  spline_order: 0\n' >"$T/in"
+	stdin_named '<stdin>:3:' kanx validate -c -
+	# standard input asked for twice; serve-stdin's model cannot come on it
+	stdin_named '<stdin> can be read only once' kanx validate -m - -
+	stdin_named 'cannot both be <stdin>' kanx predict -m - -
+	stdin_named 'cannot both be <stdin>' kanx predict -m -
+	stdin_named 'the requests come on <stdin>, so the model cannot' kanx serve-stdin -m -
+}
+
 @test "--on-error skip: each bad record is reported with its line, the rest scored, exit 5 over the budget" {
 	printf 'f0,f1\n0.1,0.2\n0.1,x\n0.3,0.4\n0.1,0.2,0.3\n\n0.5,"0.6"\n1e39,0\n' >"$T/in.csv"
 	run --separate-stderr kanx predict -m "$Q" --on-error skip "$T/in.csv"

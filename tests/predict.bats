@@ -3,6 +3,7 @@
 # output format, every option, streaming, and write errors.
 # Bad input (exit 5/6 and its messages) is in errors.bats.
 load helpers
+bats_require_minimum_version 1.5.0
 
 Q="$FIX/models/quickstart.keras"
 QIN="$FIX/models/quickstart_input.csv"
@@ -399,8 +400,58 @@ check_folder() {
 	cmp "$BATS_TEST_TMPDIR/plain.csv" "$BATS_TEST_TMPDIR/with.csv"
 	n=$(( $(wc -l <"$QIN") - 1 ))
 	tr '\r' '\n' <"$BATS_TEST_TMPDIR/err" | grep -q "^kanx: stats: $n records read, 0 refused, $n rows scored in $(( (n + 49) / 50 )) batches, "
-	# a file of known size gets a bar and a percentage
-	tr '\r' '\n' <"$BATS_TEST_TMPDIR/err" | grep -Eq '^[0-9]+ rows, [0-9]+ rows/s  \[[#.]{20}\] +[0-9]+%'
+	# stderr is a file: no '\r' frames, the last line says how many rows
+	run grep -c $'\r' "$BATS_TEST_TMPDIR/err"
+	[ "$output" = 0 ]
+	grep -Eqx "kanx: progress: $n rows in [0-9]+\.[0-9] s, [0-9,]+ rows/s" "$BATS_TEST_TMPDIR/err"
+}
+
+@test "--progress into a file or a pipe: plain lines, no '\r', counts with thousands separators" {
+	awk 'BEGIN { print "f0,f1"; for (i = 0; i < 12345; i++) print (i % 100) / 100 "," (i % 37) / 37 }' >"$BATS_TEST_TMPDIR/in.csv"
+	kanx predict -m "$Q" --progress "$BATS_TEST_TMPDIR/in.csv" >/dev/null 2>"$BATS_TEST_TMPDIR/err"
+	# a short run: the final line alone (a long one adds a line every 10 s)
+	run cat "$BATS_TEST_TMPDIR/err"
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" =~ ^kanx:\ progress:\ 12,345\ rows\ in\ [0-9]+\.[0-9]\ s,\ [0-9]{1,3}(,[0-9]{3})*\ rows/s$ ]]
+	[[ "$output" != *$'\r'* ]]
+	# into a pipe, from standard input, on two threads: the same
+	kanx predict -m "$Q" --progress -t 2 <"$BATS_TEST_TMPDIR/in.csv" 2>&1 >/dev/null | cat >"$BATS_TEST_TMPDIR/err"
+	run cat "$BATS_TEST_TMPDIR/err"
+	[[ "$output" =~ ^kanx:\ progress:\ 12,345\ rows\ in ]]
+	[ "${#lines[@]}" -eq 1 ]
+	# no rows read: the final line says so, with no frame before it
+	printf 'f0,f1\n' | kanx predict -m "$Q" --progress 2>"$BATS_TEST_TMPDIR/err" >/dev/null
+	grep -Eqx 'kanx: progress: 0 rows in [0-9.]+ s, 0 rows/s' "$BATS_TEST_TMPDIR/err"
+}
+
+@test "--progress on a terminal: '\r' frames from the first rows on (never a '0 rows' frame), grouped counts, erased at the end" {
+	command -v script >/dev/null || skip "no script(1)"
+	# rows come in slowly through a pipe, so frames are drawn (every 200 ms)
+	cat >"$BATS_TEST_TMPDIR/run.sh" <<SH
+{ echo f0,f1; sleep 0.5; for i in 1 2 3 4; do for j in \$(seq 1500); do echo 0.5,0.2; done; sleep 0.4; done; } |
+	"$KANX" predict -m "$Q" -b 1000 >/dev/null
+SH
+	script -qec "bash $BATS_TEST_TMPDIR/run.sh" /dev/null >"$BATS_TEST_TMPDIR/tty" </dev/null
+	tr '\r' '\n' <"$BATS_TEST_TMPDIR/tty" | sed 's/ *$//' | grep . >"$BATS_TEST_TMPDIR/frames" || true
+	cat "$BATS_TEST_TMPDIR/frames"
+	# at least one frame, every one with rows, and a thousands separator
+	# once past 999 rows; no bar for a pipe
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/frames")" -ge 1 ]
+	run grep -Evx '[1-9][0-9]{0,2}(,[0-9]{3})* rows, [0-9]{1,3}(,[0-9]{3})* rows/s' "$BATS_TEST_TMPDIR/frames"
+	[ "$status" -eq 1 ]
+	run grep -E '^0 rows' "$BATS_TEST_TMPDIR/frames"
+	[ "$status" -eq 1 ]
+	grep -q ',' "$BATS_TEST_TMPDIR/frames"
+	# erased at the end: the last thing written is a carriage return
+	[ "$(tail -c 1 "$BATS_TEST_TMPDIR/tty" | od -An -c | tr -d ' ')" = '\r' ]
+}
+
+@test "--stats: the stage times are thread-seconds, told apart from the wall time" {
+	kanx predict -m "$Q" --stats -t 2 "$QIN" 2>"$BATS_TEST_TMPDIR/err" >/dev/null
+	grep -Eq '^kanx: stats: [0-9]+ records read, .* batches, [0-9.]+ s wall time, [0-9]+ rows/s$' "$BATS_TEST_TMPDIR/err"
+	grep -Eqx 'kanx: stats: thread-seconds per stage \(summed over threads, as CPU seconds are\): reading and parsing [0-9.]+, forward pass [0-9.]+ on 2 threads, formatting and writing [0-9.]+' "$BATS_TEST_TMPDIR/err"
+	kanx predict -m "$Q" --stats -t 1 "$QIN" 2>"$BATS_TEST_TMPDIR/err" >/dev/null
+	grep -Eq 'forward pass [0-9.]+ on 1 thread, ' "$BATS_TEST_TMPDIR/err"
 }
 
 @test "no progress line unless asked when stderr is not a terminal; --no-progress wins" {

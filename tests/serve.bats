@@ -2,6 +2,7 @@
 # kanx serve-stdin: the kanx REST API as JSON lines, one response per
 # request line, in order; the API's status codes and messages.
 load helpers
+bats_require_minimum_version 1.5.0
 
 CFG="$KANX_SRCDIR/tests/configs"
 BRK="$KANX_SRCDIR/tests/broken"
@@ -370,4 +371,72 @@ EOF
 	[ "$(sed -n 1,6p "$BATS_TEST_TMPDIR/ids" | tr '\n' ' ')" = '[6,"null"] [7,"400"] [null,"422"] [9,"400"] [10,"400"] [11,"ok"] ' ]
 	[ "$(grep -c '"ok"' "$BATS_TEST_TMPDIR/ids")" -eq 500 ]
 	[ "$(jq -r 'select(.output) | .id' "$BATS_TEST_TMPDIR/out.jsonl" | awk '$1 % 6 != 0' | wc -l)" -eq 0 ]
+}
+
+# One rule for a JSON request document, whichever command reads it: a
+# key repeated in one object (at the top, nested, written with escapes,
+# in a large object) is refused at the same place by predict -i api,
+# predict -i jsonl, validate and serve-stdin; the same key in different
+# objects is no duplicate. The cases are generated here, one a line, '@'
+# marking the key that must be reported (the first repeat in the text);
+# no '@': no duplicate.
+dup_cases() {
+	local big40 big40b
+	big40=$(for i in $(seq 40); do printf '"k%d": %d, ' "$i" "$i"; done)
+	big40b=$(for i in $(seq 40 -1 1); do printf '"k%d": %d, ' "$i" "$i"; done)
+	printf '%s\n' \
+		'{"x": [[0.5, 0.2]], @"x": [[0.1, 0.1]]}' \
+		'{"id": 1, "x": [0.5, 0.2], @"id": 2}' \
+		'{"x": [0.5, 0.2], "meta": 1, @"meta": 1}' \
+		'{"x": [0.5, 0.2], "id": {"a": 1, "b": 2, @"a": 3}}' \
+		'{"x": [0.5, 0.2], "m": [{"a": 1}, {"b": {"c": 1, @"c": 1}}]}' \
+		'{"x": [0.5, 0.2], @"\u0078": [0.1, 0.1]}' \
+		'{"x": [0.5, 0.2], "m": {"\u00e9": 1, @"é": 2}}' \
+		"{\"x\": [0.5, 0.2], \"m\": {$big40 @\"k7\": 0}}" \
+		"{\"x\": [0.5, 0.2], \"m\": {$big40b @\"k9\": 0, \"k2\": 0}}" \
+		'{"x": [0.5, 0.2], "id": {"x": 1}, "m": {"x": 2}}' \
+		'{"x": [0.5, 0.2], "m": [{"k": 1}, {"k": 1}], "n": {"k": {"k": 1}}}'
+}
+
+@test "a repeated key in a request is refused alike by predict, validate and serve-stdin" {
+	local doc col n=0 pcol scol line f
+	while IFS= read -r doc; do
+		n=$((n + 1))
+		col=0
+		if [[ $doc == *@* ]]; then
+			col=${doc%%@*}
+			col=$(( ${#col} + 1 ))
+		fi
+		printf '%s\n' "${doc/@/}" >"$BATS_TEST_TMPDIR/in.json"
+		for f in api jsonl; do
+			run --separate-stderr kanx predict -m "$KA" -i $f "$BATS_TEST_TMPDIR/in.json"
+			if [ "$col" = 0 ]; then
+				[ "$status" -eq 0 ] || { echo "case $n, predict -i $f: $stderr"; false; }
+			else
+				[ "$status" -eq 5 ] || { echo "case $n, predict -i $f: status $status"; false; }
+				[[ "$stderr" =~ in.json:1:([0-9]+):\ (record\ 1:\ )?duplicate\ key ]] || { echo "case $n: $stderr"; false; }
+				pcol=${BASH_REMATCH[1]}
+				[ "$pcol" = "$col" ] || { echo "case $n, predict -i $f: column $pcol, want $col"; false; }
+			fi
+		done
+		run kanx validate -m "$KA" -i api "$BATS_TEST_TMPDIR/in.json"
+		if [ "$col" = 0 ]; then
+			[ "$status" -eq 0 ] || { echo "case $n, validate: $output"; false; }
+		else
+			[ "$status" -eq 1 ]
+			[[ "$output" == *"in.json:1:$col: duplicate key"* ]] || { echo "case $n, validate: $output"; false; }
+		fi
+		serve -m "$KA" <"$BATS_TEST_TMPDIR/in.json"
+		line=$(resp 1)
+		if [ "$col" = 0 ]; then
+			[ "$(jq -c .shape <<<"$line")" = '[1,1]' ] || { echo "case $n, serve-stdin: $line"; false; }
+		else
+			[ "$(jq -r .status <<<"$line")" = 422 ] || { echo "case $n, serve-stdin: $line"; false; }
+			[[ "$(jq -r .detail <<<"$line")" =~ ^JSON\ decode\ error:\ Duplicate\ key\ .*:\ line\ 1\ column\ ([0-9]+) ]] ||
+				{ echo "case $n, serve-stdin: $line"; false; }
+			scol=${BASH_REMATCH[1]}
+			[ "$scol" = "$col" ] || { echo "case $n, serve-stdin: column $scol, want $col"; false; }
+		fi
+	done < <(dup_cases)
+	[ "$n" -eq 11 ]
 }

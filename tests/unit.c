@@ -603,9 +603,19 @@ test_request(void)
 	CHECK(req(&r, "{\"path\": \"a\tb\"}") == -1);          /* raw control character */
 	CHECK(req(&r, "{\"path\": \"\\x\"}") == -1);
 
-	/* the last duplicate wins, as in Python */
-	CHECK(req(&r, "{\"x\": [1], \"x\": [2, 3], \"op\": \"a\", \"op\": \"b\"}") == 0 && r.nx == 2 &&
-	      r.x[0] == 2.0f && strcmp(r.op, "b") == 0);
+	/* a repeated key is refused, at the repeat, at any depth, as predict
+	 * refuses it (text.h); the same key in two objects is none */
+	{
+		char err[200];
+		size_t off;
+		const char *d1 = "{\"x\": [1], \"x\": [2, 3]}", *d2 = "{\"x\": [1], \"id\": {\"a\": 1, \"\\u0061\": 2}}";
+		CHECK(kx_req_parse(&r, d1, strlen(d1), 64, err, sizeof err, &off) == -1 && off == 11 &&
+		      strcmp(err, "Duplicate key \"x\"") == 0);
+		CHECK(kx_req_parse(&r, d2, strlen(d2), 64, err, sizeof err, &off) == -1 && off == 26 &&
+		      strcmp(err, "Duplicate key \"a\"") == 0);
+	}
+	CHECK(req(&r, "{\"op\": \"a\", \"op\": \"b\"}") == -1);
+	CHECK(req(&r, "{\"x\": [1], \"id\": {\"x\": 1}, \"m\": [{\"k\": 1}, {\"k\": 2}]}") == 0 && r.nx == 1);
 
 	/* strict JSON */
 	CHECK(req(&r, "{\"x\": [01]}") == -1);

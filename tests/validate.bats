@@ -2,6 +2,7 @@
 # kanx validate: is this checkpoint sound, and would the API accept this
 # batch for it? (Config-only checks are in yamlcfg.bats.)
 load helpers
+bats_require_minimum_version 1.5.0
 
 CFG="$KANX_SRCDIR/tests/configs"
 BRK="$KANX_SRCDIR/tests/broken"
@@ -241,7 +242,7 @@ doc() { printf '%s' "$2" > "$BATS_TEST_TMPDIR/$1"; }
 	[ "$status" -eq 2 ]
 	run kanx validate -m - -
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"standard input ('-') can be read only once"* ]]
+	[[ "$output" == *"'-' is given 2 times, but <stdin> can be read only once"* ]]
 }
 
 @test "a model on standard input" {
@@ -251,4 +252,36 @@ doc() { printf '%s' "$2" > "$BATS_TEST_TMPDIR/$1"; }
 	run bash -c "'$KANX' validate -m - < '$BRK/not_a_zip.keras'"
 	[ "$status" -eq 1 ]
 	[[ "${lines[0]}" == "kanx: <stdin>: not a .keras (zip) archive"* ]]
+}
+
+@test "the report (the summary line, or --json) goes to stdout; each problem is a diagnostic on stderr" {
+	local in="$BATS_TEST_TMPDIR/in.csv"
+	printf 'f0,f1\n0.1,0.2\n0.1,zz\n5,5\n' >"$in"
+	run --separate-stderr kanx validate -m "$KA" "$in"
+	[ "$status" -eq 1 ]
+	[ "$output" = "kanx: validate: problems found: 1 error, 1 warning" ]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[[ "${stderr_lines[0]}" == "kanx: $in:3:5: field 2 (\"f1\"): expected a plain decimal number, got \"zz\" (the API answers 400)" ]]
+	[[ "${stderr_lines[1]}" == "kanx: warning: $in: "*"outside the grid"* ]]
+	# sound: the summary alone on stdout, nothing on stderr
+	run --separate-stderr kanx validate -m "$KA"
+	[ "$status" -eq 0 ]
+	[ "$output" = "kanx: validate: sound: 0 errors, 0 warnings" ]
+	[ -z "$stderr" ]
+	# a broken checkpoint: its problems on stderr
+	run --separate-stderr kanx validate -m "$BRK/nan_weights.keras"
+	[ "$status" -eq 1 ]
+	[ "$output" = "kanx: validate: problems found: 2 errors, 0 warnings" ]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[[ "${stderr_lines[0]}" == "kanx: $BRK/nan_weights.keras:model.weights.h5: "* ]]
+	# --json: the whole report, problems included, on stdout; stderr empty
+	run --separate-stderr kanx validate --json -m "$KA" "$in"
+	[ "$status" -eq 1 ]
+	[ -z "$stderr" ]
+	[ "$(jq -c '[.errors, .warnings, (.problems | length)]' <<<"$output")" = '[1,1,2]' ]
+	# a usage error is a diagnostic, not a report
+	run --separate-stderr kanx validate
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"nothing to check"* ]]
 }

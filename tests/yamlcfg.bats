@@ -194,7 +194,7 @@ kanx: validate: problems found: 8 errors, 0 warnings"
 @test "the config can come on standard input" {
 	run bash -c "'$KANX' validate --config - < '$CFG/spline_order_zero.yaml'"
 	[ "$status" -eq 1 ]
-	[ "${lines[0]}" = "kanx: -:3:17: model.spline_order must be >= 1" ]
+	[ "${lines[0]}" = "kanx: <stdin>:3:17: model.spline_order must be >= 1" ]
 }
 
 @test "--json lists each problem with severity, file, line, column and message" {
