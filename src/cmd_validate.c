@@ -335,8 +335,8 @@ check_against(struct kx_diags *d, const struct kx_model *m, const struct kx_kanc
 			         "with other grid ends (feature %zu: [%s, %s])%s", fmtf(lo, a), fmtf(hi, b),
 			         DFLT(c->at_grid_range), l->name,
 			         off, l->in, first, fmtf(g[0], e), fmtf(g[l->G], f),
-			         l->uniform ? "" : "; the grid is non-uniform, as after update_grid_from_samples");
-			cfg_problem(d, c, c->at_grid_range, l->uniform ? KX_SEV_ERROR : KX_SEV_WARNING, msg);
+			         l->kn.uniform ? "" : "; the grid is non-uniform, as after update_grid_from_samples");
+			cfg_problem(d, c, c->at_grid_range, l->kn.uniform ? KX_SEV_ERROR : KX_SEV_WARNING, msg);
 		}
 	}
 }

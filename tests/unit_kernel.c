@@ -3,6 +3,7 @@
  * AVX2 kernel's choice of dense or sparse KAN paths, and one model shared
  * by two threads' work areas. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,16 +133,16 @@ test_kernels(void)
 					l->grid[1] = l->grid[2];
 					l->grid[(G + 1) + 1] = l->grid[(G + 1)] + 0.01f;
 					CHECK(kx_layer_prepare(m, l) == 0);
-					CHECK(l->uniform == 0 && l->closed == 0);
+					CHECK(l->kn.uniform == 0 && l->kn.closed == 0);
 				}
 				cap = (nk * 5 + 8) * 3;
 				x = calloc(cap, sizeof *x);
 				for (j = 0; j < nk; j++) {
-					float t = l->ext[j];
+					float t = l->kn.ext[j];
 					float c[5] = { t, nextafterf(t, -INFINITY), nextafterf(t, INFINITY), t + 1e-3f, t - 1e-3f };
 					for (i = 0; i < 5; i++, n++) {
 						x[3 * n] = c[i];
-						x[3 * n + 1] = l->ext[nk + (j % nk)];
+						x[3 * n + 1] = l->kn.ext[nk + (j % nk)];
 						x[3 * n + 2] = -c[i];
 					}
 				}
@@ -193,13 +194,13 @@ test_sparse_choice(void)
 	CHECK(m5 && m20);
 	if (!m5 || !m20)
 		goto out;
-	CHECK(m5->layers[0].sparse_w == NULL && m5->layers[0].tiled != NULL);
-	CHECK(m20->layers[0].sparse_w != NULL && m20->layers[0].tiled == NULL);
+	CHECK(m5->layers[0].prep && !kx_prep_is_sparse(m5->layers[0].prep));
+	CHECK(kx_prep_is_sparse(m20->layers[0].prep));
 	/* an infinite weight: the dense path, and the reference's NaNs */
 	kx_panel_sparse = 1;
 	m20->layers[0].spline_w[5] = INFINITY;
 	CHECK(kx_layer_prepare(m20, &m20->layers[0]) == 0);
-	CHECK(m20->layers[0].sparse_w == NULL && m20->layers[0].tiled != NULL);
+	CHECK(m20->layers[0].prep && !kx_prep_is_sparse(m20->layers[0].prep));
 	for (i = 0; i < n * 4; i++)
 		x[i] = (float)i / (float)(n * 4) * 2.4f - 1.2f;
 	w = kx_work_new(m20, n);
@@ -218,18 +219,46 @@ out:
 }
 
 
-/* Splitting a batch over threads gives the same numbers as one thread. */
+/* What predict's threads do (cmd_predict.c): each scores chunks of a
+ * batch with a work area of its own, on one model, at the same time. The
+ * rows come out with the bits of the whole batch scored at once, whatever
+ * the chunks, and a batch over the work's size is refused. */
+struct chunk_job {
+	const struct kx_model *m;
+	const float *x;
+	float *y;
+	size_t n, chunk;
+	int rc;
+};
+
+static void *
+chunk_worker(void *arg)
+{
+	struct chunk_job *j = arg;
+	struct kx_work *w = kx_work_new(j->m, j->chunk);
+	size_t c, cnt;
+
+	j->rc = w ? 0 : -1;
+	for (c = 0; w && c < j->n; c += cnt) {
+		cnt = j->n - c < j->chunk ? j->n - c : j->chunk;
+		if (kx_model_forward(j->m, w, j->x + c * j->m->in, cnt, j->y + c * j->m->out) != 0)
+			j->rc = -1;
+	}
+	kx_work_free(w);
+	return NULL;
+}
+
 static void
 test_threads(const char *srcdir)
 {
 	struct kx_limits lim;
 	struct kx_err e;
 	struct kx_model *m;
-	struct kx_work *w1, *w2;
+	struct kx_work *w1;
 	const char *msg;
 	char path[1024];
-	size_t n = 1000, i, bad = 0;
-	float *x, *y1, *y2;
+	size_t n = 1000, i, bad = 0, ci;
+	float *x, *y1, *y2, *y3;
 
 	kx_limits_init(&lim, &msg);
 	snprintf(path, sizeof path, "%s/tests/fixtures/models/bench16.keras", srcdir);
@@ -240,49 +269,43 @@ test_threads(const char *srcdir)
 	x = malloc(n * m->in * sizeof *x);
 	y1 = malloc(n * m->out * sizeof *y1);
 	y2 = malloc(n * m->out * sizeof *y2);
+	y3 = malloc(n * m->out * sizeof *y3);
 	for (i = 0; i < n * m->in; i++)
 		x[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
-	kx_kernel_threads(1);
 	w1 = kx_work_new(m, n);
-	kx_kernel_threads(2);
-	w2 = kx_work_new(m, n);
-	kx_model_forward(m, w1, x, n, y1);
-	kx_model_forward(m, w2, x, n, y2);
-	for (i = 0; i < n * m->out; i++)
-		if (fabsf(y1[i] - y2[i]) > 1e-6f * (1.0f + fabsf(y1[i])))
-			bad++;
-	CHECK(bad == 0);
-	CHECK(kx_model_forward(m, w2, x, n + 1, y2) == -1);
-	/* batches smaller than the work's maximum, down to one row, and one
-	 * just over what a single thread's share would hold */
+	CHECK(kx_model_forward(m, w1, x, n, y1) == 0);
+	CHECK(kx_model_forward(m, w1, x, n + 1, y2) == -1);
+	/* two threads at once, chunks of 1 row (and 31, 64, 501) in one and
+	 * 1000 - that in the other */
 	{
-		size_t sizes[] = { 1, 31, 63, 64, 501, 999 }, si;
-		for (si = 0; si < 6; si++) {
-			size_t nn = sizes[si];
-			for (i = 0; i < nn * m->out; i++)
+		size_t chunks[] = { 1, 31, 64, 501 };
+		for (ci = 0; ci < sizeof chunks / sizeof chunks[0]; ci++) {
+			struct chunk_job a = { m, x, y2, n / 2, chunks[ci], 0 };
+			struct chunk_job b = { m, x + n / 2 * m->in, y2 + n / 2 * m->out, n - n / 2,
+			                       chunks[ci] * 3 + 1, 0 };
+			pthread_t ta, tb;
+			for (i = 0; i < n * m->out; i++)
 				y2[i] = NAN;
-			CHECK(kx_model_forward(m, w2, x, nn, y2) == 0);
-			for (i = 0, bad = 0; i < nn * m->out; i++)
-				if (!(fabsf(y1[i] - y2[i]) <= 1e-6f * (1.0f + fabsf(y1[i]))))
-					bad++;
-			CHECK(bad == 0);
+			CHECK(pthread_create(&ta, NULL, chunk_worker, &a) == 0);
+			CHECK(pthread_create(&tb, NULL, chunk_worker, &b) == 0);
+			pthread_join(ta, NULL);
+			pthread_join(tb, NULL);
+			CHECK(a.rc == 0 && b.rc == 0);
+			CHECK(memcmp(y1, y2, n * m->out * sizeof *y1) == 0);
 		}
 	}
-	/* a small work area split over 2 threads (50 rows each) given a batch
-	 * of 56 rows: too many for one share, too few to split for speed */
-	kx_work_free(w2);
-	w2 = kx_work_new(m, 100);
-	CHECK(kx_model_forward(m, w2, x, 56, y2) == 0);
-	for (i = 0, bad = 0; i < 56 * m->out; i++)
-		if (!(fabsf(y1[i] - y2[i]) <= 1e-6f * (1.0f + fabsf(y1[i]))))
+	/* and a work area larger than the batch, reused for batches of every size */
+	for (i = 1, bad = 0; i <= 64; i += 7) {
+		CHECK(kx_model_forward(m, w1, x, i, y3) == 0);
+		if (memcmp(y1, y3, i * m->out * sizeof *y1) != 0)
 			bad++;
+	}
 	CHECK(bad == 0);
-	kx_kernel_threads(1);
 	kx_work_free(w1);
-	kx_work_free(w2);
 	free(x);
 	free(y1);
 	free(y2);
+	free(y3);
 	kx_model_free(m);
 }
 
