@@ -41,7 +41,7 @@ find tests -name '*.keras' -type f | LC_ALL=C sort | while read -r m; do
 	echo "exit $?" >>"$OUT/$key.inspect"
 	"$KANX" inspect --json "$m" >"$OUT/$key.inspect-json" 2>&1
 	echo "exit $?" >>"$OUT/$key.inspect-json"
-	"$KANX" validate "$m" >"$OUT/$key.validate" 2>&1
+	"$KANX" validate -m "$m" >"$OUT/$key.validate" 2>&1
 	echo "exit $?" >>"$OUT/$key.validate"
 	if [ ! -f "$in" ]; then
 		w=$("$KANX" inspect --json "$m" 2>/dev/null | sed -n 's/.*"in":\([0-9]*\),"out".*/\1/p' | head -1)

@@ -24,7 +24,6 @@ main(void)
 		fprintf(stderr, "layers: this CPU has no AVX2+FMA; the kernel timed here does not run\n");
 		return 1;
 	}
-	kx_kernel_threads(1);
 	printf("| in | out | G | dense ns/row | sparse ns/row | dense/sparse | picked |\n");
 	printf("|---|---|---|---|---|---|---|\n");
 	for (a = 0; a < sizeof ins / sizeof ins[0]; a++)
@@ -43,14 +42,14 @@ main(void)
 				/* 0: dense forced, 1: sparse forced, 2: as chosen by cost */
 				for (c = 0; c < 3; c++) {
 					kx_panel_sparse = c == 2 ? -1 : (int)c;
-					m[c] = kx_model_fresh(wd, 2, Gs[g], 3, KX_ACT_SILU, -1.0f, 1.0f, 42, &e);
+					m[c] = kx_model_fresh(wd, 2, Gs[g], 3, (struct kx_act){ .kind = KX_ACT_SILU }, -1.0f, 1.0f, 42, &e);
 					if (!m[c]) {
 						fprintf(stderr, "layers: %s\n", e.msg);
 						return 1;
 					}
 				}
 				kx_panel_sparse = -1;
-				picked = m[2]->layers[0].sparse_w != NULL;
+				picked = kx_prep_is_sparse(m[2]->layers[0].prep);
 				for (c = 0; c < 2; c++)
 					w[c] = kx_work_new(m[c], n);
 				for (i = 0; i < n * wd[0]; i++)

@@ -395,7 +395,7 @@ kx_act_parse_class(const char *cls, const cJSON *cfg, const char *keras_version,
  * 2^(n-1) then 2, so that a result past FLT_MAX overflows to infinity as
  * expf does. x is clamped to [-86, 89]: above, the result is infinite;
  * below, it is under 2^-123, which is all silu needs (1 + exp(-x) is 1
- * there). Within 2 ulp of expf on [-86, 88.7] (tests/unit.c checks it).
+ * there). Within 2 ulp of expf on [-86, 88.7] (tests/unit_act.c checks it).
  * The panel kernels' silu8 (kernel_panel_body.h) is the same operations
  * in the same order. */
 KX_VECTORISE static inline float kx_expf(float x) __attribute__((always_inline));

@@ -67,18 +67,6 @@ near_eq(float a, float b, float span)
 	return fabsf(a - b) <= 1e-5f * fmaxf(span, 1e-30f) + 1e-7f * fmaxf(fabsf(a), fabsf(b));
 }
 
-int
-kx_grid_extends(const float *g, size_t G, size_t k, int all)
-{
-	float h = (g[G] - g[0]) / (float)G;
-	size_t j;
-
-	for (j = 0; all && j <= G; j++)
-		if (!isfinite(g[j]))
-			return 0;
-	return isfinite(h) && isfinite(g[0] - h * (float)k) && isfinite(g[G] + h * (float)k);
-}
-
 size_t
 kx_grid_ends_off(const struct kx_layer *l, float lo, float hi, size_t *first)
 {

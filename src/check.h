@@ -35,11 +35,6 @@ struct kx_chk;
 void kx_check_report(struct kx_chk *c, enum kx_problem_sev sev, const char *where,
                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Does the grid row g[0..G] stay finite once extended by k knots each
- * side, as kernel.c extends it in float (and, with all, are its own knots
- * finite too)? */
-int kx_grid_extends(const float *g, size_t G, size_t k, int all);
-
 /* Features of a KAN layer whose grid ends are not [lo, hi] (within 1e-5
  * of the span); broken grids (non-finite, zero span) are skipped. Returns
  * how many, and the first one in *first. */

@@ -1048,18 +1048,17 @@ exec_predict(int argc, char **argv)
 	p.ro.lim = &p.lim;
 	if (p.model->n_layers > 0 && kx_layer_as_kan(&p.model->layers[0])) {
 		p.ro.range = 1;
-		p.ro.lo = p.model->layers[0].grid_lo;
-		p.ro.hi = p.model->layers[0].grid_hi;
+		p.ro.lo = p.model->layers[0].kn.lo;
+		p.ro.hi = p.model->layers[0].kn.hi;
 	}
 	rc = KX_EXIT_INTERNAL;
 	/* Piped, every thread scores whole chunks with a work area of its own
-	 * (kernel threads 1: no pool inside the forward pass). Nobody waits
+	 * (the forward pass itself is single-threaded). Nobody waits
 	 * for the end of a batch (a thread that is done takes a chunk of the
 	 * next), so chunks can be large, which spreads the per-call costs of
 	 * the forward pass (with the BLIS kernel, packing the weights) over
 	 * more rows: a quarter of a batch on 2 threads, while there are still
 	 * a few chunks in flight for every thread. */
-	kx_kernel_threads(1);
 	n_slots = p.threads > 1 ? SLOTS : 1;
 	n_works = p.threads > 1 ? (p.threads > KX_MAX_THREADS ? KX_MAX_THREADS : p.threads) : 0;
 	p.chunk = (p.batch + 2 * n_works - 1) / (2 * (n_works ? n_works : 1));

@@ -106,25 +106,15 @@ struct out {
 static int
 out_room(struct out *o, size_t n)
 {
+	size_t need;
+
 	if (o->oom)
 		return -1;
-	if (o->len + n + 1 > o->cap) {
-		size_t nc = o->cap ? o->cap : 4096;
-		char *np;
-		while (nc < o->len + n + 1) {
-			if (nc > SIZE_MAX / 2) {
-				o->oom = 1;
-				return -1;
-			}
-			nc *= 2;
-		}
-		np = realloc(o->p, nc);
-		if (np == NULL) {
-			o->oom = 1;
-			return -1;
-		}
-		o->p = np;
-		o->cap = nc;
+	/* 4096 bytes first, then doubled */
+	if (kx_add(o->len, n, &need) != 0 || kx_add(need, 1, &need) != 0 ||
+	    kx_grow(&o->p, &o->cap, need < 4096 ? 4096 : need, 1) != 0) {
+		o->oom = 1;
+		return -1;
 	}
 	return 0;
 }
@@ -741,18 +731,12 @@ next_line(struct lines *l, size_t max)
 			if (take > max - l->len) {
 				over = 1;
 			} else {
-				if (l->len + take + 1 > l->cap) {
-					size_t nc = l->cap ? l->cap : 4096;
-					char *nb;
-					while (nc < l->len + take + 1)
-						nc *= 2;
-					nb = realloc(l->buf, nc);
-					if (nb == NULL) {
-						over = 1;  /* treat as too long: answered 413, stays in sync */
-						goto advance;
-					}
-					l->buf = nb;
-					l->cap = nc;
+				/* 4096 bytes first, then doubled (take <= max - len:
+				 * no overflow) */
+				if (kx_grow(&l->buf, &l->cap, l->len + take + 1 < 4096 ? 4096 :
+				            l->len + take + 1, 1) != 0) {
+					over = 1;  /* treat as too long: answered 413, stays in sync */
+					goto advance;
 				}
 				memcpy(l->buf + l->len, s, take);
 				l->len += take;

@@ -336,8 +336,8 @@ check_against(struct kx_diags *d, const struct kx_model *m, const struct kx_kanc
 			         "with other grid ends (feature %zu: [%s, %s])%s", fmtf(lo, a), fmtf(hi, b),
 			         DFLT(c->at_grid_range), l->name,
 			         off, l->in, first, fmtf(g[0], e), fmtf(g[l->G], f),
-			         l->uniform ? "" : "; the grid is non-uniform, as after update_grid_from_samples");
-			cfg_problem(d, c, c->at_grid_range, l->uniform ? KX_SEV_ERROR : KX_SEV_WARNING, msg);
+			         l->kn.uniform ? "" : "; the grid is non-uniform, as after update_grid_from_samples");
+			cfg_problem(d, c, c->at_grid_range, l->kn.uniform ? KX_SEV_ERROR : KX_SEV_WARNING, msg);
 		}
 	}
 }
@@ -351,7 +351,10 @@ slurp(const char *path, size_t max, char **out, size_t *len)
 {
 	FILE *f = kx_path_is_stdin(path) ? stdin : fopen(path, "rb");
 	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
+	size_t cap = 0, n = 0, got;  /* cap: bytes of buf, the NUL's included */
+	/* at most max + 1 bytes read (enough to tell the file is larger)
+	 * and the NUL */
+	size_t most = max > SIZE_MAX - 2 ? SIZE_MAX : max + 2, need;
 	int err;
 
 	*out = NULL;
@@ -359,29 +362,24 @@ slurp(const char *path, size_t max, char **out, size_t *len)
 	if (f == NULL)
 		return -1;
 	for (;;) {
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 65536;
-			char *nb;
-			if (cap > max) {
+		if (n + 1 >= cap) {
+			if (n > max) {
 				free(buf);
 				if (f != stdin)
 					fclose(f);
 				return 1;
 			}
-			if (nc > max + 1)
-				nc = max + 1;
-			nb = realloc(buf, nc + 1);
-			if (nb == NULL) {
+			/* 64 KiB first, then doubled, up to most */
+			need = n < 65536 ? 65537 : n + 2;
+			if (kx_grow_max(&buf, &cap, need < most ? need : most, most, 1) != 0) {
 				free(buf);
 				if (f != stdin)
 					fclose(f);
 				errno = ENOMEM;
 				return -1;
 			}
-			buf = nb;
-			cap = nc;
 		}
-		got = fread(buf + n, 1, cap - n, f);
+		got = fread(buf + n, 1, cap - 1 - n, f);
 		n += got;
 		if (got == 0)
 			break;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "kxlimits.h"
 #include "text.h"
 
 struct scan {
@@ -42,15 +43,10 @@ skip_ws(struct scan *c)
 static int
 put_key_byte(struct scan *c, unsigned char b)
 {
-	if (c->nb == c->capb) {
-		size_t cap = c->capb ? c->capb * 2 : 256;
-		unsigned char *nb = realloc(c->keys, cap);
-		if (!nb) {
-			c->oom = 1;
-			return -1;
-		}
-		c->keys = nb;
-		c->capb = cap;
+	/* 256 bytes first, then doubled */
+	if (c->nb == c->capb && kx_grow(&c->keys, &c->capb, c->nb < 256 ? 256 : c->nb + 1, 1) != 0) {
+		c->oom = 1;
+		return -1;
 	}
 	c->keys[c->nb++] = b;
 	return 0;

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "kernel_impl.h"
 #include "kernel_panel.h"
-#include "layer.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define KX_HAVE_AVX2 1
@@ -38,9 +38,10 @@ kx_avx2_supported(void)
 #else /* !KX_HAVE_AVX2 */
 
 void
-kx_avx2_forward(const struct kx_model *m, float *work, const float *x, size_t n, float *y)
+kx_avx2_forward(const struct kx_prep *const *chain, size_t n, float *work, const float *x,
+                size_t rows, float *y)
 {
-	(void)m, (void)work, (void)x, (void)n, (void)y;
+	(void)chain, (void)n, (void)work, (void)x, (void)rows, (void)y;
 	abort();  /* kx_avx2_supported() said no */
 }
 

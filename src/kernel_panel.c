@@ -10,8 +10,9 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "kernel_impl.h"
 #include "kernel_panel.h"
-#include "layer.h"
+#include "kxlimits.h"
 
 /* K x out weights w (row-major: w[k * out + o]) into tiles: the tile of
  * outputs o0 .. o0+nr-1 (nr = KX_NR but the last) holds w[k][o0 + c] at
@@ -39,21 +40,22 @@ tile_weights(const float *w, size_t K, size_t out)
  * the k+1 rows under the bases mu-k .. mu start at row 1 + mu for any
  * mu of the extended grid. */
 size_t
-kx_panel_sparse_rows(const struct kx_layer *l)
+kx_panel_sparse_rows(const struct kx_kop *l)
 {
 	return 1 + l->G + 3 * l->k;
 }
 
 /* the width of a row: out rounded up to whole vectors */
 static size_t
-sparse_width(const struct kx_layer *l)
+sparse_width(const struct kx_kop *l)
 {
 	return (l->out + 7) / 8 * 8;
 }
 
 static int
-sparse_weights(struct kx_layer *l)
+sparse_weights(struct kx_prep *p)
 {
+	const struct kx_kop *l = &p->op;
 	size_t nb = l->G + l->k, rows = kx_panel_sparse_rows(l), op = sparse_width(l), i, o, j, s;
 	float *w;
 
@@ -68,8 +70,8 @@ sparse_weights(struct kx_layer *l)
 				wi[(1 + l->k + j) * op + o] = l->spline_w[(i * l->out + o) * nb + j];
 		}
 	}
-	l->sparse_w = w;
-	l->sparse_op = op;
+	p->sparse_w = w;
+	p->sparse_op = op;
 	return 0;
 }
 
@@ -93,7 +95,7 @@ int kx_panel_sparse = -1;
  * multiplies the zero bases by every weight too, and a NaN or infinite
  * weight must poison the sum there as well. */
 static int
-use_sparse(const struct kx_layer *l)
+use_sparse(const struct kx_kop *l)
 {
 	size_t nb = l->G + l->k, cols = 1 + nb, sp = l->k + 2, i, bytes;
 
@@ -122,35 +124,43 @@ use_sparse(const struct kx_layer *l)
 }
 
 int
-kx_panel_pack(struct kx_layer *l)
+kx_panel_prepare(struct kx_prep *p)
 {
-	if (l->ops->fast == KX_FAST_KAN) {
+	const struct kx_kop *l = &p->op;
+
+	if (l->fast == KX_FAST_KAN) {
 		size_t K;
 		if (use_sparse(l))
-			return sparse_weights(l);
+			return sparse_weights(p);
 		if (kx_mul(l->in, 1 + l->G + l->k, &K) != 0)
 			return -1;
-		l->tiled = tile_weights(l->packed, K, l->out);
-		return l->tiled ? 0 : -1;
+		p->tiled = tile_weights(p->packed, K, l->out);
+		return p->tiled ? 0 : -1;
 	}
-	if (l->ops->fast == KX_FAST_MATMUL) {
-		l->tiled = tile_weights(l->kernel, l->in, l->out);
-		return l->tiled ? 0 : -1;
+	if (l->fast == KX_FAST_MATMUL) {
+		p->tiled = tile_weights(l->kernel, l->in, l->out);
+		return p->tiled ? 0 : -1;
 	}
 	return 0;
 }
 
-/* The layout of a work area (floats): two activation panels of max_width
- * features, the [act | B] panel of the widest KAN layer, and "extra": one
- * row of outputs for row-wise activations, or the bases of one value. */
+/* The layout of a work area (floats): two activation panels of the
+ * widest layer (or input), the [act | B] panel of the widest KAN layer,
+ * and "extra": one row of outputs for row-wise activations, or the bases
+ * of one value. */
 int
-kx_panel_work_layout(const struct kx_model *m, size_t *panel, size_t *apanel, size_t *extra)
+kx_panel_work_layout(const struct kx_prep *const *chain, size_t n, size_t in, size_t *panel,
+                     size_t *apanel, size_t *extra)
 {
-	size_t amax = 0, ex = m->max_width, i, s;
+	size_t amax = 0, width = in, ex, i, s;
 
-	for (i = 0; i < m->n_layers; i++) {
-		const struct kx_layer *l = &m->layers[i];
-		if (l->ops->fast != KX_FAST_KAN)
+	for (i = 0; i < n; i++)
+		if (chain[i]->op.out > width)
+			width = chain[i]->op.out;
+	ex = width;
+	for (i = 0; i < n; i++) {
+		const struct kx_kop *l = &chain[i]->op;
+		if (l->fast != KX_FAST_KAN)
 			continue;
 		/* dense: [act | B]; sparse: act, mu and k+1 bases per input */
 		if (kx_mul(l->in, 1 + l->G + l->k + (l->G < 2 ? 2 : 0), &s) != 0)
@@ -160,19 +170,20 @@ kx_panel_work_layout(const struct kx_model *m, size_t *panel, size_t *apanel, si
 		if (l->G + l->k > ex)
 			ex = l->G + l->k;
 	}
-	if (kx_mul(m->max_width, KX_PANEL, panel) != 0 || kx_mul(amax, KX_PANEL, apanel) != 0)
+	if (kx_mul(width, KX_PANEL, panel) != 0 || kx_mul(amax, KX_PANEL, apanel) != 0)
 		return -1;
 	*extra = ex;
 	return 0;
 }
 
 size_t
-kx_panel_work_floats(const struct kx_model *m)
+kx_panel_work_floats(const struct kx_prep *const *chain, size_t n, size_t in)
 {
 	size_t panel, apanel, extra, total;
 
-	if (kx_panel_work_layout(m, &panel, &apanel, &extra) != 0 || kx_mul(panel, 2, &total) != 0 ||
-	    kx_add(total, apanel, &total) != 0 || kx_add(total, extra, &total) != 0)
+	if (kx_panel_work_layout(chain, n, in, &panel, &apanel, &extra) != 0 ||
+	    kx_mul(panel, 2, &total) != 0 || kx_add(total, apanel, &total) != 0 ||
+	    kx_add(total, extra, &total) != 0)
 		return 0;
 	return total;
 }

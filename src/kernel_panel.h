@@ -5,7 +5,8 @@
 #define KX_KERNEL_PANEL_H
 
 #include <stddef.h>
-#include "model.h"
+#include "kernel_impl.h"
+#include "kxlimits.h"   /* KX_MAX_ORDER, kx_mul */
 
 /* A tile is KX_NR outputs of the panel's KX_PANEL rows: 12 accumulators,
  * plus the KX_PV vectors of a column and one broadcast, in the 16 ymm
@@ -18,11 +19,12 @@
 #define KX_KC 256
 
 /* The sparse path's rows of one input: 1 + G + 3k (kernel_panel.c). */
-size_t kx_panel_sparse_rows(const struct kx_layer *l);
+size_t kx_panel_sparse_rows(const struct kx_kop *l);
 
-/* A work area's parts, in floats: two activation panels, the [act | B]
- * panel of the widest KAN layer, and an extra row. Returns -1 on
- * overflow. */
-int kx_panel_work_layout(const struct kx_model *m, size_t *panel, size_t *apanel, size_t *extra);
+/* A work area's parts for a chain of n layers whose input is in wide, in
+ * floats: two activation panels, the [act | B] panel of the widest KAN
+ * layer, and an extra row. Returns -1 on overflow. */
+int kx_panel_work_layout(const struct kx_prep *const *chain, size_t n, size_t in, size_t *panel,
+                         size_t *apanel, size_t *extra);
 
 #endif

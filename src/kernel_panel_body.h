@@ -10,7 +10,7 @@
  * one vector holds feature i of eight rows. Then:
  *
  *  - act(x) and the B-spline bases are computed for eight rows at a time
- *    (closed form on uniform cubic grids that pass kx_kan_prepare's
+ *    (closed form on uniform cubic grids that pass kx_knots_init's
  *    bound, straight into the layout the product below reads: no
  *    scatter, no zeroing, no packing);
  *  - the product of that panel, A[k][r] with k over [act(x) | B(x)], and
@@ -158,7 +158,7 @@ cubic_span8(vf x, float t0, double inv_h, double fn, vf *ok, vf *b0, vf *b1, vf 
 
 /* The same bases as columns: column j takes b0 where mu = j+3, b1 where
  * mu = j+2, b2 where mu = j+1, b3 where mu = j; every other column is 0.
- * cubic_bases() in kernel.c computes the same pieces without FMA. */
+ * cubic_bases() in kernel_blis.c computes the same pieces without FMA. */
 KX_LANE void
 cubic_cols(vf x, float t0, double inv_h, double fn, size_t nb, float *dst)
 {
@@ -258,9 +258,9 @@ act_panel(struct kx_act act, const float *x, float *y, size_t in, float *row)
  * The test is a vector compare of the panel's |x| (a NaN passes it, as
  * in kx_kan_extreme); the rare panel with one goes row by row. */
 KX_LANE_ATTR static void
-extremes(const struct kx_layer *l, const float *x, float *y)
+extremes(const struct kx_kop *l, const float *x, float *y)
 {
-	vf big = vf_zero(), lim = vf_set1(l->x_safe);
+	vf big = vf_zero(), lim = vf_set1(l->kn->x_safe);
 	size_t i, r;
 
 	for (i = 0; i < l->in * KX_PANEL; i += 8)
@@ -269,7 +269,7 @@ extremes(const struct kx_layer *l, const float *x, float *y)
 		return;
 	for (i = 0; i < l->in; i++)
 		for (r = 0; r < KX_PANEL; r++)
-			kx_kan_extreme(l, i, x[i * KX_PANEL + r], y + r, KX_PANEL);
+			kx_kan_extreme(l->kn, l->spline_w, l->out, i, x[i * KX_PANEL + r], y + r, KX_PANEL);
 }
 
 /* ---- the sparse path ---- */
@@ -294,12 +294,13 @@ cubic_span(vf x, float t0, double inv_h, double fn, int32_t *mu, float *L)
  * row's bases are added to the row's sums, kept in c[r][0..64) between
  * inputs so the weights of an input are read once for all 16 rows. */
 KX_LANE void
-sparse_block(const struct kx_layer *l, size_t ob, const float *act, const int32_t *mu,
+sparse_block(const struct kx_prep *p, size_t ob, const float *act, const int32_t *mu,
              const float *L, float *restrict c, const int nv, const size_t kk)
 {
-	size_t in = l->in, k = kk ? kk : l->k, op = l->sparse_op, rows = kx_panel_sparse_rows(l);
+	const struct kx_kop *l = &p->op;
+	size_t in = l->in, k = kk ? kk : l->k, op = p->sparse_op, rows = kx_panel_sparse_rows(l);
 	size_t i, idx, r;
-	const float *w = l->sparse_w + ob;
+	const float *w = p->sparse_w + ob;
 	int v;
 
 	for (i = 0; i < in; i++) {
@@ -327,14 +328,14 @@ sparse_block(const struct kx_layer *l, size_t ob, const float *act, const int32_
 }
 
 #define KX_SPARSE_BLOCK(NV)                                                                 \
-	KX_LANE_ATTR static void sparse_block##NV(const struct kx_layer *l, size_t ob,         \
+	KX_LANE_ATTR static void sparse_block##NV(const struct kx_prep *p, size_t ob,          \
 	                                          const float *act, const int32_t *mu,         \
 	                                          const float *L, float *c)                    \
 	{                                                                                       \
-		if (l->k == 3)                                                                  \
-			sparse_block(l, ob, act, mu, L, c, NV, 3);                              \
+		if (p->op.k == 3)                                                               \
+			sparse_block(p, ob, act, mu, L, c, NV, 3);                              \
 		else                                                                            \
-			sparse_block(l, ob, act, mu, L, c, NV, 0);                              \
+			sparse_block(p, ob, act, mu, L, c, NV, 0);                              \
 	}
 KX_SPARSE_BLOCK(1)
 KX_SPARSE_BLOCK(2)
@@ -345,14 +346,16 @@ KX_SPARSE_BLOCK(6)
 KX_SPARSE_BLOCK(7)
 KX_SPARSE_BLOCK(8)
 
-typedef void (*sparse_fn)(const struct kx_layer *, size_t, const float *, const int32_t *,
+typedef void (*sparse_fn)(const struct kx_prep *, size_t, const float *, const int32_t *,
                           const float *, float *);
 static const sparse_fn sparse_blocks[9] = { NULL, sparse_block1, sparse_block2, sparse_block3,
 	sparse_block4, sparse_block5, sparse_block6, sparse_block7, sparse_block8 };
 
 KX_LANE_ATTR static void
-kan_sparse_panel(const struct kx_layer *l, const float *x, float *y, float *a, float *row)
+kan_sparse_panel(const struct kx_prep *p, const float *x, float *y, float *a, float *row)
 {
+	const struct kx_kop *l = &p->op;
+	const struct kx_knots *kn = l->kn;
 	size_t in = l->in, G = l->G, k = l->k, n = G + 2 * k, nk = n + 1, i, r, idx, ob;
 	float *act = a, *L = a + 2 * in * KX_PANEL, Ls[KX_MAX_ORDER + 1];
 	float c[KX_PANEL * 64] __attribute__((aligned(32)));
@@ -361,25 +364,25 @@ kan_sparse_panel(const struct kx_layer *l, const float *x, float *y, float *a, f
 	act_panel(l->act, x, act, in, row);
 	for (i = 0; i < in; i++) {
 		float *Li = L + i * (k + 1) * KX_PANEL;
-		if (l->closed && k == 3) {
+		if (kn->closed && k == 3) {
 			for (r = 0; r < KX_PANEL; r += 8)
-				cubic_span(vf_load(x + i * KX_PANEL + r), l->t0[i], l->inv_hd[i], (double)n,
+				cubic_span(vf_load(x + i * KX_PANEL + r), kn->t0[i], kn->inv_hd[i], (double)n,
 				           mu + i * KX_PANEL + r, Li + r);
 			continue;
 		}
 		for (r = 0; r < KX_PANEL; r++) {
-			long m = kx_bspline_span(l->ext + i * nk, G, k, x[i * KX_PANEL + r], Ls, l->uniform,
-			                         l->inv_h[i]);
+			long m = kx_bspline_span(kn->ext + i * nk, G, k, x[i * KX_PANEL + r], Ls, kn->uniform,
+			                         kn->inv_h[i]);
 			mu[i * KX_PANEL + r] = m < 0 ? 0 : (int32_t)m;
 			for (idx = 0; idx <= k; idx++)
 				Li[idx * KX_PANEL + r] = m < 0 ? 0.0f : Ls[idx];
 		}
 	}
-	for (ob = 0; ob < l->sparse_op; ob += 64) {
-		size_t nv = (l->sparse_op - ob) / 8 < 8 ? (l->sparse_op - ob) / 8 : 8, o,
+	for (ob = 0; ob < p->sparse_op; ob += 64) {
+		size_t nv = (p->sparse_op - ob) / 8 < 8 ? (p->sparse_op - ob) / 8 : 8, o,
 		       end = l->out - ob < 64 ? l->out - ob : 64;
 		memset(c, 0, sizeof c);
-		sparse_blocks[nv](l, ob, act, mu, L, c);
+		sparse_blocks[nv](p, ob, act, mu, L, c);
 		for (o = 0; o < end; o++)
 			for (r = 0; r < KX_PANEL; r++)
 				y[(ob + o) * KX_PANEL + r] = c[r * 64 + o];
@@ -390,17 +393,19 @@ kan_sparse_panel(const struct kx_layer *l, const float *x, float *y, float *a, f
 /* ---- layers on a panel ---- */
 
 KX_LANE_ATTR static void
-kan_panel(const struct kx_layer *l, const float *x, float *y, float *a, float *scratch)
+kan_panel(const struct kx_prep *p, const float *x, float *y, float *a, float *scratch)
 {
+	const struct kx_kop *l = &p->op;
+	const struct kx_knots *kn = l->kn;
 	size_t in = l->in, G = l->G, k = l->k, nb = G + k, n = G + 2 * k, nk = n + 1, i, r, j;
 	float *bases = a + in * KX_PANEL;
 
 	act_panel(l->act, x, a, in, scratch);
-	if (l->closed && k == 3) {
+	if (kn->closed && k == 3) {
 		for (i = 0; i < in; i++) {
 			float *dst = bases + i * nb * KX_PANEL;
 			for (r = 0; r < KX_PANEL; r += 8)
-				cubic_cols(vf_load(x + i * KX_PANEL + r), l->t0[i], l->inv_hd[i], (double)n, nb,
+				cubic_cols(vf_load(x + i * KX_PANEL + r), kn->t0[i], kn->inv_hd[i], (double)n, nb,
 				           dst + r);
 		}
 	} else {
@@ -409,23 +414,24 @@ kan_panel(const struct kx_layer *l, const float *x, float *y, float *a, float *s
 			float *dst = bases + i * nb * KX_PANEL;
 			for (r = 0; r < KX_PANEL; r++) {
 				memset(scratch, 0, nb * sizeof *scratch);
-				kx_bspline_local(l->ext + i * nk, G, k, x[i * KX_PANEL + r], scratch,
-				                 l->uniform, l->inv_h[i]);
+				kx_bspline_local(kn->ext + i * nk, G, k, x[i * KX_PANEL + r], scratch,
+				                 kn->uniform, kn->inv_h[i]);
 				for (j = 0; j < nb; j++)
 					dst[j * KX_PANEL + r] = scratch[j];
 			}
 		}
 	}
-	panel_product(l->tiled, in * (1 + nb), l->out, a, y);
+	panel_product(p->tiled, in * (1 + nb), l->out, a, y);
 	extremes(l, x, y);
 }
 
 KX_LANE_ATTR static void
-dense_panel(const struct kx_layer *l, const float *x, float *y, float *row)
+dense_panel(const struct kx_prep *p, const float *x, float *y, float *row)
 {
+	const struct kx_kop *l = &p->op;
 	size_t o, r;
 
-	panel_product(l->tiled, l->in, l->out, x, y);
+	panel_product(p->tiled, l->in, l->out, x, y);
 	if (l->bias)
 		for (o = 0; o < l->out; o++)
 			for (r = 0; r < KX_PANEL; r++)
@@ -434,12 +440,15 @@ dense_panel(const struct kx_layer *l, const float *x, float *y, float *row)
 }
 
 KX_LANE_ATTR void
-KX_PANEL_FORWARD(const struct kx_model *m, float *work, const float *x, size_t n, float *y)
+KX_PANEL_FORWARD(const struct kx_prep *const *chain, size_t nl, float *work, const float *x,
+                 size_t n, float *y)
 {
-	size_t in = m->in, out = m->out, panel, apanel, extra_n, r0, r, i, li;
+	size_t in = chain[0]->op.in, out = chain[nl - 1]->op.out, panel, apanel, extra_n, r0, r, i,
+	       li;
 	float *buf[2], *a, *extra;
 
-	kx_panel_work_layout(m, &panel, &apanel, &extra_n);  /* checked by kx_panel_work_floats */
+	/* checked by kx_panel_work_floats */
+	kx_panel_work_layout(chain, nl, in, &panel, &apanel, &extra_n);
 	buf[0] = work;
 	buf[1] = work + panel;
 	a = work + 2 * panel;
@@ -455,26 +464,26 @@ KX_PANEL_FORWARD(const struct kx_model *m, float *work, const float *x, size_t n
 		for (; r < KX_PANEL; r++)
 			for (i = 0; i < in; i++)
 				buf[0][i * KX_PANEL + r] = 0.0f;
-		for (li = 0; li < m->n_layers; li++) {
-			const struct kx_layer *l = &m->layers[li];
+		for (li = 0; li < nl; li++) {
+			const struct kx_prep *p = chain[li];
+			const struct kx_kop *l = &p->op;
 			const float *xp = buf[cur];
 			float *yp = buf[cur ^ 1];
-			switch (l->ops->fast) {
+			switch (l->fast) {
 			case KX_FAST_KAN:
-				if (l->sparse_w)
-					kan_sparse_panel(l, xp, yp, a, extra);
+				if (p->sparse_w)
+					kan_sparse_panel(p, xp, yp, a, extra);
 				else
-					kan_panel(l, xp, yp, a, extra);
+					kan_panel(p, xp, yp, a, extra);
 				break;
 			case KX_FAST_MATMUL:
-				dense_panel(l, xp, yp, extra);
+				dense_panel(p, xp, yp, extra);
 				break;
 			case KX_FAST_ACT:
 				act_panel(l->act, xp, yp, l->in, extra);
 				break;
 			case KX_FAST_IDENTITY:
-			case KX_FAST_NONE:  /* not in a chain the panel kernel runs (kernel.c) */
-				continue;  /* identity: the panel stays where it is */
+				continue;  /* the panel stays where it is */
 			}
 			cur ^= 1;
 		}

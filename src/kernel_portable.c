@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "kernel_impl.h"
 #include "kernel_panel.h"
-#include "layer.h"
 
 #define KX_LANES_AVX2 0
 #define KX_PANEL_FORWARD kx_portable_forward

@@ -10,6 +10,9 @@
  * max_order: the kernels keep the k+1 bases of a value on the stack. */
 #define KX_MAX_ORDER 64
 
+/* The most threads kanx predict scores with (-t, KANX_THREADS). */
+#define KX_MAX_THREADS 64
+
 struct kx_limits {
 	size_t max_batch;         /* KANX_MAX_BATCH: rows per request (API 413), default 4096 */
 	size_t archive_bytes;     /* whole .keras file, default 1 GiB */

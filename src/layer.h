@@ -4,9 +4,9 @@
  * InputLayer, ...) is one `struct kx_layer_ops` in a file of its own
  * (src/layer_*.c), listed once in kx_layer_table (layers.c). Spec parsing
  * (spec.c), weight loading (weights.c), the gate (check.c), the forward
- * pass (model.c), the kernels' choice (kernel.c), validate and inspect
- * iterate the table and call these hooks; none of them tests a layer's
- * kind. Adding a kind is one new file plus one row (docs/hacking.md).
+ * pass (model.c), validate and inspect iterate the table and call these
+ * hooks; none of them tests a layer's kind. Adding a kind is one new file
+ * plus one row (docs/hacking.md).
  *
  * A model is a list of nodes in topological order (struct kx_model's
  * layers); node j + 1 is the output of layers[j], node 0 the model's
@@ -22,6 +22,7 @@
 #include "act.h"
 #include "err.h"
 #include "kxlimits.h"
+#include "kernel.h"
 
 struct kx_layer;
 struct kx_model;
@@ -68,17 +69,6 @@ struct kx_tensor {
 #define KX_MAX_TENSORS 4
 /* inputs of one layer (a merge layer's) */
 #define KX_MAX_INPUTS 64
-
-/* How a fast kernel can run a layer (kernel.c prepares the weights for
- * it; kernel_panel_body.h runs chains of these eight rows at a time). A
- * layer of kind KX_FAST_NONE is run by its reference forward. */
-enum kx_fast {
-	KX_FAST_NONE,       /* the reference forward only */
-	KX_FAST_IDENTITY,   /* y = x */
-	KX_FAST_ACT,        /* y = act(x) (l->act) */
-	KX_FAST_MATMUL,     /* y = act(x @ l->kernel + l->bias) */
-	KX_FAST_KAN         /* the KANLinear layer */
-};
 
 /* What inspect shows of a layer: the columns of its table and the keys of
  * its JSON. Zero/NULL members are shown as "-" (null in JSON). */
@@ -133,8 +123,12 @@ struct kx_layer_ops {
 	/* The reference forward pass, float32: y (n, l->out) from the inputs
 	 * x[j] (n, width of input j). */
 	void (*forward)(const struct kx_layer *l, const float *const *x, size_t n, float *y);
-	/* How the fast kernels run it. */
-	enum kx_fast fast;
+	/* Optional: the layer as the kernels see it (kernel.h), for the fast
+	 * kernels to run it (kernel.c prepares its weights for the chosen
+	 * one; the panel kernels run chains of such layers whole). Returns
+	 * 0; NULL or -1: only the reference forward runs it, and a model
+	 * with such a layer runs on the BLIS kernel (model.c). */
+	int (*kop)(const struct kx_layer *l, struct kx_kop *op);
 	/* Trainable parameters, as Keras counts them. NULL: 0. */
 	size_t (*params)(const struct kx_layer *l);
 	/* What inspect shows. NULL: nothing beyond name, class and widths. */
@@ -157,10 +151,23 @@ int kx_layer_shape_same(struct kx_layer *l, const size_t *in_w, size_t n_in, cha
 
 /* The hooks of a layer that is its activation l->act (layer_activation.c:
  * Activation, and the activation layer classes of layer_act_classes.c):
- * the width (halved by glu), y = act(x), and inspect's column. */
+ * the width (halved by glu), y = act(x) as the kernels see it, and
+ * inspect's column. */
 int kx_layer_act_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size);
-void kx_layer_act_forward(const struct kx_layer *l, const float *const *x, size_t n, float *y);
+int kx_layer_act_kop(const struct kx_layer *l, struct kx_kop *op);
 void kx_layer_act_describe(const struct kx_layer *l, struct kx_layer_desc *d);
+
+/* What layer l is to the kernels (its row's kop hook) into *op: 0, or
+ * -1 when the row has no kernel form. */
+int kx_layer_kop(const struct kx_layer *l, struct kx_kop *op);
+
+/* The kop hook of a layer that is the identity at inference (Dropout,
+ * layer_identity.c's classes; layers.c). */
+int kx_layer_identity_kop(const struct kx_layer *l, struct kx_kop *op);
+
+/* A forward hook for a row whose kop hook says all: the reference kernel
+ * (kernel_ref.c) on what kop gives, one input (layers.c). */
+void kx_layer_forward_kop(const struct kx_layer *l, const float *const *x, size_t n, float *y);
 
 /* A layer's own state: size zeroed bytes at l->priv (NULL after
  * kx_parse_bad when out of memory), its activation linear. The free hook

@@ -27,8 +27,8 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 		.classes = var##_classes,                                    \
 		.parse = parse,                                              \
 		.shape = kx_layer_act_shape,                                 \
-		.forward = kx_layer_act_forward,                             \
-		.fast = KX_FAST_ACT,                                         \
+		.forward = kx_layer_forward_kop,                             \
+		.kop = kx_layer_act_kop,                                     \
 		.describe = kx_layer_act_describe,                           \
 	};
 

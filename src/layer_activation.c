@@ -24,10 +24,11 @@ kx_layer_act_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *ms
 	return 0;
 }
 
-void
-kx_layer_act_forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
+int
+kx_layer_act_kop(const struct kx_layer *l, struct kx_kop *op)
 {
-	kx_act_apply_rows(l->act, x[0], y, n, l->in);
+	*op = (struct kx_kop){ .fast = KX_FAST_ACT, .in = l->in, .out = l->out, .act = l->act };
+	return 0;
 }
 
 void
@@ -43,7 +44,7 @@ const struct kx_layer_ops kx_layer_activation = {
 	.classes = classes,
 	.parse = parse,
 	.shape = kx_layer_act_shape,
-	.forward = kx_layer_act_forward,
-	.fast = KX_FAST_ACT,
+	.forward = kx_layer_forward_kop,
+	.kop = kx_layer_act_kop,
 	.describe = kx_layer_act_describe,
 };

@@ -93,7 +93,6 @@ const struct kx_layer_ops kx_layer_batchnorm = {
 	.shape = kx_layer_shape_same,
 	.tensors = tensors,
 	.forward = forward,
-	.fast = KX_FAST_NONE,
 	.params = params,
 	.describe = describe,
 	.free = kx_layer_free_priv,

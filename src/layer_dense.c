@@ -55,10 +55,12 @@ tensors(const struct kx_layer *l, struct kx_tensor *t)
 	return l->use_bias ? 2 : 1;
 }
 
-static void
-forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
+static int
+kop(const struct kx_layer *l, struct kx_kop *op)
 {
-	kx_dense_forward(l, x[0], n, y, 1);
+	*op = (struct kx_kop){ .fast = KX_FAST_MATMUL, .in = l->in, .out = l->out, .act = l->act,
+	                       .kernel = l->kernel, .bias = l->bias };
+	return 0;
 }
 
 static size_t
@@ -102,14 +104,15 @@ narrow_tensors(const struct kx_layer *l, struct kx_tensor *t)
 static void
 narrow_forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
 {
-	struct kx_layer lin = *l;
+	struct kx_kop op;
 	float *t = kx_mallocarray(n ? n : 1, l->units * sizeof *t);
 
 	if (!t)
 		abort();  /* as the reference kernels: the batch's buffers are sized up front */
-	lin.out = l->units;
-	kx_act_lookup("linear", &lin.act);
-	kx_dense_forward(&lin, x[0], n, t, 1);
+	kop(l, &op);
+	op.out = l->units;
+	kx_act_lookup("linear", &op.act);
+	kx_ref_forward(&op, x[0], n, t);
 	kx_act_apply_rows(l->act, t, y, n, l->units);
 	free(t);
 }
@@ -130,7 +133,6 @@ const struct kx_layer_ops kx_layer_dense_narrow = {
 	.shape = narrow_shape,
 	.tensors = narrow_tensors,
 	.forward = narrow_forward,
-	.fast = KX_FAST_NONE,
 	.params = narrow_params,
 	.describe = describe,
 };
@@ -141,8 +143,8 @@ const struct kx_layer_ops kx_layer_dense = {
 	.parse = parse,
 	.shape = shape,
 	.tensors = tensors,
-	.forward = forward,
-	.fast = KX_FAST_MATMUL,
+	.forward = kx_layer_forward_kop,
+	.kop = kop,
 	.params = params,
 	.describe = describe,
 };

@@ -1,6 +1,4 @@
 /* layer_dropout.c - Dropout: the identity at inference. */
-#include <string.h>
-
 #include "layer.h"
 #include "model.h"
 
@@ -12,12 +10,6 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 	return 0;
 }
 
-static void
-forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
-{
-	memcpy(y, x[0], n * l->in * sizeof *y);
-}
-
 static const char *const classes[] = { "Dropout", NULL };
 
 const struct kx_layer_ops kx_layer_dropout = {
@@ -25,6 +17,6 @@ const struct kx_layer_ops kx_layer_dropout = {
 	.classes = classes,
 	.parse = parse,
 	.shape = kx_layer_shape_same,
-	.forward = forward,
-	.fast = KX_FAST_IDENTITY,
+	.forward = kx_layer_forward_kop,
+	.kop = kx_layer_identity_kop,
 };

@@ -22,12 +22,6 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 	return 0;
 }
 
-static void
-forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
-{
-	memcpy(y, x[0], n * l->in * sizeof *y);
-}
-
 #define IDENTITY(var, cls)                                                   \
 	static const char *const var##_classes[] = { cls, NULL };           \
 	const struct kx_layer_ops var = {                                    \
@@ -35,8 +29,8 @@ forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
 		.classes = var##_classes,                                    \
 		.parse = parse,                                              \
 		.shape = kx_layer_shape_same,                                \
-		.forward = forward,                                          \
-		.fast = KX_FAST_IDENTITY,                                    \
+		.forward = kx_layer_forward_kop,                             \
+		.kop = kx_layer_identity_kop,                                \
 	};
 
 IDENTITY(kx_layer_gaussian_noise, "GaussianNoise")

@@ -1,7 +1,7 @@
 /* layer_kan.c - kanx>KANLinear, and each layer of a kanx>KAN:
  * out = act(x) @ base_weight + B(x) @ spline_weight, with the B-spline
  * bases B of order k over each feature's grid of G intervals extended by k
- * knots each side (the kernels: kernel.c). */
+ * knots each side (bspline.h; the kernels: kernel.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,7 +165,22 @@ loaded(const struct kx_layer *l, char *where, size_t wsize, char *msg, size_t si
 static int
 prepare(struct kx_layer *l)
 {
-	return kx_kan_prepare(l);
+	return kx_knots_init(&l->kn, l->grid, l->in, l->G, l->k);
+}
+
+static void
+free_kan(struct kx_layer *l)
+{
+	kx_knots_free(&l->kn);
+}
+
+static int
+kop(const struct kx_layer *l, struct kx_kop *op)
+{
+	*op = (struct kx_kop){ .fast = KX_FAST_KAN, .in = l->in, .out = l->out, .act = l->act,
+	                       .G = l->G, .k = l->k, .base_w = l->base_w, .spline_w = l->spline_w,
+	                       .kn = &l->kn };
+	return 0;
 }
 
 static const char *
@@ -255,14 +270,17 @@ check(const struct kx_layer *l, struct kx_chk *c)
 		                "layer '%s': %zu of %zu features have grid ends other than the configured "
 		                "grid_range [%s, %s] (feature %zu: [%s, %s])%s", l->name, off, l->in,
 		                fmtf(l->cfg_lo, a), fmtf(l->cfg_hi, b), first, fmtf(g[0], d), fmtf(g[l->G], e),
-		                l->uniform ? "" : "; the grid is non-uniform, as after update_grid_from_samples");
+		                l->kn.uniform ? "" : "; the grid is non-uniform, as after update_grid_from_samples");
 	}
 }
 
 static void
 forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
 {
-	kx_kan_forward_ref(l, x[0], n, y);
+	struct kx_kop op;
+
+	kop(l, &op);
+	kx_ref_forward(&op, x[0], n, y);
 }
 
 static size_t
@@ -272,7 +290,7 @@ params(const struct kx_layer *l)
 }
 
 /* The "uniform" column: "yes" where the kernels evaluate the grid as the
- * uniform lattice it is (within kx_kan_prepare's bound), "near" where it
+ * uniform lattice it is (within kx_knots_init's bound), "near" where it
  * is evenly spaced to 1e-5 of its span but off the lattice by more than
  * that bound allows, so the knots are evaluated as they are, "no"
  * otherwise. */
@@ -283,11 +301,11 @@ describe(const struct kx_layer *l, struct kx_layer_desc *d)
 	d->spline_order = l->k;
 	kx_layer_desc_act(d, l->act);
 	d->has_grid = 1;
-	d->grid_lo = l->grid_lo;
-	d->grid_hi = l->grid_hi;
-	d->uniform = l->closed ? "yes" : l->uniform ? "near" : "no";
-	d->closed = l->closed;
-	d->knot_dev = l->knot_dev;
+	d->grid_lo = l->kn.lo;
+	d->grid_hi = l->kn.hi;
+	d->uniform = l->kn.closed ? "yes" : l->kn.uniform ? "near" : "no";
+	d->closed = l->kn.closed;
+	d->knot_dev = l->kn.knot_dev;
 }
 
 const struct kx_layer *
@@ -306,7 +324,7 @@ kx_kan_edge(const struct kx_layer *l, size_t i, size_t o, float x)
 	if (!bases)
 		return NAN;
 	tmp = bases + nb;
-	kx_bspline_ref(l, i, x, bases, tmp);
+	kx_bspline_ref(&l->kn, i, x, bases, tmp);
 	kx_act_apply(l->act, &x, &a, 1);
 	s = a * l->base_w[i * l->out + o];
 	for (j = 0; j < nb; j++)
@@ -329,7 +347,8 @@ const struct kx_layer_ops kx_layer_kan = {
 	.prepare = prepare,
 	.check = check,
 	.forward = forward,
-	.fast = KX_FAST_KAN,
+	.kop = kop,
+	.free = free_kan,
 	.params = params,
 	.describe = describe,
 };

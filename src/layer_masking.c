@@ -61,7 +61,6 @@ const struct kx_layer_ops kx_layer_masking = {
 	.parse = parse,
 	.shape = kx_layer_shape_same,
 	.forward = forward,
-	.fast = KX_FAST_NONE,
 	.describe = describe,
 	.free = kx_layer_free_priv,
 };

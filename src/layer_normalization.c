@@ -166,7 +166,6 @@ const struct kx_layer_ops kx_layer_normalization = {
 	.shape = shape,
 	.tensors = tensors,
 	.forward = forward,
-	.fast = KX_FAST_NONE,
 	.describe = describe,
 	.free = free_priv,
 };

@@ -56,6 +56,5 @@ const struct kx_layer_ops kx_layer_unitnorm = {
 	.parse = parse,
 	.shape = kx_layer_shape_same,
 	.forward = forward,
-	.fast = KX_FAST_NONE,
 	.free = kx_layer_free_priv,
 };

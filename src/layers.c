@@ -184,3 +184,25 @@ kx_fmt_dims(char *buf, size_t size, const size_t *dims, int rank)
 	if (o < size)
 		snprintf(buf + o, size - o, ")");
 }
+
+int
+kx_layer_kop(const struct kx_layer *l, struct kx_kop *op)
+{
+	return l->ops->kop ? l->ops->kop(l, op) : -1;
+}
+
+int
+kx_layer_identity_kop(const struct kx_layer *l, struct kx_kop *op)
+{
+	*op = (struct kx_kop){ .fast = KX_FAST_IDENTITY, .in = l->in, .out = l->out };
+	return 0;
+}
+
+void
+kx_layer_forward_kop(const struct kx_layer *l, const float *const *x, size_t n, float *y)
+{
+	struct kx_kop op;
+
+	l->ops->kop(l, &op);
+	kx_ref_forward(&op, x[0], n, y);
+}

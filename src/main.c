@@ -10,8 +10,13 @@
  *   spec.c      config.json / metadata.json -> layer specs (cJSON)
  *   weights.c   model.weights.h5 -> float arrays, from memory (HDF5)
  *   act.c       Keras activations
- *   kernel.c    KAN and Dense kernels: reference, BLIS, and the choice between kernels
- *   kernel_avx2.c  the AVX2 kernel: rows in vector lanes, dense and sparse KAN paths
+ *   bspline.c   the KANLinear B-spline math: extended grids, Cox-de Boor, local de Boor
+ *   kernel_ref.c   the reference kernel: every layer form exactly as Keras, plain loops
+ *   kernel_blis.c  the BLIS kernel: [act(x) | B(x)] and one sgemm a layer
+ *   kernel_panel.c the panel kernels' weight layouts (tiles, the sparse path)
+ *   kernel_avx2.c  the AVX2 panel kernel (kernel_portable.c: its bits in plain C)
+ *   kernel.c    the choice of a kernel, a layer's weights prepared for it, a run of layers
+ *   layer*.c    the layer table (layers.c) and one file per layer kind
  *   check.c     the loader's gate: what validate calls an error, every command refuses
  *   model.c     load (through the gate), free, forward pass, fresh models
  *   numfmt.c    fast float parsing and shortest round-trip printing

@@ -1,6 +1,5 @@
 /* model.c - load a .keras checkpoint, run it, free it. */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,64 +14,38 @@
 #include "spec.h"
 #include "weights.h"
 
+/* How the forward pass runs a chain of layers: runs of consecutive layers
+ * the model's kernel prepared, each one kx_kernel_forward (the panel
+ * kernels keep a whole run in registers and L1, panel by panel), and runs
+ * of layers only their reference forward computes. A model that is not a
+ * chain runs node by node (forward_nodes). */
+struct kx_run {
+	size_t first, n;                 /* layers[first .. first+n) */
+	const struct kx_prep **chain;    /* their preps, or NULL: reference forwards */
+};
+
+struct kx_plan {
+	int is_chain;                    /* every layer reads the node before it */
+	size_t n_runs;
+	struct kx_run *runs;
+	const struct kx_prep **preps;    /* every run's chain, one array */
+};
+
 struct kx_work {
 	size_t max_rows;
-	float *buf[2];   /* ping-pong activations, max_rows * max_width each */
-	float *a;        /* [act(x) | B(x)] for the widest KAN layer */
-	float *panels;   /* AVX2 kernel: its work area (32-byte aligned), instead of buf and a */
-	size_t n_sub;    /* > 0: the batch is split over n_sub threads, each with its own work */
-	struct kx_work **sub;
-	struct kx_pool *pool;  /* n_sub - 1 workers that take chunks of a batch with the caller */
+	float *kwork;      /* the kernel's work area (64-byte aligned) */
+	float *buf[4];     /* rows between runs and between reference layers */
+	float *nodes;      /* a graph: every node's rows */
 };
 
-/* A pool of persistent workers. A forward pass cuts its batch into chunks;
- * the caller and the workers take chunks until none is left, each with its
- * own work area, so a thread the scheduler delays holds back one chunk,
- * not half the batch. */
-struct kx_pool_arg {
-	struct kx_pool *p;
-	size_t id;               /* which work area: sub[id] */
-};
-
-struct kx_pool {
-	pthread_mutex_t mu;
-	pthread_cond_t go, done;
-	pthread_t tid[KX_MAX_THREADS];
-	struct kx_pool_arg arg[KX_MAX_THREADS];
-	size_t n_workers;
-	unsigned long gen;       /* bumped for each job */
-	int quit;
-	size_t active;           /* workers not yet done with this job */
-	/* the job */
-	const struct kx_model *m;
-	struct kx_work **sub;
-	const float *x;
-	float *y;
-	size_t n, chunk, next;
-};
-
-static struct kx_pool *pool_new(struct kx_work **sub, size_t workers);
-static void pool_free(struct kx_pool *p);
-
-/* The fewest rows worth handing to a thread: the smallest chunk of a
- * batch, and a work area for fewer than twice this gets no workers. */
-#define KX_MIN_ROWS_PER_THREAD 32
-
-/* What kx_layer_prepare derives from the weights */
 static void
-derived_free(struct kx_layer *l)
+plan_free(struct kx_plan *p)
 {
-	free(l->ext);
-	free(l->t0);
-	free(l->inv_h);
-	free(l->inv_hd);
-	free(l->dmin);
-	free(l->tmax);
-	free(l->packed);
-	free(l->tiled);
-	free(l->sparse_w);
-	l->ext = l->t0 = l->inv_h = l->dmin = l->tmax = l->packed = l->tiled = l->sparse_w = NULL;
-	l->inv_hd = NULL;
+	if (!p)
+		return;
+	free(p->runs);
+	free(p->preps);
+	free(p);
 }
 
 static void
@@ -87,27 +60,59 @@ layer_free(struct kx_layer *l)
 	free(l->kernel);
 	free(l->bias);
 	free(l->inputs);
+	kx_prep_free(l->prep);
 	if (l->ops && l->ops->free)
 		l->ops->free(l);
-	derived_free(l);
 }
 
 int
 kx_layer_prepare(const struct kx_model *m, struct kx_layer *l)
 {
-	derived_free(l);
+	struct kx_kop op;
+
+	kx_prep_free(l->prep);
+	l->prep = NULL;
 	if (l->ops->prepare && l->ops->prepare(l) != 0)
 		return -1;
-	if (l->ops->fast == KX_FAST_KAN && kx_kan_pack(l) != 0)
+	if (kx_layer_kop(l, &op) == 0 &&
+	    !(l->prep = kx_kernel_prepare((enum kx_kernel)m->kernel, &op)))
 		return -1;
-	if (kx_kernel_is_panel(m->kernel)) {
-		if (kx_panel_pack(l) != 0)
-			return -1;
-		/* the tiles replace the BLIS layout */
-		free(l->packed);
-		l->packed = NULL;
-	}
+	/* the plan's run holds the layer's prep (the runs stay: a row's kop
+	 * hook answers the same for the same layer) */
+	if (m->plan && l >= m->layers && l < m->layers + m->n_layers)
+		m->plan->preps[l - m->layers] = l->prep;
 	return 0;
+}
+
+/* The runs of a chain: consecutive layers with a prep, and those without. */
+static struct kx_plan *
+plan_new(const struct kx_model *m)
+{
+	struct kx_plan *p = calloc(1, sizeof *p);
+	size_t i;
+
+	if (!p || !(p->runs = kx_calloc(m->n_layers, sizeof *p->runs)) ||
+	    !(p->preps = kx_calloc(m->n_layers, sizeof *p->preps))) {
+		plan_free(p);
+		return NULL;
+	}
+	p->is_chain = 1;
+	for (i = 0; i < m->n_layers; i++)
+		if (m->layers[i].n_inputs != 1 || m->layers[i].inputs[0] != i)
+			p->is_chain = 0;
+	for (i = 0; i < m->n_layers; i++) {
+		const struct kx_layer *l = &m->layers[i];
+		struct kx_run *r = p->n_runs ? &p->runs[p->n_runs - 1] : NULL;
+		int fast = l->prep != NULL;
+		if (!r || (r->chain != NULL) != fast) {
+			r = &p->runs[p->n_runs++];
+			r->first = i;
+			r->chain = fast ? p->preps + i : NULL;
+		}
+		p->preps[i] = l->prep;
+		r->n++;
+	}
+	return p;
 }
 
 void
@@ -127,6 +132,7 @@ kx_model_free(struct kx_model *m)
 	free(m->registered_name);
 	free(m->name);
 	free(m->cfg_base_activation);
+	plan_free(m->plan);
 	free(m);
 }
 
@@ -134,13 +140,14 @@ kx_model_free(struct kx_model *m)
 static int
 finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 {
+	struct kx_kop op;
 	size_t i;
 
 	m->max_width = m->in;
 	m->kernel = kx_kernel_current();
 	/* a layer the panel kernels cannot run: this model runs on BLIS */
 	for (i = 0; i < m->n_layers; i++)
-		if (m->layers[i].ops->fast == KX_FAST_NONE && kx_kernel_is_panel(m->kernel))
+		if (kx_layer_kop(&m->layers[i], &op) != 0 && kx_kernel_is_panel(m->kernel))
 			m->kernel = KX_KERNEL_BLIS;
 	for (i = 0; i < m->n_layers; i++) {
 		struct kx_layer *l = &m->layers[i];
@@ -149,15 +156,23 @@ finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 		if (kx_layer_prepare(m, l) != 0)
 			return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", m->path);
 	}
+	if (!(m->plan = plan_new(m)))
+		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", m->path);
 	/* the forward pass's scratch for 16 rows grows with in * (1 + G + k):
 	 * held to the limit on the weights, so no layout of a model within
 	 * that limit makes it allocate without bound */
 	if (kx_kernel_is_panel(m->kernel)) {
-		size_t work = kx_panel_work_floats(m);
-		if (work == 0 || work > max_work / sizeof(float))
-			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: the layers need more working memory "
-			                  "(%zu floats a 16-row panel) than the limit of %zu bytes", m->path,
-			                  work, max_work);
+		for (i = 0; i < m->plan->n_runs; i++) {
+			const struct kx_run *r = &m->plan->runs[i];
+			size_t work;
+			if (!r->chain)
+				continue;
+			work = kx_kernel_work_floats(m->kernel, r->chain, r->n, m->layers[r->first].in, 1);
+			if (work == 0 || work > max_work / sizeof(float))
+				return kx_err_set(e, KX_EXIT_BADMODEL, "%s: the layers need more working memory "
+				                  "(%zu floats a 16-row panel) than the limit of %zu bytes", m->path,
+				                  work, max_work);
+		}
 	}
 	return 0;
 }
@@ -281,292 +296,141 @@ kx_model_params(const struct kx_model *m)
 	return n;
 }
 
-static struct kx_work *
-work_alloc(const struct kx_model *m, size_t max_rows)
-{
-	struct kx_work *w = calloc(1, sizeof *w);
-	size_t amax = 0, i, s;
-
-	if (!w)
-		return NULL;
-	w->max_rows = max_rows;
-	if (kx_kernel_is_panel(m->kernel)) {
-		/* a few panels, whatever the batch size */
-		s = kx_panel_work_floats(m);
-		if (s == 0 || s > SIZE_MAX / sizeof(float) - 64 ||
-		    posix_memalign((void **)&w->panels, 64, s * sizeof(float)) != 0) {
-			w->panels = NULL;
-			kx_work_free(w);
-			return NULL;
-		}
-		return w;
-	}
-	for (i = 0; i < m->n_layers; i++) {
-		const struct kx_layer *l = &m->layers[i];
-		if (l->ops->fast == KX_FAST_KAN && kx_mul(l->in, 1 + l->G + l->k, &s) == 0 && s > amax)
-			amax = s;
-	}
-	if (kx_mul(max_rows, m->max_width, &s) != 0 ||
-	    !(w->buf[0] = kx_mallocarray(s, sizeof(float))) ||
-	    !(w->buf[1] = kx_mallocarray(s, sizeof(float))) ||
-	    kx_mul(max_rows, amax ? amax : 1, &s) != 0 ||
-	    !(w->a = kx_mallocarray(s, sizeof(float)))) {
-		kx_work_free(w);
-		return NULL;
-	}
-	return w;
-}
-
 struct kx_work *
 kx_work_new(const struct kx_model *m, size_t max_rows)
 {
-	int threads = kx_kernel_get_threads();
-	struct kx_work *w;
-	size_t t, per;
+	const struct kx_plan *p = m->plan;
+	struct kx_work *w = calloc(1, sizeof *w);
+	size_t i, s, kw = 0, nb = 0;
 
+	if (!w)
+		return NULL;
 	if (max_rows == 0)
 		max_rows = 1;
-	if (threads <= 1 || max_rows < 2 * KX_MIN_ROWS_PER_THREAD)
-		return work_alloc(m, max_rows);
-	w = calloc(1, sizeof *w);
-	if (!w || !(w->sub = calloc((size_t)threads, sizeof *w->sub))) {
-		free(w);
-		return NULL;
-	}
 	w->max_rows = max_rows;
-	w->n_sub = (size_t)threads;
-	per = (max_rows + (size_t)threads - 1) / (size_t)threads;
-	for (t = 0; t < w->n_sub; t++)
-		if (!(w->sub[t] = work_alloc(m, per))) {
-			kx_work_free(w);
-			return NULL;
+	if (!p->is_chain) {
+		/* every node's rows, the model input's too */
+		if (kx_mul(max_rows, m->max_width, &s) != 0 || kx_mul(s, m->n_layers + 1, &s) != 0 ||
+		    !(w->nodes = kx_mallocarray(s, sizeof(float))))
+			goto fail;
+		return w;
+	}
+	for (i = 0; i < p->n_runs; i++) {
+		const struct kx_run *r = &p->runs[i];
+		if (r->chain) {
+			s = kx_kernel_work_floats(m->kernel, r->chain, r->n, m->layers[r->first].in, max_rows);
+			if (s == 0)
+				goto fail;
+			if (s > kw)
+				kw = s;
 		}
-	w->pool = pool_new(w->sub, w->n_sub - 1);
+		/* between runs: two buffers; inside a reference run: two more */
+		if (i + 1 < p->n_runs && nb < 2)
+			nb = 2;
+		if (!r->chain && r->n > 1)
+			nb = 4;
+	}
+	if (kw && (kw > SIZE_MAX / sizeof(float) - 64 ||
+	           posix_memalign((void **)&w->kwork, 64, kw * sizeof(float)) != 0)) {
+		w->kwork = NULL;
+		goto fail;
+	}
+	if (kx_mul(max_rows, m->max_width, &s) != 0)
+		goto fail;
+	for (i = 0; i < nb; i++)
+		if (!(w->buf[i] = kx_mallocarray(s, sizeof(float))))
+			goto fail;
 	return w;
+fail:
+	kx_work_free(w);
+	return NULL;
 }
 
 void
 kx_work_free(struct kx_work *w)
 {
-	size_t t;
+	size_t i;
 
 	if (!w)
 		return;
-	pool_free(w->pool);
-	for (t = 0; t < w->n_sub; t++)
-		kx_work_free(w->sub[t]);
-	free(w->sub);
-	free(w->buf[0]);
-	free(w->buf[1]);
-	free(w->a);
-	free(w->panels);
+	free(w->kwork);
+	for (i = 0; i < 4; i++)
+		free(w->buf[i]);
+	free(w->nodes);
 	free(w);
 }
 
-/* One layer on its inputs: the reference forward of its row of the layer
- * table, or (ref = 0) the BLIS kernel where it has one for the layer. */
+/* Layers first .. first+n-1 of a chain by their reference forwards, from
+ * x into y, through the buffers b[0], b[1]. */
 static void
-run_layer(const struct kx_layer *l, const float *const *x, size_t n, float *y, float *a, int ref)
-{
-	if (!ref && l->ops->fast == KX_FAST_KAN)
-		kx_kan_forward_fast(l, x[0], n, y, a);
-	else if (!ref && l->ops->fast == KX_FAST_MATMUL)
-		kx_dense_forward(l, x[0], n, y, 0);
-	else
-		l->ops->forward(l, x, n, y);
-}
-
-static void
-forward_one(const struct kx_model *m, struct kx_work *w, const float *x, size_t n, float *y)
+forward_ref_run(const struct kx_model *m, size_t first, size_t n, float *const *b,
+                const float *x, size_t rows, float *y)
 {
 	const float *cur = x;
 	size_t i;
 
-	if (w->panels) {
-		if (m->kernel == KX_KERNEL_AVX2)
-			kx_avx2_forward(m, w->panels, x, n, y);
-		else
-			kx_portable_forward(m, w->panels, x, n, y);
-		return;
-	}
-	for (i = 0; i < m->n_layers; i++) {
-		float *dst = (i + 1 == m->n_layers) ? y : w->buf[i % 2];
-		run_layer(&m->layers[i], &cur, n, dst, w->a, 0);
+	for (i = 0; i < n; i++) {
+		const struct kx_layer *l = &m->layers[first + i];
+		float *dst = i + 1 == n ? y : b[i % 2];
+		l->ops->forward(l, &cur, rows, dst);
 		cur = dst;
 	}
 }
 
-/* Take the next chunk of the job (with p->mu held): its first row, or
- * (size_t)-1 when none is left. */
-static size_t
-pool_take(struct kx_pool *p)
-{
-	size_t c;
-
-	if (p->next >= p->n)
-		return (size_t)-1;
-	c = p->next;
-	p->next += p->chunk;
-	return c;
-}
-
-/* Run chunks of the job on work area `id` until none is left; p->mu is
- * held on entry and on return. */
+/* Any graph of nodes, each layer by its reference forward: node 0 is x,
+ * node j + 1 the output of layers[j]; nodes holds every node's rows
+ * (stride rows * max_width). The last layer's output is y. */
 static void
-pool_run(struct kx_pool *p, size_t id)
+forward_nodes(const struct kx_model *m, float *nodes, const float *x, size_t rows, float *y)
 {
-	size_t c, cnt;
+	size_t stride = rows * m->max_width, i, j;
+	const float *in[KX_MAX_INPUTS];
 
-	while ((c = pool_take(p)) != (size_t)-1) {
-		cnt = p->n - c < p->chunk ? p->n - c : p->chunk;
-		pthread_mutex_unlock(&p->mu);
-		forward_one(p->m, p->sub[id], p->x + c * p->m->in, cnt, p->y + c * p->m->out);
-		pthread_mutex_lock(&p->mu);
+	for (i = 0; i < m->n_layers; i++) {
+		const struct kx_layer *l = &m->layers[i];
+		float *dst = i + 1 == m->n_layers ? y : nodes + (i + 1) * stride;
+		for (j = 0; j < l->n_inputs && j < KX_MAX_INPUTS; j++)
+			in[j] = l->inputs[j] == 0 ? x : nodes + l->inputs[j] * stride;
+		l->ops->forward(l, in, rows, dst);
 	}
-}
-
-static void *
-pool_main(void *arg)
-{
-	struct kx_pool_arg *a = arg;
-	struct kx_pool *p = a->p;
-	unsigned long seen;
-
-	/* 0, not p->gen: a job posted before this thread first ran is still
-	 * this thread's to join in (the caller waits for every worker) */
-	seen = 0;
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (p->gen == seen && !p->quit)
-			pthread_cond_wait(&p->go, &p->mu);
-		if (p->quit)
-			break;
-		seen = p->gen;
-		pool_run(p, a->id);
-		if (--p->active == 0)
-			pthread_cond_signal(&p->done);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-static void
-pool_free(struct kx_pool *p)
-{
-	size_t t;
-
-	if (!p)
-		return;
-	pthread_mutex_lock(&p->mu);
-	p->quit = 1;
-	pthread_cond_broadcast(&p->go);
-	pthread_mutex_unlock(&p->mu);
-	for (t = 0; t < p->n_workers; t++)
-		pthread_join(p->tid[t], NULL);
-	pthread_cond_destroy(&p->go);
-	pthread_cond_destroy(&p->done);
-	pthread_mutex_destroy(&p->mu);
-	free(p);
-}
-
-/* A pool of up to `workers` threads; NULL if not even the locks can be
- * made (the caller then runs every chunk itself). */
-static struct kx_pool *
-pool_new(struct kx_work **sub, size_t workers)
-{
-	struct kx_pool *p = calloc(1, sizeof *p);
-	size_t t;
-
-	if (!p)
-		return NULL;
-	if (pthread_mutex_init(&p->mu, NULL) != 0) {
-		free(p);
-		return NULL;
-	}
-	if (pthread_cond_init(&p->go, NULL) != 0 || pthread_cond_init(&p->done, NULL) != 0) {
-		pthread_mutex_destroy(&p->mu);
-		free(p);
-		return NULL;
-	}
-	p->sub = sub;
-	for (t = 0; t < workers && t + 1 < KX_MAX_THREADS; t++) {
-		p->arg[t] = (struct kx_pool_arg){ p, t + 1 };
-		if (pthread_create(&p->tid[t], NULL, pool_main, &p->arg[t]) != 0)
-			break;
-		p->n_workers++;
-	}
-	return p;
 }
 
 int
 kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, size_t n, float *y)
 {
-	struct kx_pool *p = w->pool;
-	size_t parts, chunk;
+	const struct kx_plan *p = m->plan;
+	const float *cur = x;
+	size_t i;
 
 	if (n > w->max_rows)
 		return -1;
-	if (w->n_sub == 0) {
-		forward_one(m, w, x, n, y);
+	if (!p->is_chain) {
+		forward_nodes(m, w->nodes, x, n, y);
 		return 0;
 	}
-	/* four chunks a thread, of at least KX_MIN_ROWS_PER_THREAD rows, and
-	 * never more than a work area holds */
-	parts = 4 * w->n_sub;
-	chunk = (n + parts - 1) / parts;
-	if (chunk < KX_MIN_ROWS_PER_THREAD)
-		chunk = KX_MIN_ROWS_PER_THREAD;
-	/* whole panels: a chunk's last panel is padded to 16 rows */
-	if (kx_kernel_is_panel(m->kernel))
-		chunk = (chunk + KX_PANEL - 1) / KX_PANEL * KX_PANEL;
-	if (chunk > w->sub[0]->max_rows)
-		chunk = w->sub[0]->max_rows;
-	if (!p || p->n_workers == 0 || n <= chunk) {
-		size_t c, cnt;
-		for (c = 0; c < n; c += cnt) {
-			cnt = n - c < chunk ? n - c : chunk;
-			forward_one(m, w->sub[0], x + c * m->in, cnt, y + c * m->out);
-		}
-		return 0;
+	for (i = 0; i < p->n_runs; i++) {
+		const struct kx_run *r = &p->runs[i];
+		float *dst = i + 1 == p->n_runs ? y : w->buf[i % 2];
+		if (r->chain)
+			kx_kernel_forward((enum kx_kernel)m->kernel, r->chain, r->n, w->kwork, cur, n, dst);
+		else
+			forward_ref_run(m, r->first, r->n, w->buf + 2, cur, n, dst);
+		cur = dst;
 	}
-	pthread_mutex_lock(&p->mu);
-	p->m = m;
-	p->x = x;
-	p->y = y;
-	p->n = n;
-	p->chunk = chunk;
-	p->next = 0;
-	p->active = p->n_workers;
-	p->gen++;
-	pthread_cond_broadcast(&p->go);
-	pool_run(p, 0);
-	while (p->active > 0)
-		pthread_cond_wait(&p->done, &p->mu);
-	pthread_mutex_unlock(&p->mu);
 	return 0;
 }
 
 int
 kx_model_forward_ref(const struct kx_model *m, const float *x, size_t n, float *y)
 {
-	float *buf[2];
-	const float *cur = x;
-	size_t i;
+	size_t s;
+	float *nodes;
 
-	buf[0] = kx_mallocarray(n ? n : 1, m->max_width * sizeof(float));
-	buf[1] = kx_mallocarray(n ? n : 1, m->max_width * sizeof(float));
-	if (!buf[0] || !buf[1]) {
-		free(buf[0]);
-		free(buf[1]);
+	if (kx_mul(n ? n : 1, m->max_width, &s) != 0 || kx_mul(s, m->n_layers + 1, &s) != 0 ||
+	    !(nodes = kx_mallocarray(s, sizeof(float))))
 		return -1;
-	}
-	for (i = 0; i < m->n_layers; i++) {
-		float *dst = (i + 1 == m->n_layers) ? y : buf[i % 2];
-		run_layer(&m->layers[i], &cur, n, dst, NULL, 1);
-		cur = dst;
-	}
-	free(buf[0]);
-	free(buf[1]);
+	forward_nodes(m, nodes, x, n, y);
+	free(nodes);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "act.h"
+#include "bspline.h"
 #include "err.h"
 #include "kxlimits.h"
 
@@ -32,22 +33,7 @@ struct kx_layer {
 	float *base_w;         /* (in, out) row-major, as stored */
 	float *spline_w;       /* (in, out, G+k) row-major, as stored */
 	float *grid;           /* (in, G+1), as stored */
-	float *ext;            /* (in, G+2k+1): grid extended by k knots each side */
-	int uniform;           /* 1 if every feature's grid is evenly spaced within 1e-5 of
-	                        * its span (what validate judges the grid ends by) */
-	int closed;            /* 1 if the closed-form bases of a uniform grid are provably
-	                        * close enough to Cox-de Boor on the actual knots
-	                        * (kx_kan_prepare); only then do the kernels use them */
-	double knot_dev;       /* largest distance of an extended knot from the lattice
-	                        * t0 + j*h, in units of h, over the features */
-	float *t0, *inv_h;     /* (in): first extended knot and 1/h per feature */
-	double *inv_hd;        /* (in): 1/h in double, for the closed form's cell index */
-	float *dmin, *tmax;    /* (in): the smallest denominator of Keras's recursion (the
-	                        * smallest non-zero knot spacing, or 1 if a spacing is 0)
-	                        * and the largest |knot|, per feature */
-	float x_safe;          /* |x| up to this: no ratio of Keras's float32 recursion
-	                        * overflows, on any feature (kx_kan_extreme) */
-	float grid_lo, grid_hi;/* min of grid[:,0], max of grid[:,G] */
+	struct kx_knots kn;    /* the grid extended, and what the kernels derive from it */
 
 	/* Dense */
 	int use_bias;
@@ -57,13 +43,8 @@ struct kx_layer {
 	float *bias;           /* (units) or NULL */
 
 	void *priv;            /* a kind's own state (its layer_*.c allocates and frees it) */
-
-	/* Fast-path packed weights (kernel.c): W = [base_w ; spline_w as (in*(G+k), out)] */
-	float *packed;         /* (in*(1+G+k), out) for KAN; NULL otherwise */
-	float *tiled;          /* the same (KAN) or kernel (Dense) in 6-output tiles (kernel_avx2.c) */
-	float *sparse_w;       /* KAN, AVX2 sparse path: per input, base row then the spline
-	                        * rows with k zero rows each side, each sparse_op floats */
-	size_t sparse_op;      /* out rounded up to a multiple of 8 */
+	struct kx_prep *prep;  /* what the model's kernel made of the weights (kernel.h), or
+	                        * NULL: the layer runs by its reference forward */
 };
 
 struct kx_model {
@@ -86,6 +67,7 @@ struct kx_model {
 	char *cfg_base_activation;
 	size_t max_width;           /* widest layer (in or out), for buffers */
 	int kernel;                 /* enum kx_kernel chosen when it was loaded */
+	struct kx_plan *plan;       /* how the forward pass runs the layers (model.c) */
 };
 
 /* Load PATH ("-" = stdin) through the gate: what the reader refuses and
@@ -122,10 +104,10 @@ struct kx_model *kx_model_fresh(const size_t *widths, size_t n_widths, size_t G,
 /* Free; accepts NULL. */
 void kx_model_free(struct kx_model *m);
 
-/* Derive what m's kernel needs from layer l's weights (extended grids,
- * the closed-form bound, packed or tiled weights), freeing what an earlier
- * call derived: after the weights or grid of l are changed in place
- * (tests). Returns -1 on allocation failure. */
+/* Derive what layer l's reference and m's kernel need from its weights
+ * (extended grids, the closed-form bound, the kernel's layout), freeing
+ * what an earlier call derived: after the weights or grid of l are
+ * changed in place (tests). Returns -1 on allocation failure. */
 int kx_layer_prepare(const struct kx_model *m, struct kx_layer *l);
 
 /* Trainable parameter count (kanx: in*out*(G+k+1) per KAN layer; Dense:
@@ -140,13 +122,17 @@ struct kx_work;
 struct kx_work *kx_work_new(const struct kx_model *m, size_t max_rows);
 void kx_work_free(struct kx_work *w);
 
-/* Forward pass: x is (n, m->in) row-major, y is (n, m->out). n must be
- * <= the work's max_rows. Uses the kernel kx_kernel_select chose (AVX2 by
- * default where the CPU has it, else BLIS). Returns 0. */
+/* Forward pass: x is (n, m->in) row-major, y is (n, m->out), with the
+ * kernel the model was loaded for (m->kernel: the one kx_kernel_select
+ * chose, or BLIS when a layer has no form the panel kernels run). n must
+ * be <= the work's max_rows (else -1). One thread; a row's result depends
+ * only on the row, so callers split batches over threads, each with a
+ * work area of its own (cmd_predict.c). Returns 0. */
 int kx_model_forward(const struct kx_model *m, struct kx_work *w,
                      const float *x, size_t n, float *y);
 
-/* The same with the plain reference kernels (no BLIS, no local de Boor). */
+/* The same with the plain reference of every layer (kernel_ref.c: no BLIS,
+ * no local de Boor). -1 on allocation failure. */
 int kx_model_forward_ref(const struct kx_model *m, const float *x, size_t n, float *y);
 
 #endif

@@ -281,7 +281,6 @@ static int
 ensure(struct kx_out *o, size_t need)
 {
 	size_t ncap;
-	char *nb;
 
 	if (o->cap - o->len >= need)
 		return 0;
@@ -290,15 +289,8 @@ ensure(struct kx_out *o, size_t need)
 	if (o->cap - o->len >= need)
 		return 0;
 	/* a unit larger than the buffer (a long API response) */
-	if (kx_add(o->len, need, &ncap) != 0)
+	if (kx_add(o->len, need, &ncap) != 0 || kx_grow(&o->buf, &o->cap, ncap, 1) != 0)
 		return oom(o);
-	if (ncap < o->cap * 2 && o->cap <= SIZE_MAX / 2)
-		ncap = o->cap * 2;
-	nb = realloc(o->buf, ncap);
-	if (!nb)
-		return oom(o);
-	o->buf = nb;
-	o->cap = ncap;
 	return 0;
 }
 

@@ -454,6 +454,15 @@ node_y(size_t w, size_t j, double h, double *sp)
 	return OV_TOP + h / 2 + ((double)j - ((double)w - 1) / 2) * d;
 }
 
+/* 1 if the kernels see layer l as FORM (kernel.h) */
+static int
+is_form(const struct kx_layer *l, enum kx_fast form)
+{
+	struct kx_kop op;
+
+	return kx_layer_kop(l, &op) == 0 && op.fast == form;
+}
+
 /* The edges of layer l, scored (KAN: importance; Dense: |weight|; others:
  * identity, all 1), strongest first; *n: how many to draw, at most cap. */
 static struct kx_edge *
@@ -463,7 +472,7 @@ layer_edges(const struct kx_layer *l, size_t cap, size_t *n, size_t *total, doub
 	struct kx_edge *v;
 
 	*max = 0;
-	if ((kx_layer_as_kan(l) || l->ops->fast == KX_FAST_MATMUL)) {
+	if ((kx_layer_as_kan(l) || is_form(l, KX_FAST_MATMUL))) {
 		if (kx_mul(l->in, l->out, &cnt) != 0)
 			return NULL;
 	} else {
@@ -471,7 +480,7 @@ layer_edges(const struct kx_layer *l, size_t cap, size_t *n, size_t *total, doub
 	}
 	if (!(v = kx_mallocarray(cnt ? cnt : 1, sizeof *v)))
 		return NULL;
-	if ((kx_layer_as_kan(l) || l->ops->fast == KX_FAST_MATMUL)) {
+	if ((kx_layer_as_kan(l) || is_form(l, KX_FAST_MATMUL))) {
 		for (i = 0; i < l->in; i++)
 			for (o = 0; o < l->out; o++, k++) {
 				v[k].in = i;
@@ -501,7 +510,7 @@ layer_caption(const struct kx_layer *l, char *buf, size_t len)
 {
 	if (kx_layer_as_kan(l))
 		snprintf(buf, len, "KANLinear G=%zu k=%zu %s", l->G, l->k, kx_act_name(l->act));
-	else if (l->ops->fast == KX_FAST_IDENTITY)
+	else if (is_form(l, KX_FAST_IDENTITY))
 		snprintf(buf, len, "%s", l->class_name ? l->class_name : "Dropout");
 	else
 		snprintf(buf, len, "%s %s", l->class_name ? l->class_name : "?", kx_act_name(l->act));
@@ -566,7 +575,7 @@ kx_plot_overview(struct kx_sink *s, const struct kx_model *m, struct kx_err *e)
 		size_t n, total;
 		struct kx_edge *v = layer_edges(l, cap, &n, &total, &mx);
 		const char *color = kx_layer_as_kan(l) ? "#1f5fbf" :
-		                    l->ops->fast == KX_FAST_MATMUL ? "#c06000" : "#999";
+		                    is_form(l, KX_FAST_MATMUL) ? "#c06000" : "#999";
 
 		if (!v)
 			return kx_err_set(e, KX_EXIT_INTERNAL, "out of memory");

@@ -106,14 +106,9 @@ string(struct jp *p, char **buf, size_t *cap, size_t *n, int *nul)
 	if (!buf)
 		return 0;
 	raw = (size_t)(end - s) - 2;
-	if (raw + 1 > *cap) {
-		char *nb = realloc(*buf, raw + 1);
-		if (nb == NULL) {
-			p->oom = 1;
-			return -1;
-		}
-		*buf = nb;
-		*cap = raw + 1;
+	if (kx_grow(buf, cap, raw + 1, 1) != 0) {
+		p->oom = 1;
+		return -1;
 	}
 	*n = kx_json_unescape(s + 1, raw, *buf);
 	(*buf)[*n] = '\0';

@@ -369,7 +369,7 @@ run_model(size_t G, size_t k, size_t G2, size_t k2, enum grid_kind kind, size_t 
 		rebuild(m, &m->layers[0], G, k, kind, seed);
 		if (G2)
 			rebuild(m, &m->layers[1], G2, k2, kind, seed + 1);
-		if (expect_closed >= 0 && m->layers[0].closed != expect_closed) {
+		if (expect_closed >= 0 && m->layers[0].kn.closed != expect_closed) {
 			printf("not ok: %s: closed form %s\n", what, expect_closed ? "not taken" : "taken");
 			failed++;
 		}
@@ -451,7 +451,7 @@ run_model(size_t G, size_t k, size_t G2, size_t k2, enum grid_kind kind, size_t 
 }
 
 /* Whether the closed form must be taken (1), must not (0), or either
- * (-1), by what kx_kan_prepare's bound says of each kind of grid. */
+ * (-1), by what kx_knots_init's bound says of each kind of grid. */
 static int
 expect_closed(enum grid_kind kind, size_t G)
 {

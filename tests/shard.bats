@@ -7,7 +7,7 @@
 # shards' ranges tile the file (--stats), messages keep the whole file's
 # line and record numbers, --header-out, --shard auto from the array-job
 # environments, and the usage errors. The range logic itself (the cuts
-# against a byte-by-byte reference) is unit-tested in tests/unit.c.
+# against a byte-by-byte reference) is unit-tested in tests/unit_shard.c.
 load helpers
 bats_require_minimum_version 1.5.0
 
