@@ -32,6 +32,7 @@
 #include "numfmt.h"
 #include "ofile.h"
 #include "output.h"
+#include "progress.h"
 #include "rows.h"
 #include "shard.h"
 #include "sink.h"
@@ -139,10 +140,10 @@ struct predict {
 	struct kx_shard_range range; /* --shard: the range read, for --stats */
 	unsigned long long range_end_line;
 	int have_range;
-	double t_start, t_shown;     /* ms, for --progress and --stats */
+	double t_start;              /* ms, for --stats */
 	size_t rows_read;            /* rows handed to scoring so far */
-	int shown;                   /* a progress line is on the terminal */
-	int progress_tty;            /* stderr is a terminal: redraw with '\r' */
+	struct kx_progress prog;     /* --progress's display */
+	int progress_tty;            /* stderr is a terminal */
 	/* --stats: ms spent in each stage */
 	double ms_read;              /* kx_rows_fill: reading and parsing */
 	double ms_fwd, ms_out;       /* forward pass (summed over threads); formatting and writing */
@@ -708,76 +709,6 @@ stop_workers(struct predict *p)
 	return rc;
 }
 
-/* --progress on a terminal: one line on stderr, redrawn with '\r' at
- * most five times a second, from the first rows scored on (nothing
- * before there is something to say): rows, rows/s and, when the input is
- * a file of known size, a bar, the percentage and the time left; erased
- * at the end. On anything else (a file, a pipe): no '\r', a plain line
- * "kanx: progress: ..." every PROGRESS_LOG_MS, and one at the end. */
-#define PROGRESS_TTY_MS 200.0
-#define PROGRESS_LOG_MS 10000.0
-
-static void
-show_progress(struct predict *p, const struct kx_rows *r, int final)
-{
-	unsigned long long done, total;
-	double now = kx_clock_ms(), secs, rate;
-	char line[160], rows[KX_COUNT_BUF], per[KX_COUNT_BUF];
-	int n;
-
-	if (p->rows_read == 0 || (!p->progress_tty && final))
-		return;
-	if (!final && now - p->t_shown < (p->progress_tty ? PROGRESS_TTY_MS : PROGRESS_LOG_MS))
-		return;
-	p->t_shown = now;
-	secs = (now - p->t_start) / 1000.0;
-	rate = secs > 0 ? (double)p->rows_read / secs : 0.0;
-	kx_format_count(p->rows_read, rows);
-	kx_format_count((unsigned long long)(rate + 0.5), per);
-	kx_rows_progress(r, &done, &total);
-	n = snprintf(line, sizeof line, "%s rows, %s rows/s", rows, per);
-	if (total > 0 && n > 0 && (size_t)n < sizeof line) {
-		double frac = (double)done / (double)total;
-		char bar[21];
-		int i, fill;
-		if (frac > 1.0)
-			frac = 1.0;
-		fill = (int)(frac * 20.0);
-		for (i = 0; i < 20; i++)
-			bar[i] = i < fill ? '#' : '.';
-		bar[20] = '\0';
-		n += snprintf(line + n, sizeof line - (size_t)n, "  [%s] %3.0f%%", bar, frac * 100.0);
-		if (frac > 0.0 && frac < 1.0 && (size_t)n < sizeof line)
-			snprintf(line + n, sizeof line - (size_t)n, "  ETA %.0fs", secs * (1.0 - frac) / frac);
-	}
-	if (p->progress_tty) {
-		fprintf(stderr, "\r%-70s", line);
-		p->shown = 1;
-	} else {
-		fprintf(stderr, "kanx: progress: %s\n", line);
-	}
-	fflush(stderr);
-}
-
-/* The end of --progress: erase the terminal's line; elsewhere, the last
- * line: the rows read, the wall time and the rate. */
-static void
-end_progress(struct predict *p)
-{
-	if (p->shown) {
-		fprintf(stderr, "\r%-70s\r", "");
-		fflush(stderr);
-		p->shown = 0;
-	} else if (p->progress == 1 && !p->progress_tty) {
-		double secs = (kx_clock_ms() - p->t_start) / 1000.0;
-		char rows[KX_COUNT_BUF], per[KX_COUNT_BUF];
-		kx_format_count(p->rows_read, rows);
-		kx_format_count((unsigned long long)(secs > 0 ? (double)p->rows_read / secs + 0.5 : 0.0), per);
-		fprintf(stderr, "kanx: progress: %s rows in %.1f s, %s rows/s\n", rows, secs, per);
-		fflush(stderr);
-	}
-}
-
 /* The read -> forward -> write loop over one input. */
 static int
 run_input(struct predict *p, struct kx_rows *r)
@@ -793,8 +724,11 @@ run_input(struct predict *p, struct kx_rows *r)
 		p->ms_read += kx_clock_ms() - t0;
 		if (!p->id_named && (rc = name_id(p, r)) != 0)
 			return rc;
-		if (p->progress == 1)
-			show_progress(p, r, st != KX_FILL_READY);
+		if (p->progress == 1) {
+			unsigned long long done, total;
+			kx_rows_progress(r, &done, &total);
+			kx_progress_show(&p->prog, p->rows_read, done, total, st != KX_FILL_READY);
+		}
 		switch (st) {
 		case KX_FILL_READY:
 			if ((rc = submit(p)) != 0)
@@ -1113,7 +1047,7 @@ exec_predict(int argc, char **argv)
 	if (n_works > 1 && start_workers(&p))
 		piped = 1;
 	p.t_start = kx_clock_ms();
-	p.t_shown = p.t_start;   /* the first --progress frame after a first interval */
+	kx_progress_start(&p.prog, p.progress_tty, p.t_start);
 	rc = run_all(&p, argv + first, argc - first);
 	if (p.piped) {
 		int src = stop_workers(&p);
@@ -1133,7 +1067,8 @@ exec_predict(int argc, char **argv)
 		else if (rc == 0 || rc == KX_EXIT_BADINPUT || rc == KX_EXIT_TOOBIG)
 			rc = kx_cli_sink_error(&p.rsink);
 	}
-	end_progress(&p);
+	if (p.progress == 1)
+		kx_progress_end(&p.prog, p.rows_read);
 	if (p.stats) {
 		double secs = (kx_clock_ms() - p.t_start) / 1000.0;
 		kx_msg("stats: %zu records read, %zu refused, %zu rows scored in %zu batches, "
