@@ -28,6 +28,7 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 		.parse = parse,                                              \
 		.shape = kx_layer_act_shape,                                 \
 		.forward = kx_layer_act_forward,                             \
+		.forward64 = kx_layer_act_forward64,                         \
 		.fast = KX_FAST_ACT,                                         \
 		.describe = kx_layer_act_describe,                           \
 	};

@@ -13,6 +13,7 @@
 struct batchnorm {
 	int center, scale;
 	float epsilon;
+	double epsilon64;         /* as the config writes it (float64 policy) */
 	float *gamma, *beta, *mean, *var;
 };
 
@@ -28,6 +29,7 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 	b->center = kx_layer_bool(ctx, cfg, "center", 1);
 	b->scale = kx_layer_bool(ctx, cfg, "scale", 1);
 	kx_layer_float(ctx, cfg, "epsilon", 1e-3f, &b->epsilon);
+	b->epsilon64 = kx_layer_double(cfg, "epsilon", 1e-3);
 	if ((v = cJSON_GetObjectItemCaseSensitive(cfg, "renorm")) && cJSON_IsTrue(v))
 		kx_parse_bad(ctx, "renorm=True is not supported (it saves renorm statistics kanx "
 		             "does not read)");
@@ -76,6 +78,26 @@ params(const struct kx_layer *l)
 }
 
 static void
+forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
+{
+	const struct batchnorm *b = l->priv;
+	const double *gamma = kx_layer_w64(l, &b->gamma), *beta = kx_layer_w64(l, &b->beta);
+	const double *mean = kx_layer_w64(l, &b->mean), *var = kx_layer_w64(l, &b->var);
+	size_t r, j, w = l->in;
+
+	for (j = 0; j < w; j++) {
+		double inv = 1.0 / sqrt(var[j] + b->epsilon64), res;
+		if (b->scale)
+			inv = inv * gamma[j];
+		res = -mean[j] * inv;
+		if (b->center)
+			res = res + beta[j];
+		for (r = 0; r < n; r++)
+			y[r * w + j] = x[0][r * w + j] * inv + res;
+	}
+}
+
+static void
 describe(const struct kx_layer *l, struct kx_layer_desc *d)
 {
 	const struct batchnorm *b = l->priv;
@@ -93,6 +115,7 @@ const struct kx_layer_ops kx_layer_batchnorm = {
 	.shape = kx_layer_shape_same,
 	.tensors = tensors,
 	.forward = forward,
+	.forward64 = forward64,
 	.fast = KX_FAST_NONE,
 	.params = params,
 	.describe = describe,

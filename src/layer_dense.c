@@ -6,10 +6,12 @@
  * kernel for the model: model.c). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kernel.h"
 #include "layer.h"
 #include "model.h"
+#include "ref64.h"
 
 extern const struct kx_layer_ops kx_layer_dense_narrow;
 
@@ -59,6 +61,22 @@ static void
 forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
 {
 	kx_dense_forward(l, x[0], n, y, 1);
+}
+
+/* Dense and its glu row alike: x @ kernel + bias at the kernel's width
+ * (l->units), then the activation */
+static void
+forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
+{
+	double *t = y;
+
+	if (l->units != l->out && !(t = kx_mallocarray(n ? n : 1, l->units * sizeof *t)))
+		abort();  /* as narrow_forward */
+	kx_dense_forward64(l, x[0], n, t);
+	if (t != y) {
+		memcpy(y, t, n * l->out * sizeof *y);
+		free(t);
+	}
 }
 
 static size_t
@@ -130,6 +148,7 @@ const struct kx_layer_ops kx_layer_dense_narrow = {
 	.shape = narrow_shape,
 	.tensors = narrow_tensors,
 	.forward = narrow_forward,
+	.forward64 = forward64,
 	.fast = KX_FAST_NONE,
 	.params = narrow_params,
 	.describe = describe,
@@ -142,6 +161,7 @@ const struct kx_layer_ops kx_layer_dense = {
 	.shape = shape,
 	.tensors = tensors,
 	.forward = forward,
+	.forward64 = forward64,
 	.fast = KX_FAST_MATMUL,
 	.params = params,
 	.describe = describe,

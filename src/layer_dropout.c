@@ -26,5 +26,6 @@ const struct kx_layer_ops kx_layer_dropout = {
 	.parse = parse,
 	.shape = kx_layer_shape_same,
 	.forward = forward,
+	.forward64 = kx_layer_copy64,
 	.fast = KX_FAST_IDENTITY,
 };

@@ -36,6 +36,7 @@ forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
 		.parse = parse,                                              \
 		.shape = kx_layer_shape_same,                                \
 		.forward = forward,                                          \
+		.forward64 = kx_layer_copy64,                                \
 		.fast = KX_FAST_IDENTITY,                                    \
 	};
 

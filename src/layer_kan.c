@@ -11,6 +11,7 @@
 #include "kernel.h"
 #include "layer.h"
 #include "model.h"
+#include "ref64.h"
 #include "numfmt.h"
 
 #define SHOW_MAX 5   /* features named per problem before "and N more" */
@@ -265,6 +266,12 @@ forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
 	kx_kan_forward_ref(l, x[0], n, y);
 }
 
+static void
+forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
+{
+	kx_kan_forward64(l, x[0], n, y);
+}
+
 static size_t
 params(const struct kx_layer *l)
 {
@@ -329,6 +336,7 @@ const struct kx_layer_ops kx_layer_kan = {
 	.prepare = prepare,
 	.check = check,
 	.forward = forward,
+	.forward64 = forward64,
 	.fast = KX_FAST_KAN,
 	.params = params,
 	.describe = describe,

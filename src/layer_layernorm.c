@@ -14,6 +14,7 @@
 struct layernorm {
 	int center, scale, rms;
 	float epsilon;
+	double epsilon64;         /* as the config writes it (float64 policy) */
 	float *gamma, *beta;
 };
 
@@ -29,6 +30,7 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 	p->scale = kx_layer_bool(ctx, cfg, "scale", 1);
 	p->rms = kx_layer_bool(ctx, cfg, "rms_scaling", 0);
 	kx_layer_float(ctx, cfg, "epsilon", 1e-3f, &p->epsilon);
+	p->epsilon64 = kx_layer_double(cfg, "epsilon", 1e-3);
 	return ctx->bad ? -1 : 0;
 }
 
@@ -97,6 +99,37 @@ params(const struct kx_layer *l)
 }
 
 static void
+forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
+{
+	const struct layernorm *p = l->priv;
+	const double *gamma = kx_layer_w64(l, &p->gamma), *beta = kx_layer_w64(l, &p->beta);
+	size_t r, j, w = l->in;
+
+	for (r = 0; r < n; r++) {
+		const double *xr = x[0] + r * w;
+		double *yr = y + r * w, mean = 0.0, sq = 0.0, inv;
+		for (j = 0; j < w; j++)
+			mean += xr[j];
+		mean /= (double)w;
+		if (p->rms) {
+			for (j = 0; j < w; j++)
+				sq += (xr[j] - mean) * (xr[j] - mean);
+			inv = 1.0 / sqrt(sq / (double)w + p->epsilon64);
+			for (j = 0; j < w; j++)
+				yr[j] = xr[j] * inv * gamma[j];
+			continue;
+		}
+		for (j = 0; j < w; j++)
+			sq += xr[j] * xr[j];
+		inv = 1.0 / sqrt(sq / (double)w - mean * mean + p->epsilon64);
+		for (j = 0; j < w; j++) {
+			double iv = p->scale ? inv * gamma[j] : inv, res = -mean * iv;
+			yr[j] = xr[j] * iv + (p->center ? res + beta[j] : res);
+		}
+	}
+}
+
+static void
 describe(const struct kx_layer *l, struct kx_layer_desc *d)
 {
 	const struct layernorm *p = l->priv;
@@ -115,6 +148,7 @@ const struct kx_layer_ops kx_layer_layernorm = {
 	.shape = kx_layer_shape_same,
 	.tensors = tensors,
 	.forward = forward,
+	.forward64 = forward64,
 	.fast = KX_FAST_NONE,
 	.params = params,
 	.describe = describe,

@@ -12,6 +12,7 @@
 
 struct masking {
 	float value;
+	double value64;   /* as the config writes it (float64 policy) */
 	int multiply;     /* x * 0, as Keras before 3.15 */
 };
 
@@ -24,6 +25,7 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 	if (!(m = kx_layer_priv(l, sizeof *m, ctx)))
 		return -1;
 	m->multiply = v >= 0 && v < 3015;
+	m->value64 = kx_layer_double(cfg, "mask_value", 0.0);
 	return kx_layer_float(ctx, cfg, "mask_value", 0.0f, &m->value);
 }
 
@@ -45,6 +47,22 @@ forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
 }
 
 static void
+forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
+{
+	const struct masking *m = l->priv;
+	size_t r, j, w = l->in;
+
+	for (r = 0; r < n; r++) {
+		const double *xr = x[0] + r * w;
+		int keep = 0;
+		for (j = 0; j < w; j++)
+			keep |= xr[j] != m->value64;
+		for (j = 0; j < w; j++)
+			y[r * w + j] = keep ? xr[j] : m->multiply ? xr[j] * 0.0 : 0.0;
+	}
+}
+
+static void
 describe(const struct kx_layer *l, struct kx_layer_desc *d)
 {
 	const struct masking *m = l->priv;
@@ -61,6 +79,7 @@ const struct kx_layer_ops kx_layer_masking = {
 	.parse = parse,
 	.shape = kx_layer_shape_same,
 	.forward = forward,
+	.forward64 = forward64,
 	.fast = KX_FAST_NONE,
 	.describe = describe,
 	.free = kx_layer_free_priv,

@@ -18,32 +18,36 @@ struct normalization {
 	int adapted;      /* mean and variance are variables */
 	size_t n_given;   /* given: how many values (1: broadcast to every feature) */
 	float *mean, *var, *count;
+	double *mean64, *var64;  /* given: the config's values as written (float64 policy) */
 };
 
-/* cfg[key]: a number or a list of numbers, into a new array */
+/* cfg[key]: a number or a list of numbers, into a new array, and as
+ * written into *a64 (Keras casts them to the compute dtype) */
 static float *
-given(struct kx_parse_ctx *ctx, const cJSON *v, const char *key, size_t *n)
+given(struct kx_parse_ctx *ctx, const cJSON *v, const char *key, size_t *n, double **a64)
 {
 	const cJSON *e;
 	float *a;
 	size_t i = 0;
 
 	*n = cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 1;
-	if (*n < 1 || *n > ctx->lim->max_width || !(a = kx_mallocarray(*n, sizeof *a))) {
+	if (*n < 1 || *n > ctx->lim->max_width || !(a = kx_mallocarray(*n, sizeof *a)) ||
+	    !(*a64 = kx_mallocarray(*n, sizeof **a64))) {
 		kx_parse_bad(ctx, "%s must be a number or a list of 1 to %zu numbers", key,
 		             ctx->lim->max_width);
 		return NULL;
 	}
-	if (!cJSON_IsArray(v)) {
-		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || fabs(v->valuedouble) > FLT_MAX)
-			goto bad;
-		a[0] = (float)v->valuedouble;
-		return a;
-	}
 	cJSON_ArrayForEach(e, v) {
 		if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || fabs(e->valuedouble) > FLT_MAX)
 			goto bad;
+		(*a64)[i] = e->valuedouble;
 		a[i++] = (float)e->valuedouble;
+	}
+	if (!cJSON_IsArray(v)) {
+		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || fabs(v->valuedouble) > FLT_MAX)
+			goto bad;
+		(*a64)[0] = v->valuedouble;
+		a[0] = (float)v->valuedouble;
 	}
 	return a;
 bad:
@@ -74,8 +78,8 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 		return -1;
 	}
 	if (!p->adapted) {
-		if (!(p->mean = given(ctx, m, "mean", &p->n_given)) ||
-		    !(p->var = given(ctx, v, "variance", &nv)))
+		if (!(p->mean = given(ctx, m, "mean", &p->n_given, &p->mean64)) ||
+		    !(p->var = given(ctx, v, "variance", &nv, &p->var64)))
 			return -1;
 		if (nv != p->n_given) {
 			kx_parse_bad(ctx, "mean has %zu values and variance %zu", p->n_given, nv);
@@ -134,6 +138,25 @@ forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
 	}
 }
 
+/* the same in float64: mean and variance as read (w64) or as given */
+static void
+forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
+{
+	const struct normalization *p = l->priv;
+	const double *mv = p->adapted ? l->w64[0] : p->mean64, *vv = p->adapted ? l->w64[1] : p->var64;
+	int one = !p->per_feature || p->n_given == 1;
+	size_t r, j, w = l->in;
+
+	for (j = 0; j < w; j++) {
+		double mean = mv[one ? 0 : j], sd = sqrt(vv[one ? 0 : j]);
+		double d = sd > 1e-7 || sd != sd ? sd : 1e-7;
+		for (r = 0; r < n; r++) {
+			double v = x[0][r * w + j];
+			y[r * w + j] = p->invert ? mean + v * d : (v - mean) / d;
+		}
+	}
+}
+
 static void
 describe(const struct kx_layer *l, struct kx_layer_desc *d)
 {
@@ -152,6 +175,8 @@ free_priv(struct kx_layer *l)
 		free(p->mean);
 		free(p->var);
 		free(p->count);
+		free(p->mean64);
+		free(p->var64);
 	}
 	free(p);
 	l->priv = NULL;
@@ -166,6 +191,7 @@ const struct kx_layer_ops kx_layer_normalization = {
 	.shape = shape,
 	.tensors = tensors,
 	.forward = forward,
+	.forward64 = forward64,
 	.fast = KX_FAST_NONE,
 	.describe = describe,
 	.free = free_priv,

@@ -61,6 +61,26 @@ forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
 		}
 }
 
+static double
+relu64(double x)
+{
+	return x != x ? x : x > 0.0 ? x : 0.0;
+}
+
+static void
+forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
+{
+	const struct prelu *p = l->priv;
+	const double *alpha = kx_layer_w64(l, &p->alpha);
+	size_t r, j, w = l->in;
+
+	for (r = 0; r < n; r++)
+		for (j = 0; j < w; j++) {
+			double v = x[0][r * w + j], a = alpha[p->shared ? 0 : j];
+			y[r * w + j] = relu64(v) + -a * relu64(-v);
+		}
+}
+
 static size_t
 params(const struct kx_layer *l)
 {
@@ -87,6 +107,7 @@ const struct kx_layer_ops kx_layer_prelu = {
 	.shape = kx_layer_shape_same,
 	.tensors = tensors,
 	.forward = forward,
+	.forward64 = forward64,
 	.fast = KX_FAST_NONE,
 	.params = params,
 	.describe = describe,

@@ -10,6 +10,7 @@
 
 struct rmsnorm {
 	float epsilon;
+	double epsilon64;         /* as the config writes it (float64 policy) */
 	float *scale;
 };
 
@@ -22,6 +23,7 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 		return -1;
 	kx_layer_last_axis(ctx, cfg, "axis");
 	kx_layer_float(ctx, cfg, "epsilon", 1e-6f, &p->epsilon);
+	p->epsilon64 = kx_layer_double(cfg, "epsilon", 1e-6);
 	return ctx->bad ? -1 : 0;
 }
 
@@ -58,6 +60,24 @@ params(const struct kx_layer *l)
 }
 
 static void
+forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
+{
+	const struct rmsnorm *p = l->priv;
+	const double *scale = kx_layer_w64(l, &p->scale);
+	size_t r, j, w = l->in;
+
+	for (r = 0; r < n; r++) {
+		const double *xr = x[0] + r * w;
+		double s = 0.0, rr;
+		for (j = 0; j < w; j++)
+			s += xr[j] * xr[j];
+		rr = 1.0 / sqrt(s / (double)w + p->epsilon64);
+		for (j = 0; j < w; j++)
+			y[r * w + j] = xr[j] * rr * scale[j];
+	}
+}
+
+static void
 describe(const struct kx_layer *l, struct kx_layer_desc *d)
 {
 	const struct rmsnorm *p = l->priv;
@@ -74,6 +94,7 @@ const struct kx_layer_ops kx_layer_rmsnorm = {
 	.shape = kx_layer_shape_same,
 	.tensors = tensors,
 	.forward = forward,
+	.forward64 = forward64,
 	.fast = KX_FAST_NONE,
 	.params = params,
 	.describe = describe,

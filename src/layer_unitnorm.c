@@ -48,6 +48,28 @@ forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
 	}
 }
 
+static void
+forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
+{
+	const struct unitnorm *u = l->priv;
+	size_t r, j, w = l->in;
+
+	for (r = 0; r < n; r++) {
+		const double *xr = x[0] + r * w;
+		double s = 0.0, inv;
+		for (j = 0; j < w; j++)
+			s += xr[j] * xr[j];
+		if (u->version >= 0 && u->version < 3006)
+			inv = 1.0 / sqrt(s > 1e-12 ? s : 1e-12);
+		else if (u->version >= 0 && u->version < 3016)
+			inv = fmin(1.0 / sqrt(s), 1e12);
+		else
+			inv = 1.0 / sqrt(s > 1e-24 ? s : 1e-24);
+		for (j = 0; j < w; j++)
+			y[r * w + j] = xr[j] * inv;
+	}
+}
+
 static const char *const classes[] = { "UnitNormalization", NULL };
 
 const struct kx_layer_ops kx_layer_unitnorm = {
@@ -56,6 +78,7 @@ const struct kx_layer_ops kx_layer_unitnorm = {
 	.parse = parse,
 	.shape = kx_layer_shape_same,
 	.forward = forward,
+	.forward64 = forward64,
 	.fast = KX_FAST_NONE,
 	.free = kx_layer_free_priv,
 };

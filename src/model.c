@@ -7,7 +7,9 @@
 #include <time.h>
 
 #include "kxzip.h"
+#include "ref64.h"
 #include "check.h"
+#include "dtype.h"
 #include "err.h"
 #include "kernel.h"
 #include "layer.h"
@@ -20,6 +22,9 @@ struct kx_work {
 	float *buf[2];   /* ping-pong activations, max_rows * max_width each */
 	float *a;        /* [act(x) | B(x)] for the widest KAN layer */
 	float *panels;   /* AVX2 kernel: its work area (32-byte aligned), instead of buf and a */
+	double *node64;  /* a model with a float64 layer: every node in double, and */
+	float *node32;   /* in float, rows64 rows each (forward64.c), instead of buf and a */
+	size_t rows64;
 	size_t n_sub;    /* > 0: the batch is split over n_sub threads, each with its own work */
 	struct kx_work **sub;
 	struct kx_pool *pool;  /* n_sub - 1 workers that take chunks of a batch with the caller */
@@ -87,6 +92,8 @@ layer_free(struct kx_layer *l)
 	free(l->kernel);
 	free(l->bias);
 	free(l->inputs);
+	for (size_t j = 0; j < sizeof l->w64 / sizeof l->w64[0]; j++)
+		free(l->w64[j]);
 	if (l->ops && l->ops->free)
 		l->ops->free(l);
 	derived_free(l);
@@ -138,10 +145,14 @@ finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 
 	m->max_width = m->in;
 	m->kernel = kx_kernel_current();
-	/* a layer the panel kernels cannot run: this model runs on BLIS */
-	for (i = 0; i < m->n_layers; i++)
-		if (m->layers[i].ops->fast == KX_FAST_NONE && kx_kernel_is_panel(m->kernel))
+	/* a layer the panel kernels cannot run: this model runs on BLIS; a
+	 * layer that computes in float64: on the reference path (forward64.c) */
+	for (i = 0; i < m->n_layers; i++) {
+		if (kx_dtype_is64(m->layers[i].dtype))
+			m->f64 = 1;
+		if ((m->layers[i].ops->fast == KX_FAST_NONE || m->f64) && kx_kernel_is_panel(m->kernel))
 			m->kernel = KX_KERNEL_BLIS;
+	}
 	for (i = 0; i < m->n_layers; i++) {
 		struct kx_layer *l = &m->layers[i];
 		if (l->out > m->max_width)
@@ -290,6 +301,13 @@ work_alloc(const struct kx_model *m, size_t max_rows)
 	if (!w)
 		return NULL;
 	w->max_rows = max_rows;
+	if (m->f64) {
+		if (kx_forward64_alloc(m, max_rows, &w->node64, &w->node32, &w->rows64) != 0) {
+			kx_work_free(w);
+			return NULL;
+		}
+		return w;
+	}
 	if (kx_kernel_is_panel(m->kernel)) {
 		/* a few panels, whatever the batch size */
 		s = kx_panel_work_floats(m);
@@ -360,6 +378,8 @@ kx_work_free(struct kx_work *w)
 	free(w->buf[1]);
 	free(w->a);
 	free(w->panels);
+	free(w->node64);
+	free(w->node32);
 	free(w);
 }
 
@@ -382,6 +402,10 @@ forward_one(const struct kx_model *m, struct kx_work *w, const float *x, size_t 
 	const float *cur = x;
 	size_t i;
 
+	if (w->node64) {
+		kx_forward64(m, w->node64, w->node32, w->rows64, x, n, y);
+		return;
+	}
 	if (w->panels) {
 		if (m->kernel == KX_KERNEL_AVX2)
 			kx_avx2_forward(m, w->panels, x, n, y);
@@ -553,6 +577,14 @@ kx_model_forward_ref(const struct kx_model *m, const float *x, size_t n, float *
 	const float *cur = x;
 	size_t i;
 
+	if (m->f64) {
+		struct kx_work *w = work_alloc(m, n);
+		if (!w)
+			return -1;
+		forward_one(m, w, x, n, y);
+		kx_work_free(w);
+		return 0;
+	}
 	buf[0] = kx_mallocarray(n ? n : 1, m->max_width * sizeof(float));
 	buf[1] = kx_mallocarray(n ? n : 1, m->max_width * sizeof(float));
 	if (!buf[0] || !buf[1]) {
