@@ -10,10 +10,6 @@
 
 struct kx_layer;
 
-/* Any activation over n rows x of width w in double, packed at
- * kx_act_width(a, w) as kx_act_apply_rows; x may equal y. */
-void kx_act_apply_rows64(struct kx_act a, const double *x, double *y, size_t n, size_t w);
-
 /* Dense: y (n, units) = act(x @ w64[0] + w64[1]); units: the kernel's
  * width (l->units), the activation's output packed as above. */
 void kx_dense_forward64(const struct kx_layer *l, const double *x, size_t n, double *y);
