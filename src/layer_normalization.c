@@ -5,7 +5,7 @@
  * lists; then the layer has no variables) or adapted (variables mean,
  * variance and an integer count, which inference does not use). */
 #include <float.h>
-#include <math.h>
+#include <tgmath.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -121,41 +121,30 @@ tensors(const struct kx_layer *l, struct kx_tensor *t)
 	return 3;
 }
 
-static void
-forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
-{
-	const struct normalization *p = l->priv;
-	int one = !p->per_feature || p->n_given == 1;
-	size_t r, j, w = l->in;
-
-	for (j = 0; j < w; j++) {
-		float mean = p->mean[one ? 0 : j], sd = sqrtf(p->var[one ? 0 : j]);
-		float d = sd > 1e-7f || sd != sd ? sd : 1e-7f;  /* numpy's maximum: NaN stays */
-		for (r = 0; r < n; r++) {
-			float v = x[0][r * w + j];
-			y[r * w + j] = p->invert ? mean + v * d : (v - mean) / d;
-		}
-	}
+/* The layer in T: float32 (forward) and float64 (forward64: mean and
+ * variance as read, or as the config gives them); <tgmath.h> picks sqrtf
+ * or sqrt. */
+#define NORMALIZATION(T, NAME, MEAN, VAR)                                                         \
+static void                                                                                       \
+NAME(const struct kx_layer *l, const T *const *x, size_t n, T *y)                                 \
+{                                                                                                 \
+	const struct normalization *p = l->priv;                                                  \
+	const T *mv = MEAN, *vv = VAR;                                                            \
+	int one = !p->per_feature || p->n_given == 1;                                             \
+	size_t r, j, w = l->in;                                                                   \
+                                                                                                  \
+	for (j = 0; j < w; j++) {                                                                 \
+		T mean = mv[one ? 0 : j], sd = sqrt(vv[one ? 0 : j]);                             \
+		T d = sd > (T)1e-7 || sd != sd ? sd : (T)1e-7;  /* numpy's maximum: NaN stays */  \
+		for (r = 0; r < n; r++) {                                                         \
+			T v = x[0][r * w + j];                                                    \
+			y[r * w + j] = p->invert ? mean + v * d : (v - mean) / d;                 \
+		}                                                                                 \
+	}                                                                                         \
 }
 
-/* the same in float64: mean and variance as read (w64) or as given */
-static void
-forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
-{
-	const struct normalization *p = l->priv;
-	const double *mv = p->adapted ? l->w64[0] : p->mean64, *vv = p->adapted ? l->w64[1] : p->var64;
-	int one = !p->per_feature || p->n_given == 1;
-	size_t r, j, w = l->in;
-
-	for (j = 0; j < w; j++) {
-		double mean = mv[one ? 0 : j], sd = sqrt(vv[one ? 0 : j]);
-		double d = sd > 1e-7 || sd != sd ? sd : 1e-7;
-		for (r = 0; r < n; r++) {
-			double v = x[0][r * w + j];
-			y[r * w + j] = p->invert ? mean + v * d : (v - mean) / d;
-		}
-	}
-}
+NORMALIZATION(float, forward, p->mean, p->var)
+NORMALIZATION(double, forward64, p->adapted ? l->w64[0] : p->mean64, p->adapted ? l->w64[1] : p->var64)
 
 static void
 describe(const struct kx_layer *l, struct kx_layer_desc *d)

@@ -88,33 +88,29 @@ shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t siz
 	return 0;
 }
 
-static void
-forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
-{
-	const struct rescaling *r = l->priv;
-	size_t w = l->in, b, i;
-	size_t ds = r->n_scale > 1, dof = r->n_offset > 1;  /* per feature, or one value */
-
-	for (b = 0; b < n; b++) {
-		const float *xr = x[0] + b * w;
-		float *yr = y + b * w;
-		for (i = 0; i < w; i++) {
-			float p = xr[i] * r->scale[i * ds];
-			yr[i] = p + r->offset[i * dof];
-		}
-	}
+/* The layer in T: float32 (forward) and float64 (forward64, scale and
+ * offset as the config writes them); the product rounded, then the sum. */
+#define RESCALING(T, NAME, SCALE, OFFSET)                                                    \
+static void                                                                                  \
+NAME(const struct kx_layer *l, const T *const *x, size_t n, T *y)                            \
+{                                                                                            \
+	const struct rescaling *r = l->priv;                                                 \
+	const T *scale = SCALE, *offset = OFFSET;                                            \
+	size_t w = l->in, b, i;                                                              \
+	size_t ds = r->n_scale > 1, dof = r->n_offset > 1;  /* per feature, or one value */  \
+                                                                                             \
+	for (b = 0; b < n; b++) {                                                            \
+		const T *xr = x[0] + b * w;                                                  \
+		T *yr = y + b * w;                                                           \
+		for (i = 0; i < w; i++) {                                                    \
+			T p = xr[i] * scale[i * ds];                                         \
+			yr[i] = p + offset[i * dof];                                         \
+		}                                                                            \
+	}                                                                                    \
 }
 
-static void
-forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
-{
-	const struct rescaling *r = l->priv;
-	size_t w = l->in, b, i, ds = r->n_scale > 1, dof = r->n_offset > 1;
-
-	for (b = 0; b < n; b++)
-		for (i = 0; i < w; i++)
-			y[b * w + i] = x[0][b * w + i] * r->scale64[i * ds] + r->offset64[i * dof];
-}
+RESCALING(float, forward, r->scale, r->offset)
+RESCALING(double, forward64, r->scale64, r->offset64)
 
 /* "0.00784313772" or "[0.00784313772, 0.0199999996, -0.5]" (float32, shortest) */
 static void
