@@ -1,4 +1,4 @@
-/* act.c - Keras activations in float32 (Keras 3 definitions). */
+/* act.c - Keras activations in float32 and float64 (Keras 3 definitions). */
 #include <cjson/cJSON.h>
 #include <float.h>
 #include <math.h>
@@ -439,156 +439,35 @@ kx_act_expf(float x)
 	return kx_expf(x);
 }
 
-/* Each activation below is Keras 3's definition (keras/src/backend/numpy/
- * nn.py, the same order of float32 operations as the JAX backend), so
- * that the extremes come out as Keras's: overflow to infinity where Keras
- * overflows, -0 and NaN where Keras gives them. */
+/* The definitions, once for float32 and once for float64 (act_body.h). */
+#include <tgmath.h>
 
-static float
-sigmoidf(float x)
-{
-	return 1.0f / (1.0f + expf(-x));
-}
+#define T float
+#define SFX(n) n##32
+#define C_SQRT2 1.41421354f
+#define C_SQRT_2_PI 0.797884583f
+#define C_GELU_A 0.044715f
+#define C_SELU_SCALE 1.05070102f
+#define C_SELU_ALPHA 1.67326319f
+#include "act_body.h"
+#undef T
+#undef SFX
+#undef C_SQRT2
+#undef C_SQRT_2_PI
+#undef C_GELU_A
+#undef C_SELU_SCALE
+#undef C_SELU_ALPHA
 
-/* numpy's logaddexp(x, 0): max(x, 0) + log1p(exp(-|x - 0|)) */
-static float
-softplusf(float x)
-{
-	return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x)));
-}
-
-/* numpy's maximum and minimum: NaN when either operand is NaN, the
- * second operand when they compare equal (maximum(-0, 0) is 0) */
-static float
-np_maxf(float a, float b)
-{
-	return a != a ? a : a > b ? a : b;
-}
-
-static float
-np_minf(float a, float b)
-{
-	return a != a ? a : a < b ? a : b;
-}
-
-/* x / 6 + 0.5, then 0 where <= 0, 1 where >= 1 (NaN stays NaN); the
- * same in 3.3, 3.8 and 3.16 (ops.hard_sigmoid's docstring says 0.2x+0.5,
- * the backends compute x/6+0.5) */
-static float
-hard_sigmoidf(float x)
-{
-	float y = x / 6.0f + 0.5f;
-
-	return y <= 0.0f ? 0.0f : y >= 1.0f ? 1.0f : y;
-}
-
-/* approximate=False: x * (erf(x / sqrt(2)) + 1) / 2 in float32, erf
- * rounded to float as scipy's float32 erf is: it overflows to infinity
- * above FLT_MAX / 2 as Keras's does, and is -0 where erf rounds to -1.
- * approximate=True: x * 0.5 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))),
- * x^3 by powf as numpy's float32 power computes it. */
-static float
-geluf(float x, int approximate)
-{
-	float e;
-
-	if (approximate) {
-		float inner = 0.797884583f * (x + 0.044715f * powf(x, 3.0f));
-		return x * (0.5f * (1.0f + tanhf(inner)));
-	}
-	e = (float)erf((double)(x / 1.41421354f));
-	return x * (e + 1.0f) / 2.0f;
-}
-
-/* keras.activations.relu / the ReLU layer (ReLU.static_call): the
- * branches Keras takes for each combination of parameters. */
-static float
-reluf(const struct kx_act *a, float x)
-{
-	float y, neg = 0.0f;
-	int clip = a->has_max;
-
-	if (a->slope != 0.0f) {
-		if (!a->has_max && a->threshold == 0.0f)
-			return np_maxf(x, a->slope * x);
-		neg = np_maxf(a->threshold != 0.0f ? -x + a->threshold : -x, 0.0f);
-	}
-	if (a->threshold != 0.0f) {
-		/* Keras 3.15+: where(x > threshold, x, 0); before: x * (x >
-		 * threshold), which keeps -0 and makes -inf NaN */
-		if (a->mul_threshold)
-			y = x * (x > a->threshold ? 1.0f : 0.0f);
-		else
-			y = x > a->threshold ? x : 0.0f;
-	} else if (a->has_max && a->max_value == 6.0f) {
-		y = np_minf(np_maxf(x, 0.0f), 6.0f);
-		clip = 0;
-	} else {
-		y = np_maxf(x, 0.0f);
-	}
-	if (clip)
-		y = np_minf(np_maxf(y, 0.0f), a->max_value);
-	if (a->slope != 0.0f)
-		y -= a->slope * neg;
-	return y;
-}
-
-static float
-elementwise(const struct kx_act *a, float x)
-{
-	switch (a->kind) {
-	case KX_ACT_RELU:
-		if (a->slope == 0.0f && !a->has_max && a->threshold == 0.0f)
-			return np_maxf(x, 0.0f);
-		return reluf(a, x);
-	case KX_ACT_GELU:
-		return geluf(x, a->approximate);
-	case KX_ACT_TANH:
-		return tanhf(x);
-	case KX_ACT_SIGMOID:
-		return sigmoidf(x);
-	case KX_ACT_SOFTPLUS:
-		return softplusf(x);
-	case KX_ACT_SOFTSIGN:
-		return x / (1.0f + fabsf(x));
-	case KX_ACT_ELU:
-		return x >= 0.0f ? x : a->alpha * expm1f(x);
-	case KX_ACT_SELU:
-		return 1.05070102f * (x >= 0.0f ? x : 1.67326319f * expm1f(x));
-	case KX_ACT_MISH:
-		return x * tanhf(softplusf(x));
-	case KX_ACT_LEAKY_RELU:
-		return np_maxf(x, a->slope * x);
-	case KX_ACT_RELU6:
-		return np_minf(np_maxf(x, 0.0f), 6.0f);
-	case KX_ACT_HARD_SIGMOID:
-		return hard_sigmoidf(x);
-	case KX_ACT_HARD_SILU:
-		return x * hard_sigmoidf(x);
-	case KX_ACT_EXPONENTIAL:
-		return expf(x);
-	case KX_ACT_CELU:
-		return np_maxf(x, 0.0f) + a->alpha * expm1f(np_minf(x, 0.0f) / a->alpha);
-	case KX_ACT_HARD_SHRINK:
-		return fabsf(x) > a->alpha ? x : 0.0f;
-	case KX_ACT_HARD_TANH:
-		return np_minf(np_maxf(x, -1.0f), 1.0f);
-	case KX_ACT_LOG_SIGMOID:
-		return -softplusf(-x);
-	case KX_ACT_SOFT_SHRINK:
-		return x > a->alpha ? x - a->alpha : x < -a->alpha ? x + a->alpha : 0.0f;
-	case KX_ACT_SPARSE_PLUS:
-		return x <= -1.0f ? 0.0f : x < 1.0f ? 0.25f * ((x + 1.0f) * (x + 1.0f)) : x;
-	case KX_ACT_SPARSE_SIGMOID:
-		return x <= -1.0f ? 0.0f : x >= 1.0f ? 1.0f : 0.5f * (x + 1.0f);
-	case KX_ACT_SQUAREPLUS:
-		return (x + sqrtf(x * x + a->alpha)) / 2.0f;
-	case KX_ACT_TANH_SHRINK:  /* numpy's float32 tanh is x itself where glibc's tanhf is not */
-		return x - (float)tanh((double)x);
-	default:
-		return x;
-	}
-}
+#define T double
+#define SFX(n) n##64
+#define C_SQRT2 1.4142135623730951
+#define C_SQRT_2_PI 0.7978845608028654
+#define C_GELU_A 0.044715
+#define C_SELU_SCALE 1.0507009873554805
+#define C_SELU_ALPHA 1.6732632423543772
+#include "act_body.h"
+#undef T
+#undef SFX
 
 void
 kx_act_apply(struct kx_act a, const float *x, float *y, size_t n)
@@ -614,125 +493,28 @@ kx_act_apply(struct kx_act a, const float *x, float *y, size_t n)
 		break;
 	default:
 		for (i = 0; i < n; i++)
-			y[i] = elementwise(&a, x[i]);
+			y[i] = elementwise32(&a, x[i]);
 		break;
-	}
-}
-
-/* softmax and log_softmax of one row, as numpy computes them: exp(x -
- * max), its sum (here in double: within an ulp of numpy's float32 sum). */
-static void
-softmax_row(float *row, size_t w, int log_)
-{
-	float mx = row[0];
-	double sum = 0.0;
-	size_t j;
-
-	for (j = 1; j < w; j++)
-		if (mx == mx && (row[j] > mx || row[j] != row[j]))
-			mx = row[j];
-	for (j = 0; j < w; j++)
-		sum += (double)expf(row[j] - mx);
-	if (!log_) {
-		for (j = 0; j < w; j++)
-			row[j] = (float)((double)expf(row[j] - mx) / sum);
-	} else {
-		float ls = (float)log(sum);
-		for (j = 0; j < w; j++)
-			row[j] = row[j] - mx - ls;
-	}
-}
-
-/* The j-th largest of row (j counted from 0), for sparsemax's sorted
- * order without a buffer: the largest value below the previous one, with
- * its multiplicity. */
-static float
-next_largest(const float *row, size_t w, float prev, int first, size_t *count)
-{
-	float best = -INFINITY;
-	size_t j, c = 0;
-
-	for (j = 0; j < w; j++) {
-		float v = row[j];
-		if (v != v || (!first && !(v < prev)))
-			continue;
-		if (v > best || c == 0) {
-			best = v;
-			c = 1;
-		} else if (v == best) {
-			c++;
-		}
-	}
-	*count = c;
-	return best;
-}
-
-/* Keras's sparsemax (numpy backend, 3.8-3.16), as written: z sorted in
- * descending order, its float32 cumulative sums c_j, support where z_j -
- * (c_j - 1) / (j + 1) > 0 (in float64: the float32 difference divided by
- * numpy's int64 arange), k its size, tau = (sum over the support of c_j -
- * 1) / k in float64, out = max(x - tau, 0). (tau sums the cumulative sums
- * themselves, not only the last one; Keras computes that, so kanx does.)
- * numpy sorts a NaN last, where it joins no support; it stays NaN in the
- * output. */
-static void
-sparsemax_row(float *row, size_t w)
-{
-	float c = 0.0f, prev = 0.0f;
-	double tau, csum = 0.0;
-	size_t j = 0, k = 0, cnt, t, nn = 0;
-
-	for (t = 0; t < w; t++)
-		nn += row[t] == row[t];
-	while (j < nn) {
-		prev = next_largest(row, w, prev, j == 0, &cnt);
-		for (t = 0; t < cnt && j < nn; t++, j++) {
-			c += prev;
-			if ((double)prev - (double)(c - 1.0f) / (double)(j + 1) > 0.0) {
-				csum += (double)c;
-				k++;
-			}
-		}
-	}
-	tau = ((double)(float)csum - 1.0) / (double)k;
-	for (j = 0; j < w; j++) {
-		double d = (double)row[j] - tau;
-		row[j] = d != d ? (float)d : d > 0.0 ? (float)d : 0.0f;
 	}
 }
 
 void
 kx_act_apply_rows(struct kx_act a, const float *x, float *y, size_t n, size_t w)
 {
-	size_t r, j, h = w / 2;
+	apply_rows32(a, x, y, n, w, kx_act_apply);
+}
 
-	if (w == 0)
-		return;
-	switch (a.kind) {
-	case KX_ACT_SOFTMAX:
-	case KX_ACT_LOG_SOFTMAX:
-	case KX_ACT_SPARSEMAX:
-		if (x != y)
-			memmove(y, x, n * w * sizeof *y);
-		for (r = 0; r < n; r++) {
-			if (a.kind == KX_ACT_SPARSEMAX)
-				sparsemax_row(y + r * w, w);
-			else
-				softmax_row(y + r * w, w, a.kind == KX_ACT_LOG_SOFTMAX);
-		}
-		break;
-	case KX_ACT_GLU:
-		/* row r's output goes to r * h, at or before where its input
-		 * starts, so in place in row order reads every input first */
-		for (r = 0; r < n; r++) {
-			const float *in = x + r * w;
-			float *out = y + r * h;
-			for (j = 0; j < h; j++)
-				out[j] = in[j] * sigmoidf(in[h + j]);
-		}
-		break;
-	default:
-		kx_act_apply(a, x, y, n * w);
-		break;
-	}
+static void
+each64(struct kx_act a, const double *x, double *y, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		y[i] = elementwise64(&a, x[i]);
+}
+
+void
+kx_act_apply_rows64(struct kx_act a, const double *x, double *y, size_t n, size_t w)
+{
+	apply_rows64(a, x, y, n, w, each64);
 }

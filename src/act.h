@@ -1,4 +1,4 @@
-/* act.h - Keras activations in float32, with their parameters.
+/* act.h - Keras activations in float32 (and float64), with their parameters.
  *
  * An activation is a kind and the parameters Keras calls it with: the
  * defaults of keras.activations.NAME for a name, or those of the layer
@@ -86,6 +86,10 @@ void kx_act_apply(struct kx_act a, const float *x, float *y, size_t n);
  * packed at kx_act_width(a, w) (glu: n * w / 2 floats). x may equal y;
  * otherwise they must not overlap. */
 void kx_act_apply_rows(struct kx_act a, const float *x, float *y, size_t n, size_t w);
+
+/* kx_act_apply_rows in double precision: each activation Keras's way on
+ * float64 operands (a layer under the float64 dtype policy). */
+void kx_act_apply_rows64(struct kx_act a, const double *x, double *y, size_t n, size_t w);
 
 /* The vectorisable exp used by silu (exposed for the unit tests). */
 float kx_act_expf(float x);

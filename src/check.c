@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "check.h"
+#include "dtype.h"
 #include "layer.h"
 #include "numfmt.h"
 
@@ -89,13 +90,23 @@ kx_model_check(const struct kx_model *m, kx_problem_fn fn, void *ctx)
 	struct kx_tensor t[KX_MAX_TENSORS];
 	size_t i, j, n;
 
+	char note[600];
+
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
+		if (kx_dtype_is64(l->dtype) && !l->ops->forward64)
+			kx_check_report(&c, KX_PROBLEM_ERROR, l->h5_group, "layer '%s' (%s): kanx has no "
+			                "double-precision path for this layer kind, and its dtype policy "
+			                "'%s' computes it in float64", l->name, l->class_name,
+			                kx_dtype_name(l->dtype));
 		n = l->ops->tensors ? l->ops->tensors(l, t) : 0;
 		for (j = 0; j < n; j++)
 			check_finite(&c, l, (int)j, &t[j]);
 		if (l->ops->check)
 			l->ops->check(l, &c);
 	}
+	/* Keras computes in reduced precision, kanx in float32: a warning */
+	if (kx_dtype_note(m, note, sizeof note))
+		fn(ctx, KX_PROBLEM_WARNING, note);
 	return c.errors;
 }

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "kanx.h"
 #include "layer.h"
+#include "dtype.h"
 #include "model.h"
 #include "numfmt.h"
 #include "ofile.h"
@@ -118,7 +119,7 @@ print_json(struct kx_sink *out, const struct kx_model *m)
 {
 	cJSON *o = cJSON_CreateObject(), *layers, *lo, *r;
 	struct kx_layer_desc d;
-	char hex[65], *s;
+	char hex[65], note[600], *s;
 	size_t i;
 
 	kx_sha256_hex(m->sha256, hex);
@@ -147,6 +148,13 @@ print_json(struct kx_sink *out, const struct kx_model *m)
 	cJSON_AddNumberToObject(o, "params", (double)kx_model_params(m));
 	cJSON_AddBoolToObject(o, "compiled", m->compiled);
 	cJSON_AddBoolToObject(o, "optimizer", m->has_optimizer);
+	cJSON_AddStringToObject(o, "dtype", kx_dtype_name(m->dtype));
+	cJSON_AddStringToObject(o, "input_dtype", kx_dtype_name(m->in_dtype));
+	cJSON_AddStringToObject(o, "path", m->f64 ? "reference64" : "float32");
+	if (kx_dtype_note(m, note, sizeof note))
+		cJSON_AddStringToObject(o, "dtype_note", note);
+	else
+		cJSON_AddNullToObject(o, "dtype_note");
 	layers = cJSON_AddArrayToObject(o, "layers");
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
@@ -156,6 +164,7 @@ print_json(struct kx_sink *out, const struct kx_model *m)
 		cJSON_AddStringToObject(lo, "class", kind_class(l));
 		cJSON_AddNumberToObject(lo, "in", (double)l->in);
 		cJSON_AddNumberToObject(lo, "out", (double)l->out);
+		cJSON_AddStringToObject(lo, "dtype", kx_dtype_name(l->dtype));
 		describe(l, &d);
 		if (d.grid_size) {
 			cJSON_AddNumberToObject(lo, "grid_size", (double)d.grid_size);
@@ -193,6 +202,40 @@ print_json(struct kx_sink *out, const struct kx_model *m)
 	kx_sink_printf(out, "%s\n", s);
 	free(s);
 	return 0;
+}
+
+/* The dtype policies, when any is not float32: each with its layers, the
+ * path the model runs on, and the reduced-precision note. */
+static void
+print_dtypes(struct kx_sink *out, const struct kx_model *m)
+{
+	char note[600];
+	size_t i, j;
+	int dt, any = m->in_dtype != KX_DT_FLOAT32 || m->dtype != KX_DT_FLOAT32;
+
+	for (i = 0; i < m->n_layers; i++)
+		any |= m->layers[i].dtype != KX_DT_FLOAT32;
+	if (!any)
+		return;
+	kx_sink_printf(out, "  dtypes      model %s, input %s\n", kx_dtype_name(m->dtype),
+	               kx_dtype_name(m->in_dtype));
+	for (dt = KX_DT_FLOAT32; dt <= KX_DT_MIXED_BFLOAT16; dt++) {
+		for (i = 0, j = 0; i < m->n_layers; i++) {
+			if (m->layers[i].dtype != dt)
+				continue;
+			if (j++)
+				kx_sink_printf(out, ", %s", m->layers[i].name);
+			else
+				kx_sink_printf(out, "              %-15s %s", kx_dtype_name(dt), m->layers[i].name);
+		}
+		if (j)
+			kx_sink_printf(out, "\n");
+	}
+	if (m->f64)
+		kx_sink_printf(out, "  path        double-precision reference (a layer computes in "
+		               "float64; the fast kernels are float32 only)\n");
+	if (kx_dtype_note(m, note, sizeof note))
+		kx_sink_printf(out, "  note        %s\n", note);
 }
 
 static void
@@ -240,6 +283,7 @@ print_text(struct kx_sink *out, const struct kx_model *m)
 			kx_sink_printf(out, "        %s\n", d.summary);
 	}
 	kx_sink_printf(out, "  trainable parameters: %zu\n", kx_model_params(m));
+	print_dtypes(out, m);
 }
 
 /* --edges and --plot: the CSV of the edges, their panels, or the

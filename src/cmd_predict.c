@@ -28,6 +28,7 @@
 #include "layer.h"
 #include "kernel.h"
 #include "kxlimits.h"
+#include "dtype.h"
 #include "model.h"
 #include "numfmt.h"
 #include "ofile.h"
@@ -977,6 +978,11 @@ exec_predict(int argc, char **argv)
 	if (!p.model) {
 		kx_err_print(&err);
 		return err.code ? err.code : KX_EXIT_BADMODEL;
+	}
+	{
+		char note[600];
+		if (kx_dtype_note(p.model, note, sizeof note))
+			fprintf(stderr, "kanx: warning: %s\n", note);
 	}
 	p.ro.in = p.model->in;
 	p.ro.lim = &p.lim;

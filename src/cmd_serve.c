@@ -32,6 +32,7 @@
 #include "layer.h"
 #include "kernel.h"
 #include "kxlimits.h"
+#include "dtype.h"
 #include "model.h"
 #include "numfmt.h"
 #include "request.h"
@@ -887,6 +888,11 @@ startup(struct server *s, const struct serve_opts *o)
 		if (m == NULL) {
 			kx_err_print(&e);
 			return e.code ? e.code : KX_EXIT_BADMODEL;
+		}
+		{
+			char note[600];
+			if (kx_dtype_note(m, note, sizeof note))
+				fprintf(stderr, "kanx: warning: %s\n", note);
 		}
 		if (install(s, m, "checkpoint:", model) != 0)
 			return KX_EXIT_INTERNAL;

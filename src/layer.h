@@ -129,6 +129,9 @@ struct kx_layer_ops {
 	 * 0; NULL or -1: only the reference forward runs it, and a model
 	 * with such a layer runs on the BLIS kernel (model.c). */
 	int (*kop)(const struct kx_layer *l, struct kx_kop *op);
+	/* The same in double precision, for a layer under the float64 policy
+	 * (its weights in l->w64). NULL: the kind is refused under float64. */
+	void (*forward64)(const struct kx_layer *l, const double *const *x, size_t n, double *y);
 	/* Trainable parameters, as Keras counts them. NULL: 0. */
 	size_t (*params)(const struct kx_layer *l);
 	/* What inspect shows. NULL: nothing beyond name, class and widths. */
@@ -156,6 +159,10 @@ int kx_layer_shape_same(struct kx_layer *l, const size_t *in_w, size_t n_in, cha
 int kx_layer_act_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size);
 int kx_layer_act_kop(const struct kx_layer *l, struct kx_kop *op);
 void kx_layer_act_describe(const struct kx_layer *l, struct kx_layer_desc *d);
+void kx_layer_act_forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y);
+
+/* The forward64 hook of a layer that is the identity at inference. */
+void kx_layer_copy64(const struct kx_layer *l, const double *const *x, size_t n, double *y);
 
 /* What layer l is to the kernels (its row's kop hook) into *op: 0, or
  * -1 when the row has no kernel form. */
@@ -184,6 +191,15 @@ int kx_layer_last_axis(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *k
 int kx_layer_bool(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, int dflt);
 int kx_layer_float(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, float dflt,
                    float *out);
+
+/* cfg[key] as the config writes it (a layer under the float64 policy
+ * computes with it unrounded), dflt when it is not a number: for a key
+ * kx_layer_float has checked. */
+double kx_layer_double(const cJSON *cfg, const char *key, double dflt);
+
+/* The float64 values of the weight whose float copy is *field (the dst
+ * of one of l's tensors), or NULL when l has no such tensor. */
+const double *kx_layer_w64(const struct kx_layer *l, float *const *field);
 
 /* d->activation: a with its parameters (kx_act_format), in d->act_buf. */
 void kx_layer_desc_act(struct kx_layer_desc *d, struct kx_act a);

@@ -29,6 +29,7 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 		.shape = kx_layer_act_shape,                                 \
 		.forward = kx_layer_forward_kop,                             \
 		.kop = kx_layer_act_kop,                                     \
+		.forward64 = kx_layer_act_forward64,                         \
 		.describe = kx_layer_act_describe,                           \
 	};
 

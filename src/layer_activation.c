@@ -4,6 +4,7 @@
 
 #include "layer.h"
 #include "model.h"
+#include "ref64.h"
 
 static int
 parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
@@ -32,6 +33,12 @@ kx_layer_act_kop(const struct kx_layer *l, struct kx_kop *op)
 }
 
 void
+kx_layer_act_forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
+{
+	kx_act_apply_rows64(l->act, x[0], y, n, l->in);
+}
+
+void
 kx_layer_act_describe(const struct kx_layer *l, struct kx_layer_desc *d)
 {
 	kx_layer_desc_act(d, l->act);
@@ -46,5 +53,6 @@ const struct kx_layer_ops kx_layer_activation = {
 	.shape = kx_layer_act_shape,
 	.forward = kx_layer_forward_kop,
 	.kop = kx_layer_act_kop,
+	.forward64 = kx_layer_act_forward64,
 	.describe = kx_layer_act_describe,
 };

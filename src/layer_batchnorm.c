@@ -3,7 +3,7 @@
  * (-moving_mean * inv (+ beta)), in float32 in that order (Keras's
  * batch_normalization, NumPy backend). Variables gamma, beta (each only
  * when scale, center), moving_mean, moving_variance, in that order. */
-#include <math.h>
+#include <tgmath.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -13,6 +13,7 @@
 struct batchnorm {
 	int center, scale;
 	float epsilon;
+	double epsilon64;         /* as the config writes it (float64 policy) */
 	float *gamma, *beta, *mean, *var;
 };
 
@@ -28,6 +29,7 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 	b->center = kx_layer_bool(ctx, cfg, "center", 1);
 	b->scale = kx_layer_bool(ctx, cfg, "scale", 1);
 	kx_layer_float(ctx, cfg, "epsilon", 1e-3f, &b->epsilon);
+	b->epsilon64 = kx_layer_double(cfg, "epsilon", 1e-3);
 	if ((v = cJSON_GetObjectItemCaseSensitive(cfg, "renorm")) && cJSON_IsTrue(v))
 		kx_parse_bad(ctx, "renorm=True is not supported (it saves renorm statistics kanx "
 		             "does not read)");
@@ -49,23 +51,32 @@ tensors(const struct kx_layer *l, struct kx_tensor *t)
 	return n;
 }
 
-static void
-forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
-{
-	const struct batchnorm *b = l->priv;
-	size_t r, j, w = l->in;
-
-	for (j = 0; j < w; j++) {
-		float inv = 1.0f / sqrtf(b->var[j] + b->epsilon), res;
-		if (b->scale)
-			inv = inv * b->gamma[j];
-		res = -b->mean[j] * inv;
-		if (b->center)
-			res = res + b->beta[j];
-		for (r = 0; r < n; r++)
-			y[r * w + j] = x[0][r * w + j] * inv + res;
-	}
+/* The layer in T: float32 (forward) and float64 (forward64, its weights
+ * as read, epsilon as the config writes it); <tgmath.h> picks sqrtf or
+ * sqrt. */
+#define BATCHNORM(T, NAME, GAMMA, BETA, MEAN, VAR, EPS)                  \
+static void                                                              \
+NAME(const struct kx_layer *l, const T *const *x, size_t n, T *y)        \
+{                                                                        \
+	const struct batchnorm *b = l->priv;                             \
+	const T *gamma = GAMMA, *beta = BETA, *mean = MEAN, *var = VAR;  \
+	size_t r, j, w = l->in;                                          \
+                                                                         \
+	for (j = 0; j < w; j++) {                                        \
+		T inv = (T)1 / sqrt(var[j] + EPS), res;                  \
+		if (b->scale)                                            \
+			inv = inv * gamma[j];                            \
+		res = -mean[j] * inv;                                    \
+		if (b->center)                                           \
+			res = res + beta[j];                             \
+		for (r = 0; r < n; r++)                                  \
+			y[r * w + j] = x[0][r * w + j] * inv + res;      \
+	}                                                                \
 }
+
+BATCHNORM(float, forward, b->gamma, b->beta, b->mean, b->var, b->epsilon)
+BATCHNORM(double, forward64, kx_layer_w64(l, &b->gamma), kx_layer_w64(l, &b->beta),
+          kx_layer_w64(l, &b->mean), kx_layer_w64(l, &b->var), b->epsilon64)
 
 static size_t
 params(const struct kx_layer *l)
@@ -93,6 +104,7 @@ const struct kx_layer_ops kx_layer_batchnorm = {
 	.shape = kx_layer_shape_same,
 	.tensors = tensors,
 	.forward = forward,
+	.forward64 = forward64,
 	.params = params,
 	.describe = describe,
 	.free = kx_layer_free_priv,

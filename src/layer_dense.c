@@ -6,10 +6,12 @@
  * kernel for the model: model.c). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kernel.h"
 #include "layer.h"
 #include "model.h"
+#include "ref64.h"
 
 extern const struct kx_layer_ops kx_layer_dense_narrow;
 
@@ -61,6 +63,22 @@ kop(const struct kx_layer *l, struct kx_kop *op)
 	*op = (struct kx_kop){ .fast = KX_FAST_MATMUL, .in = l->in, .out = l->out, .act = l->act,
 	                       .kernel = l->kernel, .bias = l->bias };
 	return 0;
+}
+
+/* Dense and its glu row alike: x @ kernel + bias at the kernel's width
+ * (l->units), then the activation */
+static void
+forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
+{
+	double *t = y;
+
+	if (l->units != l->out && !(t = kx_mallocarray(n ? n : 1, l->units * sizeof *t)))
+		abort();  /* as narrow_forward */
+	kx_dense_forward64(l, x[0], n, t);
+	if (t != y) {
+		memcpy(y, t, n * l->out * sizeof *y);
+		free(t);
+	}
 }
 
 static size_t
@@ -133,6 +151,7 @@ const struct kx_layer_ops kx_layer_dense_narrow = {
 	.shape = narrow_shape,
 	.tensors = narrow_tensors,
 	.forward = narrow_forward,
+	.forward64 = forward64,
 	.params = narrow_params,
 	.describe = describe,
 };
@@ -145,6 +164,7 @@ const struct kx_layer_ops kx_layer_dense = {
 	.tensors = tensors,
 	.forward = kx_layer_forward_kop,
 	.kop = kop,
+	.forward64 = forward64,
 	.params = params,
 	.describe = describe,
 };

@@ -19,4 +19,5 @@ const struct kx_layer_ops kx_layer_dropout = {
 	.shape = kx_layer_shape_same,
 	.forward = kx_layer_forward_kop,
 	.kop = kx_layer_identity_kop,
+	.forward64 = kx_layer_copy64,
 };

@@ -31,6 +31,7 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 		.shape = kx_layer_shape_same,                                \
 		.forward = kx_layer_forward_kop,                             \
 		.kop = kx_layer_identity_kop,                                \
+		.forward64 = kx_layer_copy64,                                \
 	};
 
 IDENTITY(kx_layer_gaussian_noise, "GaussianNoise")

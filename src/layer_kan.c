@@ -11,6 +11,7 @@
 #include "kernel.h"
 #include "layer.h"
 #include "model.h"
+#include "ref64.h"
 #include "numfmt.h"
 
 #define SHOW_MAX 5   /* features named per problem before "and N more" */
@@ -283,6 +284,12 @@ forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
 	kx_ref_forward(&op, x[0], n, y);
 }
 
+static void
+forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
+{
+	kx_kan_forward64(l, x[0], n, y);
+}
+
 static size_t
 params(const struct kx_layer *l)
 {
@@ -349,6 +356,7 @@ const struct kx_layer_ops kx_layer_kan = {
 	.forward = forward,
 	.kop = kop,
 	.free = free_kan,
+	.forward64 = forward64,
 	.params = params,
 	.describe = describe,
 };

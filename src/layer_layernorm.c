@@ -4,7 +4,7 @@
  * (-mean * inv (+ beta)). rms_scaling (Keras 3.8+; 3.3 does not save it):
  * y = x * (1 / sqrt(var(x) + epsilon)) * gamma, var the two-pass variance.
  * Variables gamma (scale or rms_scaling), beta (center, not rms_scaling). */
-#include <math.h>
+#include <tgmath.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,6 +14,7 @@
 struct layernorm {
 	int center, scale, rms;
 	float epsilon;
+	double epsilon64;         /* as the config writes it (float64 policy) */
 	float *gamma, *beta;
 };
 
@@ -29,6 +30,7 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 	p->scale = kx_layer_bool(ctx, cfg, "scale", 1);
 	p->rms = kx_layer_bool(ctx, cfg, "rms_scaling", 0);
 	kx_layer_float(ctx, cfg, "epsilon", 1e-3f, &p->epsilon);
+	p->epsilon64 = kx_layer_double(cfg, "epsilon", 1e-3);
 	return ctx->bad ? -1 : 0;
 }
 
@@ -45,48 +47,48 @@ tensors(const struct kx_layer *l, struct kx_tensor *t)
 	return n;
 }
 
-/* numpy's float32 mean of v[0 .. w) */
-static float
-mean32(const float *v, size_t w)
-{
-	float s = 0.0f;
-	size_t j;
-
-	for (j = 0; j < w; j++)
-		s += v[j];
-	return s / (float)w;
+/* The layer in T: float32 (forward) and float64 (forward64, its weights
+ * as read, epsilon as the config writes it), numpy's operations in its
+ * order (the mean a plain sum divided by w; <tgmath.h> picks sqrtf or
+ * sqrt). */
+#define LAYERNORM(T, NAME, GAMMA, BETA, EPS)                               \
+static void                                                                \
+NAME(const struct kx_layer *l, const T *const *x, size_t n, T *y)          \
+{                                                                          \
+	const struct layernorm *p = l->priv;                               \
+	const T *gamma = GAMMA, *beta = BETA;                              \
+	size_t r, j, w = l->in;                                            \
+                                                                           \
+	for (r = 0; r < n; r++) {                                          \
+		const T *xr = x[0] + r * w;                                \
+		T *yr = y + r * w, mean = (T)0, sq = (T)0, var, inv, res;  \
+		for (j = 0; j < w; j++)                                    \
+			mean += xr[j];                                     \
+		mean = mean / (T)w;                                        \
+		if (p->rms) {                                              \
+			for (j = 0; j < w; j++)                            \
+				sq += (xr[j] - mean) * (xr[j] - mean);     \
+			inv = (T)1 / sqrt(sq / (T)w + EPS);                \
+			for (j = 0; j < w; j++)                            \
+				yr[j] = xr[j] * inv * gamma[j];            \
+			continue;                                          \
+		}                                                          \
+		for (j = 0; j < w; j++)                                    \
+			sq += xr[j] * xr[j];                               \
+		var = sq / (T)w - mean * mean;                             \
+		inv = (T)1 / sqrt(var + EPS);                              \
+		for (j = 0; j < w; j++) {                                  \
+			T iv = p->scale ? inv * gamma[j] : inv;            \
+			res = -mean * iv;                                  \
+			if (p->center)                                     \
+				res = res + beta[j];                       \
+			yr[j] = xr[j] * iv + res;                          \
+		}                                                          \
+	}                                                                  \
 }
 
-static void
-forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
-{
-	const struct layernorm *p = l->priv;
-	size_t r, j, w = l->in;
-
-	for (r = 0; r < n; r++) {
-		const float *xr = x[0] + r * w;
-		float *yr = y + r * w, mean = mean32(xr, w), sq = 0.0f, var, inv, res;
-		if (p->rms) {
-			for (j = 0; j < w; j++)
-				sq += (xr[j] - mean) * (xr[j] - mean);
-			inv = 1.0f / sqrtf(sq / (float)w + p->epsilon);
-			for (j = 0; j < w; j++)
-				yr[j] = xr[j] * inv * p->gamma[j];
-			continue;
-		}
-		for (j = 0; j < w; j++)
-			sq += xr[j] * xr[j];
-		var = sq / (float)w - mean * mean;
-		inv = 1.0f / sqrtf(var + p->epsilon);
-		for (j = 0; j < w; j++) {
-			float iv = p->scale ? inv * p->gamma[j] : inv;
-			res = -mean * iv;
-			if (p->center)
-				res = res + p->beta[j];
-			yr[j] = xr[j] * iv + res;
-		}
-	}
-}
+LAYERNORM(float, forward, p->gamma, p->beta, p->epsilon)
+LAYERNORM(double, forward64, kx_layer_w64(l, &p->gamma), kx_layer_w64(l, &p->beta), p->epsilon64)
 
 static size_t
 params(const struct kx_layer *l)
@@ -115,6 +117,7 @@ const struct kx_layer_ops kx_layer_layernorm = {
 	.shape = kx_layer_shape_same,
 	.tensors = tensors,
 	.forward = forward,
+	.forward64 = forward64,
 	.params = params,
 	.describe = describe,
 	.free = kx_layer_free_priv,

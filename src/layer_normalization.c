@@ -5,7 +5,7 @@
  * lists; then the layer has no variables) or adapted (variables mean,
  * variance and an integer count, which inference does not use). */
 #include <float.h>
-#include <math.h>
+#include <tgmath.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,32 +18,36 @@ struct normalization {
 	int adapted;      /* mean and variance are variables */
 	size_t n_given;   /* given: how many values (1: broadcast to every feature) */
 	float *mean, *var, *count;
+	double *mean64, *var64;  /* given: the config's values as written (float64 policy) */
 };
 
-/* cfg[key]: a number or a list of numbers, into a new array */
+/* cfg[key]: a number or a list of numbers, into a new array, and as
+ * written into *a64 (Keras casts them to the compute dtype) */
 static float *
-given(struct kx_parse_ctx *ctx, const cJSON *v, const char *key, size_t *n)
+given(struct kx_parse_ctx *ctx, const cJSON *v, const char *key, size_t *n, double **a64)
 {
 	const cJSON *e;
 	float *a;
 	size_t i = 0;
 
 	*n = cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 1;
-	if (*n < 1 || *n > ctx->lim->max_width || !(a = kx_mallocarray(*n, sizeof *a))) {
+	if (*n < 1 || *n > ctx->lim->max_width || !(a = kx_mallocarray(*n, sizeof *a)) ||
+	    !(*a64 = kx_mallocarray(*n, sizeof **a64))) {
 		kx_parse_bad(ctx, "%s must be a number or a list of 1 to %zu numbers", key,
 		             ctx->lim->max_width);
 		return NULL;
 	}
-	if (!cJSON_IsArray(v)) {
-		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || fabs(v->valuedouble) > FLT_MAX)
-			goto bad;
-		a[0] = (float)v->valuedouble;
-		return a;
-	}
 	cJSON_ArrayForEach(e, v) {
 		if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || fabs(e->valuedouble) > FLT_MAX)
 			goto bad;
+		(*a64)[i] = e->valuedouble;
 		a[i++] = (float)e->valuedouble;
+	}
+	if (!cJSON_IsArray(v)) {
+		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || fabs(v->valuedouble) > FLT_MAX)
+			goto bad;
+		(*a64)[0] = v->valuedouble;
+		a[0] = (float)v->valuedouble;
 	}
 	return a;
 bad:
@@ -74,8 +78,8 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 		return -1;
 	}
 	if (!p->adapted) {
-		if (!(p->mean = given(ctx, m, "mean", &p->n_given)) ||
-		    !(p->var = given(ctx, v, "variance", &nv)))
+		if (!(p->mean = given(ctx, m, "mean", &p->n_given, &p->mean64)) ||
+		    !(p->var = given(ctx, v, "variance", &nv, &p->var64)))
 			return -1;
 		if (nv != p->n_given) {
 			kx_parse_bad(ctx, "mean has %zu values and variance %zu", p->n_given, nv);
@@ -117,22 +121,30 @@ tensors(const struct kx_layer *l, struct kx_tensor *t)
 	return 3;
 }
 
-static void
-forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
-{
-	const struct normalization *p = l->priv;
-	int one = !p->per_feature || p->n_given == 1;
-	size_t r, j, w = l->in;
-
-	for (j = 0; j < w; j++) {
-		float mean = p->mean[one ? 0 : j], sd = sqrtf(p->var[one ? 0 : j]);
-		float d = sd > 1e-7f || sd != sd ? sd : 1e-7f;  /* numpy's maximum: NaN stays */
-		for (r = 0; r < n; r++) {
-			float v = x[0][r * w + j];
-			y[r * w + j] = p->invert ? mean + v * d : (v - mean) / d;
-		}
-	}
+/* The layer in T: float32 (forward) and float64 (forward64: mean and
+ * variance as read, or as the config gives them); <tgmath.h> picks sqrtf
+ * or sqrt. */
+#define NORMALIZATION(T, NAME, MEAN, VAR)                                                         \
+static void                                                                                       \
+NAME(const struct kx_layer *l, const T *const *x, size_t n, T *y)                                 \
+{                                                                                                 \
+	const struct normalization *p = l->priv;                                                  \
+	const T *mv = MEAN, *vv = VAR;                                                            \
+	int one = !p->per_feature || p->n_given == 1;                                             \
+	size_t r, j, w = l->in;                                                                   \
+                                                                                                  \
+	for (j = 0; j < w; j++) {                                                                 \
+		T mean = mv[one ? 0 : j], sd = sqrt(vv[one ? 0 : j]);                             \
+		T d = sd > (T)1e-7 || sd != sd ? sd : (T)1e-7;  /* numpy's maximum: NaN stays */  \
+		for (r = 0; r < n; r++) {                                                         \
+			T v = x[0][r * w + j];                                                    \
+			y[r * w + j] = p->invert ? mean + v * d : (v - mean) / d;                 \
+		}                                                                                 \
+	}                                                                                         \
 }
+
+NORMALIZATION(float, forward, p->mean, p->var)
+NORMALIZATION(double, forward64, p->adapted ? l->w64[0] : p->mean64, p->adapted ? l->w64[1] : p->var64)
 
 static void
 describe(const struct kx_layer *l, struct kx_layer_desc *d)
@@ -152,6 +164,8 @@ free_priv(struct kx_layer *l)
 		free(p->mean);
 		free(p->var);
 		free(p->count);
+		free(p->mean64);
+		free(p->var64);
 	}
 	free(p);
 	l->priv = NULL;
@@ -166,6 +180,7 @@ const struct kx_layer_ops kx_layer_normalization = {
 	.shape = shape,
 	.tensors = tensors,
 	.forward = forward,
+	.forward64 = forward64,
 	.describe = describe,
 	.free = free_priv,
 };

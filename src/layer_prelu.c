@@ -41,25 +41,31 @@ tensors(const struct kx_layer *l, struct kx_tensor *t)
 	return 1;
 }
 
-/* numpy's relu, maximum(x, 0): NaN stays NaN, -0 gives 0 */
-static float
-relu(float x)
-{
-	return x != x ? x : x > 0.0f ? x : 0.0f;
+/* The layer in T: float32 (forward) and float64 (forward64, alpha as
+ * read); relu is numpy's maximum(x, 0): NaN stays NaN, -0 gives 0. */
+#define PRELU(T, NAME, ALPHA)                                                  \
+static T                                                                       \
+NAME##_relu(T x)                                                               \
+{                                                                              \
+	return x != x ? x : x > (T)0 ? x : (T)0;                               \
+}                                                                              \
+                                                                               \
+static void                                                                    \
+NAME(const struct kx_layer *l, const T *const *x, size_t n, T *y)              \
+{                                                                              \
+	const struct prelu *p = l->priv;                                       \
+	const T *alpha = ALPHA;                                                \
+	size_t r, j, w = l->in;                                                \
+                                                                               \
+	for (r = 0; r < n; r++)                                                \
+		for (j = 0; j < w; j++) {                                      \
+			T v = x[0][r * w + j], a = alpha[p->shared ? 0 : j];   \
+			y[r * w + j] = NAME##_relu(v) + -a * NAME##_relu(-v);  \
+		}                                                              \
 }
 
-static void
-forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
-{
-	const struct prelu *p = l->priv;
-	size_t r, j, w = l->in;
-
-	for (r = 0; r < n; r++)
-		for (j = 0; j < w; j++) {
-			float v = x[0][r * w + j], a = p->alpha[p->shared ? 0 : j];
-			y[r * w + j] = relu(v) + -a * relu(-v);
-		}
-}
+PRELU(float, forward, p->alpha)
+PRELU(double, forward64, kx_layer_w64(l, &p->alpha))
 
 static size_t
 params(const struct kx_layer *l)
@@ -87,6 +93,7 @@ const struct kx_layer_ops kx_layer_prelu = {
 	.shape = kx_layer_shape_same,
 	.tensors = tensors,
 	.forward = forward,
+	.forward64 = forward64,
 	.params = params,
 	.describe = describe,
 	.free = kx_layer_free_priv,

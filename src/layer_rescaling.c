@@ -12,6 +12,7 @@
 
 struct rescaling {
 	float *scale, *offset;   /* n_scale and n_offset values: 1, or one per feature */
+	double *scale64, *offset64;  /* the same as written (the float64 policy) */
 	size_t n_scale, n_offset;
 };
 
@@ -20,7 +21,7 @@ struct rescaling {
  * array of float32 (Keras casts to the layer's dtype). -1 if it is none
  * of these, or has more than max values. */
 static int
-values(const cJSON *v, size_t max, float **out, size_t *n)
+values(const cJSON *v, size_t max, float **out, double **out64, size_t *n)
 {
 	const cJSON *c;
 	size_t i = 0;
@@ -31,23 +32,21 @@ values(const cJSON *v, size_t max, float **out, size_t *n)
 			return -1;
 		v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "config"), "value");
 	}
-	if (cJSON_IsNumber(v)) {
-		if (!(*out = malloc(sizeof **out)))
-			return -1;
-		**out = (float)v->valuedouble;
+	if (cJSON_IsNumber(v))
 		*n = 1;
+	else if (!cJSON_IsArray(v) || (*n = (size_t)cJSON_GetArraySize(v)) < 1 || *n > max)
+		return -1;
+	if (!(*out = kx_mallocarray(*n, sizeof **out)) || !(*out64 = kx_mallocarray(*n, sizeof **out64)))
+		return -1;
+	if (cJSON_IsNumber(v)) {
+		**out64 = v->valuedouble;
+		**out = (float)v->valuedouble;
 		return 0;
 	}
-	if (!cJSON_IsArray(v) || (*n = (size_t)cJSON_GetArraySize(v)) < 1 || *n > max)
-		return -1;
-	if (!(*out = kx_mallocarray(*n, sizeof **out)))
-		return -1;
 	cJSON_ArrayForEach(c, v) {
-		if (!cJSON_IsNumber(c)) {
-			free(*out);
-			*out = NULL;
-			return -1;
-		}
+		if (!cJSON_IsNumber(c))
+			return -1;   /* freed with the layer */
+		(*out64)[i] = c->valuedouble;
 		(*out)[i++] = (float)c->valuedouble;
 	}
 	return 0;
@@ -67,9 +66,9 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 	}
 	l->priv = r;
 	l->act = (struct kx_act){ .kind = KX_ACT_LINEAR };
-	if (!s || values(s, ctx->lim->max_width, &r->scale, &r->n_scale) != 0)
+	if (!s || values(s, ctx->lim->max_width, &r->scale, &r->scale64, &r->n_scale) != 0)
 		kx_parse_bad(ctx, "scale must be a number or a list of numbers, one per feature");
-	if (values(o && !cJSON_IsNull(o) ? o : &zero, ctx->lim->max_width, &r->offset, &r->n_offset) != 0)
+	if (values(o && !cJSON_IsNull(o) ? o : &zero, ctx->lim->max_width, &r->offset, &r->offset64, &r->n_offset) != 0)
 		kx_parse_bad(ctx, "offset must be a number or a list of numbers, one per feature");
 	return ctx->bad ? -1 : 0;
 }
@@ -89,22 +88,29 @@ shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t siz
 	return 0;
 }
 
-static void
-forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
-{
-	const struct rescaling *r = l->priv;
-	size_t w = l->in, b, i;
-	size_t ds = r->n_scale > 1, dof = r->n_offset > 1;  /* per feature, or one value */
-
-	for (b = 0; b < n; b++) {
-		const float *xr = x[0] + b * w;
-		float *yr = y + b * w;
-		for (i = 0; i < w; i++) {
-			float p = xr[i] * r->scale[i * ds];
-			yr[i] = p + r->offset[i * dof];
-		}
-	}
+/* The layer in T: float32 (forward) and float64 (forward64, scale and
+ * offset as the config writes them); the product rounded, then the sum. */
+#define RESCALING(T, NAME, SCALE, OFFSET)                                                    \
+static void                                                                                  \
+NAME(const struct kx_layer *l, const T *const *x, size_t n, T *y)                            \
+{                                                                                            \
+	const struct rescaling *r = l->priv;                                                 \
+	const T *scale = SCALE, *offset = OFFSET;                                            \
+	size_t w = l->in, b, i;                                                              \
+	size_t ds = r->n_scale > 1, dof = r->n_offset > 1;  /* per feature, or one value */  \
+                                                                                             \
+	for (b = 0; b < n; b++) {                                                            \
+		const T *xr = x[0] + b * w;                                                  \
+		T *yr = y + b * w;                                                           \
+		for (i = 0; i < w; i++) {                                                    \
+			T p = xr[i] * scale[i * ds];                                         \
+			yr[i] = p + offset[i * dof];                                         \
+		}                                                                            \
+	}                                                                                    \
 }
+
+RESCALING(float, forward, r->scale, r->offset)
+RESCALING(double, forward64, r->scale64, r->offset64)
 
 /* "0.00784313772" or "[0.00784313772, 0.0199999996, -0.5]" (float32, shortest) */
 static void
@@ -178,6 +184,8 @@ free_rescaling(struct kx_layer *l)
 	if (r) {
 		free(r->scale);
 		free(r->offset);
+		free(r->scale64);
+		free(r->offset64);
 		free(r);
 	}
 	l->priv = NULL;
@@ -191,6 +199,7 @@ const struct kx_layer_ops kx_layer_rescaling = {
 	.parse = parse,
 	.shape = shape,
 	.forward = forward,
+	.forward64 = forward64,
 	.describe = describe,
 	.describe_json = describe_json,
 	.free = free_rescaling,

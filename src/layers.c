@@ -60,6 +60,12 @@ kx_layer_find(const char *cls, int custom)
 	return NULL;
 }
 
+void
+kx_layer_copy64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
+{
+	memcpy(y, x[0], n * l->in * sizeof *y);
+}
+
 int
 kx_layer_shape_same(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
 {
@@ -170,6 +176,26 @@ kx_layer_float(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, floa
 	}
 	*out = (float)v->valuedouble;
 	return 0;
+}
+
+double
+kx_layer_double(const cJSON *cfg, const char *key, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+const double *
+kx_layer_w64(const struct kx_layer *l, float *const *field)
+{
+	struct kx_tensor t[KX_MAX_TENSORS];
+	size_t n = l->ops->tensors ? l->ops->tensors(l, t) : 0, i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].dst == field)
+			return l->w64[i];
+	return NULL;
 }
 
 void

@@ -6,7 +6,9 @@
 #include <time.h>
 
 #include "kxzip.h"
+#include "ref64.h"
 #include "check.h"
+#include "dtype.h"
 #include "err.h"
 #include "kernel.h"
 #include "layer.h"
@@ -36,6 +38,9 @@ struct kx_work {
 	float *kwork;      /* the kernel's work area (64-byte aligned) */
 	float *buf[4];     /* rows between runs and between reference layers */
 	float *nodes;      /* a graph: every node's rows */
+	double *node64;    /* a model with a float64 layer: every node in double, and */
+	float *node32;     /* in float, rows64 rows each (ref64.c), instead of the rest */
+	size_t rows64;
 };
 
 static void
@@ -61,6 +66,8 @@ layer_free(struct kx_layer *l)
 	free(l->bias);
 	free(l->inputs);
 	kx_prep_free(l->prep);
+	for (size_t j = 0; j < sizeof l->w64 / sizeof l->w64[0]; j++)
+		free(l->w64[j]);
 	if (l->ops && l->ops->free)
 		l->ops->free(l);
 }
@@ -145,10 +152,15 @@ finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 
 	m->max_width = m->in;
 	m->kernel = kx_kernel_current();
-	/* a layer the panel kernels cannot run: this model runs on BLIS */
-	for (i = 0; i < m->n_layers; i++)
-		if (kx_layer_kop(&m->layers[i], &op) != 0 && kx_kernel_is_panel(m->kernel))
+	/* a layer the panel kernels cannot run: this model runs on BLIS; a
+	 * layer that computes in float64: the model runs on the double
+	 * precision reference path (ref64.c) */
+	for (i = 0; i < m->n_layers; i++) {
+		if (kx_dtype_is64(m->layers[i].dtype))
+			m->f64 = 1;
+		if ((kx_layer_kop(&m->layers[i], &op) != 0 || m->f64) && kx_kernel_is_panel(m->kernel))
 			m->kernel = KX_KERNEL_BLIS;
+	}
 	for (i = 0; i < m->n_layers; i++) {
 		struct kx_layer *l = &m->layers[i];
 		if (l->out > m->max_width)
@@ -308,6 +320,11 @@ kx_work_new(const struct kx_model *m, size_t max_rows)
 	if (max_rows == 0)
 		max_rows = 1;
 	w->max_rows = max_rows;
+	if (m->f64) {
+		if (kx_forward64_alloc(m, max_rows, &w->node64, &w->node32, &w->rows64) != 0)
+			goto fail;
+		return w;
+	}
 	if (!p->is_chain) {
 		/* every node's rows, the model input's too */
 		if (kx_mul(max_rows, m->max_width, &s) != 0 || kx_mul(s, m->n_layers + 1, &s) != 0 ||
@@ -357,6 +374,8 @@ kx_work_free(struct kx_work *w)
 	for (i = 0; i < 4; i++)
 		free(w->buf[i]);
 	free(w->nodes);
+	free(w->node64);
+	free(w->node32);
 	free(w);
 }
 
@@ -404,6 +423,10 @@ kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, si
 
 	if (n > w->max_rows)
 		return -1;
+	if (w->node64) {
+		kx_forward64(m, w->node64, w->node32, w->rows64, x, n, y);
+		return 0;
+	}
 	if (!p->is_chain) {
 		forward_nodes(m, w->nodes, x, n, y);
 		return 0;
@@ -426,6 +449,14 @@ kx_model_forward_ref(const struct kx_model *m, const float *x, size_t n, float *
 	size_t s;
 	float *nodes;
 
+	if (m->f64) {
+		struct kx_work *w = kx_work_new(m, n);
+		if (!w)
+			return -1;
+		kx_model_forward(m, w, x, n, y);
+		kx_work_free(w);
+		return 0;
+	}
 	if (kx_mul(n ? n : 1, m->max_width, &s) != 0 || kx_mul(s, m->n_layers + 1, &s) != 0 ||
 	    !(nodes = kx_mallocarray(s, sizeof(float))))
 		return -1;

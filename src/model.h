@@ -25,6 +25,13 @@ struct kx_layer {
 	char *h5_group;        /* "layers/kan_linear_1" (weights path, without /vars) */
 	size_t in, out;
 	struct kx_act act;     /* KAN: base activation; Dense/Activation: activation */
+	unsigned char dtype;   /* enum kx_dtype (dtype.h): its dtype policy */
+	unsigned char dtype_implicit; /* its config names none: the model's, unless its
+	                        * weights are float64 (built under the float64 global
+	                        * policy: weights.c makes it float64) */
+	double *w64[4];        /* float64 policy: its weights as read, in the order of its
+	                        * tensors hook (KX_MAX_TENSORS); the float fields hold
+	                        * them rounded, for the checks and inspect */
 
 	/* KAN */
 	size_t G, k;           /* grid size and spline order, from the weight shapes */
@@ -66,6 +73,10 @@ struct kx_model {
 	float cfg_grid_range[2];
 	char *cfg_base_activation;
 	size_t max_width;           /* widest layer (in or out), for buffers */
+	unsigned char dtype;        /* enum kx_dtype: the model's own policy */
+	unsigned char in_dtype;     /* enum kx_dtype: the InputLayer's */
+	int f64;                    /* some layer computes in float64: the model runs on the
+	                             * double-precision reference path (model.c) */
 	int kernel;                 /* enum kx_kernel chosen when it was loaded */
 	struct kx_plan *plan;       /* how the forward pass runs the layers (model.c) */
 };

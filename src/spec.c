@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dtype.h"
 #include "json.h"
 #include "err.h"
 #include "layer.h"
@@ -286,29 +287,6 @@ layer_class(const cJSON *o, int *custom)
 	return jstr(o, "class_name");
 }
 
-/* dtype "float32" or {"class_name": "DTypePolicy", "config": {"name": "float32"}}. */
-static int
-dtype_ok(const cJSON *cfg, const char **name)
-{
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(cfg, "dtype");
-
-	*name = NULL;
-	if (!d || cJSON_IsNull(d))
-		return 1;
-	if (cJSON_IsString(d)) {
-		*name = d->valuestring;
-		return strcmp(d->valuestring, "float32") == 0;
-	}
-	if (cJSON_IsObject(d)) {
-		const char *cls = jstr(d, "class_name");
-		const cJSON *c = cJSON_GetObjectItemCaseSensitive(d, "config");
-		*name = c ? jstr(c, "name") : NULL;
-		return cls && (strcmp(cls, "DTypePolicy") == 0 || strcmp(cls, "FloatDTypePolicy") == 0) &&
-		       *name && strcmp(*name, "float32") == 0;
-	}
-	return 0;
-}
-
 struct builder {
 	struct kx_model *m;
 	const char *label;
@@ -320,7 +298,14 @@ struct builder {
 	size_t used_n[64];
 	size_t n_used;
 	size_t cap;
+	enum kx_dtype dtype;   /* the model's policy: a layer's when its config names none */
+	unsigned char dtype_implicit;  /* the model's config names none either */
 };
+
+/* The dtype policy cfg["dtype"] names, into *out (absent: dflt); -1 after
+ * a message naming the layer (lname) for a policy kanx does not know. */
+static int dtype_of(struct builder *b, const cJSON *cfg, const char *lname, enum kx_dtype dflt,
+                    enum kx_dtype *out, unsigned char *implicit);
 
 static struct kx_layer *
 new_layer(struct builder *b, const struct kx_layer_ops *ops, const char *cls, const char *name)
@@ -387,6 +372,21 @@ bad(struct builder *b, const char *lname, const char *fmt, ...)
 	b->bad = 1;
 }
 
+static int
+dtype_of(struct builder *b, const cJSON *cfg, const char *lname, enum kx_dtype dflt,
+         enum kx_dtype *out, unsigned char *implicit)
+{
+	*implicit = !cJSON_GetObjectItemCaseSensitive(cfg, "dtype") ||
+	            cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cfg, "dtype"));
+	const char *name;
+
+	if (kx_dtype_parse(cJSON_GetObjectItemCaseSensitive(cfg, "dtype"), dflt, out, &name) == 0)
+		return 0;
+	bad(b, lname, "dtype policy '%.80s' is not supported (kanx knows float32, float64, "
+	    "float16, bfloat16, mixed_float16, mixed_bfloat16)", name);
+	return -1;
+}
+
 void
 kx_parse_bad(struct kx_parse_ctx *ctx, const char *fmt, ...)
 {
@@ -426,9 +426,11 @@ add_layer(struct builder *b, const cJSON *lo, const struct kx_layer *kan_default
 {
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(lo, "config");
 	const struct kx_layer_ops *ops;
-	const char *cls, *lname, *dt;
+	const char *cls, *lname;
 	struct kx_parse_ctx ctx;
 	struct kx_layer *l;
+	enum kx_dtype dt;
+	unsigned char implicit;
 	int custom;
 
 	cls = layer_class(lo, &custom);
@@ -437,12 +439,8 @@ add_layer(struct builder *b, const cJSON *lo, const struct kx_layer *kan_default
 		bad(b, lname, "layer entry without class_name or config");
 		return;
 	}
-	if (!dtype_ok(cfg, &dt)) {
-		char msg[160];
-		snprintf(msg, sizeof msg, "dtype '%.80s' is not supported (float32 only)", dt ? dt : "?");
-		bad(b, lname, "%s", msg);
+	if (dtype_of(b, cfg, lname, b->dtype, &dt, &implicit) != 0)
 		return;
-	}
 	if (!(ops = kx_layer_find(cls, custom))) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "unsupported layer class '%.100s'", cls);
@@ -456,6 +454,7 @@ add_layer(struct builder *b, const cJSON *lo, const struct kx_layer *kan_default
 		memset(&in, 0, sizeof in);
 		if (ops->parse(&in, cfg, &ctx) == 0 && b->m->in == 0)
 			b->m->in = in.out;
+		b->m->in_dtype = (unsigned char)dt;
 		b->bad |= ctx.bad;
 		return;
 	}
@@ -464,6 +463,8 @@ add_layer(struct builder *b, const cJSON *lo, const struct kx_layer *kan_default
 		b->bad = 1;
 		return;
 	}
+	l->dtype = (unsigned char)dt;
+	l->dtype_implicit = implicit;
 	ops->parse(l, cfg, &ctx);
 	b->bad |= ctx.bad;
 }
@@ -576,8 +577,11 @@ parse_kan(struct builder *b, const cJSON *cfg)
 	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(cfg, "layers"), *v;
 	struct kx_parse_ctx ctx;
 	struct kx_layer dflt;
-	const char *dt;
+	enum kx_dtype dt;
+	unsigned char implicit, implicit_l;
 	size_t n, i;
+
+	(void)implicit;
 
 	memset(&dflt, 0, sizeof dflt);
 	dflt.cfg_G = 5;
@@ -585,8 +589,9 @@ parse_kan(struct builder *b, const cJSON *cfg)
 	kx_act_lookup("silu", &dflt.act);
 	dflt.cfg_lo = -1.0f;
 	dflt.cfg_hi = 1.0f;
-	if (!dtype_ok(cfg, &dt))
-		bad(b, jstr(cfg, "name"), "dtype '%.80s' is not supported (float32 only)", dt ? dt : "?");
+	/* the KAN's policy, and its KANLinear layers' where they name none */
+	if (dtype_of(b, cfg, jstr(cfg, "name"), b->dtype, &dt, &implicit) != 0)
+		return -1;
 	ctx = parse_ctx(b, jstr(cfg, "name"), &dflt);
 	kx_kan_params(&dflt, cfg, &dflt, &ctx);
 	b->bad |= ctx.bad;
@@ -620,6 +625,8 @@ parse_kan(struct builder *b, const cJSON *cfg)
 					return -1;
 				l->in = prev;
 				l->out = w;
+				l->dtype = (unsigned char)dt;
+				l->dtype_implicit = 1;  /* KAN builds them under the global policy */
 				kx_kan_params(l, NULL, &dflt, &ctx);  /* the model-wide settings */
 			}
 			prev = w;
@@ -628,6 +635,7 @@ parse_kan(struct builder *b, const cJSON *cfg)
 	}
 	cJSON_ArrayForEach(v, layers) {
 		struct kx_layer *l;
+		enum kx_dtype dt_l;
 		if (!cJSON_IsObject(v)) {
 			bad(b, jstr(cfg, "name"), "KAN layer specs must all be widths or all be dicts");
 			return -1;
@@ -635,6 +643,10 @@ parse_kan(struct builder *b, const cJSON *cfg)
 		if (!(l = new_layer(b, &kx_layer_kan, kx_layer_kan.kind, NULL)))
 			return -1;
 		ctx = parse_ctx(b, l->name, &dflt);
+		if (dtype_of(b, v, l->name, dt, &dt_l, &implicit_l) != 0)
+			return -1;
+		l->dtype = (unsigned char)dt_l;
+		l->dtype_implicit = implicit_l;
 		kx_layer_kan.parse(l, v, &ctx);
 		b->bad |= ctx.bad;
 	}
@@ -730,6 +742,11 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 	m->registered_name = custom && strchr(cls, '>') ? strdup(cls) : NULL;
 	if ((v = jstr(cfg, "name")))
 		m->name = strdup(v);
+	/* the model's own policy: its layers' where they name none */
+	if (dtype_of(b, cfg, jstr(cfg, "name"), KX_DT_FLOAT32, &b->dtype, &b->dtype_implicit) != 0)
+		goto out;
+	m->dtype = (unsigned char)b->dtype;
+	m->in_dtype = (unsigned char)b->dtype;
 	m->compiled = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "compile_config")) &&
 	              cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "compile_config")) > 0;
 

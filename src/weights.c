@@ -19,6 +19,7 @@
 #include <zlib.h>
 
 #include "check.h"
+#include "dtype.h"
 #include "err.h"
 #include "layer.h"
 #include "weights.h"
@@ -382,7 +383,10 @@ open_ds(struct wctx *c, hid_t vars, const char *gpath, int idx, const char *what
 	    type < 0 || H5Tget_class(type) != H5T_FLOAT ||
 	    (H5Tget_size(type) != 2 && H5Tget_size(type) != 4 && H5Tget_size(type) != 8)) {
 		problem(c, path, integer ? "dtype must be an integer" :
-		        "dtype must be float32 (or floats that convert to it exactly)");
+		        "%s; a float weight needs a float dataset (float16, bfloat16, float32 or "
+		        "float64)", type >= 0 && H5Tget_class(type) == H5T_INTEGER ? "an integer dataset" :
+		        type >= 0 && H5Tget_class(type) == H5T_FLOAT ? "a float type kanx cannot read" :
+		        "not a float dataset");
 		goto fail;
 	}
 	space = H5Dget_space(ds);
@@ -500,20 +504,28 @@ out:
 	return rc;
 }
 
-/* Read N elements of ds (whose shape was checked) into a new float array. */
+/* Read N elements of ds (whose shape was checked) into a new float array,
+ * for layer l: each value must be one of the dtype its policy keeps its
+ * variables in (what Keras's assign would otherwise round). Under the
+ * float64 policy the values are also kept as read, in *out64. */
 static float *
-read_ds(struct wctx *c, hid_t ds, const char *gpath, int idx, const char *what, size_t n)
+read_ds(struct wctx *c, hid_t ds, const struct kx_layer *l, int idx, const struct kx_tensor *t,
+        size_t n, double **out64)
 {
+	const char *what = t->name;
 	char path[300];
 	float *out = NULL;
 	double *tmp = NULL;
 	hid_t type = H5Dget_type(ds);
 	size_t bytes, esize = type >= 0 ? H5Tget_size(type) : 0, i;
+	/* an integer variable (a count) is read into float32 unless float64 */
+	enum kx_dtype vt = t->integer && !kx_dtype_is64(l->dtype) ? KX_DT_FLOAT32 :
+	                   kx_dtype_variable(l->dtype);
 	hsize_t storage;
 
-	snprintf(path, sizeof path, "%s/vars/%d (%s)", gpath, idx, what);
-	if (kx_mul(n, sizeof(float), &bytes) != 0 || kx_add(c->total, bytes, &c->total) != 0 ||
-	    c->total > c->lim->weight_bytes) {
+	snprintf(path, sizeof path, "%s/vars/%d (%s)", l->h5_group, idx, what);
+	if (kx_mul(n, vt == KX_DT_FLOAT64 ? sizeof(float) + sizeof(double) : sizeof(float), &bytes) != 0 ||
+	    kx_add(c->total, bytes, &c->total) != 0 || c->total > c->lim->weight_bytes) {
 		problem(c, path, "weights exceed the limit of %zu bytes", c->lim->weight_bytes);
 		goto out;
 	}
@@ -534,7 +546,7 @@ read_ds(struct wctx *c, hid_t ds, const char *gpath, int idx, const char *what, 
 		goto out;
 	}
 	memset(out, 0xff, n * sizeof *out);
-	if (esize == 4) {
+	if (esize == 4 && vt == KX_DT_FLOAT32) {
 		if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
 			char why[160];
 			problem(c, path, "cannot be read: %s", h5_reason(why));
@@ -543,6 +555,8 @@ read_ds(struct wctx *c, hid_t ds, const char *gpath, int idx, const char *what, 
 		}
 		goto out;
 	}
+	/* every other float type converts to double exactly (float16 and
+	 * bfloat16 widen; libhdf5 converts by the bit fields the file declares) */
 	tmp = kx_mallocarray(n, sizeof *tmp);
 	if (tmp)
 		memset(tmp, 0xff, n * sizeof *tmp);
@@ -555,13 +569,18 @@ read_ds(struct wctx *c, hid_t ds, const char *gpath, int idx, const char *what, 
 	}
 	for (i = 0; i < n; i++) {
 		out[i] = (float)tmp[i];
-		if ((double)out[i] != tmp[i] && !isnan(tmp[i])) {
-			problem(c, path, "float%zu value %.17g at index %zu is not exactly a float32",
-			        esize * 8, tmp[i], i);
+		if (!kx_dtype_exact(tmp[i], vt)) {
+			problem(c, path, "float%zu value %.17g at index %zu is not exactly a %s (the layer's "
+			        "dtype policy '%s' keeps its variables in %s)", esize * 8, tmp[i], i,
+			        kx_dtype_name(vt), kx_dtype_name(l->dtype), kx_dtype_name(vt));
 			free(out);
 			out = NULL;
 			break;
 		}
+	}
+	if (out && vt == KX_DT_FLOAT64) {
+		*out64 = tmp;
+		tmp = NULL;
 	}
 out:
 	free(tmp);
@@ -603,6 +622,25 @@ load_vars(struct wctx *c, hid_t vars, struct kx_layer *l)
 	}
 	if (!ok)
 		goto out;
+	/* a layer whose config names no dtype policy, with every float weight
+	 * float64: built under the float64 global policy
+	 * (keras.config.set_dtype_policy), so it is float64, as Keras reloaded
+	 * under that policy computes it. Some float64 and some not: no policy
+	 * writes that; the layer keeps its policy (and float64 values that
+	 * are not float32 are refused). */
+	if (l->dtype_implicit && !kx_dtype_is64(l->dtype)) {
+		size_t n64 = 0, nf = 0;
+		for (i = 0; i < nt; i++) {
+			hid_t type = t[i].integer ? -1 : H5Dget_type(ds[i]);
+			if (type < 0)
+				continue;
+			nf++;
+			n64 += H5Tget_class(type) == H5T_FLOAT && H5Tget_size(type) == 8;
+			H5Tclose(type);
+		}
+		if (nf > 0 && n64 == nf)
+			l->dtype = KX_DT_FLOAT64;
+	}
 	if (l->ops->shapes) {
 		if (l->ops->shapes(l, (const size_t (*)[KX_MAX_RANK])dims, c->lim, msg, sizeof msg) != 0) {
 			problem(c, gp, "%s", msg);
@@ -621,7 +659,7 @@ load_vars(struct wctx *c, hid_t vars, struct kx_layer *l)
 		for (n = 1, d = 0; d < t[i].rank; d++)
 			if (kx_mul(n, t[i].dims[d], &n) != 0)
 				goto out;
-		if (!(*t[i].dst = read_ds(c, ds[i], gp, (int)i, t[i].name, n)))
+		if (!(*t[i].dst = read_ds(c, ds[i], l, (int)i, &t[i], n, &l->w64[i])))
 			goto out;
 	}
 	if (l->ops->loaded && l->ops->loaded(l, where, sizeof where, msg, sizeof msg) != 0)
@@ -854,7 +892,7 @@ child(int fd, struct kx_model *m, const char *label, const void *buf, size_t len
 		struct kx_layer *l = &m->layers[i];
 		k = layer_arrays(l, ptr, n);
 		for (j = 0; j < k && r.rc == 0; j++)
-			if (!*ptr[j])
+			if (!*ptr[j] || (kx_dtype_is64(l->dtype) && !l->w64[j]))
 				r.rc = kx_err_set(e, KX_EXIT_INTERNAL, "%s: layer '%s': weights do not match "
 				                  "the config after loading", label, l->name);
 	}
@@ -863,10 +901,16 @@ child(int fd, struct kx_model *m, const char *label, const void *buf, size_t len
 	r.msg_len = (uint32_t)strlen(e->msg);
 	if (write_all(fd, &r, sizeof r) != 0 || write_all(fd, e->msg, r.msg_len) != 0)
 		_exit(1);
+	/* the policies the weights settled (dtype_implicit), before the arrays */
+	for (i = 0; r.rc == 0 && i < m->n_layers; i++)
+		if (write_all(fd, &m->layers[i].dtype, 1) != 0)
+			_exit(1);
 	for (i = 0; r.rc == 0 && i < m->n_layers; i++) {
 		k = layer_arrays(&m->layers[i], ptr, n);
 		for (j = 0; j < k; j++)
-			if (write_all(fd, *ptr[j], n[j] * sizeof(float)) != 0)
+			if (write_all(fd, *ptr[j], n[j] * sizeof(float)) != 0 ||
+			    (kx_dtype_is64(m->layers[i].dtype) &&
+			     write_all(fd, m->layers[i].w64[j], n[j] * sizeof(double)) != 0))
 				_exit(1);
 	}
 	_exit(0);
@@ -923,11 +967,23 @@ load_isolated(struct kx_model *m, const char *label, const void *buf, size_t len
 		got = r.rc ? 1 : 0;
 		m->has_optimizer = r.has_optimizer;
 		for (i = 0; got == 0 && i < m->n_layers; i++) {
+			unsigned char dt;
+			if ((rd = read_all(fd[0], &dt, 1, &deadline)) != 0 ||
+			    (dt != m->layers[i].dtype && !(m->layers[i].dtype_implicit && kx_dtype_is64(dt))))
+				got = -1;
+			else
+				m->layers[i].dtype = dt;
+		}
+		for (i = 0; got == 0 && i < m->n_layers; i++) {
 			struct kx_layer *l = &m->layers[i];
 			k = layer_arrays(l, ptr, n);
 			for (j = 0; j < k && got == 0; j++) {
 				*ptr[j] = kx_mallocarray(n[j] ? n[j] : 1, sizeof(float));
 				if (!*ptr[j] || (rd = read_all(fd[0], *ptr[j], n[j] * sizeof(float), &deadline)) != 0)
+					got = -1;
+				else if (kx_dtype_is64(l->dtype) &&
+				         (!(l->w64[j] = kx_mallocarray(n[j] ? n[j] : 1, sizeof(double))) ||
+				          (rd = read_all(fd[0], l->w64[j], n[j] * sizeof(double), &deadline)) != 0))
 					got = -1;
 			}
 		}

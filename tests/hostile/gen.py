@@ -685,7 +685,7 @@ def _():
     return with_config(cfg)
 
 
-@case("cfg-dtype-number.keras", 4, "dtype '?' is not supported",
+@case("cfg-dtype-number.keras", 4, "dtype policy '?' is not supported",
       "a KAN whose dtype is a number, not a name")
 def _():
     cfg = base_config()
@@ -693,10 +693,11 @@ def _():
     return with_config(cfg)
 
 
-@case("cfg-dtype-float64.keras", 4, "dtype 'float64' is not supported", "a float64 layer")
+@case("cfg-dtype-unknown.keras", 4, "dtype policy 'float8_e5m2' is not supported",
+      "a layer under a dtype policy kanx does not know")
 def _():
     cfg = base_config(MIXED)
-    cfg["config"]["layers"][1]["config"]["dtype"] = "float64"
+    cfg["config"]["layers"][1]["config"]["dtype"] = "float8_e5m2"
     return with_config(cfg, MIXED)
 
 
@@ -928,18 +929,19 @@ def _():
     return with_h5(ed)
 
 
-@case("h5-int-dtype.keras", 4, "vars/0 (base_weight): dtype must be float32",
+@case("h5-int-dtype.keras", 4, "vars/0 (base_weight): an integer dataset; a float weight needs a float dataset",
       "base_weight stored as int32")
 def _():
     return with_h5(lambda f: replace_ds(f, KV + "/0", np.arange(16, dtype=np.int32).reshape(2, 8)))
 
 
-@case("h5-string-dtype.keras", 4, "vars/2 (grid): dtype must be float32", "grid stored as strings")
+@case("h5-string-dtype.keras", 4, "vars/2 (grid): not a float dataset; a float weight needs a float dataset",
+      "grid stored as strings")
 def _():
     return with_h5(lambda f: replace_ds(f, KV + "/2", np.array([[b"x"] * 6] * 2)))
 
 
-@case("h5-compound-dtype.keras", 4, "vars/0 (base_weight): dtype must be float32",
+@case("h5-compound-dtype.keras", 4, "vars/0 (base_weight): not a float dataset; a float weight needs a float dataset",
       "base_weight as a compound (struct) type")
 def _():
     dt = np.dtype([("a", np.float32), ("b", np.float32)])
