@@ -13,7 +13,9 @@ extern const struct kx_layer_ops kx_layer_input, kx_layer_dense, kx_layer_activa
 	kx_layer_prelu, kx_layer_gaussian_noise, kx_layer_gaussian_dropout, kx_layer_alpha_dropout,
 	kx_layer_activity_regularization, kx_layer_identity, kx_layer_spatial_dropout1d,
 	kx_layer_masking, kx_layer_batchnorm, kx_layer_layernorm, kx_layer_unitnorm,
-	kx_layer_rmsnorm, kx_layer_normalization, kx_layer_rescaling;
+	kx_layer_rmsnorm, kx_layer_normalization, kx_layer_rescaling, kx_layer_add,
+	kx_layer_subtract, kx_layer_multiply, kx_layer_average, kx_layer_maximum, kx_layer_minimum,
+	kx_layer_concatenate;
 
 /* One row per layer kind. Order does not matter: each class is accepted
  * by one row (a test checks it). */
@@ -41,6 +43,13 @@ const struct kx_layer_ops *const kx_layer_table[] = {
 	&kx_layer_rmsnorm,
 	&kx_layer_normalization,
 	&kx_layer_rescaling,
+	&kx_layer_add,
+	&kx_layer_subtract,
+	&kx_layer_multiply,
+	&kx_layer_average,
+	&kx_layer_maximum,
+	&kx_layer_minimum,
+	&kx_layer_concatenate,
 	NULL
 };
 
@@ -183,4 +192,104 @@ kx_fmt_dims(char *buf, size_t size, const size_t *dims, int rank)
 		o += (size_t)snprintf(buf + o, size - o, "%s%zu", i ? ", " : "", dims[i]);
 	if (o < size)
 		snprintf(buf + o, size - o, ")");
+}
+
+/* ---- merge layers (layer_add.c, ..., layer_concatenate.c) ---- */
+
+struct merge {
+	size_t n, w[KX_MAX_INPUTS];    /* the inputs' widths */
+};
+
+int
+kx_merge_parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
+{
+	(void)cfg;
+	return kx_layer_priv(l, sizeof(struct merge), ctx) ? 0 : -1;
+}
+
+/* Keras's _compute_elemwise_op_output_shape on (batch, w) inputs: the
+ * widths equal, or 1 (broadcast). */
+int
+kx_merge_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
+{
+	struct merge *g = l->priv;
+	size_t i, w = 1;
+
+	if (n_in < 1 || n_in > KX_MAX_INPUTS) {
+		snprintf(msg, size, "a merge layer takes a list of inputs, not %zu", n_in);
+		return -1;
+	}
+	for (i = 0; i < n_in; i++)
+		if (in_w[i] != 1)
+			w = in_w[i];
+	for (i = 0; i < n_in; i++) {
+		if (in_w[i] != 1 && in_w[i] != w) {
+			snprintf(msg, size, "inputs of widths %zu and %zu cannot be merged elementwise "
+			         "(Keras broadcasts only a width of 1)", w, in_w[i]);
+			return -1;
+		}
+		g->w[i] = in_w[i];
+	}
+	g->n = n_in;
+	l->in = w;
+	l->out = w;
+	return 0;
+}
+
+void
+kx_merge_fold(const struct kx_layer *l, const float *const *x, size_t n, float *y,
+              float (*op)(float, float))
+{
+	const struct merge *g = l->priv;
+	size_t r, j, i, w = l->out;
+
+	for (r = 0; r < n; r++) {
+		float *yr = y + r * w;
+		for (j = 0; j < w; j++)
+			yr[j] = g->w[0] == 1 ? x[0][r] : x[0][r * w + j];
+		for (i = 1; i < g->n; i++)
+			for (j = 0; j < w; j++)
+				yr[j] = op(yr[j], g->w[i] == 1 ? x[i][r] : x[i][r * w + j]);
+	}
+}
+
+size_t
+kx_merge_n(const struct kx_layer *l)
+{
+	const struct merge *g = l->priv;
+	return g->n;
+}
+
+void
+kx_merge_concat(const struct kx_layer *l, const float *const *x, size_t n, float *y)
+{
+	const struct merge *g = l->priv;
+	size_t r, i, c;
+
+	for (r = 0; r < n; r++)
+		for (i = 0, c = 0; i < g->n; c += g->w[i], i++)
+			memcpy(y + r * l->out + c, x[i] + r * g->w[i], g->w[i] * sizeof *y);
+}
+
+int
+kx_merge_concat_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
+{
+	struct merge *g = l->priv;
+	size_t i, w = 0;
+
+	if (n_in < 1 || n_in > KX_MAX_INPUTS) {
+		snprintf(msg, size, "Concatenate takes a list of inputs, not %zu", n_in);
+		return -1;
+	}
+	for (i = 0; i < n_in; i++) {
+		if (kx_add(w, in_w[i], &w) != 0) {
+			snprintf(msg, size, "the concatenated width overflows");
+			return -1;
+		}
+		g->w[i] = in_w[i];
+	}
+	g->n = n_in;
+	l->in = w;
+	l->out = w;
+	return 0;
 }

@@ -20,6 +20,7 @@ struct kx_work {
 	float *buf[2];   /* ping-pong activations, max_rows * max_width each */
 	float *a;        /* [act(x) | B(x)] for the widest KAN layer */
 	float *panels;   /* AVX2 kernel: its work area (32-byte aligned), instead of buf and a */
+	float *nodes;    /* a graph: every node's rows (dag_floats), instead of buf */
 	size_t n_sub;    /* > 0: the batch is split over n_sub threads, each with its own work */
 	struct kx_work **sub;
 	struct kx_pool *pool;  /* n_sub - 1 workers that take chunks of a batch with the caller */
@@ -127,6 +128,10 @@ kx_model_free(struct kx_model *m)
 	free(m->registered_name);
 	free(m->name);
 	free(m->cfg_base_activation);
+	for (i = 0; m->output_names && i < m->n_outputs; i++)
+		free(m->output_names[i]);
+	free(m->output_names);
+	free(m->outputs);
 	free(m);
 }
 
@@ -138,12 +143,14 @@ finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 
 	m->max_width = m->in;
 	m->kernel = kx_kernel_current();
-	/* a layer the panel kernels cannot run: this model runs on BLIS */
+	/* a layer the panel kernels cannot run, or a graph (they run
+	 * chains): this model runs on BLIS */
 	for (i = 0; i < m->n_layers; i++)
-		if (m->layers[i].ops->fast == KX_FAST_NONE && kx_kernel_is_panel(m->kernel))
+		if ((m->layers[i].ops->fast == KX_FAST_NONE || m->dag) && kx_kernel_is_panel(m->kernel))
 			m->kernel = KX_KERNEL_BLIS;
 	for (i = 0; i < m->n_layers; i++) {
 		struct kx_layer *l = &m->layers[i];
+		l->node_off = i ? l[-1].node_off + l[-1].out : 0;
 		if (l->out > m->max_width)
 			m->max_width = l->out;
 		if (kx_layer_prepare(m, l) != 0)
@@ -281,6 +288,19 @@ kx_model_params(const struct kx_model *m)
 	return n;
 }
 
+/* A graph's node buffers for n rows: the floats of every layer's output
+ * (node 0 is the caller's x), or 0 on overflow. */
+static size_t
+dag_floats(const struct kx_model *m, size_t n)
+{
+	size_t i, s = 0;
+
+	for (i = 0; i < m->n_layers; i++)
+		if (kx_add(s, m->layers[i].out, &s) != 0)
+			return 0;
+	return kx_mul(s, n ? n : 1, &s) == 0 ? s : 0;
+}
+
 static struct kx_work *
 work_alloc(const struct kx_model *m, size_t max_rows)
 {
@@ -306,9 +326,10 @@ work_alloc(const struct kx_model *m, size_t max_rows)
 		if (l->ops->fast == KX_FAST_KAN && kx_mul(l->in, 1 + l->G + l->k, &s) == 0 && s > amax)
 			amax = s;
 	}
-	if (kx_mul(max_rows, m->max_width, &s) != 0 ||
-	    !(w->buf[0] = kx_mallocarray(s, sizeof(float))) ||
-	    !(w->buf[1] = kx_mallocarray(s, sizeof(float))) ||
+	if ((m->dag ? (s = dag_floats(m, max_rows)) == 0 || !(w->nodes = kx_mallocarray(s, sizeof(float))) :
+	     (kx_mul(max_rows, m->max_width, &s) != 0 ||
+	      !(w->buf[0] = kx_mallocarray(s, sizeof(float))) ||
+	      !(w->buf[1] = kx_mallocarray(s, sizeof(float))))) ||
 	    kx_mul(max_rows, amax ? amax : 1, &s) != 0 ||
 	    !(w->a = kx_mallocarray(s, sizeof(float)))) {
 		kx_work_free(w);
@@ -360,6 +381,7 @@ kx_work_free(struct kx_work *w)
 	free(w->buf[1]);
 	free(w->a);
 	free(w->panels);
+	free(w->nodes);
 	free(w);
 }
 
@@ -376,12 +398,43 @@ run_layer(const struct kx_layer *l, const float *const *x, size_t n, float *y, f
 		l->ops->forward(l, x, n, y);
 }
 
+/* A graph on n rows: each layer's output into its node's rows of nodes
+ * (dag_floats), read by the layers after it; then the outputs side by
+ * side into y. */
+static void
+forward_dag(const struct kx_model *m, float *nodes, float *a, const float *x, size_t n, float *y,
+            int ref)
+{
+	const float *in[KX_MAX_INPUTS];
+	size_t i, j, r, c;
+
+#define NODE(k) ((k) ? nodes + n * m->layers[(k) - 1].node_off : x)
+	for (i = 0; i < m->n_layers; i++) {
+		const struct kx_layer *l = &m->layers[i];
+		for (j = 0; j < l->n_inputs && j < KX_MAX_INPUTS; j++)
+			in[j] = NODE(l->inputs[j]);
+		run_layer(l, in, n, nodes + n * l->node_off, a, ref);
+	}
+	for (i = 0, c = 0; i < m->n_outputs; i++) {
+		size_t o = m->outputs[i], ow = o ? m->layers[o - 1].out : m->in;
+		const float *src = NODE(o);
+		for (r = 0; r < n; r++)
+			memcpy(y + r * m->out + c, src + r * ow, ow * sizeof *y);
+		c += ow;
+	}
+#undef NODE
+}
+
 static void
 forward_one(const struct kx_model *m, struct kx_work *w, const float *x, size_t n, float *y)
 {
 	const float *cur = x;
 	size_t i;
 
+	if (w->nodes) {
+		forward_dag(m, w->nodes, w->a, x, n, y, 0);
+		return;
+	}
 	if (w->panels) {
 		if (m->kernel == KX_KERNEL_AVX2)
 			kx_avx2_forward(m, w->panels, x, n, y);
@@ -553,6 +606,15 @@ kx_model_forward_ref(const struct kx_model *m, const float *x, size_t n, float *
 	const float *cur = x;
 	size_t i;
 
+	if (m->dag) {
+		size_t s = dag_floats(m, n);
+		float *nodes = s ? kx_mallocarray(s, sizeof(float)) : NULL;
+		if (!nodes)
+			return -1;
+		forward_dag(m, nodes, NULL, x, n, y, 1);
+		free(nodes);
+		return 0;
+	}
 	buf[0] = kx_mallocarray(n ? n : 1, m->max_width * sizeof(float));
 	buf[1] = kx_mallocarray(n ? n : 1, m->max_width * sizeof(float));
 	if (!buf[0] || !buf[1]) {

@@ -22,6 +22,10 @@ int kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_
  * naming each layer whose widths do not fit its config. */
 int kx_spec_widths(struct kx_model *m, const char *label, struct kx_err *e);
 
+/* The width of m's output i (< m->n_outputs; 0 for a model without an
+ * output list: the last layer's). */
+size_t kx_model_output_width(const struct kx_model *m, size_t i);
+
 /* Parse metadata.json for keras_version and date_saved (both optional). */
 int kx_spec_metadata(struct kx_model *m, const char *label, const char *json, size_t len,
                      const struct kx_limits *lim, struct kx_err *e);

@@ -1,0 +1,40 @@
+/* layer_subtract.c - Subtract: x0 - x1, of exactly two inputs (Keras refuses
+ * any other number). */
+#include <stdio.h>
+
+#include "layer.h"
+#include "model.h"
+
+static float
+op(float a, float b)
+{
+	return a - b;
+}
+
+static int
+shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
+{
+	if (n_in != 2) {
+		snprintf(msg, size, "Subtract takes exactly 2 inputs, not %zu", n_in);
+		return -1;
+	}
+	return kx_merge_shape(l, in_w, n_in, msg, size);
+}
+
+static void
+forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
+{
+	kx_merge_fold(l, x, n, y, op);
+}
+
+static const char *const classes[] = { "Subtract", NULL };
+
+const struct kx_layer_ops kx_layer_subtract = {
+	.kind = "Subtract",
+	.classes = classes,
+	.parse = kx_merge_parse,
+	.shape = shape,
+	.forward = forward,
+	.fast = KX_FAST_NONE,
+	.free = kx_layer_free_priv,
+};
