@@ -691,10 +691,11 @@ build_kan(struct builder *b, const cJSON *cfg, struct scope *sc, size_t in, size
 	return 0;
 }
 
-/* A Sequential (cfg: its config) reading node in. */
+/* A Sequential (cfg: its config) reading node in; *last: the name of its
+ * last layer (Keras names its output after it), if it has one. */
 static int
 build_sequential(struct builder *b, const cJSON *cfg, struct scope *sc, size_t in, size_t depth,
-                 size_t *out)
+                 size_t *out, const char **last)
 {
 	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(cfg, "layers"), *lo;
 	size_t cur = in, w;
@@ -724,6 +725,7 @@ build_sequential(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 		}
 		if (add_entry(b, lo, path, &cur, 1, depth, &cur) != 0)
 			rc = -1;
+		*last = jstr(cJSON_GetObjectItemCaseSensitive(lo, "config"), "name");
 	}
 	*out = cur;
 	return rc;
@@ -1073,6 +1075,7 @@ build_model(struct builder *b, const cJSON *lo, const char *prefix, size_t in, s
 {
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(lo, "config");
 	struct scope sc = { prefix, NULL, 0, 0 };
+	const char *last = NULL;
 	size_t out = in;
 	int rc;
 
@@ -1092,7 +1095,7 @@ build_model(struct builder *b, const cJSON *lo, const char *prefix, size_t in, s
 		rc = build_kan(b, cfg, &sc, in, depth, &out);
 		break;
 	case SEQUENTIAL:
-		rc = build_sequential(b, cfg, &sc, in, depth, &out);
+		rc = build_sequential(b, cfg, &sc, in, depth, &out, &last);
 		break;
 	case FUNCTIONAL:
 		rc = build_functional(b, cfg, &sc, in, depth, outs, n_outs, names);
@@ -1111,6 +1114,12 @@ build_model(struct builder *b, const cJSON *lo, const char *prefix, size_t in, s
 	}
 	(*outs)[0] = out;
 	*n_outs = 1;
+	if (names && last) {
+		if (!(*names = kx_calloc(1, sizeof **names)) || !((*names)[0] = strdup(last))) {
+			oom(b);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -1147,16 +1156,23 @@ kx_spec_widths(struct kx_model *m, const char *label, struct kx_err *e)
 		struct kx_layer *l = &m->layers[i];
 		for (j = 0; j < l->n_inputs && j < KX_MAX_INPUTS; j++) {
 			in_w[j] = node_w[l->inputs[j]];
-			if (in_w[j] == 0) {
+			if (in_w[j] == 0)
+				break;
+		}
+		if (j < l->n_inputs) {
+			/* after a layer it reads was refused: nothing more to say */
+			if (rc == 0)
 				kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s': the input width is unknown",
 				           label, l->name);
-				free(node_w);
-				return -1;
-			}
+			rc = -1;
+			node_w[i + 1] = 0;
+			continue;
 		}
 		if (l->ops->shape(l, in_w, j, msg, sizeof msg) != 0) {
 			kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s': %s", label, l->name, msg);
 			rc = -1;
+			node_w[i + 1] = 0;
+			continue;
 		}
 		node_w[i + 1] = l->out;
 	}
@@ -1280,4 +1296,44 @@ kx_model_output_width(const struct kx_model *m, size_t i)
 {
 	size_t o = m->outputs ? m->outputs[i] : m->n_layers;
 	return o ? m->layers[o - 1].out : m->in;
+}
+
+int
+kx_model_column_names(const struct kx_model *m, char ***out)
+{
+	size_t i, j, c = 0, w, len;
+	char **v;
+
+	*out = NULL;
+	if (m->n_outputs < 2)
+		return 0;
+	if (!(v = kx_calloc(m->out, sizeof *v)))
+		return -1;
+	for (i = 0; i < m->n_outputs; i++) {
+		const char *name = m->output_names && m->output_names[i] ? m->output_names[i] : "y";
+		w = kx_model_output_width(m, i);
+		len = strlen(name) + 24;
+		for (j = 0; j < w && c < m->out; j++, c++) {
+			if (!(v[c] = malloc(len))) {
+				kx_names_free(v, m->out);
+				return -1;
+			}
+			if (w == 1)
+				snprintf(v[c], len, "%s", name);
+			else
+				snprintf(v[c], len, "%s_%zu", name, j);
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+void
+kx_names_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
 }
