@@ -11,20 +11,4 @@ op(float a, float b)
 	return (a >= b || isnan(a)) ? a : b;
 }
 
-static void
-forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
-{
-	kx_merge_fold(l, x, n, y, op);
-}
-
-static const char *const classes[] = { "Maximum", NULL };
-
-const struct kx_layer_ops kx_layer_maximum = {
-	.kind = "Maximum",
-	.classes = classes,
-	.parse = kx_merge_parse,
-	.shape = kx_merge_shape,
-	.forward = forward,
-	.fast = KX_FAST_NONE,
-	.free = kx_layer_free_priv,
-};
+KX_MERGE_LAYER(kx_layer_maximum, "Maximum", op, kx_merge_shape, 0);

@@ -21,20 +21,4 @@ shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t siz
 	return kx_merge_shape(l, in_w, n_in, msg, size);
 }
 
-static void
-forward(const struct kx_layer *l, const float *const *x, size_t n, float *y)
-{
-	kx_merge_fold(l, x, n, y, op);
-}
-
-static const char *const classes[] = { "Subtract", NULL };
-
-const struct kx_layer_ops kx_layer_subtract = {
-	.kind = "Subtract",
-	.classes = classes,
-	.parse = kx_merge_parse,
-	.shape = shape,
-	.forward = forward,
-	.fast = KX_FAST_NONE,
-	.free = kx_layer_free_priv,
-};
+KX_MERGE_LAYER(kx_layer_subtract, "Subtract", op, shape, 0);

@@ -207,41 +207,51 @@ kx_merge_parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 	return kx_layer_priv(l, sizeof(struct merge), ctx) ? 0 : -1;
 }
 
+/* The inputs' widths into l's state; -1 with a message when there are
+ * none or too many. */
+static int
+merge_widths(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
+{
+	struct merge *g = l->priv;
+
+	if (n_in < 1 || n_in > KX_MAX_INPUTS) {
+		snprintf(msg, size, "%s takes a list of inputs, not %zu", l->ops->kind, n_in);
+		return -1;
+	}
+	memcpy(g->w, in_w, n_in * sizeof *in_w);
+	g->n = n_in;
+	return 0;
+}
+
 /* Keras's _compute_elemwise_op_output_shape on (batch, w) inputs: the
  * widths equal, or 1 (broadcast). */
 int
 kx_merge_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
 {
-	struct merge *g = l->priv;
 	size_t i, w = 1;
 
-	if (n_in < 1 || n_in > KX_MAX_INPUTS) {
-		snprintf(msg, size, "a merge layer takes a list of inputs, not %zu", n_in);
+	if (merge_widths(l, in_w, n_in, msg, size) != 0)
 		return -1;
-	}
 	for (i = 0; i < n_in; i++)
 		if (in_w[i] != 1)
 			w = in_w[i];
-	for (i = 0; i < n_in; i++) {
+	for (i = 0; i < n_in; i++)
 		if (in_w[i] != 1 && in_w[i] != w) {
 			snprintf(msg, size, "inputs of widths %zu and %zu cannot be merged elementwise "
 			         "(Keras broadcasts only a width of 1)", w, in_w[i]);
 			return -1;
 		}
-		g->w[i] = in_w[i];
-	}
-	g->n = n_in;
-	l->in = w;
-	l->out = w;
+	l->in = l->out = w;
 	return 0;
 }
 
 void
 kx_merge_fold(const struct kx_layer *l, const float *const *x, size_t n, float *y,
-              float (*op)(float, float))
+              float (*op)(float, float), int mean)
 {
 	const struct merge *g = l->priv;
 	size_t r, j, i, w = l->out;
+	float k = (float)g->n;
 
 	for (r = 0; r < n; r++) {
 		float *yr = y + r * w;
@@ -250,14 +260,9 @@ kx_merge_fold(const struct kx_layer *l, const float *const *x, size_t n, float *
 		for (i = 1; i < g->n; i++)
 			for (j = 0; j < w; j++)
 				yr[j] = op(yr[j], g->w[i] == 1 ? x[i][r] : x[i][r * w + j]);
+		for (j = 0; mean && j < w; j++)
+			yr[j] = yr[j] / k;
 	}
-}
-
-size_t
-kx_merge_n(const struct kx_layer *l)
-{
-	const struct merge *g = l->priv;
-	return g->n;
 }
 
 void
@@ -274,22 +279,15 @@ kx_merge_concat(const struct kx_layer *l, const float *const *x, size_t n, float
 int
 kx_merge_concat_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
 {
-	struct merge *g = l->priv;
 	size_t i, w = 0;
 
-	if (n_in < 1 || n_in > KX_MAX_INPUTS) {
-		snprintf(msg, size, "Concatenate takes a list of inputs, not %zu", n_in);
+	if (merge_widths(l, in_w, n_in, msg, size) != 0)
 		return -1;
-	}
-	for (i = 0; i < n_in; i++) {
+	for (i = 0; i < n_in; i++)
 		if (kx_add(w, in_w[i], &w) != 0) {
 			snprintf(msg, size, "the concatenated width overflows");
 			return -1;
 		}
-		g->w[i] = in_w[i];
-	}
-	g->n = n_in;
-	l->in = w;
-	l->out = w;
+	l->in = l->out = w;
 	return 0;
 }

@@ -207,7 +207,7 @@ runnable() {
 	cd "$KANX_SRCDIR/src"
 	for c in Add Subtract Multiply Average Maximum Minimum Concatenate; do
 		f=layer_$(tr 'A-Z' 'a-z' <<<"$c").c
-		grep -q "\"$c\", NULL" "$f"
+		grep -qE "(classes\[\] = \{ |^KX_MERGE_LAYER\(kx_layer_[a-z]*, )\"$c\"" "$f"
 		grep -q "^	&kx_layer_$(tr 'A-Z' 'a-z' <<<"$c"),$" layers.c
 	done
 }

@@ -143,7 +143,7 @@ PY
 @test "kanx(1) names every class of the layer table, and the models that nest" {
 	cd "$KANX_SRCDIR/src"
 	classes=$( (grep -ho 'classes\[\] = { "[^"]*"' layer_*.c | sed 's/.*"\(.*\)"/\1/'
-		grep -ho '^[A-Z_]*(kx_layer_[a-z0-9_]*, "[^"]*")' layer_*.c | sed 's/.*"\(.*\)")/\1/') | sort -u)
+		grep -ho '^[A-Z_]*(kx_layer_[a-z0-9_]*, "[^"]*"' layer_*.c | sed 's/.*"\(.*\)"$/\1/') | sort -u)
 	[ "$(wc -l <<<"$classes")" -ge 30 ]
 	for c in $classes Sequential Functional 'kanx>KAN'; do
 		[ "$c" = "kanx>KANLinear" ] && c=KANLinear
