@@ -81,7 +81,7 @@ runnable() {
 			run kanx predict -m "$m" "$LAY/keras-$v/${n}_input.csv"
 			[ "$status" -eq 4 ]
 			[ "$output" = "kanx: $m:config.json: the model has 2 inputs ('xa', 'xb'); kanx runs models of one input tensor (batch, features)" ]
-			run kanx validate -m "$m" "$LAY/keras-$v/${n}_input.csv"
+			run kanx validate -m "$m"
 			[ "$status" -eq 1 ]
 			[[ "$output" == *"$m:config.json: the model has 2 inputs ('xa', 'xb')"* ]]
 			run kanx serve-stdin -m "$m" </dev/null
