@@ -881,12 +881,39 @@ inbound(struct builder *b, const cJSON *lo, const char *lname, const char **name
 struct fentry {
 	const cJSON *lo;
 	const char *name;
-	char *path;            /* its weight group, until add_entry takes it */
 	size_t from[KX_MAX_INPUTS];   /* the entries it reads */
 	size_t n_from;
 	size_t node;           /* its output node, once done */
-	int input, done, ok;
+	int input, done;
+	int mark;              /* the walk from the outputs: 1 on the way, 2 finished */
+	size_t idx, depth;     /* Keras's traversal index and depth (map_graph) */
 };
+
+/* Keras's _build_map_helper from entry i: each entry numbered when first
+ * reached (idx), then what it reads, then it goes on post[] (inputs
+ * before what reads them). A cycle is refused. */
+static int
+fvisit(struct builder *b, struct fentry *f, size_t i, size_t *post, size_t *n_post, size_t *n_idx,
+       const char *fname)
+{
+	size_t j;
+
+	if (f[i].mark == 2)
+		return 0;
+	if (f[i].mark == 1) {
+		bad(b, f[i].name, "the layers of model '%.100s' read each other's outputs in a cycle; a "
+		    "Functional model is a graph without cycles", fname ? fname : "?");
+		return -1;
+	}
+	f[i].idx = (*n_idx)++;
+	f[i].mark = 1;
+	for (j = 0; j < f[i].n_from; j++)
+		if (fvisit(b, f, f[i].from[j], post, n_post, n_idx, fname) != 0)
+			return -1;
+	f[i].mark = 2;
+	post[(*n_post)++] = i;
+	return 0;
+}
 
 /* Entry named name in f[0 .. n), or n. */
 static size_t
@@ -912,8 +939,8 @@ build_functional(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(cfg, "layers"), *lo;
 	const char *fname = jstr(cfg, "name"), *io[KX_MAX_INPUTS], *refs[KX_MAX_INPUTS];
 	struct fentry *f = NULL;
-	size_t n = 0, i, j, k, n_io, left, nodes[KX_MAX_INPUTS];
-	int progress, rc = -1;
+	size_t n = 0, i, j, k, n_io, left, nodes[KX_MAX_INPUTS], *post = NULL;
+	int rc = -1;
 
 	if (!cJSON_IsArray(layers)) {
 		kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: Functional config without a layer list", b->label);
@@ -931,9 +958,6 @@ build_functional(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 	}
 	cJSON_ArrayForEach(lo, layers) {
 		const cJSON *c = cJSON_GetObjectItemCaseSensitive(lo, "config");
-		int custom;
-		const char *cls = layer_class(lo, &custom);
-		const struct kx_layer_ops *ops = cls ? kx_layer_find(cls, custom) : NULL;
 		f[n].lo = lo;
 		f[n].name = jstr(lo, "name") ? jstr(lo, "name") : cJSON_IsObject(c) ? jstr(c, "name") : NULL;
 		f[n].input = is_input_layer(lo);
@@ -943,10 +967,6 @@ build_functional(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 		}
 		if (fentry_find(f, n, f[n].name) < n) {
 			bad(b, f[n].name, "two layers of the model have this name");
-			goto out;
-		}
-		if (!(f[n].path = scope_path(sc, py_class(lo, ops)))) {
-			oom(b);
 			goto out;
 		}
 		n++;
@@ -975,7 +995,7 @@ build_functional(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 		b->bad = 1;
 		goto out;
 	}
-	f[i].done = f[i].ok = 1;
+	f[i].done = 1;
 	f[i].node = in;
 	if (depth == 0 && (k = input_width(b, f[i].lo)) != 0)
 		b->m->in = k;
@@ -999,44 +1019,67 @@ build_functional(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 			}
 			f[i].from[j] = s;
 		}
-		if (j == k) {
+		if (j == k)
 			f[i].n_from = k;
-			f[i].ok = 1;
-		}
 	}
 	if (b->bad)
 		goto out;
-	/* each layer once all it reads is done */
-	do {
-		progress = 0;
-		for (i = 0; i < n; i++) {
-			if (f[i].done)
-				continue;
-			for (j = 0; j < f[i].n_from && f[f[i].from[j]].done; j++)
-				nodes[j] = f[f[i].from[j]].node;
-			if (j < f[i].n_from)
-				continue;
-			f[i].done = progress = 1;
-			if (add_entry(b, f[i].lo, f[i].path, nodes, f[i].n_from, depth, &f[i].node) != 0)
-				f[i].ok = 0;
-			f[i].path = NULL;
-		}
-	} while (progress);
-	for (i = 0, left = 0; i < n; i++)
-		if (!f[i].done) {
-			if (left++ == 0)
-				bad(b, f[i].name, "the layers of model '%.100s' read each other's outputs in a "
-				    "cycle; a Functional model is a graph without cycles", fname ? fname : "?");
-		}
-	if (b->bad)
-		goto out;
-	/* the outputs */
+	/* the outputs, and the layers they need in Keras's order (map_graph:
+	 * by depth from the outputs, the deepest first, then by traversal);
+	 * Keras names the weights in that order, and builds nothing else */
 	if (io_refs(cJSON_GetObjectItemCaseSensitive(cfg, "output_layers"), io, KX_MAX_INPUTS, &n_io) != 0) {
 		kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: Functional model '%.100s': output_layers must "
 		           "name each output as [layer, 0, 0]", b->label, fname ? fname : "?");
 		b->bad = 1;
 		goto out;
 	}
+	for (i = 0; i < n_io; i++)
+		if (fentry_find(f, n, io[i]) == n) {
+			kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: output_layers names layer '%.100s', which is "
+			           "not in the model", b->label, io[i]);
+			b->bad = 1;
+			goto out;
+		}
+	if (!(post = kx_mallocarray(n + 1, sizeof *post))) {
+		oom(b);
+		goto out;
+	}
+	for (i = 0, k = 0, left = 0; i < n_io; i++)
+		if (fvisit(b, f, fentry_find(f, n, io[i]), post, &k, &left, fname) != 0)
+			goto out;
+	for (i = k; i-- > 0;)
+		for (j = 0; j < f[post[i]].n_from; j++)
+			if (f[f[post[i]].from[j]].depth < f[post[i]].depth + 1)
+				f[f[post[i]].from[j]].depth = f[post[i]].depth + 1;
+	/* post[0 .. k) sorted by depth, deepest first, then idx (insertion) */
+	for (i = 1; i < k; i++) {
+		size_t e = post[i];
+		for (j = i; j > 0 && (f[post[j - 1]].depth < f[e].depth ||
+		                      (f[post[j - 1]].depth == f[e].depth && f[post[j - 1]].idx > f[e].idx)); j--)
+			post[j] = post[j - 1];
+		post[j] = e;
+	}
+	for (i = 0; i < k; i++) {
+		struct fentry *t = &f[post[i]];
+		int custom;
+		const char *cls = layer_class(t->lo, &custom);
+		char *path = scope_path(sc, py_class(t->lo, cls ? kx_layer_find(cls, custom) : NULL));
+		if (!path) {
+			oom(b);
+			goto out;
+		}
+		if (t->input) {         /* the model's input (an InputLayer reached is it) */
+			free(path);
+			continue;
+		}
+		for (j = 0; j < t->n_from; j++)
+			nodes[j] = f[t->from[j]].node;
+		if (add_entry(b, t->lo, path, nodes, t->n_from, depth, &t->node) != 0)
+			continue;
+		t->done = 1;
+	}
+	if (b->bad)
+		goto out;
 	if (!(*outs = kx_mallocarray(n_io, sizeof **outs)) ||
 	    (out_names && !(*out_names = kx_calloc(n_io, sizeof **out_names)))) {
 		oom(b);
@@ -1044,14 +1087,7 @@ build_functional(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 	}
 	*n_outs = n_io;
 	for (i = 0; i < n_io; i++) {
-		j = fentry_find(f, n, io[i]);
-		if (j == n) {
-			kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: output_layers names layer '%.100s', which is "
-			           "not in the model", b->label, io[i]);
-			b->bad = 1;
-			goto out;
-		}
-		(*outs)[i] = f[j].node;
+		(*outs)[i] = f[fentry_find(f, n, io[i])].node;
 		if (out_names && !((*out_names)[i] = strdup(io[i]))) {
 			oom(b);
 			goto out;
@@ -1059,8 +1095,7 @@ build_functional(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 	}
 	rc = 0;
 out:
-	for (i = 0; f && i < n; i++)
-		free(f[i].path);
+	free(post);
 	free(f);
 	return b->bad ? -1 : rc;
 }

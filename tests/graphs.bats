@@ -100,7 +100,7 @@ runnable() {
 		m="$G/cases/$f"
 		n=$((n + 1))
 		if [ "$st" -eq 0 ]; then
-			run kanx predict -m "$m" "$LAY/keras-3.16/nest_seq_in_seq_input.csv"
+			run kanx predict -m "$m" "$G/${exp%_expected.csv}_input.csv"
 			if [ "$status" -ne 0 ] || ! csv_close <(printf '%s\n' "$output") "$G/$exp" >/dev/null; then
 				echo "$f ($what): exit $status, not Keras's numbers"
 				bad=$((bad + 1))

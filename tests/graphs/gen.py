@@ -17,7 +17,9 @@ cases.tsv lists
 For status 0 the third field names the CSV of Keras's outputs the model
 must reproduce on its fixture's input (the rewrite keeps the numbers); for
 status 4 the message `kanx predict` must refuse it with. tests/graphs.bats
-checks every line with predict, validate and serve-stdin.
+checks every line with predict, validate and serve-stdin. The status-0
+rewrites (dead_layer, shuffled) were run through real Keras 3.16
+(../shared/oracle/predict.py), which gave the fixture's numbers.
 """
 import copy
 import io
@@ -136,6 +138,33 @@ refuse("kwargs_training.keras", "nest_kan_in_func",
        lambda c: layer(c, "kan_body")["inbound_nodes"][0]["kwargs"].__setitem__("mask", True))
 
 
+def ok_case(name, src, what, edit):
+    """A rewrite Keras reads as the same model: its outputs are src's."""
+    def build():
+        m = members(src)
+        cfg = config(m)
+        edit(cfg)
+        m["config.json"] = json.dumps(cfg).encode()
+        return m
+    case(name, 0, "../fixtures/layers/keras-3.16/%s_expected.csv" % src, what)(build)
+
+
+def add_dead(c):
+    layers = c["config"]["layers"]
+    dead = copy.deepcopy(layer(c, "trunk"))
+    dead["name"] = dead["config"]["name"] = "dead"
+    layers.insert(1, dead)
+
+
+ok_case("dead_layer.keras", "graph_unused_branch",
+        "a Dense no output needs, listed first: Keras neither builds it nor counts it in "
+        "the weights' names (layers/dense stays trunk's)", add_dead)
+ok_case("shuffled.keras", "graph_dag",
+        "the layer list reversed: Keras orders the layers by depth from the outputs, "
+        "so the Dense weights keep their names (a is dense, c is dense_1)",
+        lambda c: c["config"]["layers"].reverse())
+
+
 def nest(depth):
     """nest_seq_in_seq with its inner Sequential wrapped in DEPTH - 1 more
     Sequentials (DEPTH models inside the top one), the weights moved to
@@ -156,8 +185,18 @@ def nest(depth):
         dst = os.path.join(tmp, "out.h5")
         with open(src, "wb") as f:
             f.write(m["model.weights.h5"])
-        with h5py.File(src, "r") as fi, h5py.File(dst, "w", track_order=True) as fo:
+        with h5py.File(src, "r") as fi, h5py.File(dst, "w") as fo:
             deep = "layers/sequential" + "/layers/sequential" * (depth - 1)
+            gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
+            gcpl.set_obj_track_times(False)   # no creation times: the same bytes each run
+
+            def group(path):
+                g = fo
+                for part in path.split("/"):
+                    if part.encode() not in g.id:
+                        h5py.h5g.create(g.id, part.encode(), gcpl=gcpl)
+                    g = g[part]
+                return g
 
             def copy_ds(name, obj):
                 if not isinstance(obj, h5py.Dataset):
@@ -165,7 +204,8 @@ def nest(depth):
                 new = name
                 if name.startswith("layers/sequential/"):
                     new = deep + name[len("layers/sequential"):]
-                fo.create_dataset(new, data=obj[()])
+                parent, leaf = new.rsplit("/", 1)
+                group(parent).create_dataset(leaf, data=obj[()], track_times=False)
             fi.visititems(copy_ds)
         with open(dst, "rb") as f:
             m["model.weights.h5"] = f.read()
