@@ -19,6 +19,7 @@
 #include "plot.h"
 #include "sha256.h"
 #include "sink.h"
+#include "spec.h"
 #include "stop.h"
 
 const struct kx_cmd kx_cmd_inspect;
@@ -114,13 +115,21 @@ describe(const struct kx_layer *l, struct kx_layer_desc *d)
 		l->ops->describe(l, d);
 }
 
+/* The name of node k: "input" (the model's input) or the layer whose
+ * output it is. */
+static const char *
+node_name(const struct kx_model *m, size_t k)
+{
+	return k ? m->layers[k - 1].name : "input";
+}
+
 static int
 print_json(struct kx_sink *out, const struct kx_model *m)
 {
 	cJSON *o = cJSON_CreateObject(), *layers, *lo, *r;
 	struct kx_layer_desc d;
 	char hex[65], note[600], *s;
-	size_t i;
+	size_t i, j;
 
 	kx_sha256_hex(m->sha256, hex);
 	cJSON_AddStringToObject(o, "file", m->path);
@@ -155,6 +164,15 @@ print_json(struct kx_sink *out, const struct kx_model *m)
 		cJSON_AddStringToObject(o, "dtype_note", note);
 	else
 		cJSON_AddNullToObject(o, "dtype_note");
+	r = cJSON_AddArrayToObject(o, "outputs");
+	for (i = 0; i < m->n_outputs; i++) {
+		lo = cJSON_CreateObject();
+		cJSON_AddStringToObject(lo, "name", m->output_names && m->output_names[i] ?
+		                        m->output_names[i] : node_name(m, m->outputs[i]));
+		cJSON_AddStringToObject(lo, "node", node_name(m, m->outputs[i]));
+		cJSON_AddNumberToObject(lo, "width", (double)kx_model_output_width(m, i));
+		cJSON_AddItemToArray(r, lo);
+	}
 	layers = cJSON_AddArrayToObject(o, "layers");
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
@@ -165,6 +183,9 @@ print_json(struct kx_sink *out, const struct kx_model *m)
 		cJSON_AddNumberToObject(lo, "in", (double)l->in);
 		cJSON_AddNumberToObject(lo, "out", (double)l->out);
 		cJSON_AddStringToObject(lo, "dtype", kx_dtype_name(l->dtype));
+		r = cJSON_AddArrayToObject(lo, "inputs");
+		for (j = 0; j < l->n_inputs; j++)
+			cJSON_AddItemToArray(r, cJSON_CreateString(node_name(m, l->inputs[j])));
 		describe(l, &d);
 		if (d.grid_size) {
 			cJSON_AddNumberToObject(lo, "grid_size", (double)d.grid_size);
@@ -242,7 +263,7 @@ static void
 print_text(struct kx_sink *out, const struct kx_model *m)
 {
 	char hex[65], lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF], range[80];
-	size_t i;
+	size_t i, j;
 
 	kx_sha256_hex(m->sha256, hex);
 	kx_sink_printf(out, "%s\n", m->path);
@@ -255,6 +276,10 @@ print_text(struct kx_sink *out, const struct kx_model *m)
 	       m->registered_name ? ")" : "");
 	kx_sink_printf(out, "  input       width %zu\n", m->in);
 	kx_sink_printf(out, "  output      width %zu\n", m->out);
+	for (i = 0; m->dag && i < m->n_outputs; i++)
+		kx_sink_printf(out, "    %-12s width %zu, from %s\n", m->output_names && m->output_names[i] ?
+		               m->output_names[i] : "?", kx_model_output_width(m, i),
+		               node_name(m, m->outputs[i]));
 	kx_sink_printf(out, "  optimizer   %s\n", m->has_optimizer ? "state present (ignored)" :
 	       m->compiled ? "compiled, no state saved" : "none");
 	kx_sink_printf(out, "  layers\n");
@@ -281,6 +306,9 @@ print_text(struct kx_sink *out, const struct kx_model *m)
 		       d.uniform ? d.uniform : "-", kx_layer_params(l));
 		if (d.summary[0])
 			kx_sink_printf(out, "        %s\n", d.summary);
+		for (j = 0; m->dag && j < l->n_inputs; j++)
+			kx_sink_printf(out, "%s%s%s", j ? ", " : "        reads ", node_name(m, l->inputs[j]),
+			               j + 1 == l->n_inputs ? "\n" : "");
 	}
 	kx_sink_printf(out, "  trainable parameters: %zu\n", kx_model_params(m));
 	print_dtypes(out, m);

@@ -37,6 +37,7 @@
 #include "rows.h"
 #include "shard.h"
 #include "sink.h"
+#include "spec.h"
 #include "stop.h"
 
 const struct kx_cmd kx_cmd_predict;
@@ -398,6 +399,23 @@ score_batch(struct predict *p, struct kx_batch *b)
 		return rc;
 	kx_batch_reset(b);
 	return 0;
+}
+
+/* A model of several outputs: its columns named after the output layers
+ * (kx_model_column_names); one output keeps y0, y1, ... */
+static int
+model_names(struct predict *p)
+{
+	char **v = NULL;
+	int rc = 0;
+
+	if (kx_model_column_names(p->model, &v) != 0 ||
+	    (v && kx_out_set_names(p->out, (const char *const *)v) != 0)) {
+		kx_msg("out of memory");
+		rc = KX_EXIT_INTERNAL;
+	}
+	kx_names_free(v, p->model->out);
+	return rc;
 }
 
 /* --output-names a,b: one name per output of the model. */
@@ -1037,7 +1055,7 @@ exec_predict(int argc, char **argv)
 		kx_msg("out of memory");
 		goto done;
 	}
-	if (p.out_names && (rc = set_out_names(&p)) != 0)
+	if (p.out_names ? (rc = set_out_names(&p)) != 0 : (rc = model_names(&p)) != 0)
 		goto done;
 	if (p.rejects_path) {
 		p.rejects_fd = open(p.rejects_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);

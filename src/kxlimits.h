@@ -13,6 +13,11 @@
 /* The most threads kanx predict scores with (-t, KANX_THREADS). */
 #define KX_MAX_THREADS 64
 
+/* How deep models may nest (a Sequential, Functional or kanx>KAN used as
+ * a layer of another, inside another, ...): the config parser recurses
+ * once a level. */
+#define KX_MAX_NEST 16
+
 struct kx_limits {
 	size_t max_batch;         /* KANX_MAX_BATCH: rows per request (API 413), default 4096 */
 	size_t archive_bytes;     /* whole .keras file, default 1 GiB */

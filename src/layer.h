@@ -200,6 +200,48 @@ double kx_layer_double(const cJSON *cfg, const char *key, double dflt);
 /* The float64 values of the weight whose float copy is *field (the dst
  * of one of l's tensors), or NULL when l has no such tensor. */
 const double *kx_layer_w64(const struct kx_layer *l, float *const *field);
+/* Merge layers (layer_add.c, ..., layer_concatenate.c), whose state is
+ * the widths of their inputs. parse: that state. shape: Keras's
+ * elementwise rule (equal widths, or 1, broadcast). fold: y = op(...op(
+ * op(x0, x1), x2)..., xn) elementwise, in input order as Keras folds
+ * them, then (mean) divided by n in float32. concat_shape and concat: the
+ * inputs side by side (the last axis). */
+int kx_merge_parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx);
+int kx_merge_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size);
+void kx_merge_fold(const struct kx_layer *l, const float *const *x, size_t n, float *y,
+                   float (*op)(float, float), int mean);
+void kx_merge_fold64(const struct kx_layer *l, const double *const *x, size_t n, double *y,
+                     double (*op)(double, double), int mean);
+int kx_merge_concat_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg,
+                          size_t size);
+void kx_merge_concat(const struct kx_layer *l, const float *const *x, size_t n, float *y);
+void kx_merge_concat64(const struct kx_layer *l, const double *const *x, size_t n, double *y);
+
+/* The row VAR of an elementwise merge layer of class CLS: the fold of
+ * OP, in double OP64 (mean: divided by the number of inputs), shaped by
+ * SHAPE. */
+#define KX_MERGE_LAYER(var, cls, op, op64, shape_fn, mean)                            \
+	static void                                                                   \
+	var##_forward(const struct kx_layer *l, const float *const *x, size_t n, float *y) \
+	{                                                                             \
+		kx_merge_fold(l, x, n, y, op, mean);                                  \
+	}                                                                             \
+	static void                                                                   \
+	var##_forward64(const struct kx_layer *l, const double *const *x, size_t n,   \
+	                double *y)                                                    \
+	{                                                                             \
+		kx_merge_fold64(l, x, n, y, op64, mean);                              \
+	}                                                                             \
+	static const char *const var##_classes[] = { cls, NULL };                    \
+	const struct kx_layer_ops var = {                                             \
+		.kind = cls,                                                          \
+		.classes = var##_classes,                                             \
+		.parse = kx_merge_parse,                                              \
+		.shape = shape_fn,                                                    \
+		.forward = var##_forward,                                             \
+		.forward64 = var##_forward64,                                         \
+		.free = kx_layer_free_priv,                                           \
+	}
 
 /* d->activation: a with its parameters (kx_act_format), in d->act_buf. */
 void kx_layer_desc_act(struct kx_layer_desc *d, struct kx_act a);

@@ -13,7 +13,9 @@ extern const struct kx_layer_ops kx_layer_input, kx_layer_dense, kx_layer_activa
 	kx_layer_prelu, kx_layer_gaussian_noise, kx_layer_gaussian_dropout, kx_layer_alpha_dropout,
 	kx_layer_activity_regularization, kx_layer_identity, kx_layer_spatial_dropout1d,
 	kx_layer_masking, kx_layer_batchnorm, kx_layer_layernorm, kx_layer_unitnorm,
-	kx_layer_rmsnorm, kx_layer_normalization, kx_layer_rescaling;
+	kx_layer_rmsnorm, kx_layer_normalization, kx_layer_rescaling, kx_layer_add,
+	kx_layer_subtract, kx_layer_multiply, kx_layer_average, kx_layer_maximum, kx_layer_minimum,
+	kx_layer_concatenate;
 
 /* One row per layer kind. Order does not matter: each class is accepted
  * by one row (a test checks it). */
@@ -41,6 +43,13 @@ const struct kx_layer_ops *const kx_layer_table[] = {
 	&kx_layer_rmsnorm,
 	&kx_layer_normalization,
 	&kx_layer_rescaling,
+	&kx_layer_add,
+	&kx_layer_subtract,
+	&kx_layer_multiply,
+	&kx_layer_average,
+	&kx_layer_maximum,
+	&kx_layer_minimum,
+	&kx_layer_concatenate,
 	NULL
 };
 
@@ -231,4 +240,110 @@ kx_layer_forward_kop(const struct kx_layer *l, const float *const *x, size_t n, 
 
 	l->ops->kop(l, &op);
 	kx_ref_forward(&op, x[0], n, y);
+}
+
+/* ---- merge layers (layer_add.c, ..., layer_concatenate.c) ---- */
+
+struct merge {
+	size_t n, w[KX_MAX_INPUTS];    /* the inputs' widths */
+};
+
+int
+kx_merge_parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
+{
+	(void)cfg;
+	return kx_layer_priv(l, sizeof(struct merge), ctx) ? 0 : -1;
+}
+
+/* The inputs' widths into l's state; -1 with a message when there are
+ * none or too many. */
+static int
+merge_widths(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
+{
+	struct merge *g = l->priv;
+
+	if (n_in < 1 || n_in > KX_MAX_INPUTS) {
+		snprintf(msg, size, "%s takes a list of inputs, not %zu", l->ops->kind, n_in);
+		return -1;
+	}
+	memcpy(g->w, in_w, n_in * sizeof *in_w);
+	g->n = n_in;
+	return 0;
+}
+
+/* Keras's _compute_elemwise_op_output_shape on (batch, w) inputs: the
+ * widths equal, or 1 (broadcast). */
+int
+kx_merge_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
+{
+	size_t i, w = 1;
+
+	if (merge_widths(l, in_w, n_in, msg, size) != 0)
+		return -1;
+	for (i = 0; i < n_in; i++)
+		if (in_w[i] != 1)
+			w = in_w[i];
+	for (i = 0; i < n_in; i++)
+		if (in_w[i] != 1 && in_w[i] != w) {
+			snprintf(msg, size, "inputs of widths %zu and %zu cannot be merged elementwise "
+			         "(Keras broadcasts only a width of 1)", w, in_w[i]);
+			return -1;
+		}
+	l->in = l->out = w;
+	return 0;
+}
+
+/* The fold and the concatenation, once for float and once for double
+ * (a merge layer under the float64 policy). */
+#define MERGE_BODIES(T, fold, concat)                                                     \
+	void                                                                              \
+	fold(const struct kx_layer *l, const T *const *x, size_t n, T *y, T (*op)(T, T),  \
+	     int mean)                                                                    \
+	{                                                                                 \
+		const struct merge *g = l->priv;                                          \
+		size_t r, j, i, w = l->out;                                               \
+		T k = (T)g->n;                                                            \
+                                                                                          \
+		for (r = 0; r < n; r++) {                                                 \
+			T *yr = y + r * w;                                                \
+			for (j = 0; j < w; j++)                                           \
+				yr[j] = g->w[0] == 1 ? x[0][r] : x[0][r * w + j];         \
+			for (i = 1; i < g->n; i++)                                        \
+				for (j = 0; j < w; j++)                                   \
+					yr[j] = op(yr[j], g->w[i] == 1 ? x[i][r]          \
+					                               : x[i][r * w + j]);  \
+			for (j = 0; mean && j < w; j++)                                   \
+				yr[j] = yr[j] / k;                                        \
+		}                                                                         \
+	}                                                                                 \
+                                                                                          \
+	void                                                                              \
+	concat(const struct kx_layer *l, const T *const *x, size_t n, T *y)               \
+	{                                                                                 \
+		const struct merge *g = l->priv;                                          \
+		size_t r, i, c;                                                           \
+                                                                                          \
+		for (r = 0; r < n; r++)                                                   \
+			for (i = 0, c = 0; i < g->n; c += g->w[i], i++)                   \
+				memcpy(y + r * l->out + c, x[i] + r * g->w[i],            \
+				       g->w[i] * sizeof *y);                               \
+	}
+
+MERGE_BODIES(float, kx_merge_fold, kx_merge_concat)
+MERGE_BODIES(double, kx_merge_fold64, kx_merge_concat64)
+
+int
+kx_merge_concat_shape(struct kx_layer *l, const size_t *in_w, size_t n_in, char *msg, size_t size)
+{
+	size_t i, w = 0;
+
+	if (merge_widths(l, in_w, n_in, msg, size) != 0)
+		return -1;
+	for (i = 0; i < n_in; i++)
+		if (kx_add(w, in_w[i], &w) != 0) {
+			snprintf(msg, size, "the concatenated width overflows");
+			return -1;
+		}
+	l->in = l->out = w;
+	return 0;
 }

@@ -103,7 +103,7 @@ plan_new(const struct kx_model *m)
 		plan_free(p);
 		return NULL;
 	}
-	p->is_chain = 1;
+	p->is_chain = !m->dag;
 	for (i = 0; i < m->n_layers; i++)
 		if (m->layers[i].n_inputs != 1 || m->layers[i].inputs[0] != i)
 			p->is_chain = 0;
@@ -140,6 +140,10 @@ kx_model_free(struct kx_model *m)
 	free(m->name);
 	free(m->cfg_base_activation);
 	plan_free(m->plan);
+	for (i = 0; m->output_names && i < m->n_outputs; i++)
+		free(m->output_names[i]);
+	free(m->output_names);
+	free(m->outputs);
 	free(m);
 }
 
@@ -152,17 +156,19 @@ finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 
 	m->max_width = m->in;
 	m->kernel = kx_kernel_current();
-	/* a layer the panel kernels cannot run: this model runs on BLIS; a
-	 * layer that computes in float64: the model runs on the double
-	 * precision reference path (ref64.c) */
+	/* a layer the panel kernels cannot run, or a graph (they run chains):
+	 * this model runs on BLIS; a layer that computes in float64: the
+	 * model runs on the double precision reference path (ref64.c) */
 	for (i = 0; i < m->n_layers; i++) {
 		if (kx_dtype_is64(m->layers[i].dtype))
 			m->f64 = 1;
-		if ((kx_layer_kop(&m->layers[i], &op) != 0 || m->f64) && kx_kernel_is_panel(m->kernel))
+		if ((kx_layer_kop(&m->layers[i], &op) != 0 || m->f64 || m->dag) &&
+		    kx_kernel_is_panel(m->kernel))
 			m->kernel = KX_KERNEL_BLIS;
 	}
 	for (i = 0; i < m->n_layers; i++) {
 		struct kx_layer *l = &m->layers[i];
+		l->node_off = i ? l[-1].node_off + l[-1].out : 0;
 		if (l->out > m->max_width)
 			m->max_width = l->out;
 		if (kx_layer_prepare(m, l) != 0)
@@ -308,6 +314,19 @@ kx_model_params(const struct kx_model *m)
 	return n;
 }
 
+/* A graph's node buffers for n rows: the floats of every layer's output
+ * (node 0 is the caller's x), or 0 on overflow. */
+static size_t
+dag_floats(const struct kx_model *m, size_t n)
+{
+	size_t i, s = 0;
+
+	for (i = 0; i < m->n_layers; i++)
+		if (kx_add(s, m->layers[i].out, &s) != 0)
+			return 0;
+	return kx_mul(s, n ? n : 1, &s) == 0 ? s : 0;
+}
+
 struct kx_work *
 kx_work_new(const struct kx_model *m, size_t max_rows)
 {
@@ -326,9 +345,8 @@ kx_work_new(const struct kx_model *m, size_t max_rows)
 		return w;
 	}
 	if (!p->is_chain) {
-		/* every node's rows, the model input's too */
-		if (kx_mul(max_rows, m->max_width, &s) != 0 || kx_mul(s, m->n_layers + 1, &s) != 0 ||
-		    !(w->nodes = kx_mallocarray(s, sizeof(float))))
+		/* every layer's output rows (node 0 is the caller's x) */
+		if ((s = dag_floats(m, max_rows)) == 0 || !(w->nodes = kx_mallocarray(s, sizeof(float))))
 			goto fail;
 		return w;
 	}
@@ -396,22 +414,30 @@ forward_ref_run(const struct kx_model *m, size_t first, size_t n, float *const *
 	}
 }
 
-/* Any graph of nodes, each layer by its reference forward: node 0 is x,
- * node j + 1 the output of layers[j]; nodes holds every node's rows
- * (stride rows * max_width). The last layer's output is y. */
+/* A graph on n rows, each layer by its reference forward: each layer's
+ * output into its node's rows of nodes (dag_floats), read by the layers
+ * after it; then the model's outputs side by side into y. */
 static void
-forward_nodes(const struct kx_model *m, float *nodes, const float *x, size_t rows, float *y)
+forward_nodes(const struct kx_model *m, float *nodes, const float *x, size_t n, float *y)
 {
-	size_t stride = rows * m->max_width, i, j;
 	const float *in[KX_MAX_INPUTS];
+	size_t i, j, r, c;
 
+#define NODE(k) ((k) ? nodes + n * m->layers[(k) - 1].node_off : x)
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
-		float *dst = i + 1 == m->n_layers ? y : nodes + (i + 1) * stride;
 		for (j = 0; j < l->n_inputs && j < KX_MAX_INPUTS; j++)
-			in[j] = l->inputs[j] == 0 ? x : nodes + l->inputs[j] * stride;
-		l->ops->forward(l, in, rows, dst);
+			in[j] = NODE(l->inputs[j]);
+		l->ops->forward(l, in, n, nodes + n * l->node_off);
 	}
+	for (i = 0, c = 0; i < m->n_outputs; i++) {
+		size_t o = m->outputs[i], ow = o ? m->layers[o - 1].out : m->in;
+		const float *src = NODE(o);
+		for (r = 0; r < n; r++)
+			memcpy(y + r * m->out + c, src + r * ow, ow * sizeof *y);
+		c += ow;
+	}
+#undef NODE
 }
 
 int
@@ -457,8 +483,19 @@ kx_model_forward_ref(const struct kx_model *m, const float *x, size_t n, float *
 		kx_work_free(w);
 		return 0;
 	}
-	if (kx_mul(n ? n : 1, m->max_width, &s) != 0 || kx_mul(s, m->n_layers + 1, &s) != 0 ||
-	    !(nodes = kx_mallocarray(s, sizeof(float))))
+	if (m->plan->is_chain) {
+		/* the chain as a graph whose output is its last layer */
+		struct kx_model c = *m;
+		size_t last = m->n_layers;
+		c.outputs = &last;
+		c.n_outputs = 1;
+		if ((s = dag_floats(m, n)) == 0 || !(nodes = kx_mallocarray(s, sizeof(float))))
+			return -1;
+		forward_nodes(&c, nodes, x, n, y);
+		free(nodes);
+		return 0;
+	}
+	if ((s = dag_floats(m, n)) == 0 || !(nodes = kx_mallocarray(s, sizeof(float))))
 		return -1;
 	forward_nodes(m, nodes, x, n, y);
 	free(nodes);

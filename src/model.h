@@ -24,6 +24,8 @@ struct kx_layer {
 	char *class_name;      /* "KANLinear", "Dense", ... as in the config */
 	char *h5_group;        /* "layers/kan_linear_1" (weights path, without /vars) */
 	size_t in, out;
+	size_t node_off;       /* a graph: where its output starts in the nodes' buffer, in
+	                        * floats a row (the outputs of the layers before it) */
 	struct kx_act act;     /* KAN: base activation; Dense/Activation: activation */
 	unsigned char dtype;   /* enum kx_dtype (dtype.h): its dtype policy */
 	unsigned char dtype_implicit; /* its config names none: the model's, unless its
@@ -66,6 +68,14 @@ struct kx_model {
 	size_t in, out;             /* model input and output widths */
 	struct kx_layer *layers;
 	size_t n_layers;
+	/* The model's outputs, side by side in a prediction: nodes (0: the
+	 * input, j + 1: layers[j]) and the names of the layers they come
+	 * from. NULL/0 (kx_model_fresh): the last node. */
+	size_t *outputs;
+	size_t n_outputs;
+	char **output_names;
+	int dag;                    /* 1: not a chain of layers each reading the one before,
+	                             * with the last one the only output (a graph) */
 	int has_optimizer;          /* an /optimizer group with variables is present */
 	int compiled;               /* config has a non-empty compile_config */
 	/* For a kanx>KAN: the model-wide config (fallbacks for per-layer dicts). */

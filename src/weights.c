@@ -670,6 +670,43 @@ out:
 			H5Dclose(ds[i]);
 }
 
+/* The group at path under loc ("a/layers/b": a nested model's layer),
+ * one name at a time, each a hard link: >= 0 (close it), or -1 when a
+ * name is absent (*lk 0), is a link kanx does not follow (*lk < 0), or
+ * is not a group (*lk 1). */
+static hid_t
+open_group_path(hid_t loc, const char *path, int *lk)
+{
+	char name[256];
+	const char *p = path, *q;
+	hid_t g = loc, next;
+
+	*lk = 0;
+	for (; *p; p = *q ? q + 1 : q) {
+		size_t len;
+		q = strchr(p, '/');
+		q = q ? q : p + strlen(p);
+		len = (size_t)(q - p);
+		if (len == 0 || len >= sizeof name)
+			goto fail;
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if ((*lk = hard_link(g, name)) <= 0)
+			goto fail;
+		next = H5Gopen2(g, name, H5P_DEFAULT);
+		if (g != loc)
+			H5Gclose(g);
+		g = next;
+		if (g < 0)
+			return -1;
+	}
+	return g == loc ? H5Gopen2(loc, ".", H5P_DEFAULT) : g;
+fail:
+	if (g != loc)
+		H5Gclose(g);
+	return -1;
+}
+
 static void
 load_layer(struct wctx *c, hid_t layers, struct kx_layer *l)
 {
@@ -677,21 +714,22 @@ load_layer(struct wctx *c, hid_t layers, struct kx_layer *l)
 	struct kx_tensor t[KX_MAX_TENSORS];
 	size_t want = l->ops->tensors ? l->ops->tensors(l, t) : 0;
 	hid_t grp = -1, vars = -1;
-	int lk;
+	int lk = 0;
 
-	lk = layers >= 0 ? hard_link(layers, gname) : 0;
+	if (layers >= 0)
+		grp = open_group_path(layers, gname, &lk);
 	if (lk < 0) {
 		problem(c, l->h5_group, "%s", link_problem(lk));
 		return;
 	}
-	if (lk == 0) {
+	if (grp < 0) {
 		if (want)
-			problem(c, l->h5_group, "missing: no weights for layer '%s'", l->name);
+			problem(c, l->h5_group, lk ? "no vars group for layer '%s'" :
+			        "missing: no weights for layer '%s'", l->name);
 		return;
 	}
-	grp = H5Gopen2(layers, gname, H5P_DEFAULT);
-	lk = grp >= 0 ? hard_link(grp, "vars") : 0;
-	if (grp < 0 || lk <= 0) {
+	lk = hard_link(grp, "vars");
+	if (lk <= 0) {
 		if (lk < 0)
 			problem(c, l->h5_group, "vars %s", link_problem(lk));
 		else if (want)

@@ -139,3 +139,14 @@ PY
 	kanx predict -m "$T/bad.keras" "$LAY/keras-3.16/rescale_perfeature_input.csv" >"$T/out.csv"
 	csv_close "$T/out.csv" "$LAY/keras-3.16/rescale_perfeature_expected.csv"
 }
+
+@test "kanx(1) names every class of the layer table, and the models that nest" {
+	cd "$KANX_SRCDIR/src"
+	classes=$( (grep -ho 'classes\[\] = { "[^"]*"' layer_*.c | sed 's/.*"\(.*\)"/\1/'
+		grep -ho '^[A-Z_]*(kx_layer_[a-z0-9_]*, "[^"]*"' layer_*.c | sed 's/.*"\(.*\)"$/\1/') | sort -u)
+	[ "$(wc -l <<<"$classes")" -ge 30 ]
+	for c in $classes Sequential Functional 'kanx>KAN'; do
+		[ "$c" = "kanx>KANLinear" ] && c=KANLinear
+		grep -qE "^\.Ql $c( |$)|kanx>$c|^\.Ql kanx>$c" "$KANX_SRCDIR/man/kanx.1" || { echo "kanx(1) lacks $c"; false; }
+	done
+}
