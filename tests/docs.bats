@@ -337,9 +337,11 @@ dl_lines() {
 }
 
 # An anchored ERE for SAMPLE with every number (digits, commas, a
-# fraction) matching any number, and trailing blanks allowed.
+# fraction) matching any number, a progress bar ("[###.....]") any bar of
+# its width, blanks any number of blanks (numbers are padded), and
+# trailing blanks allowed.
 shape_re() {
-	perl -e 'my $s = shift; print "^" . join("", map { /^[0-9]/ ? "[0-9][0-9,]*([.][0-9]+)?" : quotemeta($_) } split(/([0-9][0-9,]*(?:\.[0-9]+)?)/, $s)) . " *\$"' "$1"
+	perl -e 'my $s = shift; print "^" . join("", map { /^\[[#.]+\]$/ ? "\\[[#.]{" . (length($_) - 2) . "}\\]" : /^[0-9]/ ? "[0-9][0-9,]*([.][0-9]+)?" : do { (my $q = quotemeta($_)) =~ s/(?:\\ )+/ +/g; $q } } split(/(\[[#.]+\]|[0-9][0-9,]*(?:\.[0-9]+)?)/, $s)) . " *\$"' "$1"
 }
 
 @test "the manuals' one-line samples (.Dl) are what kanx prints, and each is checked here" {
