@@ -497,6 +497,10 @@ rd_lines_fast(struct kx_rows *r, struct kx_batch *b, int form,
 	struct kx_rec *rec;
 	float *row;
 
+	/* rows of the batch's width only: while the width is still unknown
+	 * (validate without a model) the general path sets it */
+	if (in == 0 || b->in != in)
+		return 0;
 	while (b->n < b->target) {
 		s = r->buf + r->pos;
 		row = b->x + b->n * in;

@@ -285,3 +285,27 @@ doc() { printf '%s' "$2" > "$BATS_TEST_TMPDIR/$1"; }
 	[ -z "$output" ]
 	[[ "$stderr" == *"nothing to check"* ]]
 }
+
+@test "input rows without a width to check them against (no model, or one that fails to load): read as the first record sets the width" {
+	local d="$BATS_TEST_TMPDIR" bad="$KANX_SRCDIR/tests/fixtures/layers/keras-3.16/graph_multi_input.keras"
+	printf 'a,b,c\n1,2,3\n4,5,6\n' >"$d/h.csv"
+	printf '1,2,3\n4,5,6\n7,8,9\n' >"$d/n.csv"
+	printf '[1,2,3]\n[4,5,6]\n' >"$d/r.jsonl"
+	printf '1\t2\t3\n4\t5\t6\n' >"$d/t.tsv"
+	for f in h.csv n.csv r.jsonl t.tsv; do
+		run --separate-stderr kanx validate "$d/$f"
+		[ "$status" -eq 0 ]
+		[ "$output" = "kanx: validate: sound: 0 errors, 0 warnings" ]
+		# a model that is refused: its error, and the rows read all the same
+		# (under ASan this read overflowed a batch of width 0)
+		run --separate-stderr kanx validate -m "$bad" "$d/$f"
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == *"the model has 2 inputs ('xa', 'xb')"* ]]
+		[[ "$stderr" != *"Sanitizer"* ]]
+	done
+	# a later row of another width is a problem of that row
+	printf 'a,b,c\n1,2,3\n4,5\n' >"$d/w.csv"
+	run --separate-stderr kanx validate "$d/w.csv"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"w.csv:3:"* ]]
+}
