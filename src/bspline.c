@@ -89,7 +89,7 @@ kx_knots_init(struct kx_knots *kn, const float *grid, size_t in, size_t G, size_
 	if (!kn->ext || !kn->t0 || !kn->inv_h || !kn->inv_hd || !kn->dmin || !kn->tmax)
 		return -1;
 	kn->uniform = 1;
-	kn->x_safe = FLT_MAX;
+	kn->x_safe = k > 0 ? FLT_MAX : INFINITY;
 	for (i = 0; i < in; i++) {
 		const float *g = grid + i * (G + 1);
 		float *t = kn->ext + i * nk;
@@ -114,7 +114,12 @@ kx_knots_init(struct kx_knots *kn, const float *grid, size_t in, size_t G, size_
 		d = knot_deviation(t, nk, h);
 		if (!(d <= dev))
 			dev = d;
-		overflow_guard(kn, i, t, nk);
+		/* order 0: Keras only compares x with the knots, never divides,
+		 * so no x makes its bases overflow (x_safe stays infinite) */
+		if (k > 0)
+			overflow_guard(kn, i, t, nk);
+		else
+			kn->dmin[i] = kn->tmax[i] = 0.0f;
 		if (g[0] < lo)
 			lo = g[0];
 		if (g[G] > hi)

@@ -525,8 +525,8 @@ kx_model_fresh(const size_t *widths, size_t n_widths, size_t G, size_t k, struct
 	struct kx_model *m;
 	size_t i, j, n;
 
-	if (n_widths < 2 || G < 1 || k < 1 || k > KX_MAX_ORDER || !(lo < hi)) {
-		kx_err_set(e, KX_EXIT_BADMODEL, "fresh model: need >= 2 widths, G >= 1, 1 <= k <= %d, "
+	if (n_widths < 2 || G < 1 || k > KX_MAX_ORDER || !(lo < hi)) {
+		kx_err_set(e, KX_EXIT_BADMODEL, "fresh model: need >= 2 widths, G >= 1, 0 <= k <= %d, "
 		           "low < high", KX_MAX_ORDER);
 		return NULL;
 	}

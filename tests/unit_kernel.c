@@ -110,11 +110,11 @@ test_fixtures(const char *srcdir)
 static void
 test_kernels(void)
 {
-	static const size_t Gs[] = { 1, 3, 5, 20 }, ks[] = { 1, 2, 3, 5 };
+	static const size_t Gs[] = { 1, 3, 5, 20 }, ks[] = { 0, 1, 2, 3, 5 };
 	size_t gi, ki, rep;
 
 	for (gi = 0; gi < 4; gi++)
-		for (ki = 0; ki < 4; ki++)
+		for (ki = 0; ki < 5; ki++)
 			for (rep = 0; rep < 2; rep++) {
 				size_t widths[3] = { 3, 4, 2 }, G = Gs[gi], k = ks[ki], nk = G + 2 * k + 1;
 				struct kx_err e;
