@@ -50,8 +50,8 @@ kx_kan_params(struct kx_layer *l, const cJSON *obj, const struct kx_layer *dflt,
 		return -1;
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "spline_order")) &&
-	    kx_json_size(v, 1, ctx->lim->max_order, &l->cfg_k) != 0) {
-		kx_parse_bad(ctx, "spline_order must be an integer from 1 to %zu", ctx->lim->max_order);
+	    kx_json_size(v, 0, ctx->lim->max_order, &l->cfg_k) != 0) {
+		kx_parse_bad(ctx, "spline_order must be an integer from 0 to %zu", ctx->lim->max_order);
 		return -1;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(obj, "base_activation") &&
@@ -128,11 +128,11 @@ shapes(const struct kx_layer *l, const size_t dims[][KX_MAX_RANK], const struct 
 		return -1;
 	}
 	G = dims[2][1] - 1;
-	if (dims[1][0] != l->in || dims[1][1] != l->out || dims[1][2] <= G ||
+	if (dims[1][0] != l->in || dims[1][1] != l->out || dims[1][2] < G ||
 	    dims[1][2] - G > lim->max_order) {
 		kx_fmt_dims(got, sizeof got, dims[1], 3);
 		snprintf(msg, size, "vars/1 (spline_weight) has shape %s, expected (%zu, %zu, G+k) "
-		         "with G = %zu and 1 <= k <= %zu", got, l->in, l->out, G, lim->max_order);
+		         "with G = %zu and 0 <= k <= %zu", got, l->in, l->out, G, lim->max_order);
 		return -1;
 	}
 	k = dims[1][2] - G;

@@ -655,7 +655,7 @@ def _():
     return with_config(cfg)
 
 
-@case("cfg-order-limit.keras", 4, "spline_order must be an integer from 1 to 64",
+@case("cfg-order-limit.keras", 4, "spline_order must be an integer from 0 to 64",
       "spline_order 65")
 def _():
     cfg = base_config()
