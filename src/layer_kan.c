@@ -44,6 +44,9 @@ kx_kan_params(struct kx_layer *l, const cJSON *obj, const struct kx_layer *dflt,
 	l->act = dflt->act;
 	l->cfg_lo = dflt->cfg_lo;
 	l->cfg_hi = dflt->cfg_hi;
+	l->trainable_grid = kx_layer_bool(ctx, obj, "trainable_grid", dflt->trainable_grid);
+	if (ctx->bad)
+		return -1;
 	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "grid_size")) &&
 	    kx_json_size(v, 1, ctx->lim->max_grid, &l->cfg_G) != 0) {
 		kx_parse_bad(ctx, "grid_size must be an integer from 1 to %zu", ctx->lim->max_grid);
@@ -290,10 +293,12 @@ forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
 	kx_kan_forward64(l, x[0], n, y);
 }
 
+/* As Keras counts trainable weights: base and spline weights, and the
+ * grid when the layer was built with trainable_grid=True. */
 static size_t
 params(const struct kx_layer *l)
 {
-	return l->in * l->out * (l->G + l->k + 1);
+	return l->in * l->out * (l->G + l->k + 1) + (l->trainable_grid ? l->in * (l->G + 1) : 0);
 }
 
 /* The "uniform" column: "yes" where the kernels evaluate the grid as the

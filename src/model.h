@@ -39,6 +39,7 @@ struct kx_layer {
 	size_t G, k;           /* grid size and spline order, from the weight shapes */
 	size_t cfg_G, cfg_k;   /* grid size and spline order as the config declares them */
 	float cfg_lo, cfg_hi;  /* grid_range as the config declares it */
+	int trainable_grid;    /* the config's trainable_grid: the grid counts as parameters */
 	float *base_w;         /* (in, out) row-major, as stored */
 	float *spline_w;       /* (in, out, G+k) row-major, as stored */
 	float *grid;           /* (in, G+1), as stored */
@@ -131,8 +132,8 @@ void kx_model_free(struct kx_model *m);
  * changed in place (tests). Returns -1 on allocation failure. */
 int kx_layer_prepare(const struct kx_model *m, struct kx_layer *l);
 
-/* Trainable parameter count (kanx: in*out*(G+k+1) per KAN layer; Dense:
- * in*out + bias). */
+/* Trainable parameter count, as Keras counts it (kanx: in*out*(G+k+1) per
+ * KAN layer, plus in*(G+1) with a trainable grid; Dense: in*out + bias). */
 size_t kx_layer_params(const struct kx_layer *l);
 size_t kx_model_params(const struct kx_model *m);
 
