@@ -123,6 +123,49 @@ node_name(const struct kx_model *m, size_t k)
 	return k ? m->layers[k - 1].name : "input";
 }
 
+/* compile_config's names: "compile": {"optimizer", "loss", "metrics"},
+ * or null when the model names none. Training-only, shown as named. */
+static int
+add_train_json(cJSON *o, const struct kx_train *t)
+{
+	cJSON *c, *a;
+	size_t i;
+
+	if (!t->optimizer && !t->loss && !t->n_metrics) {
+		cJSON_AddNullToObject(o, "compile");
+		return 0;
+	}
+	if (!(c = cJSON_AddObjectToObject(o, "compile")))
+		return -1;
+	if (!(t->optimizer ? cJSON_AddStringToObject(c, "optimizer", t->optimizer) :
+	      cJSON_AddNullToObject(c, "optimizer")) ||
+	    !(t->loss ? cJSON_AddStringToObject(c, "loss", t->loss) : cJSON_AddNullToObject(c, "loss")) ||
+	    !(a = cJSON_AddArrayToObject(c, "metrics")))
+		return -1;
+	for (i = 0; i < t->n_metrics; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(t->metrics[i]));
+	if (t->more_metrics)
+		cJSON_AddNumberToObject(c, "more_metrics", (double)t->more_metrics);
+	return 0;
+}
+
+/* The same as one line of text: "loss L; metrics M1, M2; optimizer O". */
+static void
+print_train_text(struct kx_sink *out, const struct kx_train *t)
+{
+	size_t i;
+
+	if (!t->optimizer && !t->loss && !t->n_metrics)
+		return;
+	kx_sink_printf(out, "  training    loss %s; metrics ", t->loss ? t->loss : "none");
+	for (i = 0; i < t->n_metrics; i++)
+		kx_sink_printf(out, "%s%s", i ? ", " : "", t->metrics[i]);
+	if (t->more_metrics)
+		kx_sink_printf(out, " and %zu more", t->more_metrics);
+	kx_sink_printf(out, "%s; optimizer %s (training only: not used)\n", t->n_metrics ? "" : "none",
+	               t->optimizer ? t->optimizer : "none");
+}
+
 static int
 print_json(struct kx_sink *out, const struct kx_model *m)
 {
@@ -172,6 +215,10 @@ print_json(struct kx_sink *out, const struct kx_model *m)
 		cJSON_AddStringToObject(lo, "node", node_name(m, m->outputs[i]));
 		cJSON_AddNumberToObject(lo, "width", (double)kx_model_output_width(m, i));
 		cJSON_AddItemToArray(r, lo);
+	}
+	if (add_train_json(o, &m->train) != 0) {
+		cJSON_Delete(o);
+		return -1;
 	}
 	layers = cJSON_AddArrayToObject(o, "layers");
 	for (i = 0; i < m->n_layers; i++) {
@@ -282,6 +329,7 @@ print_text(struct kx_sink *out, const struct kx_model *m)
 		               node_name(m, m->outputs[i]));
 	kx_sink_printf(out, "  optimizer   %s\n", m->has_optimizer ? "state present (ignored)" :
 	       m->compiled ? "compiled, no state saved" : "none");
+	print_train_text(out, &m->train);
 	kx_sink_printf(out, "  layers\n");
 	kx_sink_printf(out, "    %-3s %-16s %-10s %6s %6s %4s %3s %-12s %-20s %-7s %10s\n", "#", "name", "class",
 	       "in", "out", "G", "k", "activation", "grid range", "uniform", "params");

@@ -144,6 +144,7 @@ kx_model_free(struct kx_model *m)
 		free(m->output_names[i]);
 	free(m->output_names);
 	free(m->outputs);
+	kx_train_free(&m->train);
 	free(m);
 }
 

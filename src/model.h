@@ -13,6 +13,7 @@
 #include "bspline.h"
 #include "err.h"
 #include "kxlimits.h"
+#include "traincfg.h"
 
 struct kx_layer_ops;
 
@@ -79,6 +80,7 @@ struct kx_model {
 	                             * with the last one the only output (a graph) */
 	int has_optimizer;          /* an /optimizer group with variables is present */
 	int compiled;               /* config has a non-empty compile_config */
+	struct kx_train train;      /* what compile_config names (inspect only; never used) */
 	/* For a kanx>KAN: the model-wide config (fallbacks for per-layer dicts). */
 	size_t cfg_grid_size, cfg_spline_order;
 	float cfg_grid_range[2];

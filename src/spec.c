@@ -257,6 +257,12 @@ scan_value(const cJSON *v, char *path, size_t len, size_t size, const char *labe
 		size_t n;
 		int w;
 
+		/* training-only: what the model was compiled with (a custom loss
+		 * or metric, which Keras itself rebuilds only from its own code)
+		 * is shown by inspect and never used, so it refuses nothing */
+		if (cJSON_IsObject(v) && cJSON_GetObjectItemCaseSensitive(v, "class_name") && c->string &&
+		    strcmp(c->string, "compile_config") == 0)
+			continue;
 		if (cJSON_IsObject(v))
 			w = snprintf(path + len, size - len, "%s%s", len ? "." : "", c->string ? c->string : "?");
 		else
@@ -1282,6 +1288,10 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 		m->name = strdup(v);
 	m->compiled = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "compile_config")) &&
 	              cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "compile_config")) > 0;
+	if (kx_train_read(&m->train, cJSON_GetObjectItemCaseSensitive(root, "compile_config")) != 0) {
+		kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
+		goto out;
+	}
 
 	{	/* input width from build_config, when given */
 		const cJSON *bc = cJSON_GetObjectItemCaseSensitive(root, "build_config");
