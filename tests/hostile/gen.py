@@ -663,7 +663,8 @@ def _():
     return with_config(cfg)
 
 
-@case("cfg-order-zero.keras", 4, "spline_order must be an integer from 1", "spline_order 0")
+@case("cfg-order-zero.keras", 4, "but the config says 5 and 0",
+      "spline_order 0 in the config, order 3 in the weights")
 def _():
     cfg = base_config()
     cfg["config"]["spline_order"] = 0
