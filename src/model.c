@@ -600,3 +600,50 @@ nomem:
 	kx_err_set(e, KX_EXIT_INTERNAL, "fresh model: out of memory");
 	return NULL;
 }
+
+size_t
+kx_model_output_width(const struct kx_model *m, size_t i)
+{
+	size_t o = m->outputs ? m->outputs[i] : m->n_layers;
+	return o ? m->layers[o - 1].out : m->in;
+}
+
+int
+kx_model_column_names(const struct kx_model *m, char ***out)
+{
+	size_t i, j, c = 0, w, len;
+	char **v;
+
+	*out = NULL;
+	if (m->n_outputs < 2)
+		return 0;
+	if (!(v = kx_calloc(m->out, sizeof *v)))
+		return -1;
+	for (i = 0; i < m->n_outputs; i++) {
+		const char *name = m->output_names && m->output_names[i] ? m->output_names[i] : "y";
+		w = kx_model_output_width(m, i);
+		len = strlen(name) + 24;
+		for (j = 0; j < w && c < m->out; j++, c++) {
+			if (!(v[c] = malloc(len))) {
+				kx_names_free(v, m->out);
+				return -1;
+			}
+			if (w == 1)
+				snprintf(v[c], len, "%s", name);
+			else
+				snprintf(v[c], len, "%s_%zu", name, j);
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+void
+kx_names_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -159,4 +159,16 @@ int kx_model_forward(const struct kx_model *m, struct kx_work *w,
  * no local de Boor). -1 on allocation failure. */
 int kx_model_forward_ref(const struct kx_model *m, const float *x, size_t n, float *y);
 
+/* The width of m's output i (< m->n_outputs; 0 for a model without an
+ * output list: the last layer's). */
+size_t kx_model_output_width(const struct kx_model *m, size_t i);
+
+/* The names of m's output columns when it has several outputs: per
+ * output layer NAME, NAME_0, NAME_1, ... (NAME alone for an output of
+ * width 1), m->out of them, into *out (free with kx_names_free(*out,
+ * m->out)). A model of one output: *out NULL (its columns stay y0, y1,
+ * ...). 0, or -1 when memory runs out. */
+int kx_model_column_names(const struct kx_model *m, char ***out);
+void kx_names_free(char **v, size_t n);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgscan.h"
 #include "dtype.h"
 #include "json.h"
 #include "err.h"
@@ -14,60 +15,6 @@
 #include "spec.h"
 
 #define KX_MAX_NAME 128
-
-void
-kx_snake_case(const char *cls, char *out, size_t size)
-{
-	/* Keras: re.sub("(.)([A-Z][a-z]+)", r"\1_\2"), then
-	 * re.sub("([a-z0-9])([A-Z])", r"\1_\2"), then lower(). */
-	char tmp[KX_MAX_NAME * 2];
-	size_t n = strlen(cls), i, o = 0;
-
-	if (size == 0)
-		return;
-	for (i = 0; i < n && o + 2 < sizeof tmp; i++) {
-		if (i > 0 && isupper((unsigned char)cls[i]) && i + 1 < n &&
-		    islower((unsigned char)cls[i + 1]) && tmp[o - 1] != '_')
-			tmp[o++] = '_';
-		tmp[o++] = cls[i];
-	}
-	tmp[o] = '\0';
-	n = o;
-	o = 0;
-	for (i = 0; i < n && o + 2 < size; i++) {
-		if (i > 0 && isupper((unsigned char)tmp[i]) &&
-		    (islower((unsigned char)tmp[i - 1]) || isdigit((unsigned char)tmp[i - 1])))
-			out[o++] = '_';
-		out[o++] = (char)tolower((unsigned char)tmp[i]);
-	}
-	out[o] = '\0';
-}
-
-int
-kx_json_depth_ok(const char *json, size_t len, size_t max_depth)
-{
-	size_t i, depth = 0;
-	int in_str = 0;
-
-	for (i = 0; i < len; i++) {
-		char c = json[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = 0;
-		} else if (c == '"') {
-			in_str = 1;
-		} else if (c == '[' || c == '{') {
-			if (++depth > max_depth)
-				return -1;
-		} else if (c == ']' || c == '}') {
-			if (depth > 0)
-				depth--;
-		}
-	}
-	return 0;
-}
 
 static const char *
 jstr(const cJSON *o, const char *key)
@@ -154,128 +101,6 @@ kx_spec_metadata(struct kx_model *m, const char *label, const char *json, size_t
 	if ((v = jstr(root, "date_saved")))
 		m->date_saved = strdup(v);
 	cJSON_Delete(root);
-	return 0;
-}
-
-/* Keras writes a Python object as {"module", "class_name", "config",
- * "registered_name"}; a Python loader imports the module and may run
- * marshalled bytecode. kanx imports and runs nothing, and refuses, anywhere
- * in the config, what would make Python do so or reach outside the
- * archive: lambdas, functions from outside keras, modules other than
- * keras.* and kanx.*, registered names other than kanx's, values that name
- * a URL or a file. */
-
-static int
-module_ok(const char *m)
-{
-	return strcmp(m, "keras") == 0 || strncmp(m, "keras.", 6) == 0 ||
-	       strcmp(m, "kanx") == 0 || strncmp(m, "kanx.", 5) == 0;
-}
-
-static int
-registered_ok(const char *r)
-{
-	static const char *const ok[] = { "kanx>KAN", "kanx>KANLinear", "Functional", "Sequential", NULL };
-	size_t i;
-
-	for (i = 0; ok[i]; i++)
-		if (strcmp(r, ok[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* A URL ("scheme://...", "file:...") or a file path ("/...", "~/...", "../..."). */
-static const char *
-names_outside(const char *s)
-{
-	const char *p = s;
-
-	if (isalpha((unsigned char)*p)) {
-		while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
-			p++;
-		if (strncmp(p, "://", 3) == 0 || (strncmp(s, "file:", 5) == 0))
-			return "a URL";
-	}
-	if (s[0] == '/' || strncmp(s, "~/", 2) == 0 || strncmp(s, "../", 3) == 0 ||
-	    strncmp(s, "./", 2) == 0)
-		return "a file";
-	return NULL;
-}
-
-static int
-file_key(const char *k)
-{
-	static const char *const keys[] = { "filepath", "file_path", "filename", "file", "path",
-	                                    "url", "uri", "origin", NULL };
-	size_t i;
-
-	for (i = 0; keys[i]; i++)
-		if (strcmp(k, keys[i]) == 0)
-			return 1;
-	return 0;
-}
-
-#define WHERE(p) ((p)[0] ? (p) : "top level")
-
-/* Scan v, found at PATH (a buffer of SIZE bytes holding LEN of them). */
-static int
-scan_value(const cJSON *v, char *path, size_t len, size_t size, const char *label,
-           struct kx_err *e)
-{
-	const cJSON *c;
-	size_t i = 0;
-
-	if (cJSON_IsString(v)) {
-		const char *what = names_outside(v->valuestring);
-		if (what)
-			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: %s: '%.100s' names %s; kanx reads "
-			                  "nothing outside the archive", label, WHERE(path), v->valuestring, what);
-		return 0;
-	}
-	if (cJSON_IsObject(v)) {
-		const char *cls = jstr(v, "class_name"), *mod = jstr(v, "module");
-		const char *reg = jstr(v, "registered_name");
-		int fn = cls && strcmp(cls, "function") == 0;
-
-		if (cls && strcmp(cls, "__lambda__") == 0)
-			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: %s: a Python lambda (marshalled bytecode) "
-			                  "is refused; kanx runs no Python code", label, WHERE(path));
-		if (mod && !module_ok(mod))
-			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: %s: names module '%.100s'; kanx imports "
-			                  "nothing and supports only keras and kanx objects", label,
-			                  WHERE(path), mod);
-		if (fn && !mod)
-			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: %s: a Python function from no named "
-			                  "module is refused", label, WHERE(path));
-		if (reg && !fn && !registered_ok(reg))
-			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: %s: registered_name '%.100s' is not "
-			                  "supported (only kanx>KAN and kanx>KANLinear)", label, WHERE(path), reg);
-	} else if (!cJSON_IsArray(v)) {
-		return 0;
-	}
-	cJSON_ArrayForEach(c, v) {
-		size_t n;
-		int w;
-
-		/* training-only: what the model was compiled with (a custom loss
-		 * or metric, which Keras itself rebuilds only from its own code)
-		 * is shown by inspect and never used, so it refuses nothing */
-		if (cJSON_IsObject(v) && cJSON_GetObjectItemCaseSensitive(v, "class_name") && c->string &&
-		    strcmp(c->string, "compile_config") == 0)
-			continue;
-		if (cJSON_IsObject(v))
-			w = snprintf(path + len, size - len, "%s%s", len ? "." : "", c->string ? c->string : "?");
-		else
-			w = snprintf(path + len, size - len, "[%zu]", i++);
-		n = w < 0 || (size_t)w >= size - len ? size - 1 : len + (size_t)w;
-		if (cJSON_IsObject(v) && c->string && file_key(c->string) && cJSON_IsString(c) &&
-		    c->valuestring[0])
-			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: %s: names a file or URL; kanx reads "
-			                  "nothing outside the archive", label, path);
-		if (scan_value(c, path, n, size, label, e) != 0)
-			return -1;
-		path[len] = '\0';
-	}
 	return 0;
 }
 
@@ -1277,11 +1102,8 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 		kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a Keras model config (no class_name/config)", label);
 		goto out;
 	}
-	{
-		char path[256] = "";
-		if (scan_value(root, path, 0, sizeof path, label, e) != 0)
-			goto out;
-	}
+	if (kx_cfg_scan(root, label, e) != 0)
+		goto out;
 	m->class_name = strdup(custom && strchr(cls, '>') ? strchr(cls, '>') + 1 : cls);
 	m->registered_name = custom && strchr(cls, '>') ? strdup(cls) : NULL;
 	if ((v = jstr(cfg, "name")))
@@ -1360,51 +1182,4 @@ out:
 	free(b);
 	cJSON_Delete(root);
 	return rc;
-}
-
-size_t
-kx_model_output_width(const struct kx_model *m, size_t i)
-{
-	size_t o = m->outputs ? m->outputs[i] : m->n_layers;
-	return o ? m->layers[o - 1].out : m->in;
-}
-
-int
-kx_model_column_names(const struct kx_model *m, char ***out)
-{
-	size_t i, j, c = 0, w, len;
-	char **v;
-
-	*out = NULL;
-	if (m->n_outputs < 2)
-		return 0;
-	if (!(v = kx_calloc(m->out, sizeof *v)))
-		return -1;
-	for (i = 0; i < m->n_outputs; i++) {
-		const char *name = m->output_names && m->output_names[i] ? m->output_names[i] : "y";
-		w = kx_model_output_width(m, i);
-		len = strlen(name) + 24;
-		for (j = 0; j < w && c < m->out; j++, c++) {
-			if (!(v[c] = malloc(len))) {
-				kx_names_free(v, m->out);
-				return -1;
-			}
-			if (w == 1)
-				snprintf(v[c], len, "%s", name);
-			else
-				snprintf(v[c], len, "%s_%zu", name, j);
-		}
-	}
-	*out = v;
-	return 0;
-}
-
-void
-kx_names_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; v && i < n; i++)
-		free(v[i]);
-	free(v);
 }

@@ -22,28 +22,9 @@ int kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_
  * naming each layer whose widths do not fit its config. */
 int kx_spec_widths(struct kx_model *m, const char *label, struct kx_err *e);
 
-/* The width of m's output i (< m->n_outputs; 0 for a model without an
- * output list: the last layer's). */
-size_t kx_model_output_width(const struct kx_model *m, size_t i);
-
-/* The names of m's output columns when it has several outputs: per
- * output layer NAME, NAME_0, NAME_1, ... (NAME alone for an output of
- * width 1), m->out of them, into *out (free with kx_names_free(*out,
- * m->out)). A model of one output: *out NULL (its columns stay y0, y1,
- * ...). 0, or -1 when memory runs out. */
-int kx_model_column_names(const struct kx_model *m, char ***out);
-void kx_names_free(char **v, size_t n);
-
 /* Parse metadata.json for keras_version and date_saved (both optional). */
 int kx_spec_metadata(struct kx_model *m, const char *label, const char *json, size_t len,
                      const struct kx_limits *lim, struct kx_err *e);
 
-/* Keras's to_snake_case of a class name ("KANLinear" -> "kan_linear").
- * Writes at most size bytes including the NUL. */
-void kx_snake_case(const char *cls, char *out, size_t size);
-
-/* Check the nesting depth of a JSON text without parsing it: 0 if at most
- * max_depth, -1 otherwise. */
-int kx_json_depth_ok(const char *json, size_t len, size_t max_depth);
 
 #endif

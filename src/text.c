@@ -1,4 +1,5 @@
-/* text.c - UTF-8, positions, JSON strings and numbers (see text.h). */
+/* text.c - UTF-8, positions, JSON strings and numbers, names (see text.h). */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -576,4 +577,58 @@ kx_json_skip(const char *s, const char *e, const char *base, size_t depth, size_
 		}
 		return end;
 	}
+}
+
+void
+kx_snake_case(const char *cls, char *out, size_t size)
+{
+	/* Keras: re.sub("(.)([A-Z][a-z]+)", r"\1_\2"), then
+	 * re.sub("([a-z0-9])([A-Z])", r"\1_\2"), then lower(). */
+	char tmp[256];
+	size_t n = strlen(cls), i, o = 0;
+
+	if (size == 0)
+		return;
+	for (i = 0; i < n && o + 2 < sizeof tmp; i++) {
+		if (i > 0 && isupper((unsigned char)cls[i]) && i + 1 < n &&
+		    islower((unsigned char)cls[i + 1]) && tmp[o - 1] != '_')
+			tmp[o++] = '_';
+		tmp[o++] = cls[i];
+	}
+	tmp[o] = '\0';
+	n = o;
+	o = 0;
+	for (i = 0; i < n && o + 2 < size; i++) {
+		if (i > 0 && isupper((unsigned char)tmp[i]) &&
+		    (islower((unsigned char)tmp[i - 1]) || isdigit((unsigned char)tmp[i - 1])))
+			out[o++] = '_';
+		out[o++] = (char)tolower((unsigned char)tmp[i]);
+	}
+	out[o] = '\0';
+}
+
+int
+kx_json_depth_ok(const char *json, size_t len, size_t max_depth)
+{
+	size_t i, depth = 0;
+	int in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = json[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max_depth)
+				return -1;
+		} else if (c == ']' || c == '}') {
+			if (depth > 0)
+				depth--;
+		}
+	}
+	return 0;
 }

@@ -173,4 +173,12 @@ struct kx_jfault {
 const char *kx_json_skip(const char *s, const char *e, const char *base, size_t depth, size_t max_depth,
                          struct kx_jkeys *ks, struct kx_jfault *f);
 
+/* Keras's to_snake_case of a class name ("KANLinear" -> "kan_linear").
+ * Writes at most size bytes including the NUL. */
+void kx_snake_case(const char *cls, char *out, size_t size);
+
+/* Check the nesting depth of a JSON text without parsing it: 0 if at most
+ * max_depth, -1 otherwise. */
+int kx_json_depth_ok(const char *json, size_t len, size_t max_depth);
+
 #endif
