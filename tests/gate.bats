@@ -46,17 +46,22 @@ unwarned() {
 }
 
 # validate runs once per model for the whole file: each test reads its
-# verdicts from $VERDICTS, one line a model, "PATH<TAB>STATUS<TAB>ERRORS".
+# verdicts from $VERDICTS, one line a model, its fields PATH, STATUS,
+# ERRORS and WARNINGS (lines joined by US) separated by RS (RS and US: no
+# message holds them, and an empty field stays a field).
+RS=$'\x1e'
+US=$'\x1f'
 setup_file() {
-	local f v vrc
-	export VERDICTS="$BATS_FILE_TMPDIR/verdicts.tsv"
+	local f v vrc vw
+	export VERDICTS="$BATS_FILE_TMPDIR/verdicts"
 	while IFS= read -r f; do
 		validate_errors "$f"
-		printf '%s\t%s\t%s\n' "$f" "$vrc" "$v"
+		printf '%s\n' "$f$RS$vrc$RS$v$RS${vw//$'\n'/$US}"
 	done < <(models) >"$VERDICTS"
 }
 
-# Each model with validate's verdict: f, vrc and v, for the loop body.
+# Each model with validate's verdict, for `while IFS=$RS read -r f vrc v
+# vw` (vw: its warnings joined by US; warnings splits them again).
 verdicts() {
 	cat "$VERDICTS"
 }
@@ -67,8 +72,9 @@ verdicts() {
 
 @test "validate and predict agree on every model file under tests/" {
 	local f v vrc p prc n=0 bad=0 refused=0
-	while IFS=$'\t' read -r f vrc v; do
+	while IFS=$RS read -r f vrc v vw; do
 		n=$((n + 1))
+		vw=${vw//$US/$'\n'}
 		p=$("$KANX" predict -m "$f" </dev/null 2>&1 >/dev/null) && prc=0 || prc=$?
 		p=$(quiet <<<"$p" | unwarned)
 		case $vrc in
@@ -88,7 +94,7 @@ verdicts() {
 
 @test "inspect: a model the gate refuses is described, then refused with the same message (exit 4)" {
 	local f v vrc p prc n=0 bad=0
-	while IFS=$'\t' read -r f vrc v; do
+	while IFS=$RS read -r f vrc v vw; do
 		[ "$vrc" -eq 1 ] || continue
 		n=$((n + 1))
 		p=$("$KANX" inspect "$f" 2>&1 >/dev/null) && prc=0 || prc=$?
@@ -112,7 +118,7 @@ verdicts() {
 
 @test "serve-stdin load: validate's errors are the load's 400, its sound models load (200)" {
 	local f v vrc st d i=0 bad=0 files=() errs=() out
-	while IFS=$'\t' read -r f vrc v; do
+	while IFS=$RS read -r f vrc v vw; do
 		files+=("$f")
 		errs+=("$v|$vrc")
 	done < <(verdicts)
