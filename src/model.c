@@ -431,8 +431,9 @@ forward_nodes(const struct kx_model *m, float *nodes, const float *x, size_t n, 
 			in[j] = NODE(l->inputs[j]);
 		l->ops->forward(l, in, n, nodes + n * l->node_off);
 	}
-	for (i = 0, c = 0; i < m->n_outputs; i++) {
-		size_t o = m->outputs[i], ow = o ? m->layers[o - 1].out : m->in;
+	/* no output list (kx_model_fresh): the last node */
+	for (i = 0, c = 0; i < (m->outputs ? m->n_outputs : 1); i++) {
+		size_t o = m->outputs ? m->outputs[i] : m->n_layers, ow = kx_model_output_width(m, i);
 		const float *src = NODE(o);
 		for (r = 0; r < n; r++)
 			memcpy(y + r * m->out + c, src + r * ow, ow * sizeof *y);
@@ -482,18 +483,6 @@ kx_model_forward_ref(const struct kx_model *m, const float *x, size_t n, float *
 			return -1;
 		kx_model_forward(m, w, x, n, y);
 		kx_work_free(w);
-		return 0;
-	}
-	if (m->plan->is_chain) {
-		/* the chain as a graph whose output is its last layer */
-		struct kx_model c = *m;
-		size_t last = m->n_layers;
-		c.outputs = &last;
-		c.n_outputs = 1;
-		if ((s = dag_floats(m, n)) == 0 || !(nodes = kx_mallocarray(s, sizeof(float))))
-			return -1;
-		forward_nodes(&c, nodes, x, n, y);
-		free(nodes);
 		return 0;
 	}
 	if ((s = dag_floats(m, n)) == 0 || !(nodes = kx_mallocarray(s, sizeof(float))))

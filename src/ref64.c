@@ -143,13 +143,9 @@ kx_forward64(const struct kx_model *m, double *node64, float *node32, size_t row
 					d[k] = (double)f[k];
 			}
 		}
-		/* the outputs side by side (none listed: the last node) */
-		if (m->n_outputs == 0) {
-			memcpy(y + c * m->out, node32 + m->n_layers * stride, cnt * m->out * sizeof *y);
-			continue;
-		}
-		for (i = 0, j = 0; i < m->n_outputs; i++) {
-			size_t o = m->outputs[i], ow = o ? m->layers[o - 1].out : m->in;
+		/* the outputs side by side (no output list: the last node) */
+		for (i = 0, j = 0; i < (m->outputs ? m->n_outputs : 1); i++) {
+			size_t o = m->outputs ? m->outputs[i] : m->n_layers, ow = kx_model_output_width(m, i);
 			for (k = 0; k < cnt; k++)
 				memcpy(y + (c + k) * m->out + j, node32 + o * stride + k * ow, ow * sizeof *y);
 			j += ow;
