@@ -126,8 +126,8 @@ struct kx_layer_ops {
 	/* Optional: the layer as the kernels see it (kernel.h), for the fast
 	 * kernels to run it (kernel.c prepares its weights for the chosen
 	 * one; the panel kernels run chains of such layers whole). Returns
-	 * 0; NULL or -1: only the reference forward runs it, and a model
-	 * with such a layer runs on the BLIS kernel (model.c). */
+	 * 0; NULL or -1: only the reference forward runs it, between the
+	 * runs of layers the kernel computes (model.c's plan). */
 	int (*kop)(const struct kx_layer *l, struct kx_kop *op);
 	/* The same in double precision, for a layer under the float64 policy
 	 * (its weights in l->w64). NULL: the kind is refused under float64. */

@@ -16,11 +16,16 @@
 #include "spec.h"
 #include "weights.h"
 
-/* How the forward pass runs a chain of layers: runs of consecutive layers
- * the model's kernel prepared, each one kx_kernel_forward (the panel
- * kernels keep a whole run in registers and L1, panel by panel), and runs
- * of layers only their reference forward computes. A model that is not a
- * chain runs node by node (forward_nodes). */
+/* How the forward pass runs the layers: runs of layers the model's
+ * kernel prepared, each one kx_kernel_forward (the panel kernels keep a
+ * whole run in registers and L1, panel by panel), and runs of layers only
+ * their reference forward computes. A run is layers a chain inside the
+ * model: each after the first reads only the node before it, and no other
+ * layer and no output reads the nodes inside it. A chain model is one
+ * such chain cut where the kind of run changes, its rows passed between
+ * two buffers; a graph keeps the node each run ends in for the runs that
+ * read it (off[]: where, in floats a row, in a buffer that reuses the
+ * place of a node once its last reader has run). */
 struct kx_run {
 	size_t first, n;                 /* layers[first .. first+n) */
 	const struct kx_prep **chain;    /* their preps, or NULL: reference forwards */
@@ -31,13 +36,15 @@ struct kx_plan {
 	size_t n_runs;
 	struct kx_run *runs;
 	const struct kx_prep **preps;    /* every run's chain, one array */
+	size_t *off;                     /* a graph: node k's place (n_layers + 1 nodes) */
+	size_t node_floats;              /* a graph: the nodes' buffer, floats a row */
 };
 
 struct kx_work {
 	size_t max_rows;
 	float *kwork;      /* the kernel's work area (64-byte aligned) */
 	float *buf[4];     /* rows between runs and between reference layers */
-	float *nodes;      /* a graph: every node's rows */
+	float *nodes;      /* a graph: the nodes runs end in (plan's off) */
 	double *node64;    /* a model with a float64 layer: every node in double, and */
 	float *node32;     /* in float, rows64 rows each (ref64.c), instead of the rest */
 	size_t rows64;
@@ -50,6 +57,7 @@ plan_free(struct kx_plan *p)
 		return;
 	free(p->runs);
 	free(p->preps);
+	free(p->off);
 	free(p);
 }
 
@@ -91,27 +99,114 @@ kx_layer_prepare(const struct kx_model *m, struct kx_layer *l)
 	return 0;
 }
 
-/* The runs of a chain: consecutive layers with a prep, and those without. */
+/* The model's outputs: how many, and the node of output i (no output
+ * list, kx_model_fresh: the last node). */
+static size_t
+n_outs(const struct kx_model *m)
+{
+	return m->outputs ? m->n_outputs : 1;
+}
+
+static size_t
+out_node(const struct kx_model *m, size_t i)
+{
+	return m->outputs ? m->outputs[i] : m->n_layers;
+}
+
+/* A node's place in a graph's buffer, floats a row: [at, end). */
+struct place {
+	size_t at, end;
+};
+
+static int
+place_cmp(const void *a, const void *b)
+{
+	const struct place *x = a, *y = b;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Where a graph keeps the nodes its runs end in: node k from the run
+ * that writes it until the last run that reads it has run (an output: to
+ * the end), at the lowest place free for its width among the nodes alive
+ * then (first fit). 0, or -1 on overflow or out of memory. */
+static int
+plan_places(const struct kx_model *m, struct kx_plan *p)
+{
+	size_t nn = m->n_layers + 1, *last, i, j, r, total = 0;
+	struct place *alive = NULL;
+	int rc = -1;
+
+	if (!(p->off = kx_calloc(nn, sizeof *p->off)) || !(last = kx_calloc(nn, sizeof *last)))
+		return -1;
+	if (!(alive = kx_calloc(p->n_runs + 1, sizeof *alive)))
+		goto out;
+	/* last[k]: 1 + the last run that reads node k */
+	for (r = 0; r < p->n_runs; r++) {
+		const struct kx_layer *l = &m->layers[p->runs[r].first];
+		for (j = 0; j < l->n_inputs; j++)
+			last[l->inputs[j]] = r + 1;
+	}
+	for (i = 0; i < n_outs(m); i++)
+		last[out_node(m, i)] = SIZE_MAX;
+	for (r = 0; r < p->n_runs; r++) {
+		size_t k = p->runs[r].first + p->runs[r].n, w = m->layers[k - 1].out, at = 0, na = 0;
+		/* the nodes earlier runs wrote that run r or a later one reads */
+		for (i = 0; i < r; i++) {
+			size_t q = p->runs[i].first + p->runs[i].n;
+			if (last[q] > r) {
+				alive[na].at = p->off[q];
+				alive[na++].end = p->off[q] + m->layers[q - 1].out;
+			}
+		}
+		qsort(alive, na, sizeof *alive, place_cmp);
+		for (i = 0; i < na && alive[i].at < at + w; i++)
+			if (alive[i].end > at)
+				at = alive[i].end;
+		p->off[k] = at;
+		if (kx_add(at, w, &at) != 0)
+			goto out;
+		if (at > total)
+			total = at;
+	}
+	p->node_floats = total;
+	rc = 0;
+out:
+	free(alive);
+	free(last);
+	return rc;
+}
+
+/* The runs: consecutive layers with a prep, and those without, each a
+ * chain inside the model (struct kx_plan); for a graph, their nodes'
+ * places. */
 static struct kx_plan *
 plan_new(const struct kx_model *m)
 {
 	struct kx_plan *p = calloc(1, sizeof *p);
-	size_t i;
+	size_t i, j, *readers = NULL;
 
 	if (!p || !(p->runs = kx_calloc(m->n_layers, sizeof *p->runs)) ||
-	    !(p->preps = kx_calloc(m->n_layers, sizeof *p->preps))) {
-		plan_free(p);
-		return NULL;
-	}
+	    !(p->preps = kx_calloc(m->n_layers, sizeof *p->preps)) ||
+	    !(readers = kx_calloc(m->n_layers + 1, sizeof *readers)))
+		goto fail;
 	p->is_chain = !m->dag;
 	for (i = 0; i < m->n_layers; i++)
 		if (m->layers[i].n_inputs != 1 || m->layers[i].inputs[0] != i)
 			p->is_chain = 0;
+	/* how many layers and outputs read each node */
+	for (i = 0; i < m->n_layers; i++)
+		for (j = 0; j < m->layers[i].n_inputs; j++)
+			readers[m->layers[i].inputs[j]]++;
+	for (i = 0; i < n_outs(m); i++)
+		readers[out_node(m, i)]++;
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
 		struct kx_run *r = p->n_runs ? &p->runs[p->n_runs - 1] : NULL;
 		int fast = l->prep != NULL;
-		if (!r || (r->chain != NULL) != fast) {
+		/* l goes on r when it reads only r's last node, which nothing else reads */
+		int joins = r && (r->chain != NULL) == fast && l->n_inputs == 1 && l->inputs[0] == i &&
+		            readers[i] == 1 && (fast || m->layers[r->first].n_inputs == 1);
+		if (!joins) {
 			r = &p->runs[p->n_runs++];
 			r->first = i;
 			r->chain = fast ? p->preps + i : NULL;
@@ -119,7 +214,15 @@ plan_new(const struct kx_model *m)
 		p->preps[i] = l->prep;
 		r->n++;
 	}
+	free(readers);
+	readers = NULL;
+	if (!p->is_chain && plan_places(m, p) != 0)
+		goto fail;
 	return p;
+fail:
+	free(readers);
+	plan_free(p);
+	return NULL;
 }
 
 void
@@ -152,21 +255,19 @@ kx_model_free(struct kx_model *m)
 static int
 finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 {
-	struct kx_kop op;
 	size_t i;
 
 	m->max_width = m->in;
 	m->kernel = kx_kernel_current();
-	/* a layer the panel kernels cannot run, or a graph (they run chains):
-	 * this model runs on BLIS; a layer that computes in float64: the
-	 * model runs on the double precision reference path (ref64.c) */
-	for (i = 0; i < m->n_layers; i++) {
+	/* a layer that computes in float64: the model runs on the double
+	 * precision reference path (ref64.c); otherwise the kernel runs the
+	 * layers it can, chain by chain inside the model (plan_new), and the
+	 * rest run by their reference forwards between */
+	for (i = 0; i < m->n_layers; i++)
 		if (kx_dtype_is64(m->layers[i].dtype))
 			m->f64 = 1;
-		if ((kx_layer_kop(&m->layers[i], &op) != 0 || m->f64 || m->dag) &&
-		    kx_kernel_is_panel(m->kernel))
-			m->kernel = KX_KERNEL_BLIS;
-	}
+	if (m->f64 && kx_kernel_is_panel(m->kernel))
+		m->kernel = KX_KERNEL_BLIS;
 	for (i = 0; i < m->n_layers; i++) {
 		struct kx_layer *l = &m->layers[i];
 		l->node_off = i ? l[-1].node_off + l[-1].out : 0;
@@ -346,10 +447,10 @@ kx_work_new(const struct kx_model *m, size_t max_rows)
 		return w;
 	}
 	if (!p->is_chain) {
-		/* every layer's output rows (node 0 is the caller's x) */
-		if ((s = dag_floats(m, max_rows)) == 0 || !(w->nodes = kx_mallocarray(s, sizeof(float))))
+		/* the nodes runs end in (node 0 is the caller's x) */
+		if (kx_mul(p->node_floats ? p->node_floats : 1, max_rows, &s) != 0 ||
+		    !(w->nodes = kx_mallocarray(s, sizeof(float))))
 			goto fail;
-		return w;
 	}
 	for (i = 0; i < p->n_runs; i++) {
 		const struct kx_run *r = &p->runs[i];
@@ -360,8 +461,9 @@ kx_work_new(const struct kx_model *m, size_t max_rows)
 			if (s > kw)
 				kw = s;
 		}
-		/* between runs: two buffers; inside a reference run: two more */
-		if (i + 1 < p->n_runs && nb < 2)
+		/* a chain's runs: two buffers between them; inside a reference
+		 * run: two more */
+		if (p->is_chain && i + 1 < p->n_runs && nb < 2)
 			nb = 2;
 		if (!r->chain && r->n > 1)
 			nb = 4;
@@ -415,6 +517,17 @@ forward_ref_run(const struct kx_model *m, size_t first, size_t n, float *const *
 	}
 }
 
+/* Output i's n rows from src into y's columns from c on; the column after. */
+static size_t
+put_output(const struct kx_model *m, size_t i, const float *src, size_t n, float *y, size_t c)
+{
+	size_t r, w = kx_model_output_width(m, i);
+
+	for (r = 0; r < n; r++)
+		memcpy(y + r * m->out + c, src + r * w, w * sizeof *y);
+	return c + w;
+}
+
 /* A graph on n rows, each layer by its reference forward: each layer's
  * output into its node's rows of nodes (dag_floats), read by the layers
  * after it; then the model's outputs side by side into y. */
@@ -422,7 +535,7 @@ static void
 forward_nodes(const struct kx_model *m, float *nodes, const float *x, size_t n, float *y)
 {
 	const float *in[KX_MAX_INPUTS];
-	size_t i, j, r, c;
+	size_t i, j, c;
 
 #define NODE(k) ((k) ? nodes + n * m->layers[(k) - 1].node_off : x)
 	for (i = 0; i < m->n_layers; i++) {
@@ -431,15 +544,38 @@ forward_nodes(const struct kx_model *m, float *nodes, const float *x, size_t n, 
 			in[j] = NODE(l->inputs[j]);
 		l->ops->forward(l, in, n, nodes + n * l->node_off);
 	}
-	/* no output list (kx_model_fresh): the last node */
-	for (i = 0, c = 0; i < (m->outputs ? m->n_outputs : 1); i++) {
-		size_t o = m->outputs ? m->outputs[i] : m->n_layers, ow = kx_model_output_width(m, i);
-		const float *src = NODE(o);
-		for (r = 0; r < n; r++)
-			memcpy(y + r * m->out + c, src + r * ow, ow * sizeof *y);
-		c += ow;
-	}
+	for (i = 0, c = 0; i < n_outs(m); i++)
+		c = put_output(m, i, NODE(out_node(m, i)), n, y, c);
 #undef NODE
+}
+
+/* A graph on n rows, run by run (struct kx_plan): each run reads its
+ * first layer's nodes and writes the node it ends in at its place in
+ * w->nodes; then the model's outputs side by side into y. */
+static void
+forward_graph(const struct kx_model *m, struct kx_work *w, const float *x, size_t n, float *y)
+{
+	const struct kx_plan *p = m->plan;
+	const float *in[KX_MAX_INPUTS];
+	size_t i, j, c;
+
+#define GNODE(k) ((k) ? w->nodes + n * p->off[k] : x)
+	for (i = 0; i < p->n_runs; i++) {
+		const struct kx_run *r = &p->runs[i];
+		const struct kx_layer *l = &m->layers[r->first];
+		float *dst = w->nodes + n * p->off[r->first + r->n];
+		for (j = 0; j < l->n_inputs && j < KX_MAX_INPUTS; j++)
+			in[j] = GNODE(l->inputs[j]);
+		if (r->chain)
+			kx_kernel_forward((enum kx_kernel)m->kernel, r->chain, r->n, w->kwork, in[0], n, dst);
+		else if (r->n == 1)
+			l->ops->forward(l, in, n, dst);
+		else
+			forward_ref_run(m, r->first, r->n, w->buf + 2, in[0], n, dst);
+	}
+	for (i = 0, c = 0; i < n_outs(m); i++)
+		c = put_output(m, i, GNODE(out_node(m, i)), n, y, c);
+#undef GNODE
 }
 
 int
@@ -456,7 +592,7 @@ kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, si
 		return 0;
 	}
 	if (!p->is_chain) {
-		forward_nodes(m, w->nodes, x, n, y);
+		forward_graph(m, w, x, n, y);
 		return 0;
 	}
 	for (i = 0; i < p->n_runs; i++) {
