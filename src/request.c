@@ -357,8 +357,8 @@ x_value(struct jp *p, size_t d, size_t depth)
 			p->i = e;
 			return 0;
 		}
-		if (r->nx == r->cap_x) {
-			size_t nc = r->cap_x ? r->cap_x * 2 : 64;
+		if (r->nx == (r->f64 ? r->cap_x64 : r->cap_x)) {
+			size_t nc = r->nx ? r->nx * 2 : 64;
 			if (r->f64) {
 				double *nd = kx_mallocarray(nc, sizeof *nd);
 				if (nd == NULL) {
@@ -369,6 +369,7 @@ x_value(struct jp *p, size_t d, size_t depth)
 					memcpy(nd, r->x64, r->nx * sizeof *nd);
 				free(r->x64);
 				r->x64 = nd;
+				r->cap_x64 = nc;
 			} else {
 				float *nx = kx_mallocarray(nc, sizeof *nx);
 				if (nx == NULL) {
@@ -379,8 +380,8 @@ x_value(struct jp *p, size_t d, size_t depth)
 					memcpy(nx, r->x, r->nx * sizeof *nx);
 				free(r->x);
 				r->x = nx;
+				r->cap_x = nc;
 			}
-			r->cap_x = nc;
 		}
 		if (r->f64)
 			r->x64[r->nx++] = dv;

@@ -55,7 +55,7 @@ struct kx_req {
 	int f64;
 	/* private */
 	char *opbuf, *pathbuf;
-	size_t cap_x, cap_op, cap_path;
+	size_t cap_x, cap_x64, cap_op, cap_path;
 	int rank_known;
 	int shape_set[KX_REQ_MAXRANK];
 	struct kx_jkeys keys;
