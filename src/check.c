@@ -33,6 +33,18 @@ kx_check_report(struct kx_chk *c, enum kx_problem_sev sev, const char *where, co
 	c->fn(c->ctx, sev, msg);
 }
 
+/* How many of v[0, n) are NaN or infinite, the first at *first. */
+static __attribute__((noinline)) size_t
+count_nonfinite64(const double *v, size_t n, size_t *first)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < n; i++)
+		if (!isfinite(v[i]) && bad++ == 0)
+			*first = i;
+	return bad;
+}
+
 /* Non-finite values in tensor VAR of layer l, of shape t->dims: in the
  * dtype the layer computes in. A float64 layer's weights as read (w64):
  * finite values beyond FLT_MAX are numbers there (their float copies,
@@ -51,9 +63,13 @@ check_finite(struct kx_chk *c, const struct kx_layer *l, int var, const struct k
 
 	if (v == NULL)
 		return;
-	for (i = 0; i < n; i++)
-		if (!isfinite(v64 ? v64[i] : v[i]) && bad++ == 0)
-			first = i;
+	if (v64) {
+		bad = count_nonfinite64(v64, n, &first);
+	} else {
+		for (i = 0; i < n; i++)
+			if (!isfinite(v[i]) && bad++ == 0)
+				first = i;
+	}
 	if (bad == 0)
 		return;
 	snprintf(where, sizeof where, "%s/vars/%d (%s)", l->h5_group, var, what);

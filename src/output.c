@@ -430,6 +430,20 @@ json_row(const struct kx_out *o, char *p, const float *y)
 	return p;
 }
 
+/* Row r of a batch with float64 outputs (b->y64) as CSV/TSV fields. */
+static __attribute__((noinline)) char *
+text_row64(const struct kx_out *o, char *p, const struct kx_batch *b, size_t r, char delim)
+{
+	size_t i;
+
+	for (i = 0; i < o->width; i++) {
+		if (i)
+			*p++ = delim;
+		p = num_at(o, p, b, r, i, 0);
+	}
+	return p;
+}
+
 /* The same for row r of a batch with float64 outputs (b->y64). */
 static char *
 json_row_at(const struct kx_out *o, char *p, const struct kx_batch *b, size_t r)
@@ -509,12 +523,8 @@ out_text_rows(struct kx_out *o, const struct kx_batch *b)
 					f = z + 1;
 				}
 			}
-			if (b->y64) {
-				for (i = 0; i < o->width; i++) {
-					if (i)
-						*p++ = delim;
-					p = num_at(o, p, b, r, i, 0);
-				}
+			if (__builtin_expect(b->y64 != NULL, 0)) {
+				p = text_row64(o, p, b, r, delim);
 			} else {
 				for (i = 0; i < o->width; i++) {
 					if (i)
