@@ -31,6 +31,22 @@ oom:
 	return kx_err_set(e, KX_EXIT_INTERNAL, "out of memory for a batch of %zu rows", target);
 }
 
+int
+kx_batch_double(struct kx_batch *b, int in64, const unsigned char *cols, struct kx_err *e)
+{
+	if (in64 && !(b->x64 = kx_mallocarray(b->cap, (b->in ? b->in : 1) * sizeof(double))))
+		goto oom;
+	if (cols) {
+		if (!(b->y64 = kx_mallocarray(b->cap, (b->out ? b->out : 1) * sizeof(double))) ||
+		    !(b->y64_cols = malloc(b->out ? b->out : 1)))
+			goto oom;
+		memcpy(b->y64_cols, cols, b->out);
+	}
+	return 0;
+oom:
+	return kx_err_set(e, KX_EXIT_INTERNAL, "out of memory for a batch of %zu rows", b->cap);
+}
+
 void
 kx_batch_reset(struct kx_batch *b)
 {
@@ -46,6 +62,9 @@ kx_batch_fini(struct kx_batch *b)
 		return;
 	free(b->x);
 	free(b->y);
+	free(b->x64);
+	free(b->y64);
+	free(b->y64_cols);
 	free(b->recs);
 	free(b->ids);
 	memset(b, 0, sizeof *b);
@@ -64,7 +83,8 @@ kx_batch_rows(struct kx_batch *b, size_t need)
 	while (ncap < need)
 		ncap = ncap > b->max_cap / 2 ? b->max_cap : ncap * 2;
 	if (kx_mul(ncap, (b->in ? b->in : 1) * sizeof(float), &bx) != 0 ||
-	    kx_mul(ncap, (b->out ? b->out : 1) * sizeof(float), &by) != 0)
+	    kx_mul(ncap, (b->out ? b->out : 1) * sizeof(float), &by) != 0 ||
+	    bx > SIZE_MAX / 2 || by > SIZE_MAX / 2)
 		return -1;
 	nx = realloc(b->x, bx);
 	if (!nx)
@@ -74,6 +94,18 @@ kx_batch_rows(struct kx_batch *b, size_t need)
 	if (!ny)
 		return -1;
 	b->y = ny;
+	if (b->x64) {
+		double *p = realloc(b->x64, bx * 2);
+		if (!p)
+			return -1;
+		b->x64 = p;
+	}
+	if (b->y64) {
+		double *p = realloc(b->y64, by * 2);
+		if (!p)
+			return -1;
+		b->y64 = p;
+	}
 	b->cap = ncap;
 	return 0;
 }
@@ -98,12 +130,18 @@ kx_batch_width(struct kx_batch *b, size_t in)
 	if (b->in == in)
 		return 0;
 	if (b->n > 0 || in > SIZE_MAX / sizeof(float) ||
-	    kx_mul(b->cap, (in ? in : 1) * sizeof(float), &bytes) != 0)
+	    kx_mul(b->cap, (in ? in : 1) * sizeof(float), &bytes) != 0 || bytes > SIZE_MAX / 2)
 		return -1;
 	p = realloc(b->x, bytes);
 	if (!p)
 		return -1;
 	b->x = p;
+	if (b->x64) {
+		double *d = realloc(b->x64, bytes * 2);
+		if (!d)
+			return -1;
+		b->x64 = d;
+	}
 	b->in = in;
 	return 0;
 }

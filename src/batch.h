@@ -42,6 +42,13 @@ struct kx_batch {
 	size_t in, out;         /* features per sample; outputs per sample */
 	float *x;               /* (cap, in), row-major */
 	float *y;               /* (cap, out), filled by the caller */
+	/* A float64 model (kx_batch_double): its rows as the readers parse
+	 * them, in double (x stays unused), and its outputs in double (y
+	 * unused; y64_cols[j] says whether column j is a float64 output,
+	 * printed as a double, or a float32 one, holding a float value) */
+	double *x64;            /* (cap, in), or NULL */
+	double *y64;            /* (cap, out), or NULL */
+	unsigned char *y64_cols;  /* (out), or NULL */
 	size_t n, cap;          /* rows used, rows allocated */
 	size_t target;          /* the batch is ready at this many rows */
 	size_t max_cap;         /* target - 1 + max_batch: no record exceeds it */
@@ -57,6 +64,10 @@ struct kx_batch {
  * overflows. Release with kx_batch_fini (safe on a zeroed or failed batch). */
 int kx_batch_init(struct kx_batch *b, size_t in, size_t out, size_t target,
                   size_t max_batch, struct kx_err *e);
+/* A float64 model's batch: x64 (in64, the model's input dtype is
+ * float64) and y64 (cols: out flags, nonzero for a float64 output
+ * column; NULL: none is, and y64 is not kept). 0, or -1 with e set. */
+int kx_batch_double(struct kx_batch *b, int in64, const unsigned char *cols, struct kx_err *e);
 /* Empty the batch, keeping its buffers. */
 void kx_batch_reset(struct kx_batch *b);
 void kx_batch_fini(struct kx_batch *b);

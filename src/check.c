@@ -33,11 +33,28 @@ kx_check_report(struct kx_chk *c, enum kx_problem_sev sev, const char *where, co
 	c->fn(c->ctx, sev, msg);
 }
 
-/* Non-finite values in tensor VAR of layer l, of shape t->dims. */
+/* How many of v[0, n) are NaN or infinite, the first at *first. */
+static __attribute__((noinline)) size_t
+count_nonfinite64(const double *v, size_t n, size_t *first)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < n; i++)
+		if (!isfinite(v[i]) && bad++ == 0)
+			*first = i;
+	return bad;
+}
+
+/* Non-finite values in tensor VAR of layer l, of shape t->dims: in the
+ * dtype the layer computes in. A float64 layer's weights as read (w64):
+ * finite values beyond FLT_MAX are numbers there (their float copies,
+ * infinite, are never computed with); a float32 layer's in float32 (the
+ * reader refuses a float64 value it cannot hold exactly). */
 static void
 check_finite(struct kx_chk *c, const struct kx_layer *l, int var, const struct kx_tensor *t)
 {
 	const float *v = *t->dst;
+	const double *v64 = kx_dtype_is64(l->dtype) && var < KX_MAX_TENSORS ? l->w64[var] : NULL;
 	const char *what = t->name;
 	size_t d0 = t->rank > 0 ? t->dims[0] : 1, d1 = t->rank > 1 ? t->dims[1] : 0,
 	       d2 = t->rank > 2 ? t->dims[2] : 0;  /* a scalar (rank 0) is one value */
@@ -46,9 +63,13 @@ check_finite(struct kx_chk *c, const struct kx_layer *l, int var, const struct k
 
 	if (v == NULL)
 		return;
-	for (i = 0; i < n; i++)
-		if (!isfinite(v[i]) && bad++ == 0)
-			first = i;
+	if (v64) {
+		bad = count_nonfinite64(v64, n, &first);
+	} else {
+		for (i = 0; i < n; i++)
+			if (!isfinite(v[i]) && bad++ == 0)
+				first = i;
+	}
 	if (bad == 0)
 		return;
 	snprintf(where, sizeof where, "%s/vars/%d (%s)", l->h5_group, var, what);
@@ -59,7 +80,8 @@ check_finite(struct kx_chk *c, const struct kx_layer *l, int var, const struct k
 	else
 		snprintf(idx, sizeof idx, "[%zu]", first);
 	kx_check_report(c, KX_PROBLEM_ERROR, where, "%zu of %zu values are NaN or infinite (the first at %s: %s)",
-	       bad, n, idx, isnan(v[first]) ? "nan" : v[first] > 0 ? "inf" : "-inf");
+	       bad, n, idx, isnan(v64 ? v64[first] : v[first]) ? "nan" :
+	       (v64 ? v64[first] : v[first]) > 0 ? "inf" : "-inf");
 }
 
 static int

@@ -128,6 +128,8 @@ struct predict {
 	/* state */
 	struct kx_model *model;
 	struct kx_work *work;     /* unpiped: the forward pass's work area */
+	unsigned char *cols64;    /* a float64 model (its input or an output is float64):
+	                           * which output columns are float64 (kx_model_out64) */
 	struct kx_batch *fill;    /* the batch being read into */
 	struct kx_out *out;
 	struct kx_sink *sink;        /* where the output goes */
@@ -373,6 +375,17 @@ write_batch(struct predict *p, const struct kx_batch *b, double ms)
 	return rc;
 }
 
+/* Rows [from, from + n) of b through the model with work area w: a
+ * float64 model's in double where its batch keeps them so. */
+static int
+forward(const struct kx_model *m, struct kx_work *w, const struct kx_batch *b, size_t from, size_t n)
+{
+	if (b->x64 || b->y64)
+		return kx_model_forward64(m, w, b->x + from * b->in, b->x64 ? b->x64 + from * b->in : NULL,
+		                          n, b->y + from * b->out, b->y64 ? b->y64 + from * b->out : NULL);
+	return kx_model_forward(m, w, b->x + from * b->in, n, b->y + from * b->out);
+}
+
 /* Score the batch, write it, and empty it. */
 static int
 score_batch(struct predict *p, struct kx_batch *b)
@@ -388,7 +401,7 @@ score_batch(struct predict *p, struct kx_batch *b)
 	t0 = kx_clock_ms();
 	for (i = 0; i < b->n; i += n) {
 		n = b->n - i < p->batch ? b->n - i : p->batch;
-		if (kx_model_forward(p->model, p->work, b->x + i * b->in, n, b->y + i * b->out) != 0) {
+		if (forward(p->model, p->work, b, i, n) != 0) {
 			kx_msg("%s: forward pass failed", p->model->path);
 			return KX_EXIT_INTERNAL;
 		}
@@ -587,7 +600,7 @@ run_chunk(struct predict *p, struct kx_work *w, struct slot *s, size_t from, siz
 
 	pthread_mutex_unlock(&p->mu);
 	t0 = kx_clock_ms();
-	rc = kx_model_forward(p->model, w, b->x + from * b->in, n, b->y + from * b->out);
+	rc = forward(p->model, w, b, from, n);
 	t1 = kx_clock_ms();
 	pthread_mutex_lock(&p->mu);
 	p->ms_fwd += t1 - t0;
@@ -1022,8 +1035,17 @@ exec_predict(int argc, char **argv)
 	p.chunk = (p.batch + 2 * n_works - 1) / (2 * (n_works ? n_works : 1));
 	if (p.chunk < MIN_CHUNK)
 		p.chunk = p.batch < MIN_CHUNK ? p.batch : MIN_CHUNK;
+	if (kx_model_in64(p.model) || kx_model_out64(p.model, NULL)) {
+		if (!(p.cols64 = calloc(p.model->out ? p.model->out : 1, 1))) {
+			kx_msg("out of memory");
+			goto done;
+		}
+		kx_model_out64(p.model, p.cols64);
+	}
 	for (i = 0; i < n_slots; i++)
-		if (kx_batch_init(&p.slots[i].b, p.model->in, p.model->out, p.batch, p.lim.max_batch, &err) != 0) {
+		if (kx_batch_init(&p.slots[i].b, p.model->in, p.model->out, p.batch, p.lim.max_batch, &err) != 0 ||
+		    (p.cols64 && kx_batch_double(&p.slots[i].b, kx_model_in64(p.model),
+		                                 kx_model_out64(p.model, NULL) ? p.cols64 : NULL, &err) != 0)) {
 			kx_err_print(&err);
 			goto done;
 		}
@@ -1149,6 +1171,7 @@ done:
 	kx_out_free(p.out);
 	free(p.keep_buf);
 	kx_work_free(p.work);
+	free(p.cols64);
 	for (i = 0; i < n_works; i++)
 		kx_work_free(p.works[i]);
 	for (i = 0; i < SLOTS; i++)

@@ -212,6 +212,9 @@ struct server {
 	size_t work_rows;
 	float *y;
 	size_t y_cap;
+	double *y64;              /* a model with float64 outputs: its outputs in double */
+	unsigned char *cols64;    /* and which columns are float64 (kx_model_out64) */
+	size_t y64_cap;
 
 	struct kx_req req;
 	struct out out;
@@ -408,6 +411,19 @@ ensure_work(struct server *s, size_t rows)
 		if (s->y == NULL)
 			return -1;
 	}
+	if (kx_model_out64(s->m, NULL)) {
+		if (n > s->y64_cap) {
+			free(s->y64);
+			s->y64 = kx_mallocarray(n, sizeof *s->y64);
+			s->y64_cap = s->y64 ? n : 0;
+			if (s->y64 == NULL)
+				return -1;
+		}
+		free(s->cols64);
+		if (!(s->cols64 = malloc(s->m->out ? s->m->out : 1)))
+			return -1;
+		kx_model_out64(s->m, s->cols64);
+	}
 	return 0;
 }
 
@@ -419,7 +435,7 @@ op_predict(struct server *s)
 	size_t rows, cols, i, j, nout;
 	double t0, dt;
 	char shape[KX_REQ_MAXRANK * 24];
-	int b;
+	int b, out64;
 
 	/* Request validation (FastAPI answers these 422 before the route runs). */
 	if (!r->has_x)
@@ -450,12 +466,17 @@ op_predict(struct server *s)
 		return error_reply(s, 500, "Out of memory for a batch of %zu rows", rows);
 
 	t0 = kx_clock_ms();
-	if (kx_model_forward(s->m, s->work, r->x, rows, s->y) != 0)
+	/* a float64 model: its rows in double (the request parsed them so),
+	 * its float64 outputs in double */
+	out64 = kx_model_out64(s->m, NULL) != 0;
+	if ((r->f64 || out64 ? kx_model_forward64(s->m, s->work, r->x, r->f64 ? r->x64 : NULL, rows, s->y,
+	                                          out64 ? s->y64 : NULL) :
+	     kx_model_forward(s->m, s->work, r->x, rows, s->y)) != 0)
 		return error_reply(s, 500, "Inference failed for a batch of %zu rows", rows);
 	dt = kx_clock_ms() - t0;
 	nout = rows * s->m->out;
 	for (i = 0; i < nout; i++)
-		if (!isfinite(s->y[i]))
+		if (out64 ? !isfinite(s->y64[i]) : !isfinite(s->y[i]))
 			return error_reply(s, 500, "Out of range float values are not JSON compliant "
 			                   "(the model output has nan or inf in row %zu)", i / s->m->out);
 
@@ -471,8 +492,11 @@ op_predict(struct server *s)
 	for (i = 0; i < rows; i++) {
 		out_s(o, i ? ", [" : "[");
 		for (j = 0; j < s->m->out; j++) {
-			char num[KX_FLOAT_BUF];
-			size_t n = kx_format_float(s->y[i * s->m->out + j], num);
+			char num[KX_DOUBLE_BUF > KX_FLOAT_BUF ? KX_DOUBLE_BUF : KX_FLOAT_BUF];
+			size_t k = i * s->m->out + j;
+			size_t n = !out64 ? kx_format_float(s->y[k], num) :
+			           s->cols64[j] ? kx_format_double(s->y64[k], num) :
+			           kx_format_float((float)s->y64[k], num);
 			if (j)
 				out_put(o, ", ", 2);
 			out_put(o, num, n);
@@ -627,6 +651,7 @@ handle(struct server *s, char *line, size_t len)
 
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
+	r->f64 = s->m && kx_model_in64(s->m);   /* a float64 model's x: doubles */
 	rc = kx_req_parse(r, line, len, s->lim.json_depth, err, sizeof err, &off);
 	if (rc == -2) {
 		r->id = NULL;
@@ -772,6 +797,11 @@ shrink(struct server *s, struct lines *l)
 		s->req.x = NULL;
 		s->req.cap_x = 0;
 	}
+	if (s->req.cap_x64 * sizeof(double) > keep) {
+		free(s->req.x64);
+		s->req.x64 = NULL;
+		s->req.cap_x64 = 0;
+	}
 	if (s->work_rows > 256) {
 		kx_work_free(s->work);
 		s->work = NULL;
@@ -781,6 +811,11 @@ shrink(struct server *s, struct lines *l)
 		free(s->y);
 		s->y = NULL;
 		s->y_cap = 0;
+	}
+	if (s->y64_cap > keep / sizeof(double)) {
+		free(s->y64);
+		s->y64 = NULL;
+		s->y64_cap = 0;
 	}
 }
 
@@ -935,6 +970,8 @@ server_free(struct server *s)
 	kx_model_free(s->m);
 	kx_work_free(s->work);
 	free(s->y);
+	free(s->y64);
+	free(s->cols64);
 	free(s->source);
 	free(s->model_dir);
 	free(s->out.p);

@@ -452,7 +452,7 @@ coverage_add(struct coverage *v, const struct kx_batch *b)
 		float lo = v->l ? v->l->grid[j * (v->l->G + 1)] : v->lo;
 		float hi = v->l ? v->l->grid[j * (v->l->G + 1) + v->l->G] : v->hi;
 		for (i = 0; i < b->n; i++) {
-			float x = b->x[i * b->in + j];
+			double x = b->x64 ? b->x64[i * b->in + j] : b->x[i * b->in + j];
 			v->below[j] += x < lo;
 			v->above[j] += x > hi;
 		}
@@ -552,7 +552,9 @@ check_input(struct kx_diags *d, const char *path, const struct vopts *o, const s
 		return e.code == KX_EXIT_INTERNAL ? -1 : e.code == KX_EXIT_USAGE ? 2 : 1;
 	}
 	/* without a width, one row at a time until the first record gives it */
+	/* a float64 model reads its rows into doubles, as predict does */
 	if (kx_batch_init(&b, in, 1, in ? 1024 : 1, lim->max_batch, &e) != 0 ||
+	    (m && kx_model_in64(m) && kx_batch_double(&b, 1, NULL, &e) != 0) ||
 	    coverage_init(&cov, in, m, c) != 0) {
 		kx_batch_fini(&b);
 		kx_rows_close(r);

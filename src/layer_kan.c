@@ -13,6 +13,7 @@
 #include "model.h"
 #include "ref64.h"
 #include "numfmt.h"
+#include "dtype.h"
 
 #define SHOW_MAX 5   /* features named per problem before "and N more" */
 
@@ -149,13 +150,33 @@ shapes(const struct kx_layer *l, const size_t dims[][KX_MAX_RANK], const struct 
 
 /* Every knot must be finite, and stay finite once the grid is extended by
  * k knots each side (kx_grid_extends): the kernels index and divide by
- * these knots, so the reader refuses this before they are prepared.
+ * these knots, so the reader refuses this before they are prepared (a
+ * float64 layer: in double, on the grid it computes with).
  * Decreasing or zero-span grids are the gate's (check below). */
 static int
 loaded(const struct kx_layer *l, char *where, size_t wsize, char *msg, size_t size)
 {
-	size_t i;
+	size_t i, j;
 
+	if (kx_dtype_is64(l->dtype) && l->w64[2]) {
+		/* a float64 layer computes with its float64 grid (ref64.c):
+		 * finite knots, finite in double once extended (knots beyond
+		 * FLT_MAX are fine; their float copies are never used) */
+		for (i = 0; i < l->in; i++) {
+			const double *g = l->w64[2] + i * (l->G + 1);
+			double h = (g[l->G] - g[0]) / (double)l->G;
+			for (j = 0; j <= l->G && isfinite(g[j]); j++)
+				;
+			if (j <= l->G || !isfinite(h) || !isfinite(g[0] - (double)l->k * h) ||
+			    !isfinite(g[l->G] + (double)l->k * h)) {
+				snprintf(where, wsize, "%s/vars/2 (grid)", l->h5_group);
+				snprintf(msg, size, "row %zu has a knot that is not finite, or overflows "
+				         "float64 when extended by %zu knots", i, l->k);
+				return -1;
+			}
+		}
+		return 0;
+	}
 	for (i = 0; i < l->in; i++)
 		if (!kx_grid_extends(l->grid + i * (l->G + 1), l->G, l->k, 1)) {
 			snprintf(where, wsize, "%s/vars/2 (grid)", l->h5_group);
@@ -194,35 +215,55 @@ fmtf(float f, char *buf)
 	return buf;
 }
 
+/* Knot i of the grid as the layer computes with it: a float64 layer's
+ * as read (w64), another's in float32. */
+static double
+knot(const struct kx_layer *l, size_t i)
+{
+	return kx_dtype_is64(l->dtype) && l->w64[2] ? l->w64[2][i] : (double)l->grid[i];
+}
+
+/* A knot as text, in the layer's compute dtype. */
+static const char *
+fmtk(const struct kx_layer *l, double v, char *buf)
+{
+	if (kx_dtype_is64(l->dtype))
+		kx_format_double(v, buf);
+	else
+		kx_format_float((float)v, buf);
+	return buf;
+}
+
 /* Each feature's knots must be non-decreasing with a non-zero span. */
 static void
 check_grid(struct kx_chk *c, const struct kx_layer *l)
 {
-	size_t G = l->G, i, j, ndec = 0, nzero = 0;
-	char where[300], a[KX_FLOAT_BUF], b[KX_FLOAT_BUF];
+	size_t G = l->G, i, j, ndec = 0, nzero = 0, g;
+	char where[300], a[KX_DOUBLE_BUF], b[KX_DOUBLE_BUF];
 
 	snprintf(where, sizeof where, "%s/vars/2 (grid)", l->h5_group);
 	for (i = 0; i < l->in; i++) {
-		const float *g = l->grid + i * (G + 1);
 		int finite = 1;
+		g = i * (G + 1);
 		for (j = 0; j <= G; j++)
-			if (!isfinite(g[j]))
+			if (!isfinite(knot(l, g + j)))
 				finite = 0;
 		if (!finite)
 			continue;  /* reported as a weight that is not finite */
 		for (j = 0; j < G; j++)
-			if (g[j + 1] < g[j])
+			if (knot(l, g + j + 1) < knot(l, g + j))
 				break;
 		if (j < G) {
 			if (ndec++ < SHOW_MAX)
 				kx_check_report(c, KX_PROBLEM_ERROR, where,
 				                "feature %zu: knots decrease (grid[%zu][%zu] = %s > grid[%zu][%zu] = %s)",
-				                i, i, j, fmtf(g[j], a), i, j + 1, fmtf(g[j + 1], b));
+				                i, i, j, fmtk(l, knot(l, g + j), a), i, j + 1,
+				                fmtk(l, knot(l, g + j + 1), b));
 			continue;
 		}
-		if (!(g[G] > g[0]) && nzero++ < SHOW_MAX)
-			kx_check_report(c, KX_PROBLEM_ERROR, where,
-			                "feature %zu: the grid has zero span (every knot is %s)", i, fmtf(g[0], a));
+		if (!(knot(l, g + G) > knot(l, g)) && nzero++ < SHOW_MAX)
+			kx_check_report(c, KX_PROBLEM_ERROR, where, "feature %zu: the grid has zero span "
+			                "(every knot is %s)", i, fmtk(l, knot(l, g), a));
 	}
 	if (ndec > SHOW_MAX)
 		kx_check_report(c, KX_PROBLEM_ERROR, where, "knots decrease in %zu more features", ndec - SHOW_MAX);
@@ -240,6 +281,20 @@ check_extension(struct kx_chk *c, const struct kx_layer *l)
 
 	for (i = 0; i < l->in; i++) {
 		const float *g = l->grid + i * (l->G + 1);
+		if (kx_dtype_is64(l->dtype) && l->w64[2]) {
+			/* in double: the extension k knots h apart past each end */
+			const double *d = l->w64[2] + i * (l->G + 1);
+			double h = (d[l->G] - d[0]) / (double)l->G;
+			if (isfinite(d[0]) && isfinite(d[l->G]) &&
+			    (!isfinite(h) || !isfinite(d[0] - (double)l->k * h) ||
+			     !isfinite(d[l->G] + (double)l->k * h))) {
+				snprintf(where, sizeof where, "%s/vars/2 (grid)", l->h5_group);
+				kx_check_report(c, KX_PROBLEM_ERROR, where, "feature %zu: the grid overflows "
+				                "float64 when extended by %zu knots", i, l->k);
+				return;
+			}
+			continue;
+		}
 		for (j = 0; j <= l->G && isfinite(g[j]); j++)
 			;
 		if (j > l->G && !kx_grid_extends(g, l->G, l->k, 0)) {

@@ -20,10 +20,12 @@
  *   check.c     the loader's gate: what validate calls an error, every command refuses
  *   model.c     load (through the gate), free, forward pass, fresh models
  *   numfmt.c    fast float parsing and shortest round-trip printing
+ *   numfmt64.c  the same for doubles, for float64 models (Python repr's digits)
  *   rows.c      input readers: CSV/TSV (libcsv), JSON lines, API documents
  *   shard.c     predict --shard K/N: K/N from the command line or an array job, a shard's byte range
  *   output.c    output writers: CSV, TSV, JSON lines, API response
  *   request.c   one-pass reader of API request documents, x straight to float32
+ *               (to double for a float64 model)
  *   diag.c      positioned problems (diagnostics): what validate reports
  *   yamltree.c  YAML text -> a node tree with positions (libyaml), YAML 1.1 scalars as PyYAML
  *   pyval.c     Python's repr(), str(), bool(), int(), float() of YAML values

@@ -259,10 +259,12 @@ finish(struct kx_model *m, size_t max_work, struct kx_err *e)
 
 	m->max_width = m->in;
 	m->kernel = kx_kernel_current();
-	/* a layer that computes in float64: the model runs on the double
-	 * precision reference path (ref64.c); otherwise the kernel runs the
-	 * layers it can, chain by chain inside the model (plan_new), and the
-	 * rest run by their reference forwards between */
+	/* a layer that computes in float64, or a float64 input (read and
+	 * kept in double): the model runs on the double precision reference
+	 * path (ref64.c); otherwise the kernel runs the layers it can, chain
+	 * by chain inside the model (plan_new), and the rest run by their
+	 * reference forwards between */
+	m->f64 = kx_dtype_is64(m->in_dtype);
 	for (i = 0; i < m->n_layers; i++)
 		if (kx_dtype_is64(m->layers[i].dtype))
 			m->f64 = 1;
@@ -588,7 +590,7 @@ kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, si
 	if (n > w->max_rows)
 		return -1;
 	if (w->node64) {
-		kx_forward64(m, w->node64, w->node32, w->rows64, x, n, y);
+		kx_forward64(m, w->node64, w->node32, w->rows64, x, NULL, n, y, NULL);
 		return 0;
 	}
 	if (!p->is_chain) {
@@ -605,6 +607,43 @@ kx_model_forward(const struct kx_model *m, struct kx_work *w, const float *x, si
 		cur = dst;
 	}
 	return 0;
+}
+
+int
+kx_model_forward64(const struct kx_model *m, struct kx_work *w, const float *x, const double *x64,
+                   size_t n, float *y, double *y64)
+{
+	if (n > w->max_rows)
+		return -1;
+	if (!w->node64)
+		return x64 || y64 ? -1 : kx_model_forward(m, w, x, n, y);
+	kx_forward64(m, w->node64, w->node32, w->rows64, x, x64, n, y, y64);
+	return 0;
+}
+
+int
+kx_model_in64(const struct kx_model *m)
+{
+	return kx_dtype_is64(m->in_dtype);
+}
+
+size_t
+kx_model_out64(const struct kx_model *m, unsigned char *cols)
+{
+	size_t i, j, k, n64 = 0;
+
+	for (i = 0, j = 0; i < (m->outputs ? m->n_outputs : 1); i++) {
+		size_t o = m->outputs ? m->outputs[i] : m->n_layers, ow = kx_model_output_width(m, i);
+		/* a layer's output is in its compute dtype; the input node in
+		 * the InputLayer's */
+		int is64 = kx_dtype_is64(o ? m->layers[o - 1].dtype : m->in_dtype);
+		for (k = 0; k < ow && j < m->out; k++, j++) {
+			if (cols)
+				cols[j] = (unsigned char)is64;
+			n64 += (size_t)is64;
+		}
+	}
+	return n64;
 }
 
 int

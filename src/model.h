@@ -155,6 +155,23 @@ void kx_work_free(struct kx_work *w);
 int kx_model_forward(const struct kx_model *m, struct kx_work *w,
                      const float *x, size_t n, float *y);
 
+/* A float64 model (m->f64): the forward pass on double input x64 (when
+ * not NULL, else x) into double outputs y64 (when not NULL, else y,
+ * rounded to float32); see kx_forward64 (ref64.h). A model that is not
+ * float64 takes x and y only (-1 otherwise). */
+int kx_model_forward64(const struct kx_model *m, struct kx_work *w, const float *x,
+                       const double *x64, size_t n, float *y, double *y64);
+
+/* 1 if m's input dtype (its InputLayer's) is float64: its rows are read
+ * into doubles (x64 above). */
+int kx_model_in64(const struct kx_model *m);
+
+/* How many of m's output columns are float64 (their output tensor is: the
+ * layer that makes it computes in float64), and, when cols is not NULL,
+ * cols[j] = 1 for each such column j (m->out of them), 0 for the others.
+ * A model with any float64 column prints its outputs from doubles. */
+size_t kx_model_out64(const struct kx_model *m, unsigned char *cols);
+
 /* The same with the plain reference of every layer (kernel_ref.c: no BLIS,
  * no local de Boor). -1 on allocation failure. */
 int kx_model_forward_ref(const struct kx_model *m, const float *x, size_t n, float *y);

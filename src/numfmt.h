@@ -63,4 +63,22 @@ size_t kx_format_float_prec(float f, int prec, char *buf);
 #define KX_COUNT_BUF 28
 size_t kx_format_count(unsigned long long v, char buf[KX_COUNT_BUF]);
 
+/* float64 models (numfmt64.c). */
+
+/* Parse the whole of [s, s+len) as kx_parse_float does (the same grammar
+ * and statuses) into a double, correctly rounded; KX_NUM_RANGE for finite
+ * text beyond the double range (past DBL_MAX), never for text beyond
+ * FLT_MAX. */
+int kx_parse_double(const char *s, size_t len, double *out);
+
+/* Write the shortest decimal text that reads back (strtod) to exactly v,
+ * the nearest such among equally short ones: the digits of Python's
+ * repr(v), laid out as repr() lays them out (plain when -4 <= exponent <
+ * 16, "1e+16", "1e-05", "1e-310"), except that an integer prints without
+ * ".0" ("3", as kx_format_float prints it). "-0" for negative zero,
+ * "nan", "inf", "-inf". buf must hold KX_DOUBLE_BUF bytes; the text is
+ * NUL-terminated. Returns its length. */
+#define KX_DOUBLE_BUF 40
+size_t kx_format_double(double v, char *buf);
+
 #endif

@@ -315,6 +315,28 @@ num(const struct kx_out *o, char *p, float v, int json)
 	return p + (o->prec ? kx_format_float_prec(v, o->prec, p) : kx_format_float(v, p));
 }
 
+/* A float64 output value: the shortest text that reads back as the
+ * double (kx_format_double), or --precision's %.*g of it. */
+static char *
+num64(const struct kx_out *o, char *p, double v, int json)
+{
+	if (json && !isfinite(v))
+		return put(p, "null", 4);
+	if (o->prec && isfinite(v))
+		return p + snprintf(p, KX_DOUBLE_BUF, "%.*g", o->prec, v);
+	return p + kx_format_double(v, p);
+}
+
+/* Output i of row r of a batch with float64 outputs (b->y64): a float64
+ * column's double, a float32 column's float value as num prints it. */
+static char *
+num_at(const struct kx_out *o, char *p, const struct kx_batch *b, size_t r, size_t i, int json)
+{
+	double v = b->y64[r * b->out + i];
+
+	return b->y64_cols[i] ? num64(o, p, v, json) : num(o, p, (float)v, json);
+}
+
 static char *
 csv_text(char *p, const char *s, size_t n, char delim)
 {
@@ -386,7 +408,9 @@ row_room(const struct kx_out *o)
 {
 	size_t r;
 
-	if (kx_mul(o->width, KX_FLOAT_BUF + 1, &r) != 0 || kx_add(r, 16, &r) != 0)
+	/* room for a float64 model's numbers too (KX_DOUBLE_BUF) */
+	if (kx_mul(o->width, (KX_FLOAT_BUF > KX_DOUBLE_BUF ? KX_FLOAT_BUF : KX_DOUBLE_BUF) + 1, &r) != 0 ||
+	    kx_add(r, 16, &r) != 0)
 		return SIZE_MAX;
 	return r;
 }
@@ -401,6 +425,38 @@ json_row(const struct kx_out *o, char *p, const float *y)
 		if (i)
 			*p++ = ',';
 		p = num(o, p, y[i], 1);
+	}
+	*p++ = ']';
+	return p;
+}
+
+/* Row r of a batch with float64 outputs (b->y64) as CSV/TSV fields. */
+static __attribute__((noinline)) char *
+text_row64(const struct kx_out *o, char *p, const struct kx_batch *b, size_t r, char delim)
+{
+	size_t i;
+
+	for (i = 0; i < o->width; i++) {
+		if (i)
+			*p++ = delim;
+		p = num_at(o, p, b, r, i, 0);
+	}
+	return p;
+}
+
+/* The same for row r of a batch with float64 outputs (b->y64). */
+static char *
+json_row_at(const struct kx_out *o, char *p, const struct kx_batch *b, size_t r)
+{
+	size_t i;
+
+	if (!b->y64)
+		return json_row(o, p, b->y + r * b->out);
+	*p++ = '[';
+	for (i = 0; i < o->width; i++) {
+		if (i)
+			*p++ = ',';
+		p = num_at(o, p, b, r, i, 1);
 	}
 	*p++ = ']';
 	return p;
@@ -467,10 +523,14 @@ out_text_rows(struct kx_out *o, const struct kx_batch *b)
 					f = z + 1;
 				}
 			}
-			for (i = 0; i < o->width; i++) {
-				if (i)
-					*p++ = delim;
-				p = num(o, p, y[i], 0);
+			if (__builtin_expect(b->y64 != NULL, 0)) {
+				p = text_row64(o, p, b, r, delim);
+			} else {
+				for (i = 0; i < o->width; i++) {
+					if (i)
+						*p++ = delim;
+					p = num(o, p, y[i], 0);
+				}
 			}
 			*p++ = '\n';
 			o->len = (size_t)(p - o->buf);
@@ -522,7 +582,7 @@ out_jsonl(struct kx_out *o, const struct kx_batch *b)
 			p = o->buf + o->len;
 			if (r > rec->row)
 				*p++ = ',';
-			p = json_row(o, p, b->y + r * b->out);
+			p = json_row_at(o, p, b, r);
 			o->len = (size_t)(p - o->buf);
 		}
 		need = 4;
@@ -552,7 +612,7 @@ api_open(struct kx_out *o)
 }
 
 static int
-api_row(struct kx_out *o, const float *y, int first)
+api_row(struct kx_out *o, const struct kx_batch *b, size_t r, int first)
 {
 	char *p;
 
@@ -561,7 +621,7 @@ api_row(struct kx_out *o, const float *y, int first)
 	p = o->buf + o->len;
 	if (!first)
 		*p++ = ',';
-	p = json_row(o, p, y);
+	p = json_row_at(o, p, b, r);
 	o->len = (size_t)(p - o->buf);
 	return 0;
 }
@@ -628,7 +688,7 @@ out_api(struct kx_out *o, const struct kx_batch *b, double ms)
 			if (api_close_group(o) != 0 || api_open(o) != 0)
 				return -1;
 			for (r = rec->row; r < rec->row + rec->n; r++)
-				if (api_row(o, b->y + r * b->out, r == rec->row) != 0)
+				if (api_row(o, b, r, r == rec->row) != 0)
 					return -1;
 			if (api_close(o, rec->n, row_ms * (double)rec->n) != 0)
 				return -1;
@@ -640,7 +700,7 @@ out_api(struct kx_out *o, const struct kx_batch *b, double ms)
 					return -1;
 				o->open_ms = 0.0;
 			}
-			if (api_row(o, b->y + r * b->out, o->open_rows == 0) != 0 ||
+			if (api_row(o, b, r, o->open_rows == 0) != 0 ||
 			    (rec->id_kind == KX_ID_FIELDS && api_keep(o, b, rec) != 0))
 				return -1;
 			o->open_rows++;

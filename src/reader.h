@@ -108,7 +108,8 @@ struct kx_rows {
 	                         * is blank space unless it is the delimiter */
 	char quote;             /* its quote character (0: none): framing and
 	                         * --shard keep a quoted newline in the record */
-	float *dummy;           /* a row to parse into past max_batch rows */
+	float *dummy;           /* a row to parse into past max_batch rows (room for
+	                         * doubles: a float64 model parses into it too) */
 
 	/* per record */
 	size_t rec_oor;         /* values out of [lo, hi] in it */

@@ -110,7 +110,7 @@ kx_forward64_alloc(const struct kx_model *m, size_t max_rows, double **node64, f
 
 void
 kx_forward64(const struct kx_model *m, double *node64, float *node32, size_t rows,
-             const float *x, size_t n, float *y)
+             const float *x, const double *x64, size_t n, float *y, double *y64)
 {
 	size_t stride = rows * m->max_width, c, cnt, i, j, k;
 	const double *in64[KX_MAX_INPUTS];
@@ -119,10 +119,17 @@ kx_forward64(const struct kx_model *m, double *node64, float *node32, size_t row
 	for (c = 0; c < n; c += cnt) {
 		cnt = n - c < rows ? n - c : rows;
 		/* the input, cast to the InputLayer's dtype: a float32 value
-		 * is the same in double */
-		memcpy(node32, x + c * m->in, cnt * m->in * sizeof *node32);
-		for (k = 0; k < cnt * m->in; k++)
-			node64[k] = (double)node32[k];
+		 * is the same in double; a float64 input (x64) as read, and in
+		 * float for a float32 layer that reads it */
+		if (x64) {
+			memcpy(node64, x64 + c * m->in, cnt * m->in * sizeof *node64);
+			for (k = 0; k < cnt * m->in; k++)
+				node32[k] = (float)node64[k];
+		} else {
+			memcpy(node32, x + c * m->in, cnt * m->in * sizeof *node32);
+			for (k = 0; k < cnt * m->in; k++)
+				node64[k] = (double)node32[k];
+		}
 		for (i = 0; i < m->n_layers; i++) {
 			const struct kx_layer *l = &m->layers[i];
 			double *d = node64 + (i + 1) * stride;
@@ -143,11 +150,19 @@ kx_forward64(const struct kx_model *m, double *node64, float *node32, size_t row
 					d[k] = (double)f[k];
 			}
 		}
-		/* the outputs side by side (no output list: the last node) */
+		/* the outputs side by side (no output list: the last node); in
+		 * double (y64: a float32 output's values are floats there) or
+		 * rounded to float */
 		for (i = 0, j = 0; i < (m->outputs ? m->n_outputs : 1); i++) {
 			size_t o = m->outputs ? m->outputs[i] : m->n_layers, ow = kx_model_output_width(m, i);
-			for (k = 0; k < cnt; k++)
-				memcpy(y + (c + k) * m->out + j, node32 + o * stride + k * ow, ow * sizeof *y);
+			for (k = 0; k < cnt; k++) {
+				if (y64)
+					memcpy(y64 + (c + k) * m->out + j, node64 + o * stride + k * ow,
+					       ow * sizeof *y64);
+				else
+					memcpy(y + (c + k) * m->out + j, node32 + o * stride + k * ow,
+					       ow * sizeof *y);
+			}
 			j += ow;
 		}
 	}

@@ -31,8 +31,11 @@ int kx_forward64_alloc(const struct kx_model *m, size_t max_rows, double **node6
 /* The forward pass of a model with float64 layers, as Keras computes it:
  * each layer casts its inputs to its compute dtype and computes in it, a
  * float64 layer in double (its forward64 hook), any other in float32 (its
- * reference forward); the output is rounded to float32 for the caller. */
+ * reference forward). The input: x64 when not NULL (a float64 InputLayer:
+ * the rows as read, in double), else x. The output: into y64 when not
+ * NULL (each value as its output node holds it: a float32 output's are
+ * float values), else rounded to float32 into y. */
 void kx_forward64(const struct kx_model *m, double *node64, float *node32, size_t rows,
-                  const float *x, size_t n, float *y);
+                  const float *x, const double *x64, size_t n, float *y, double *y64);
 
 #endif

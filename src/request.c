@@ -340,35 +340,53 @@ x_value(struct jp *p, size_t d, size_t depth)
 	}
 	if (c == '-' || (c >= '0' && c <= '9')) {
 		size_t b, e;
-		float f;
+		float f = 0.0f;
+		double dv = 0.0;
 		if (number(p, &b, &e) != 0)
 			return -1;
 		x_leaf_depth(p, d);
 		if (r->x_status != KX_X_OK)
 			return 0;
-		if (kx_parse_float(p->s + b, e - b, &f) != KX_NUM_OK) {
+		if (r->f64 ? kx_parse_double(p->s + b, e - b, &dv) != KX_NUM_OK :
+		    kx_parse_float(p->s + b, e - b, &f) != KX_NUM_OK) {
 			char det[64];
-			snprintf(det, sizeof det, " = %.*s is out of float32 range", (int)(e - b > 24 ? 24 : e - b),
-			         p->s + b);
+			snprintf(det, sizeof det, " = %.*s is out of %s range", (int)(e - b > 24 ? 24 : e - b),
+			         p->s + b, r->f64 ? "float64" : "float32");
 			p->i = b;
 			x_bad(p, KX_X_RANGE, d, det);
 			p->i = e;
 			return 0;
 		}
-		if (r->nx == r->cap_x) {
-			size_t nc = r->cap_x ? r->cap_x * 2 : 64;
-			float *nx = kx_mallocarray(nc, sizeof *nx);
-			if (nx == NULL) {
-				p->oom = 1;
-				return -1;
+		if (r->nx == (r->f64 ? r->cap_x64 : r->cap_x)) {
+			size_t nc = r->nx ? r->nx * 2 : 64;
+			if (r->f64) {
+				double *nd = kx_mallocarray(nc, sizeof *nd);
+				if (nd == NULL) {
+					p->oom = 1;
+					return -1;
+				}
+				if (r->nx)
+					memcpy(nd, r->x64, r->nx * sizeof *nd);
+				free(r->x64);
+				r->x64 = nd;
+				r->cap_x64 = nc;
+			} else {
+				float *nx = kx_mallocarray(nc, sizeof *nx);
+				if (nx == NULL) {
+					p->oom = 1;
+					return -1;
+				}
+				if (r->nx)
+					memcpy(nx, r->x, r->nx * sizeof *nx);
+				free(r->x);
+				r->x = nx;
+				r->cap_x = nc;
 			}
-			if (r->nx)
-				memcpy(nx, r->x, r->nx * sizeof *nx);
-			free(r->x);
-			r->x = nx;
-			r->cap_x = nc;
 		}
-		r->x[r->nx++] = f;
+		if (r->f64)
+			r->x64[r->nx++] = dv;
+		else
+			r->x[r->nx++] = f;
 		return 0;
 	}
 	/* a string, object, boolean or null */
@@ -407,6 +425,7 @@ kx_req_free(struct kx_req *r)
 	if (r == NULL)
 		return;
 	free(r->x);
+	free(r->x64);
 	free(r->opbuf);
 	free(r->pathbuf);
 	kx_jkeys_free(&r->keys);

@@ -3,7 +3,7 @@
  *
  * Strict RFC 8259 JSON (no NaN/Infinity literals, no comments, valid UTF-8,
  * no lone surrogates). "x" goes straight into a float32 array with its
- * shape inferred as numpy.asarray would (ragged lists and mixed depths are
+ * shape inferred as numpy.asarray would (into doubles for a float64 model) (ragged lists and mixed depths are
  * refused); other members are checked for syntax and skipped, except "id",
  * kept as its raw JSON text, and the strings "op" and "path", decoded.
  * A key repeated in an object, at any depth, is refused, as predict
@@ -47,10 +47,15 @@ struct kx_req {
 	size_t rank;               /* 0 for a bare number */
 	size_t shape[KX_REQ_MAXRANK];
 	float *x;                  /* row-major, prod(shape) values when x_status is OK */
+	double *x64;               /* the same in double, instead of x, when f64 is set */
 	size_t nx;
+	/* set by the caller after kx_req_init (kx_req_free clears it):
+	 * parse x into x64, as doubles (a float64 model's input); a number
+	 * is then out of range only beyond the double range */
+	int f64;
 	/* private */
 	char *opbuf, *pathbuf;
-	size_t cap_x, cap_op, cap_path;
+	size_t cap_x, cap_x64, cap_op, cap_path;
 	int rank_known;
 	int shape_set[KX_REQ_MAXRANK];
 	struct kx_jkeys keys;

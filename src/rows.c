@@ -214,7 +214,7 @@ kx_rows_open(const char *path, const struct kx_rows_opts *o, struct kx_err *e)
 	if (r->maxcap < r->cap)
 		r->maxcap = r->cap;
 	r->buf = malloc(r->cap);
-	r->dummy = kx_mallocarray(r->in ? r->in : 1, sizeof(float));
+	r->dummy = kx_mallocarray(r->in ? r->in : 1, sizeof(double));
 	if (!r->path || !r->name || !r->buf || !r->dummy) {
 		kx_err_set(e, KX_EXIT_INTERNAL, "out of memory");
 		goto fail;
@@ -499,7 +499,7 @@ rd_lines_fast(struct kx_rows *r, struct kx_batch *b, int form,
 
 	/* rows of the batch's width only: while the width is still unknown
 	 * (validate without a model) the general path sets it */
-	if (in == 0 || b->in != in)
+	if (in == 0 || b->in != in || b->x64)   /* float64 rows: the general path */
 		return 0;
 	while (b->n < b->target) {
 		s = r->buf + r->pos;
@@ -550,7 +550,7 @@ rd_batch_width(struct kx_rows *r, struct kx_batch *b)
 		return 0;
 	if (kx_batch_width(b, r->in) != 0)
 		return -1;
-	p = realloc(r->dummy, (r->in ? r->in : 1) * sizeof(float));
+	p = realloc(r->dummy, (r->in ? r->in : 1) * sizeof(double));
 	if (!p)
 		return -1;
 	r->dummy = p;

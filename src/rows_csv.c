@@ -41,6 +41,7 @@ struct csv {
 	struct kx_rows *r;
 	struct kx_batch *b;
 	float *row;
+	double *row64;          /* a float64 model: the row in double, instead */
 	size_t fk;              /* fields seen */
 	size_t extra_k;         /* field index of the first surplus feature, or NO_COL */
 	int ferr;               /* a field was bad: the record is refused */
@@ -173,6 +174,7 @@ csv_value(struct kx_rows *r, const char *s, size_t len)
 	size_t k = c->fk++, j;
 	int st;
 	float v;
+	double d;
 
 	if (c->ferr)
 		return;
@@ -198,7 +200,13 @@ csv_value(struct kx_rows *r, const char *s, size_t len)
 			return;
 		}
 	}
-	st = kx_parse_float(s, len, &v);
+	if (c->row64) {
+		st = kx_parse_double(s, len, &d);
+		v = 0.0f;
+	} else {
+		st = kx_parse_float(s, len, &v);
+		d = v;
+	}
 	if (st != KX_NUM_OK) {
 		csv_field_error(r, k, st == KX_NUM_EMPTY ? KX_NUM_EMPTY : st, s, len);
 		if (st == KX_NUM_SYNTAX) {
@@ -211,8 +219,11 @@ csv_value(struct kx_rows *r, const char *s, size_t len)
 		}
 		return;
 	}
-	c->row[j] = v;
-	if (r->o.range && (v < r->o.lo || v > r->o.hi)) {
+	if (c->row64)
+		c->row64[j] = d;
+	else
+		c->row[j] = v;
+	if (r->o.range && (d < r->o.lo || d > r->o.hi)) {
 		r->rec_oor++;
 		if (r->o.strict_range)
 			csv_field_error(r, k, FE_RANGE, s, len);
@@ -757,6 +768,7 @@ csv_row(struct kx_rows *r, struct kx_batch *b)
 
 	c->b = b;
 	c->row = b->x + b->n * b->in;
+	c->row64 = b->x64 ? b->x64 + b->n * b->in : NULL;
 	c->fk = 0;
 	c->extra_k = NO_COL;
 	c->ferr = 0;
@@ -785,7 +797,7 @@ csv_row(struct kx_rows *r, struct kx_batch *b)
 			break;
 		case KX_NUM_RANGE:
 			rd_fail_at(r, csv_field_at(r, k), KX_EXIT_BADINPUT,
-			        "%s: %s is out of the float32 range", nm, s);
+			        "%s: %s is out of the %s range", nm, s, b->x64 ? "float64" : "float32");
 			break;
 		case FE_NUL:
 			rd_fail_at(r, csv_field_at(r, k), KX_EXIT_BADINPUT, "%s: NUL byte in input", nm);

@@ -424,6 +424,7 @@ j_row(struct jp *j, size_t ri)
 #define AT_ (j->rank == 2 ? snprintf(at_, sizeof at_, "x[%zu][%zu]", ri, count) : \
              snprintf(at_, sizeof at_, "x[%zu]", count), at_)
 	float *row, v;
+	double *row64 = NULL, d;
 	int st;
 
 	if (j->rows < r->o.lim->max_batch) {
@@ -433,8 +434,12 @@ j_row(struct jp *j, size_t ri)
 			return -1;
 		}
 		row = b->x + (j->row0 + j->rows) * in;
+		if (b->x64)
+			row64 = b->x64 + (j->row0 + j->rows) * in;
 	} else {
 		row = r->dummy;  /* past the max batch: parse, count, and drop */
+		if (b->x64)
+			row64 = (double *)(void *)r->dummy;  /* it holds doubles */
 	}
 	j_ws(j);
 	if (j->p < j->e && *j->p == ']') {
@@ -479,14 +484,24 @@ j_row(struct jp *j, size_t ri)
 		}
 number:
 		if (count < in) {
-			st = kx_parse_float(t, (size_t)(j->p - t), &v);
+			if (row64) {
+				st = kx_parse_double(t, (size_t)(j->p - t), &d);
+				v = 0.0f;
+			} else {
+				st = kx_parse_float(t, (size_t)(j->p - t), &v);
+				d = v;
+			}
 			if (st != KX_NUM_OK) {
 				char s[64];
 				rd_show(t, (size_t)(j->p - t), s, sizeof s);
-				return J400(j, t, "%s: %s is out of the float32 range", AT_, s);
+				return J400(j, t, "%s: %s is out of the %s range", AT_, s,
+				            row64 ? "float64" : "float32");
 			}
-			row[count] = v;
-			if (r->o.range && (v < r->o.lo || v > r->o.hi)) {
+			if (row64)
+				row64[count] = d;
+			else
+				row[count] = v;
+			if (r->o.range && (d < r->o.lo || d > r->o.hi)) {
 				r->rec_oor++;
 				if (r->o.strict_range) {
 					char lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF];

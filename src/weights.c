@@ -4,6 +4,7 @@
 #include <hdf5.h>
 #include <H5PLpublic.h>
 #include <limits.h>
+#include <float.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -569,6 +570,16 @@ read_ds(struct wctx *c, hid_t ds, const struct kx_layer *l, int idx, const struc
 	}
 	for (i = 0; i < n; i++) {
 		out[i] = (float)tmp[i];
+		if (vt == KX_DT_FLOAT32 && isfinite(tmp[i]) && fabs(tmp[i]) > FLT_MAX) {
+			/* finite in the file, infinite in the dtype the layer
+			 * computes in (a float64 layer computes with it) */
+			problem(c, path, "float%zu value %.17g at index %zu is beyond the float32 range "
+			        "(the layer's dtype policy '%s' keeps its variables in float32 and "
+			        "computes in float32)", esize * 8, tmp[i], i, kx_dtype_name(l->dtype));
+			free(out);
+			out = NULL;
+			break;
+		}
 		if (!kx_dtype_exact(tmp[i], vt)) {
 			problem(c, path, "float%zu value %.17g at index %zu is not exactly a %s (the layer's "
 			        "dtype policy '%s' keeps its variables in %s)", esize * 8, tmp[i], i,

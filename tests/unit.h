@@ -32,6 +32,10 @@ void test_numfmt_scan(void);
 void test_numfmt_scan_long(void);
 void test_numfmt_parse(void);
 void test_numfmt_format(void);
+/* unit_numfmt64.c */
+void test_numfmt64_repr(const char *srcdir);
+void test_numfmt64_parse(void);
+void test_numfmt64_roundtrip(void);
 /* unit_kernel.c: every kernel, on the fixtures under SRCDIR/tests */
 void test_kernel(const char *srcdir);
 /* unit_plot.c */

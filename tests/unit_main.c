@@ -24,6 +24,9 @@ main(void)
 	test_numfmt_scan_long();
 	test_numfmt_parse();
 	test_numfmt_format();
+	test_numfmt64_repr(srcdir);
+	test_numfmt64_parse();
+	test_numfmt64_roundtrip();
 	test_kernel(srcdir);
 	test_plot();
 	test_request();
