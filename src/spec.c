@@ -590,30 +590,47 @@ tensor_ref(const cJSON *t, size_t *node, size_t *idx)
 	return n->valuestring;
 }
 
-/* input_layers / output_layers: one tensor written [name, 0, 0] (Keras
- * 3.16 with one) or a list of them [[name, 0, 0], ...]. The names into
- * names[0 .. *n) (at most max). -1 when it is neither. */
+/* The tensors of an input_layers / output_layers structure in Keras's
+ * flattened order (keras.tree.flatten): a [name, 0, 0] triple, or a list
+ * or a dict of such structures, a dict's values by sorted key (Keras 3
+ * writes a model given outputs {"b": y, "a": z} or [y, [z, w]] as such).
+ * The names into names[*n ..) (at most max). -1 when it is none of these. */
+static int
+io_flat(const cJSON *v, const char **names, size_t max, size_t *n, size_t depth)
+{
+	const cJSON *t, *kids[KX_MAX_INPUTS];
+	size_t node, idx, nk = 0, i, j;
+
+	if (depth > KX_MAX_NEST)
+		return -1;
+	if (cJSON_IsArray(v) && cJSON_IsString(cJSON_GetArrayItem(v, 0))) {
+		if (*n >= max || !(names[*n] = tensor_ref(v, &node, &idx)) || node || idx)
+			return -1;
+		(*n)++;
+		return 0;
+	}
+	if ((!cJSON_IsArray(v) && !cJSON_IsObject(v)) || !v->child)
+		return -1;
+	cJSON_ArrayForEach(t, v) {
+		if (nk >= max || (cJSON_IsObject(v) && !t->string))
+			return -1;
+		/* a dict by key (Python sorts str by code point: UTF-8 bytes too) */
+		for (j = nk; cJSON_IsObject(v) && j > 0 && strcmp(kids[j - 1]->string, t->string) > 0; j--)
+			kids[j] = kids[j - 1];
+		kids[j] = t;
+		nk++;
+	}
+	for (i = 0; i < nk; i++)
+		if (io_flat(kids[i], names, max, n, depth + 1) != 0)
+			return -1;
+	return 0;
+}
+
 static int
 io_refs(const cJSON *v, const char **names, size_t max, size_t *n)
 {
-	const cJSON *t;
-	size_t node, idx;
-
 	*n = 0;
-	if (cJSON_IsArray(v) && cJSON_IsString(cJSON_GetArrayItem(v, 0))) {
-		if (!(names[0] = tensor_ref(v, &node, &idx)) || node || idx)
-			return -1;
-		*n = 1;
-		return 0;
-	}
-	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1)
-		return -1;
-	cJSON_ArrayForEach(t, v) {
-		if (*n >= max || !(names[*n] = tensor_ref(t, &node, &idx)) || node || idx)
-			return -1;
-		(*n)++;
-	}
-	return 0;
+	return io_flat(v, names, max, n, 0);
 }
 
 /* A kwargs object kanx can ignore: absent, or every value null ({"mask":
