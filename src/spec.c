@@ -142,6 +142,7 @@ struct builder {
 	size_t cap;
 	enum kx_dtype dtype;   /* the policy of the model being built: a layer's when its config
 	                        * names none */
+	int frozen;            /* a model around the layer being built has trainable: false */
 };
 
 static void bad(struct builder *b, const char *lname, const char *fmt, ...)
@@ -407,6 +408,7 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 		return -1;
 	l->dtype = (unsigned char)dt;
 	l->dtype_implicit = implicit;
+	l->frozen = (unsigned char)(b->frozen || cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "trainable")));
 	ops->parse(l, cfg, &ctx);
 	b->bad |= ctx.bad;
 	*out = b->m->n_layers;
@@ -964,9 +966,27 @@ out:
  * node in, its weights under prefix; depth: the models around it. Its
  * output nodes into *outs (malloc'd, *n_outs of them); names (depth 0):
  * their layers' names. -1 after a problem. */
+static int build_model_in(struct builder *b, const cJSON *lo, const char *prefix, size_t in,
+                          size_t depth, size_t **outs, size_t *n_outs, char ***names);
+
 static int
 build_model(struct builder *b, const cJSON *lo, const char *prefix, size_t in, size_t depth,
             size_t **outs, size_t *n_outs, char ***names)
+{
+	int was = b->frozen, rc;
+
+	/* Keras: a model of trainable: false has no trainable weights, whatever its layers say */
+	if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(lo, "config"),
+	                                                   "trainable")))
+		b->frozen = 1;
+	rc = build_model_in(b, lo, prefix, in, depth, outs, n_outs, names);
+	b->frozen = was;
+	return rc;
+}
+
+static int
+build_model_in(struct builder *b, const cJSON *lo, const char *prefix, size_t in, size_t depth,
+               size_t **outs, size_t *n_outs, char ***names)
 {
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(lo, "config");
 	struct scope sc = { prefix, NULL, 0, 0 };
