@@ -636,8 +636,9 @@ io_refs(const cJSON *v, const char **names, size_t max, size_t *n)
 }
 
 /* A kwargs object kanx can ignore: absent, or every value null ({"mask":
- * null}, as Keras writes for a nested model's call). Else the first key
- * that is set. */
+ * null}, as Keras writes for a nested model's call), or training=False
+ * (base_model(x, training=False), the transfer-learning idiom: what
+ * inference does anyway). Else the first key that is set. */
 static const char *
 kwargs_set(const cJSON *kw)
 {
@@ -648,7 +649,7 @@ kwargs_set(const cJSON *kw)
 	if (!cJSON_IsObject(kw))
 		return "?";
 	cJSON_ArrayForEach(c, kw)
-		if (!cJSON_IsNull(c))
+		if (!cJSON_IsNull(c) && !(c->string && !strcmp(c->string, "training") && cJSON_IsFalse(c)))
 			return c->string ? c->string : "?";
 	return NULL;
 }
