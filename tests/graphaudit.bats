@@ -94,3 +94,26 @@ setup() {
 	# LoRA rank 2 on Dense(3 -> 4): the adapters 2*(3+4) and the bias
 	[ "$(kanx inspect --json "$d/graph_dense_lora.keras" | jq '.layers[0].params')" -eq 18 ]
 }
+
+@test "a legacy HDF5 model (model.save('x.h5')), a weights file, a directory: refused, naming what it is" {
+	local v m
+	for v in 3.3 3.8 3.16; do
+		m="$AUD/keras-$v/legacy_model.h5"
+		run kanx predict -m "$m" "$AUD/keras-$v/graph_diamond_input.csv"
+		[ "$status" -eq 4 ]
+		[ "$output" = "kanx: $m: not a .keras (zip) archive: an HDF5 file (Keras's legacy .h5 model, or weights alone); kanx reads what model.save('NAME.keras') writes" ]
+		run kanx validate -m "$m"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"an HDF5 file (Keras's legacy .h5 model"* ]]
+	done
+	# the weights member of a .keras archive, alone
+	unzip -p "$AUD/keras-3.16/graph_diamond.keras" model.weights.h5 >"$T/w.weights.h5"
+	run kanx inspect "$T/w.weights.h5"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"w.weights.h5: not a .keras (zip) archive: an HDF5 file"* ]]
+	# Keras 3.16's model.save(DIR, zipped=False) writes a directory
+	mkdir "$T/unzipped"
+	run kanx inspect "$T/unzipped"
+	[ "$status" -ne 0 ]
+	[ "$output" = "kanx: $T/unzipped: is a directory" ]
+}
