@@ -5,7 +5,8 @@
 # merges of the input and of one tensor with itself, width-1 broadcasts,
 # outputs out of layer order, as a dict or a nested list, the input as an
 # output, deep chains, wide merges at and past KX_MAX_INPUTS, nesting six
-# deep, lazily built and frozen nested models, a nested model called with
+# deep, lazily built (a KAN or a Functional first) and frozen nested
+# models, residuals around nested models, a nested model called with
 # training=False, names repeated across
 # models, LoRA and int8 Dense layers, KANLinear options. Every model kanx
 # runs matches Keras on every kernel within 1e-4 (1 + |keras|) and inspect
