@@ -142,7 +142,7 @@ struct builder {
 	size_t cap;
 	enum kx_dtype dtype;   /* the policy of the model being built: a layer's when its config
 	                        * names none */
-	int frozen;            /* a model around the layer being built has trainable: false */
+	int frozen;            /* how many models around the layer being built have trainable: false */
 };
 
 static void bad(struct builder *b, const char *lname, const char *fmt, ...)
@@ -363,7 +363,7 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 	if (model_kind(lo) != NOT_MODEL) {
 		size_t *o = NULL, n = 0;
 		char *prefix = path ? malloc(strlen(path) + 2) : NULL;
-		int rc;
+		int rc, fz = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "trainable"));
 		if (!prefix) {
 			free(path);
 			oom(b);
@@ -376,7 +376,9 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 			free(prefix);
 			return -1;
 		}
+		b->frozen += fz;        /* Keras: nothing is trainable under a model of trainable: false */
 		rc = build_model(b, lo, prefix, in[0], depth + 1, &o, &n, NULL);
+		b->frozen -= fz;
 		free(prefix);
 		if (rc == 0 && n != 1) {
 			bad(b, lname, "a nested model with %zu outputs is not supported (one only)", n);
@@ -408,7 +410,8 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 		return -1;
 	l->dtype = (unsigned char)dt;
 	l->dtype_implicit = implicit;
-	l->frozen = (unsigned char)(b->frozen || cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "trainable")));
+	l->frozen = (unsigned char)(b->frozen > 0 ||
+	                            cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "trainable")));
 	ops->parse(l, cfg, &ctx);
 	b->bad |= ctx.bad;
 	*out = b->m->n_layers;
@@ -592,13 +595,12 @@ tensor_ref(const cJSON *t, size_t *node, size_t *idx)
 	return n->valuestring;
 }
 
-/* The tensors of an input_layers / output_layers structure in Keras's
- * flattened order (keras.tree.flatten): a [name, 0, 0] triple, or a list
- * or a dict of such structures, a dict's values by sorted key (Keras 3
- * writes a model given outputs {"b": y, "a": z} or [y, [z, w]] as such).
- * The names into names[*n ..) (at most max). -1 when it is none of these. */
+/* input_layers / output_layers in keras.tree.flatten's order: a [name, 0, 0]
+ * triple, or a list or dict of such (Model(x, {"b": y, "a": z}), dict values
+ * by sorted key; Model(x, [y, [z, w]])). The names into names[*n ..) (at
+ * most max). -1 when it is none of these. */
 static int
-io_flat(const cJSON *v, const char **names, size_t max, size_t *n, size_t depth)
+io_refs(const cJSON *v, const char **names, size_t max, size_t *n, size_t depth)
 {
 	const cJSON *t, *kids[KX_MAX_INPUTS];
 	size_t node, idx, nk = 0, i, j;
@@ -615,30 +617,21 @@ io_flat(const cJSON *v, const char **names, size_t max, size_t *n, size_t depth)
 		return -1;
 	cJSON_ArrayForEach(t, v) {
 		if (nk >= max || (cJSON_IsObject(v) && !t->string))
-			return -1;
-		/* a dict by key (Python sorts str by code point: UTF-8 bytes too) */
+			return -1;      /* a dict's by key: Python's code-point order is UTF-8's */
 		for (j = nk; cJSON_IsObject(v) && j > 0 && strcmp(kids[j - 1]->string, t->string) > 0; j--)
 			kids[j] = kids[j - 1];
 		kids[j] = t;
 		nk++;
 	}
 	for (i = 0; i < nk; i++)
-		if (io_flat(kids[i], names, max, n, depth + 1) != 0)
+		if (io_refs(kids[i], names, max, n, depth + 1) != 0)
 			return -1;
 	return 0;
 }
 
-static int
-io_refs(const cJSON *v, const char **names, size_t max, size_t *n)
-{
-	*n = 0;
-	return io_flat(v, names, max, n, 0);
-}
-
-/* A kwargs object kanx can ignore: absent, or every value null ({"mask":
- * null}, as Keras writes for a nested model's call), or training=False
- * (base_model(x, training=False), the transfer-learning idiom: what
- * inference does anyway). Else the first key that is set. */
+/* A kwargs object kanx can ignore: absent, every value null ({"mask": null}
+ * for a nested model's call) or training=False (base(x, training=False), as
+ * inference does). Else the first key that is set. */
 static const char *
 kwargs_set(const cJSON *kw)
 {
@@ -835,7 +828,8 @@ build_functional(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 		n++;
 	}
 	/* the input */
-	if (io_refs(cJSON_GetObjectItemCaseSensitive(cfg, "input_layers"), io, KX_MAX_INPUTS, &n_io) != 0) {
+	n_io = 0;
+	if (io_refs(cJSON_GetObjectItemCaseSensitive(cfg, "input_layers"), io, KX_MAX_INPUTS, &n_io, 0) != 0) {
 		kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: Functional model '%.100s': input_layers must "
 		           "name the input as [layer, 0, 0]", b->label, fname ? fname : "?");
 		b->bad = 1;
@@ -890,7 +884,8 @@ build_functional(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 	/* the outputs, and the layers they need in Keras's order (map_graph:
 	 * by depth from the outputs, the deepest first, then by traversal);
 	 * Keras names the weights in that order, and builds nothing else */
-	if (io_refs(cJSON_GetObjectItemCaseSensitive(cfg, "output_layers"), io, KX_MAX_INPUTS, &n_io) != 0) {
+	n_io = 0;
+	if (io_refs(cJSON_GetObjectItemCaseSensitive(cfg, "output_layers"), io, KX_MAX_INPUTS, &n_io, 0) != 0) {
 		kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: Functional model '%.100s': output_layers must "
 		           "name each output as [layer, 0, 0]", b->label, fname ? fname : "?");
 		b->bad = 1;
@@ -967,27 +962,9 @@ out:
  * node in, its weights under prefix; depth: the models around it. Its
  * output nodes into *outs (malloc'd, *n_outs of them); names (depth 0):
  * their layers' names. -1 after a problem. */
-static int build_model_in(struct builder *b, const cJSON *lo, const char *prefix, size_t in,
-                          size_t depth, size_t **outs, size_t *n_outs, char ***names);
-
 static int
 build_model(struct builder *b, const cJSON *lo, const char *prefix, size_t in, size_t depth,
             size_t **outs, size_t *n_outs, char ***names)
-{
-	int was = b->frozen, rc;
-
-	/* Keras: a model of trainable: false has no trainable weights, whatever its layers say */
-	if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(lo, "config"),
-	                                                   "trainable")))
-		b->frozen = 1;
-	rc = build_model_in(b, lo, prefix, in, depth, outs, n_outs, names);
-	b->frozen = was;
-	return rc;
-}
-
-static int
-build_model_in(struct builder *b, const cJSON *lo, const char *prefix, size_t in, size_t depth,
-               size_t **outs, size_t *n_outs, char ***names)
 {
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(lo, "config");
 	struct scope sc = { prefix, NULL, 0, 0 };
@@ -1133,8 +1110,8 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 	b->lim = lim;
 	b->e = e;
 	b->dtype = KX_DT_FLOAT32;
-
 	cfg = cJSON_GetObjectItemCaseSensitive(root, "config");
+	b->frozen = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "trainable"));
 	cls = cJSON_IsObject(root) ? layer_class(root, &custom) : NULL;
 	if (!cls || !cJSON_IsObject(cfg)) {
 		kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a Keras model config (no class_name/config)", label);
