@@ -25,6 +25,11 @@
 
 static int find_eocd(const unsigned char *buf, size_t len, size_t *eocd);
 
+/* An HDF5 file's first bytes, and why such a file is not a model kanx reads */
+#define HDF5_SIG "\x89HDF\r\n\x1a\n"
+#define NOT_ZIP_HDF5 "an HDF5 file (Keras's legacy .h5 model, or weights alone); kanx reads " \
+	"what model.save('NAME.keras') writes"
+
 static unsigned char *
 read_failed(unsigned char *buf, const char *label, struct kx_err *e)
 {
@@ -60,9 +65,12 @@ read_regular(int fd, const char *label, off_t pos, off_t size, size_t *len, stru
 		}
 		/* a short tail (not seekable, /proc) is checked by the zip reader */
 		if (n == t && find_eocd(buf, t, &eocd) != 0) {
+			unsigned char sig[8];
+			int h5 = pread(fd, sig, sizeof sig, pos) == (ssize_t)sizeof sig &&
+			         memcmp(sig, HDF5_SIG, sizeof sig) == 0;
 			free(buf);
-			kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: no end of central "
-			           "directory record", label);
+			kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: %s", label,
+			           h5 ? NOT_ZIP_HDF5 : "no end of central directory record");
 			return NULL;
 		}
 		free(buf);
@@ -404,8 +412,9 @@ python_dir(const char *label, const unsigned char *buf, size_t len, const struct
 		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: %zu bytes, "
 		                  "too short for a zip", label, len);
 	if (find_eocd(buf, len, &eocd) != 0)
-		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: "
-		                  "no end of central directory record", label);
+		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: %s", label,
+		                  memcmp(buf, HDF5_SIG, 8) == 0 ? NOT_ZIP_HDF5 :
+		                  "no end of central directory record");
 	if (len - eocd < EOCD_SIZE)
 		return kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a .keras (zip) archive: "
 		                  "the end of central directory record is cut short", label);

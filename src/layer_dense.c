@@ -29,8 +29,16 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 	kx_layer_act(ctx, cfg, "activation", "linear", 0, &l->act);
 	if (l->act.kind == KX_ACT_GLU)
 		l->ops = &kx_layer_dense_narrow;
-	if ((v = cJSON_GetObjectItemCaseSensitive(cfg, "lora_rank")) && !cJSON_IsNull(v))
-		kx_parse_bad(ctx, "LoRA-enabled Dense layers are not supported");
+	/* lora_rank (and lora_alpha, 3.9+) is training-only: Keras 3.3-3.16 save a
+	 * LoRA-enabled Dense's kernel with the adapters merged in (kernel + a @ b,
+	 * scaled) as vars/0, and zero the adapters when they load it, so it computes
+	 * as a plain Dense of that kernel. Quantized kernels are refused below. */
+	if ((v = cJSON_GetObjectItemCaseSensitive(cfg, "lora_rank")) && !cJSON_IsNull(v) &&
+	    !(cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble <= 1e9 &&
+	      v->valuedouble == (double)(long)v->valuedouble))
+		kx_parse_bad(ctx, "lora_rank must be a positive integer or null");
+	else if (v && !cJSON_IsNull(v))
+		l->lora_rank = (size_t)v->valuedouble;
 	if ((v = cJSON_GetObjectItemCaseSensitive(cfg, "quantization_config")) && !cJSON_IsNull(v))
 		kx_parse_bad(ctx, "quantized Dense layers are not supported");
 	return ctx->bad ? -1 : 0;
@@ -81,10 +89,13 @@ forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
 	}
 }
 
+/* As Keras counts them: with LoRA the kernel is frozen and the adapters
+ * a (in, rank) and b (rank, units) are trainable. */
 static size_t
 params(const struct kx_layer *l)
 {
-	return l->in * l->out + (l->use_bias ? l->out : 0);
+	return (l->lora_rank ? l->lora_rank * (l->in + l->units) : l->in * l->units) +
+	       (l->use_bias ? l->units : 0);
 }
 
 static void
@@ -135,11 +146,6 @@ narrow_forward(const struct kx_layer *l, const float *const *x, size_t n, float 
 	free(t);
 }
 
-static size_t
-narrow_params(const struct kx_layer *l)
-{
-	return l->in * l->units + (l->use_bias ? l->units : 0);
-}
 
 static const char *const classes[] = { "Dense", NULL };
 static const char *const no_classes[] = { NULL };
@@ -152,7 +158,7 @@ const struct kx_layer_ops kx_layer_dense_narrow = {
 	.tensors = narrow_tensors,
 	.forward = narrow_forward,
 	.forward64 = forward64,
-	.params = narrow_params,
+	.params = params,
 	.describe = describe,
 };
 

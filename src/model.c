@@ -405,7 +405,7 @@ kx_model_load_mem(const char *name, const void *buf, size_t len, const struct kx
 size_t
 kx_layer_params(const struct kx_layer *l)
 {
-	return l->ops->params ? l->ops->params(l) : 0;
+	return l->ops->params && !l->frozen ? l->ops->params(l) : 0;
 }
 
 size_t

@@ -32,6 +32,8 @@ struct kx_layer {
 	unsigned char dtype_implicit; /* its config names none: the model's, unless its
 	                        * weights are float64 (built under the float64 global
 	                        * policy: weights.c makes it float64) */
+	unsigned char frozen;  /* trainable: false in its config or an enclosing model's:
+	                        * Keras counts none of its weights as trainable */
 	double *w64[4];        /* float64 policy: its weights as read, in the order of its
 	                        * tensors hook (KX_MAX_TENSORS); the float fields hold
 	                        * them rounded, for the checks and inspect */
@@ -50,6 +52,8 @@ struct kx_layer {
 	int use_bias;
 	size_t units;          /* the kernel's width: out, or 2 * out when the activation
 	                        * halves the width (glu; layer_dense.c) */
+	size_t lora_rank;      /* lora_rank, 0 without: the kernel is frozen and the
+	                        * adapters, merged into it in the file, are trainable */
 	float *kernel;         /* (in, units) */
 	float *bias;           /* (units) or NULL */
 
@@ -135,7 +139,8 @@ void kx_model_free(struct kx_model *m);
 int kx_layer_prepare(const struct kx_model *m, struct kx_layer *l);
 
 /* Trainable parameter count, as Keras counts it (kanx: in*out*(G+k+1) per
- * KAN layer, plus in*(G+1) with a trainable grid; Dense: in*out + bias). */
+ * KAN layer, plus in*(G+1) with a trainable grid; Dense: in*out + bias;
+ * none for a frozen layer). */
 size_t kx_layer_params(const struct kx_layer *l);
 size_t kx_model_params(const struct kx_model *m);
 

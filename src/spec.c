@@ -142,6 +142,7 @@ struct builder {
 	size_t cap;
 	enum kx_dtype dtype;   /* the policy of the model being built: a layer's when its config
 	                        * names none */
+	int frozen;            /* how many models around the layer being built have trainable: false */
 };
 
 static void bad(struct builder *b, const char *lname, const char *fmt, ...)
@@ -362,7 +363,7 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 	if (model_kind(lo) != NOT_MODEL) {
 		size_t *o = NULL, n = 0;
 		char *prefix = path ? malloc(strlen(path) + 2) : NULL;
-		int rc;
+		int rc, fz = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "trainable"));
 		if (!prefix) {
 			free(path);
 			oom(b);
@@ -375,7 +376,9 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 			free(prefix);
 			return -1;
 		}
+		b->frozen += fz;        /* Keras: nothing is trainable under a model of trainable: false */
 		rc = build_model(b, lo, prefix, in[0], depth + 1, &o, &n, NULL);
+		b->frozen -= fz;
 		free(prefix);
 		if (rc == 0 && n != 1) {
 			bad(b, lname, "a nested model with %zu outputs is not supported (one only)", n);
@@ -407,6 +410,8 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 		return -1;
 	l->dtype = (unsigned char)dt;
 	l->dtype_implicit = implicit;
+	l->frozen = (unsigned char)(b->frozen > 0 ||
+	                            cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "trainable")));
 	ops->parse(l, cfg, &ctx);
 	b->bad |= ctx.bad;
 	*out = b->m->n_layers;
@@ -590,35 +595,43 @@ tensor_ref(const cJSON *t, size_t *node, size_t *idx)
 	return n->valuestring;
 }
 
-/* input_layers / output_layers: one tensor written [name, 0, 0] (Keras
- * 3.16 with one) or a list of them [[name, 0, 0], ...]. The names into
- * names[0 .. *n) (at most max). -1 when it is neither. */
+/* input_layers / output_layers in keras.tree.flatten's order: a [name, 0, 0]
+ * triple, or a list or dict of such (Model(x, {"b": y, "a": z}), dict values
+ * by sorted key; Model(x, [y, [z, w]])). The names into names[*n ..) (at
+ * most max). -1 when it is none of these. */
 static int
-io_refs(const cJSON *v, const char **names, size_t max, size_t *n)
+io_refs(const cJSON *v, const char **names, size_t max, size_t *n, size_t depth)
 {
-	const cJSON *t;
-	size_t node, idx;
+	const cJSON *t, *kids[KX_MAX_INPUTS];
+	size_t node, idx, nk = 0, i, j;
 
-	*n = 0;
-	if (cJSON_IsArray(v) && cJSON_IsString(cJSON_GetArrayItem(v, 0))) {
-		if (!(names[0] = tensor_ref(v, &node, &idx)) || node || idx)
-			return -1;
-		*n = 1;
-		return 0;
-	}
-	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1)
+	if (depth > KX_MAX_NEST)
 		return -1;
-	cJSON_ArrayForEach(t, v) {
-		if (*n >= max || !(names[*n] = tensor_ref(t, &node, &idx)) || node || idx)
+	if (cJSON_IsArray(v) && cJSON_IsString(cJSON_GetArrayItem(v, 0))) {
+		if (*n >= max || !(names[*n] = tensor_ref(v, &node, &idx)) || node || idx)
 			return -1;
 		(*n)++;
+		return 0;
 	}
+	if ((!cJSON_IsArray(v) && !cJSON_IsObject(v)) || !v->child)
+		return -1;
+	cJSON_ArrayForEach(t, v) {
+		if (nk >= max || (cJSON_IsObject(v) && !t->string))
+			return -1;      /* a dict's by key: Python's code-point order is UTF-8's */
+		for (j = nk; cJSON_IsObject(v) && j > 0 && strcmp(kids[j - 1]->string, t->string) > 0; j--)
+			kids[j] = kids[j - 1];
+		kids[j] = t;
+		nk++;
+	}
+	for (i = 0; i < nk; i++)
+		if (io_refs(kids[i], names, max, n, depth + 1) != 0)
+			return -1;
 	return 0;
 }
 
-/* A kwargs object kanx can ignore: absent, or every value null ({"mask":
- * null}, as Keras writes for a nested model's call). Else the first key
- * that is set. */
+/* A kwargs object kanx can ignore: absent, every value null ({"mask": null}
+ * for a nested model's call) or training=False (base(x, training=False), as
+ * inference does). Else the first key that is set. */
 static const char *
 kwargs_set(const cJSON *kw)
 {
@@ -629,7 +642,7 @@ kwargs_set(const cJSON *kw)
 	if (!cJSON_IsObject(kw))
 		return "?";
 	cJSON_ArrayForEach(c, kw)
-		if (!cJSON_IsNull(c))
+		if (!cJSON_IsNull(c) && !(c->string && !strcmp(c->string, "training") && cJSON_IsFalse(c)))
 			return c->string ? c->string : "?";
 	return NULL;
 }
@@ -815,7 +828,8 @@ build_functional(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 		n++;
 	}
 	/* the input */
-	if (io_refs(cJSON_GetObjectItemCaseSensitive(cfg, "input_layers"), io, KX_MAX_INPUTS, &n_io) != 0) {
+	n_io = 0;
+	if (io_refs(cJSON_GetObjectItemCaseSensitive(cfg, "input_layers"), io, KX_MAX_INPUTS, &n_io, 0) != 0) {
 		kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: Functional model '%.100s': input_layers must "
 		           "name the input as [layer, 0, 0]", b->label, fname ? fname : "?");
 		b->bad = 1;
@@ -870,7 +884,8 @@ build_functional(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 	/* the outputs, and the layers they need in Keras's order (map_graph:
 	 * by depth from the outputs, the deepest first, then by traversal);
 	 * Keras names the weights in that order, and builds nothing else */
-	if (io_refs(cJSON_GetObjectItemCaseSensitive(cfg, "output_layers"), io, KX_MAX_INPUTS, &n_io) != 0) {
+	n_io = 0;
+	if (io_refs(cJSON_GetObjectItemCaseSensitive(cfg, "output_layers"), io, KX_MAX_INPUTS, &n_io, 0) != 0) {
 		kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: Functional model '%.100s': output_layers must "
 		           "name each output as [layer, 0, 0]", b->label, fname ? fname : "?");
 		b->bad = 1;
@@ -1095,8 +1110,8 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 	b->lim = lim;
 	b->e = e;
 	b->dtype = KX_DT_FLOAT32;
-
 	cfg = cJSON_GetObjectItemCaseSensitive(root, "config");
+	b->frozen = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "trainable"));
 	cls = cJSON_IsObject(root) ? layer_class(root, &custom) : NULL;
 	if (!cls || !cJSON_IsObject(cfg)) {
 		kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a Keras model config (no class_name/config)", label);

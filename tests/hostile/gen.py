@@ -732,8 +732,9 @@ func_case("cfg-functional-output-unknown.keras",
           "output_layers naming a layer that does not exist",
           lambda c: c.__setitem__("output_layers", [["ghost", 0, 0]]))
 func_case("cfg-functional-output-dict.keras", "output_layers must name each output as [layer, 0, 0]",
-          "outputs as a dict {'y': ...} (Keras would answer a dict)",
-          lambda c: c.__setitem__("output_layers", {"y": ["kan_out", 0, 0]}))
+          "outputs as a dict whose value is no [layer, 0, 0] triple ({'y': 'kan_out'}; a dict "
+          "of triples is Keras's model given a dict of outputs, and runs)",
+          lambda c: c.__setitem__("output_layers", {"y": "kan_out"}))
 func_case("cfg-functional-output-node.keras", "output_layers must name each output as [layer, 0, 0]",
           "output_layers naming the last layer's second call (node 1)",
           lambda c: c.__setitem__("output_layers", ["kan_out", 1, 0]))
