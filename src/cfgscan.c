@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cfgscan.h"
+#include "layer.h"
 
 static const char *
 jstr(const cJSON *o, const char *key)
@@ -28,16 +29,18 @@ module_ok(const char *m)
 	       strcmp(m, "kanx") == 0 || strncmp(m, "kanx.", 5) == 0;
 }
 
+/* A registered_name kanx reads: a model class, or a row of the layer
+ * table matched by its registered_name (kanx>KANLinear, Keras's Cast op). */
 static int
 registered_ok(const char *r)
 {
-	static const char *const ok[] = { "kanx>KAN", "kanx>KANLinear", "Functional", "Sequential", NULL };
+	static const char *const models[] = { "kanx>KAN", "Functional", "Sequential", NULL };
 	size_t i;
 
-	for (i = 0; ok[i]; i++)
-		if (strcmp(r, ok[i]) == 0)
+	for (i = 0; models[i]; i++)
+		if (strcmp(r, models[i]) == 0)
 			return 1;
-	return 0;
+	return kx_layer_find(r, 1) != NULL;
 }
 
 /* A URL ("scheme://...", "file:...") or a file path ("/...", "~/...", "../..."). */
@@ -105,7 +108,7 @@ scan_value(const cJSON *v, char *path, size_t len, size_t size, const char *labe
 			                  "module is refused", label, WHERE(path));
 		if (reg && !fn && !registered_ok(reg))
 			return kx_err_set(e, KX_EXIT_BADMODEL, "%s: %s: registered_name '%.100s' is not "
-			                  "supported (only kanx>KAN and kanx>KANLinear)", label, WHERE(path), reg);
+			                  "supported (only kanx>KAN, kanx>KANLinear and Keras's Cast)", label, WHERE(path), reg);
 	} else if (!cJSON_IsArray(v)) {
 		return 0;
 	}

@@ -15,7 +15,7 @@ extern const struct kx_layer_ops kx_layer_input, kx_layer_dense, kx_layer_activa
 	kx_layer_masking, kx_layer_batchnorm, kx_layer_layernorm, kx_layer_unitnorm,
 	kx_layer_rmsnorm, kx_layer_normalization, kx_layer_rescaling, kx_layer_add,
 	kx_layer_subtract, kx_layer_multiply, kx_layer_average, kx_layer_maximum, kx_layer_minimum,
-	kx_layer_concatenate;
+	kx_layer_concatenate, kx_layer_cast;
 
 /* One row per layer kind. Order does not matter: each class is accepted
  * by one row (a test checks it). */
@@ -50,6 +50,7 @@ const struct kx_layer_ops *const kx_layer_table[] = {
 	&kx_layer_maximum,
 	&kx_layer_minimum,
 	&kx_layer_concatenate,
+	&kx_layer_cast,
 	NULL
 };
 

@@ -355,6 +355,8 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 
 	cls = layer_class(lo, &custom);
 	lname = cfg ? jstr(cfg, "name") : NULL;
+	if (!lname)   /* an op node (Cast) names itself outside its config */
+		lname = jstr(lo, "name");
 	if (!cls || !cJSON_IsObject(cfg)) {
 		bad(b, lname, "layer entry without class_name or config");
 		free(path);

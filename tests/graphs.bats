@@ -7,6 +7,7 @@
 # tests/graphs/gen.py), are refused alike by predict, validate and
 # serve-stdin; inspect and validate agree with predict.
 load helpers
+bats_require_minimum_version 1.5.0
 
 LAY="$FIX/layers"
 G="$KANX_SRCDIR/tests/graphs"
@@ -100,7 +101,7 @@ runnable() {
 		m="$G/cases/$f"
 		n=$((n + 1))
 		if [ "$st" -eq 0 ]; then
-			run kanx predict -m "$m" "$G/${exp%_expected.csv}_input.csv"
+			run --separate-stderr kanx predict -m "$m" "$G/${exp%_expected.csv}_input.csv"
 			if [ "$status" -ne 0 ] || ! csv_close <(printf '%s\n' "$output") "$G/$exp" >/dev/null; then
 				echo "$f ($what): exit $status, not Keras's numbers"
 				bad=$((bad + 1))

@@ -18,7 +18,7 @@ For status 0 the third field names the CSV of Keras's outputs the model
 must reproduce on its fixture's input (the rewrite keeps the numbers); for
 status 4 the message `kanx predict` must refuse it with. tests/graphs.bats
 checks every line with predict, validate and serve-stdin. The status-0
-rewrites (dead_layer, shuffled) were run through real Keras 3.16
+rewrites (dead_layer, shuffled, cast_float32) were run through real Keras 3.16
 (../shared/oracle/predict.py), which gave the fixture's numbers.
 """
 import copy
@@ -162,6 +162,30 @@ ok_case("shuffled.keras", "graph_dag",
         "the layer list reversed: Keras orders the layers by depth from the outputs, "
         "so the Dense weights keep their names (a is dense, c is dense_1)",
         lambda c: c["config"]["layers"].reverse())
+
+
+def insert_cast(dtype):
+    """A Cast op node, as Keras 3.8 writes an autocast, between blk0_kan
+    and blk0_dense."""
+    def edit(c):
+        lay = c["config"]["layers"]
+        i = next(j for j, lo in enumerate(lay) if lo["config"].get("name") == "blk0_kan")
+        lay.insert(i + 1, {
+            "module": "keras.src.ops.core", "class_name": "Cast", "config": {"dtype": dtype},
+            "registered_name": "Cast", "name": "cast",
+            "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {
+                "shape": [None, 4], "dtype": "float32", "keras_history": ["blk0_kan", 0, 0]}}],
+                "kwargs": {}}]})
+        tensor(layer(c, "blk0_dense"))["keras_history"] = ["cast", 0, 0]
+    return edit
+
+
+ok_case("cast_float32.keras", "graph_residual",
+        "a Cast op node to float32 (as Keras 3.8 writes an autocast) inside a float32 graph: the identity",
+        insert_cast("float32"))
+refuse("cast_int32.keras", "graph_residual",
+       "layer 'cast': dtype policy 'int32' is not supported",
+       "a Cast op node to int32: kanx computes floats only", insert_cast("int32"))
 
 
 def nest(depth):
