@@ -13,6 +13,7 @@
 #include "err.h"
 #include "layer.h"
 #include "spec.h"
+#include "widths.h"
 
 #define KX_MAX_NAME 128
 
@@ -142,13 +143,19 @@ struct builder {
 	size_t cap;
 	enum kx_dtype dtype;   /* the policy of the model being built: a layer's when its config
 	                        * names none */
+	int frozen;            /* in a top-level Functional model saved with trainable false */
+	int describe;          /* kx_spec_parse_describe: placeholders for unknown classes */
 };
+
+/* Saved with trainable false (Keras's default is true). */
+static int
+cfg_frozen(const cJSON *cfg)
+{
+	return cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "trainable"));
+}
 
 static void bad(struct builder *b, const char *lname, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-static void
-bad(struct builder *b, const char *lname, const char *fmt, ...);
 
 /* The dtype policy cfg["dtype"] names, into *out (absent or null: dflt,
  * and *implicit set); -1 after a message naming the layer (lname) for a
@@ -391,9 +398,12 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 		return -1;
 	}
 	if (!(ops = kx_layer_find(cls, custom))) {
-		bad(b, lname, "unsupported layer class '%.100s'", cls);
-		free(path);
-		return -1;
+		if (!b->describe) {
+			bad(b, lname, "unsupported layer class '%.100s'", cls);
+			free(path);
+			return -1;
+		}
+		ops = &kx_layer_unsupported;
 	}
 	if (ops->is_input) {
 		bad(b, lname, "an InputLayer inside the model, read by another layer: kanx runs models "
@@ -407,9 +417,16 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 		return -1;
 	l->dtype = (unsigned char)dt;
 	l->dtype_implicit = implicit;
+	l->frozen = b->frozen || cfg_frozen(cfg);
+	*out = b->m->n_layers;
+	if (b->describe && kx_describe_entry(b->m, l, lo, cls, b->lim) != 0) {
+		oom(b);
+		return -1;
+	}
+	if (ops->placeholder)
+		return 0;
 	ops->parse(l, cfg, &ctx);
 	b->bad |= ctx.bad;
-	*out = b->m->n_layers;
 	return ctx.bad ? -1 : 0;
 }
 
@@ -504,7 +521,12 @@ build_kan(struct builder *b, const cJSON *cfg, struct scope *sc, size_t in, size
 				l->out = w;
 				l->dtype = (unsigned char)b->dtype;
 				l->dtype_implicit = 1;  /* KAN builds them under its policy */
+				l->frozen = (unsigned char)b->frozen;
 				kx_kan_params(l, NULL, &dflt, &ctx);  /* the model-wide settings */
+				if (b->describe && kx_describe_kan(l) != 0) {
+					oom(b);
+					return -1;
+				}
 				cur = b->m->n_layers;
 			}
 			prev = w;
@@ -526,8 +548,13 @@ build_kan(struct builder *b, const cJSON *cfg, struct scope *sc, size_t in, size
 			return -1;
 		l->dtype = (unsigned char)dt_l;
 		l->dtype_implicit = implicit_l;
+		l->frozen = b->frozen || cfg_frozen(v);
 		kx_layer_kan.parse(l, v, &ctx);
 		b->bad |= ctx.bad;
+		if (!ctx.bad && b->describe && kx_describe_kan(l) != 0) {
+			oom(b);
+			return -1;
+		}
 		cur = b->m->n_layers;
 	}
 	*out = cur;
@@ -957,7 +984,7 @@ build_model(struct builder *b, const cJSON *lo, const char *prefix, size_t in, s
 	size_t out = in;
 	enum kx_dtype outer;
 	unsigned char implicit;
-	int rc;
+	int rc, outer_frozen = b->frozen;
 
 	*outs = NULL;
 	*n_outs = 0;
@@ -987,9 +1014,16 @@ build_model(struct builder *b, const cJSON *lo, const char *prefix, size_t in, s
 		rc = build_sequential(b, cfg, &sc, in, depth, &out, &last);
 		break;
 	case FUNCTIONAL:
+		/* Keras applies a Functional model's trainable=False to the model
+		 * itself, not to the layers inside (it is set before they are
+		 * tracked; Sequential.from_config ignores a Sequential's): the
+		 * model at the top trains nothing, a nested one's layers keep
+		 * their own flags */
+		b->frozen |= depth == 0 && cfg_frozen(cfg);
 		rc = build_functional(b, cfg, &sc, in, depth, outs, n_outs, names);
 		free(sc.c);
 		b->dtype = outer;
+		b->frozen = outer_frozen;
 		return rc;
 	default:
 		rc = -1;
@@ -1020,7 +1054,7 @@ static int
 layer_weight_bytes(const struct kx_layer *l, size_t *bytes)
 {
 	struct kx_tensor t[KX_MAX_TENSORS];
-	size_t n = 0, nt = l->ops->tensors ? l->ops->tensors(l, t) : 0, i, p;
+	size_t n = 0, nt = l->ops->tensors && !l->shapes_only ? l->ops->tensors(l, t) : 0, i, p;
 	int d;
 
 	for (i = 0; i < nt; i++) {
@@ -1033,47 +1067,9 @@ layer_weight_bytes(const struct kx_layer *l, size_t *bytes)
 	return kx_mul(n, sizeof(float), bytes);
 }
 
-int
-kx_spec_widths(struct kx_model *m, const char *label, struct kx_err *e)
-{
-	size_t *node_w, in_w[KX_MAX_INPUTS], i, j;
-	char msg[300];
-	int rc = 0;
-
-	if (!(node_w = kx_mallocarray(m->n_layers + 1, sizeof *node_w)))
-		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
-	node_w[0] = m->in;
-	for (i = 0; i < m->n_layers; i++) {
-		struct kx_layer *l = &m->layers[i];
-		for (j = 0; j < l->n_inputs && j < KX_MAX_INPUTS; j++) {
-			in_w[j] = node_w[l->inputs[j]];
-			if (in_w[j] == 0)
-				break;
-		}
-		if (j < l->n_inputs) {
-			/* after a layer it reads was refused: nothing more to say */
-			if (rc == 0)
-				kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s': the input width is unknown",
-				           label, l->name);
-			rc = -1;
-			node_w[i + 1] = 0;
-			continue;
-		}
-		if (l->ops->shape(l, in_w, j, msg, sizeof msg) != 0) {
-			kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s': %s", label, l->name, msg);
-			rc = -1;
-			node_w[i + 1] = 0;
-			continue;
-		}
-		node_w[i + 1] = l->out;
-	}
-	free(node_w);
-	return rc;
-}
-
-int
-kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t len,
-              const struct kx_limits *lim, struct kx_err *e)
+static int
+spec_parse(struct kx_model *m, const char *label, const char *json, size_t len,
+           const struct kx_limits *lim, int describe, struct kx_err *e)
 {
 	struct builder *b;
 	const cJSON *cfg;
@@ -1095,6 +1091,7 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 	b->lim = lim;
 	b->e = e;
 	b->dtype = KX_DT_FLOAT32;
+	b->describe = describe;
 
 	cfg = cJSON_GetObjectItemCaseSensitive(root, "config");
 	cls = cJSON_IsObject(root) ? layer_class(root, &custom) : NULL;
@@ -1150,7 +1147,7 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 	/* The widths, node by node, each layer's from those of its inputs. */
 	if (m->in == 0)
 		m->in = m->layers[0].in;
-	if (kx_spec_widths(m, label, e) != 0)
+	if ((describe ? kx_describe_widths(m, label, e) : kx_spec_widths(m, label, e)) != 0)
 		goto out;
 	/* The weights the config implies, against the limit, before the HDF5
 	 * file is opened and anything is allocated for them. */
@@ -1167,6 +1164,8 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 	/* the outputs side by side */
 	for (i = 0, m->out = 0; i < m->n_outputs; i++) {
 		size_t o = m->outputs[i];
+		if (kx_model_output_width(m, i) == 0)
+			break;          /* describe mode: unknown */
 		if (kx_add(m->out, o ? m->layers[o - 1].out : m->in, &m->out) != 0 ||
 		    m->out > lim->max_width) {
 			kx_err_add(e, KX_EXIT_BADMODEL, "%s: the outputs together are wider than %zu", label,
@@ -1174,6 +1173,8 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 			goto out;
 		}
 	}
+	if (i < m->n_outputs)
+		m->out = 0;
 	rc = 0;
 	goto out;
 nomem:
@@ -1182,4 +1183,18 @@ out:
 	free(b);
 	cJSON_Delete(root);
 	return rc;
+}
+
+int
+kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t len,
+              const struct kx_limits *lim, struct kx_err *e)
+{
+	return spec_parse(m, label, json, len, lim, 0, e);
+}
+
+int
+kx_spec_parse_describe(struct kx_model *m, const char *label, const char *json, size_t len,
+                       const struct kx_limits *lim, struct kx_err *e)
+{
+	return spec_parse(m, label, json, len, lim, 1, e);
 }
