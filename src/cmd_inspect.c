@@ -84,6 +84,23 @@ kind_class(const struct kx_layer *l)
 	return l->class_name ? l->class_name : "?";
 }
 
+/* A name from the file as the text shows it: no control character of
+ * its (a newline, an escape sequence) reaches the terminal, as in
+ * messages (err.c). One of a ring of buffers, for several in one line. */
+static const char *
+tx(const char *s)
+{
+	static char ring[8][200];
+	static unsigned next;
+	char *b = ring[next++ % 8];
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < sizeof ring[0]; i++)
+		b[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	b[i] = '\0';
+	return b;
+}
+
 static cJSON *
 num_raw(float f)
 {
@@ -344,9 +361,9 @@ print_dtypes(struct kx_sink *out, const struct kx_model *m)
 			if (m->layers[i].dtype != dt)
 				continue;
 			if (j++)
-				kx_sink_printf(out, ", %s", m->layers[i].name);
+				kx_sink_printf(out, ", %s", tx(m->layers[i].name));
 			else
-				kx_sink_printf(out, "              %-15s %s", kx_dtype_name(dt), m->layers[i].name);
+				kx_sink_printf(out, "              %-15s %s", kx_dtype_name(dt), tx(m->layers[i].name));
 		}
 		if (j)
 			kx_sink_printf(out, "\n");
@@ -371,15 +388,15 @@ print_text(struct kx_sink *out, const struct kx_model *m)
 	kx_sink_printf(out, "  sha256      %s\n", hex);
 	kx_sink_printf(out, "  keras       %s, saved %s\n", m->keras_version ? m->keras_version : "unknown",
 	       m->date_saved ? m->date_saved : "unknown");
-	kx_sink_printf(out, "  model       %s '%s'%s%s%s\n", m->class_name, m->name ? m->name : "",
+	kx_sink_printf(out, "  model       %s '%s'%s%s%s\n", m->class_name, tx(m->name ? m->name : ""),
 	       m->registered_name ? " (" : "", m->registered_name ? m->registered_name : "",
 	       m->registered_name ? ")" : "");
 	kx_sink_printf(out, "  input       width %s\n", text_size(m->in, !m->in, b1, sizeof b1));
 	kx_sink_printf(out, "  output      width %s\n", text_size(m->out, !m->out, b1, sizeof b1));
 	for (i = 0; m->dag && i < m->n_outputs; i++)
-		kx_sink_printf(out, "    %-12s width %s, from %s\n", m->output_names && m->output_names[i] ?
-		               m->output_names[i] : "?", text_size(kx_model_output_width(m, i),
-		               !kx_model_output_width(m, i), b1, sizeof b1), node_name(m, m->outputs[i]));
+		kx_sink_printf(out, "    %-12s width %s, from %s\n", tx(m->output_names && m->output_names[i] ?
+		               m->output_names[i] : "?"), text_size(kx_model_output_width(m, i),
+		               !kx_model_output_width(m, i), b1, sizeof b1), tx(node_name(m, m->outputs[i])));
 	kx_sink_printf(out, "  optimizer   %s\n", m->has_optimizer ? "state present (ignored)" :
 	       m->compiled ? "compiled, no state saved" : "none");
 	print_train_text(out, &m->train);
@@ -406,15 +423,15 @@ print_text(struct kx_sink *out, const struct kx_model *m)
 		if (pc.trainable == KX_PARAMS_UNKNOWN)
 			unsplit += pc.total;
 		kx_sink_printf(out, "    %-3zu %-16s %-10s %6s %6s %4s %3s %-12s %-20s %-7s %10s %10s\n", i,
-		       l->name, kind_class(l), text_size(l->in, !l->in, b1, sizeof b1),
+		       tx(l->name), tx(kind_class(l)), text_size(l->in, !l->in, b1, sizeof b1),
 		       text_size(l->out, !l->out, b2, sizeof b2), g, k, d.activation ? d.activation : "-",
 		       range, d.uniform ? d.uniform : "-",
 		       text_size(pc.trainable, pc.trainable == KX_PARAMS_UNKNOWN, b3, sizeof b3),
 		       text_size(pc.non_trainable, pc.non_trainable == KX_PARAMS_UNKNOWN, b4, sizeof b4));
 		if (d.summary[0])
-			kx_sink_printf(out, "        %s\n", d.summary);
+			kx_sink_printf(out, "        %s\n", tx(d.summary));
 		for (j = 0; m->dag && j < l->n_inputs; j++)
-			kx_sink_printf(out, "%s%s%s", j ? ", " : "        reads ", node_name(m, l->inputs[j]),
+			kx_sink_printf(out, "%s%s%s", j ? ", " : "        reads ", tx(node_name(m, l->inputs[j])),
 			               j + 1 == l->n_inputs ? "\n" : "");
 	}
 	/* as Keras's model.summary() counts them */
@@ -429,8 +446,8 @@ print_text(struct kx_sink *out, const struct kx_model *m)
 	for (i = 0, j = 0; i < m->n_layers; i++) {
 		if (!m->layers[i].ops->placeholder)
 			continue;
-		kx_sink_printf(out, "%s%s (%s)", j ? ", " : "  unsupported layers: ", m->layers[i].name,
-		               m->layers[i].class_name);
+		kx_sink_printf(out, "%s%s (%s)", j ? ", " : "  unsupported layers: ", tx(m->layers[i].name),
+		               tx(m->layers[i].class_name));
 		if (++j == m->n_unsupported)
 			kx_sink_printf(out, ": kanx cannot run this model\n");
 	}

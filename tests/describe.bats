@@ -246,3 +246,15 @@ compare_model() {
 		false
 	fi
 }
+
+@test "describe: names from the file reach the text without their control characters" {
+	local f="$KANX_SRCDIR/tests/hostile/cases/cfg-escape-name.keras"
+	run --separate-stderr kanx inspect "$f"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"?]0;pwned??kanx: all good Conv2D"* ]]
+	! grep -q $'[\x01-\x08\x0b-\x1f\x7f]' <<<"$output"
+	[ "$(grep -c '^kanx: all good' <<<"$output")" -eq 0 ]
+	# JSON keeps the name as it is, escaped
+	run --separate-stderr kanx inspect --json "$f"
+	[ "$(jq -r '.layers[2].name' <<<"$output")" = $'\e]0;pwned\a\nkanx: all good' ]
+}
