@@ -293,9 +293,9 @@ print_json(struct kx_sink *out, const struct kx_model *m)
 		cJSON_AddNumberToObject(lo, "index", (double)i);
 		cJSON_AddStringToObject(lo, "name", l->name);
 		cJSON_AddStringToObject(lo, "class", kind_class(l));
-		cJSON_AddBoolToObject(lo, "supported", !l->ops->placeholder);
 		cJSON_AddItemToObject(lo, "in", json_width(l->in));
 		cJSON_AddItemToObject(lo, "out", json_width(l->out));
+		cJSON_AddBoolToObject(lo, "supported", !l->ops->placeholder);
 		cJSON_AddStringToObject(lo, "dtype", kx_dtype_name(l->dtype));
 		r = cJSON_AddArrayToObject(lo, "inputs");
 		for (j = 0; j < l->n_inputs; j++)

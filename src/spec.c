@@ -1014,11 +1014,9 @@ build_model(struct builder *b, const cJSON *lo, const char *prefix, size_t in, s
 		rc = build_sequential(b, cfg, &sc, in, depth, &out, &last);
 		break;
 	case FUNCTIONAL:
-		/* Keras applies a Functional model's trainable=False to the model
-		 * itself, not to the layers inside (it is set before they are
-		 * tracked; Sequential.from_config ignores a Sequential's): the
-		 * model at the top trains nothing, a nested one's layers keep
-		 * their own flags */
+		/* Keras reloads a Functional's trainable=False on the model, not
+		 * on its layers (a Sequential's, not at all): at the top it
+		 * trains nothing; nested, its layers keep their own flags */
 		b->frozen |= depth == 0 && cfg_frozen(cfg);
 		rc = build_functional(b, cfg, &sc, in, depth, outs, n_outs, names);
 		free(sc.c);
