@@ -84,6 +84,23 @@ kind_class(const struct kx_layer *l)
 	return l->class_name ? l->class_name : "?";
 }
 
+/* A name from the file as the text shows it: no control character of
+ * its (a newline, an escape sequence) reaches the terminal, as in
+ * messages (err.c). One of a ring of buffers, for several in one line. */
+static const char *
+tx(const char *s)
+{
+	static char ring[8][200];
+	static unsigned next;
+	char *b = ring[next++ % 8];
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < sizeof ring[0]; i++)
+		b[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	b[i] = '\0';
+	return b;
+}
+
 static cJSON *
 num_raw(float f)
 {
@@ -106,13 +123,55 @@ knot_dev(double dev)
 	return cJSON_CreateRaw(buf);
 }
 
-/* What the layer's row of the layer table says inspect shows of it. */
+/* What the layer's row of the layer table says inspect shows of it (of
+ * a layer whose weights were read: not of a placeholder for a class kanx
+ * does not know, nor of a layer whose input width is unknown). */
 static void
 describe(const struct kx_layer *l, struct kx_layer_desc *d)
 {
 	memset(d, 0, sizeof *d);
-	if (l->ops->describe)
+	if (l->ops->describe && !l->shapes_only)
 		l->ops->describe(l, d);
+	if (l->ops->placeholder)
+		snprintf(d->summary, sizeof d->summary, "unsupported: kanx does not run class '%.40s'; "
+		         "%zu parameters in the file%s", l->class_name, l->file_params, l->frozen ?
+		         ", all non-trainable (frozen)" : ", not split into trainable and non-trainable");
+	else if (l->shapes_only)
+		snprintf(d->summary, sizeof d->summary, "input width unknown (after a layer kanx cannot "
+		         "run); %zu parameters in the file", l->file_params);
+}
+
+/* A width or a count, or null (JSON) / "?" (text) where unknown: a
+ * width of 0, a count of KX_PARAMS_UNKNOWN. */
+static cJSON *
+json_width(size_t w)
+{
+	return w ? cJSON_CreateNumber((double)w) : cJSON_CreateNull();
+}
+
+static cJSON *
+json_count(size_t n)
+{
+	return n != KX_PARAMS_UNKNOWN ? cJSON_CreateNumber((double)n) : cJSON_CreateNull();
+}
+
+static const char *
+text_size(size_t n, int unknown, char *buf, size_t size)
+{
+	if (unknown)
+		return "?";
+	snprintf(buf, size, "%zu", n);
+	return buf;
+}
+
+/* The three counts of a layer or a model as JSON keys: params (trainable,
+ * as before), non_trainable_params, total_params. */
+static void
+add_counts_json(cJSON *o, const struct kx_params *p)
+{
+	cJSON_AddItemToObject(o, "params", json_count(p->trainable));
+	cJSON_AddItemToObject(o, "non_trainable_params", json_count(p->non_trainable));
+	cJSON_AddItemToObject(o, "total_params", json_count(p->total));
 }
 
 /* The name of node k: "input" (the model's input) or the layer whose
@@ -171,6 +230,7 @@ print_json(struct kx_sink *out, const struct kx_model *m)
 {
 	cJSON *o = cJSON_CreateObject(), *layers, *lo, *r;
 	struct kx_layer_desc d;
+	struct kx_params pc;
 	char hex[65], note[600], *s;
 	size_t i, j;
 
@@ -195,9 +255,15 @@ print_json(struct kx_sink *out, const struct kx_model *m)
 		cJSON_AddStringToObject(o, "name", m->name);
 	else
 		cJSON_AddNullToObject(o, "name");
-	cJSON_AddNumberToObject(o, "in", (double)m->in);
-	cJSON_AddNumberToObject(o, "out", (double)m->out);
-	cJSON_AddNumberToObject(o, "params", (double)kx_model_params(m));
+	cJSON_AddItemToObject(o, "in", json_width(m->in));
+	cJSON_AddItemToObject(o, "out", json_width(m->out));
+	kx_model_param_counts(m, &pc);
+	add_counts_json(o, &pc);
+	cJSON_AddBoolToObject(o, "supported", m->n_unsupported == 0);
+	r = cJSON_AddArrayToObject(o, "unsupported");
+	for (i = 0; i < m->n_layers; i++)
+		if (m->layers[i].ops->placeholder)
+			cJSON_AddItemToArray(r, cJSON_CreateString(m->layers[i].name));
 	cJSON_AddBoolToObject(o, "compiled", m->compiled);
 	cJSON_AddBoolToObject(o, "optimizer", m->has_optimizer);
 	cJSON_AddStringToObject(o, "dtype", kx_dtype_name(m->dtype));
@@ -213,7 +279,7 @@ print_json(struct kx_sink *out, const struct kx_model *m)
 		cJSON_AddStringToObject(lo, "name", m->output_names && m->output_names[i] ?
 		                        m->output_names[i] : node_name(m, m->outputs[i]));
 		cJSON_AddStringToObject(lo, "node", node_name(m, m->outputs[i]));
-		cJSON_AddNumberToObject(lo, "width", (double)kx_model_output_width(m, i));
+		cJSON_AddItemToObject(lo, "width", json_width(kx_model_output_width(m, i)));
 		cJSON_AddItemToArray(r, lo);
 	}
 	if (add_train_json(o, &m->train) != 0) {
@@ -227,8 +293,9 @@ print_json(struct kx_sink *out, const struct kx_model *m)
 		cJSON_AddNumberToObject(lo, "index", (double)i);
 		cJSON_AddStringToObject(lo, "name", l->name);
 		cJSON_AddStringToObject(lo, "class", kind_class(l));
-		cJSON_AddNumberToObject(lo, "in", (double)l->in);
-		cJSON_AddNumberToObject(lo, "out", (double)l->out);
+		cJSON_AddItemToObject(lo, "in", json_width(l->in));
+		cJSON_AddItemToObject(lo, "out", json_width(l->out));
+		cJSON_AddBoolToObject(lo, "supported", !l->ops->placeholder);
 		cJSON_AddStringToObject(lo, "dtype", kx_dtype_name(l->dtype));
 		r = cJSON_AddArrayToObject(lo, "inputs");
 		for (j = 0; j < l->n_inputs; j++)
@@ -258,9 +325,11 @@ print_json(struct kx_sink *out, const struct kx_model *m)
 		}
 		if (d.summary[0])
 			cJSON_AddStringToObject(lo, "summary", d.summary);
-		if (l->ops->describe_json)
+		if (l->ops->describe_json && !l->shapes_only)
 			l->ops->describe_json(l, lo);
-		cJSON_AddNumberToObject(lo, "params", (double)kx_layer_params(l));
+		cJSON_AddBoolToObject(lo, "trainable", !l->frozen);
+		kx_layer_param_counts(l, &pc);
+		add_counts_json(lo, &pc);
 		cJSON_AddItemToArray(layers, lo);
 	}
 	s = cJSON_PrintUnformatted(o);
@@ -292,9 +361,9 @@ print_dtypes(struct kx_sink *out, const struct kx_model *m)
 			if (m->layers[i].dtype != dt)
 				continue;
 			if (j++)
-				kx_sink_printf(out, ", %s", m->layers[i].name);
+				kx_sink_printf(out, ", %s", tx(m->layers[i].name));
 			else
-				kx_sink_printf(out, "              %-15s %s", kx_dtype_name(dt), m->layers[i].name);
+				kx_sink_printf(out, "              %-15s %s", kx_dtype_name(dt), tx(m->layers[i].name));
 		}
 		if (j)
 			kx_sink_printf(out, "\n");
@@ -309,8 +378,9 @@ print_dtypes(struct kx_sink *out, const struct kx_model *m)
 static void
 print_text(struct kx_sink *out, const struct kx_model *m)
 {
-	char hex[65], lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF], range[80];
-	size_t i, j;
+	char hex[65], lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF], range[80], b1[24], b2[24], b3[24], b4[24];
+	struct kx_params pc;
+	size_t i, j, unsplit = 0;
 
 	kx_sha256_hex(m->sha256, hex);
 	kx_sink_printf(out, "%s\n", m->path);
@@ -318,21 +388,21 @@ print_text(struct kx_sink *out, const struct kx_model *m)
 	kx_sink_printf(out, "  sha256      %s\n", hex);
 	kx_sink_printf(out, "  keras       %s, saved %s\n", m->keras_version ? m->keras_version : "unknown",
 	       m->date_saved ? m->date_saved : "unknown");
-	kx_sink_printf(out, "  model       %s '%s'%s%s%s\n", m->class_name, m->name ? m->name : "",
+	kx_sink_printf(out, "  model       %s '%s'%s%s%s\n", m->class_name, tx(m->name ? m->name : ""),
 	       m->registered_name ? " (" : "", m->registered_name ? m->registered_name : "",
 	       m->registered_name ? ")" : "");
-	kx_sink_printf(out, "  input       width %zu\n", m->in);
-	kx_sink_printf(out, "  output      width %zu\n", m->out);
+	kx_sink_printf(out, "  input       width %s\n", text_size(m->in, !m->in, b1, sizeof b1));
+	kx_sink_printf(out, "  output      width %s\n", text_size(m->out, !m->out, b1, sizeof b1));
 	for (i = 0; m->dag && i < m->n_outputs; i++)
-		kx_sink_printf(out, "    %-12s width %zu, from %s\n", m->output_names && m->output_names[i] ?
-		               m->output_names[i] : "?", kx_model_output_width(m, i),
-		               node_name(m, m->outputs[i]));
+		kx_sink_printf(out, "    %-12s width %s, from %s\n", tx(m->output_names && m->output_names[i] ?
+		               m->output_names[i] : "?"), text_size(kx_model_output_width(m, i),
+		               !kx_model_output_width(m, i), b1, sizeof b1), tx(node_name(m, m->outputs[i])));
 	kx_sink_printf(out, "  optimizer   %s\n", m->has_optimizer ? "state present (ignored)" :
 	       m->compiled ? "compiled, no state saved" : "none");
 	print_train_text(out, &m->train);
 	kx_sink_printf(out, "  layers\n");
-	kx_sink_printf(out, "    %-3s %-16s %-10s %6s %6s %4s %3s %-12s %-20s %-7s %10s\n", "#", "name", "class",
-	       "in", "out", "G", "k", "activation", "grid range", "uniform", "params");
+	kx_sink_printf(out, "    %-3s %-16s %-10s %6s %6s %4s %3s %-12s %-20s %-7s %10s %10s\n", "#", "name",
+	       "class", "in", "out", "G", "k", "activation", "grid range", "uniform", "params", "non-train");
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
 		struct kx_layer_desc d;
@@ -349,16 +419,38 @@ print_text(struct kx_sink *out, const struct kx_model *m)
 		} else {
 			snprintf(range, sizeof range, "-");
 		}
-		kx_sink_printf(out, "    %-3zu %-16s %-10s %6zu %6zu %4s %3s %-12s %-20s %-7s %10zu\n", i, l->name,
-		       kind_class(l), l->in, l->out, g, k, d.activation ? d.activation : "-", range,
-		       d.uniform ? d.uniform : "-", kx_layer_params(l));
+		kx_layer_param_counts(l, &pc);
+		if (pc.trainable == KX_PARAMS_UNKNOWN)
+			unsplit += pc.total;
+		kx_sink_printf(out, "    %-3zu %-16s %-10s %6s %6s %4s %3s %-12s %-20s %-7s %10s %10s\n", i,
+		       tx(l->name), tx(kind_class(l)), text_size(l->in, !l->in, b1, sizeof b1),
+		       text_size(l->out, !l->out, b2, sizeof b2), g, k, d.activation ? d.activation : "-",
+		       range, d.uniform ? d.uniform : "-",
+		       text_size(pc.trainable, pc.trainable == KX_PARAMS_UNKNOWN, b3, sizeof b3),
+		       text_size(pc.non_trainable, pc.non_trainable == KX_PARAMS_UNKNOWN, b4, sizeof b4));
 		if (d.summary[0])
-			kx_sink_printf(out, "        %s\n", d.summary);
+			kx_sink_printf(out, "        %s\n", tx(d.summary));
 		for (j = 0; m->dag && j < l->n_inputs; j++)
-			kx_sink_printf(out, "%s%s%s", j ? ", " : "        reads ", node_name(m, l->inputs[j]),
+			kx_sink_printf(out, "%s%s%s", j ? ", " : "        reads ", tx(node_name(m, l->inputs[j])),
 			               j + 1 == l->n_inputs ? "\n" : "");
 	}
-	kx_sink_printf(out, "  trainable parameters: %zu\n", kx_model_params(m));
+	/* as Keras's model.summary() counts them */
+	kx_model_param_counts(m, &pc);
+	kx_sink_printf(out, "  trainable parameters: %zu\n", pc.trainable);
+	kx_sink_printf(out, "  non-trainable parameters: %zu\n", pc.non_trainable);
+	kx_sink_printf(out, "  total parameters: %zu", pc.total);
+	if (unsplit)
+		kx_sink_printf(out, " (%zu of them in layers kanx cannot run, not split into trainable "
+		               "and non-trainable)", unsplit);
+	kx_sink_printf(out, "\n");
+	for (i = 0, j = 0; i < m->n_layers; i++) {
+		if (!m->layers[i].ops->placeholder)
+			continue;
+		kx_sink_printf(out, "%s%s (%s)", j ? ", " : "  unsupported layers: ", tx(m->layers[i].name),
+		               tx(m->layers[i].class_name));
+		if (++j == m->n_unsupported)
+			kx_sink_printf(out, ": kanx cannot run this model\n");
+	}
 	print_dtypes(out, m);
 }
 
@@ -498,15 +590,17 @@ exec_inspect(int argc, char **argv)
 		kx_err_clear(&e);
 		/* A model the gate refuses is still described (what was read),
 		 * then refused with the gate's message and exit 4; its edges
-		 * are not evaluated. */
-		m = kx_model_load_unchecked(models[i], &lim, &e);
+		 * are not evaluated. So is a model refused only for layers of
+		 * classes kanx does not know (validate's message, in e): each
+		 * is a placeholder node, the rest described as usual. */
+		m = kx_model_load_describe(models[i], &lim, &e);
 		if (!m) {
 			kx_err_print(&e);
 			if (rc == KX_EXIT_OK)
 				rc = e.code ? e.code : KX_EXIT_BADMODEL;
 			continue;
 		}
-		gated = kx_model_gate(m, &e);
+		gated = m->n_unsupported ? -1 : kx_model_gate(m, &e);
 		if (gated != 0 && (o.edges || o.plot)) {
 			/* nothing evaluated from a model kanx will not run */
 		} else if (o.edges || o.plot) {

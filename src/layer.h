@@ -44,7 +44,7 @@ struct kx_parse_ctx {
 void kx_parse_bad(struct kx_parse_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Config helpers (spec.c): a whole number within [lo, hi]; the last
+/* Config helpers (jsonconf.c): a whole number within [lo, hi]; the last
  * dimension of a shape [null, n] within the width limit. 0 or -1. */
 int kx_json_size(const cJSON *v, size_t lo, size_t hi, size_t *out);
 int kx_json_shape_last(const cJSON *shape, const struct kx_limits *lim, size_t *out);
@@ -92,6 +92,10 @@ struct kx_layer_ops {
 	int custom;
 	/* 1: the model's input, not a node (InputLayer) */
 	int is_input;
+	/* 1: a placeholder for a layer of a class kanx does not know
+	 * (kx_layer_unsupported, never in the table): inspect describes it,
+	 * nothing runs it */
+	int placeholder;
 
 	/* Read the layer's config (cfg: its "config" object; l->name,
 	 * class_name and h5_group are set). Each problem goes to kx_parse_bad;
@@ -132,8 +136,12 @@ struct kx_layer_ops {
 	/* The same in double precision, for a layer under the float64 policy
 	 * (its weights in l->w64). NULL: the kind is refused under float64. */
 	void (*forward64)(const struct kx_layer *l, const double *const *x, size_t n, double *y);
-	/* Trainable parameters, as Keras counts them. NULL: 0. */
+	/* Trainable parameters, as Keras counts them (the layer not frozen;
+	 * the rest of its tensors are non-trainable). NULL: 0. */
 	size_t (*params)(const struct kx_layer *l);
+	/* Optional: parameters Keras creates when it loads the layer that the
+	 * file does not hold (a LoRA Dense's adapters), in its total. */
+	size_t (*loaded_params)(const struct kx_layer *l);
 	/* What inspect shows. NULL: nothing beyond name, class and widths. */
 	void (*describe)(const struct kx_layer *l, struct kx_layer_desc *d);
 	/* Optional: the layer's extra keys in inspect --json. */
@@ -145,6 +153,11 @@ struct kx_layer_ops {
 
 /* The table, NULL-terminated (layers.c). */
 extern const struct kx_layer_ops *const kx_layer_table[];
+
+/* The row of a layer whose class kanx does not know, in a model that
+ * inspect describes (layer_unsupported.c): only kind and placeholder set,
+ * no hook (nothing parses, shapes, loads or runs it). */
+extern const struct kx_layer_ops kx_layer_unsupported;
 
 /* The row accepting class CLS (custom: a registered_name), or NULL. */
 const struct kx_layer_ops *kx_layer_find(const char *cls, int custom);

@@ -90,11 +90,18 @@ forward64(const struct kx_layer *l, const double *const *x, size_t n, double *y)
 }
 
 /* As Keras counts them: with LoRA the kernel is frozen and the adapters
- * a (in, rank) and b (rank, units) are trainable. */
+ * a (in, rank) and b (rank, units) are trainable; Keras creates the
+ * adapters when it loads the layer (zeroed), the file holds none. */
+static size_t
+lora_params(const struct kx_layer *l)
+{
+	return l->lora_rank * (l->in + l->units);
+}
+
 static size_t
 params(const struct kx_layer *l)
 {
-	return (l->lora_rank ? l->lora_rank * (l->in + l->units) : l->in * l->units) +
+	return (l->lora_rank ? lora_params(l) : l->in * l->units) +
 	       (l->use_bias ? l->units : 0);
 }
 
@@ -159,6 +166,7 @@ const struct kx_layer_ops kx_layer_dense_narrow = {
 	.forward = narrow_forward,
 	.forward64 = forward64,
 	.params = params,
+	.loaded_params = lora_params,
 	.describe = describe,
 };
 
@@ -172,5 +180,6 @@ const struct kx_layer_ops kx_layer_dense = {
 	.kop = kop,
 	.forward64 = forward64,
 	.params = params,
+	.loaded_params = lora_params,
 	.describe = describe,
 };

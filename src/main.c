@@ -7,6 +7,7 @@
  *   sha256.c    SHA-256 of checkpoint files (inspect)
  *   kxzip.c     .keras zip -> members in memory (libarchive)
  *   json.c      JSON text checked as Python's json reads it (UTF-8, duplicate keys, ...)
+ *   jsonconf.c  an archive's JSON member as a cJSON tree under the limits; config helpers
  *   spec.c      config.json / metadata.json -> layer specs (cJSON)
  *   weights.c   model.weights.h5 -> float arrays, from memory (HDF5)
  *   act.c       Keras activations

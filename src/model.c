@@ -73,6 +73,7 @@ layer_free(struct kx_layer *l)
 	free(l->kernel);
 	free(l->bias);
 	free(l->inputs);
+	free(l->in_decl);
 	kx_prep_free(l->prep);
 	for (size_t j = 0; j < sizeof l->w64 / sizeof l->w64[0]; j++)
 		free(l->w64[j]);
@@ -313,14 +314,15 @@ kx_model_gate(const struct kx_model *m, struct kx_err *e)
 	return kx_model_check(m, gate_problem, e) > 0 ? -1 : 0;
 }
 
-static struct kx_model *
-load_archive(struct kx_archive *a, const struct kx_limits *lim, int gate, struct kx_err *e)
-{
-	const struct kx_member *meta, *cfg, *w;
-	struct kx_model *m;
-	char label[600];
+/* How a model is loaded: through the gate, without it (validate), or
+ * described where kanx cannot run it (inspect). */
+enum load_mode { LOAD_GATE, LOAD_UNCHECKED, LOAD_DESCRIBE };
 
-	m = calloc(1, sizeof *m);
+static struct kx_model *
+model_new(const struct kx_archive *a, struct kx_err *e)
+{
+	struct kx_model *m = calloc(1, sizeof *m);
+
 	if (!m || !(m->path = strdup(a->path))) {
 		free(m);
 		kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", a->path);
@@ -328,6 +330,59 @@ load_archive(struct kx_archive *a, const struct kx_limits *lim, int gate, struct
 	}
 	m->file_size = a->file_size;
 	memcpy(m->sha256, a->sha256, sizeof m->sha256);
+	return m;
+}
+
+/* A model whose config.json was refused, described if the only problems
+ * were layers of classes kanx does not know: the model with a placeholder
+ * for each, when everything else in the archive reads. NULL when anything
+ * else fails. The refusal stands (the caller's error: validate's words). */
+static struct kx_model *
+describe_archive(const struct kx_archive *a, const struct kx_limits *lim)
+{
+	const struct kx_member *meta = kx_archive_find(a, "metadata.json");
+	const struct kx_member *cfg = kx_archive_find(a, "config.json");
+	const struct kx_member *w = kx_archive_find(a, "model.weights.h5");
+	struct kx_err scratch;
+	struct kx_model *m;
+	char label[600];
+	size_t i;
+
+	kx_err_clear(&scratch);
+	if (!cfg || !w || !(m = model_new(a, &scratch)))
+		return NULL;
+	snprintf(label, sizeof label, "%s:metadata.json", a->path);
+	if (meta && kx_spec_metadata(m, label, (const char *)meta->data, meta->size, lim, &scratch) != 0)
+		goto fail;
+	snprintf(label, sizeof label, "%s:config.json", a->path);
+	if (kx_spec_parse_describe(m, label, (const char *)cfg->data, cfg->size, lim, &scratch) != 0 ||
+	    m->n_unsupported == 0)
+		goto fail;
+	snprintf(label, sizeof label, "%s:model.weights.h5", a->path);
+	if (kx_weights_load(m, label, w->data, w->size, lim, &scratch) != 0)
+		goto fail;
+	/* what inspect shows of the layers read (a KAN's knots); nothing is
+	 * prepared for a kernel: nothing runs */
+	for (i = 0; i < m->n_layers; i++)
+		if (!m->layers[i].shapes_only && m->layers[i].ops->prepare &&
+		    m->layers[i].ops->prepare(&m->layers[i]) != 0)
+			goto fail;
+	return m;
+fail:
+	kx_model_free(m);
+	return NULL;
+}
+
+static struct kx_model *
+load_archive(struct kx_archive *a, const struct kx_limits *lim, enum load_mode mode,
+             struct kx_err *e)
+{
+	const struct kx_member *meta, *cfg, *w;
+	struct kx_model *m;
+	char label[600];
+
+	if (!(m = model_new(a, e)))
+		return NULL;
 	cfg = kx_archive_find(a, "config.json");
 	w = kx_archive_find(a, "model.weights.h5");
 	meta = kx_archive_find(a, "metadata.json");
@@ -342,14 +397,19 @@ load_archive(struct kx_archive *a, const struct kx_limits *lim, int gate, struct
 			goto fail;
 	}
 	snprintf(label, sizeof label, "%s:config.json", a->path);
-	if (kx_spec_parse(m, label, (const char *)cfg->data, cfg->size, lim, e) != 0)
+	if (kx_spec_parse(m, label, (const char *)cfg->data, cfg->size, lim, e) != 0) {
+		if (mode == LOAD_DESCRIBE && e->code == KX_EXIT_BADMODEL) {
+			kx_model_free(m);
+			return describe_archive(a, lim);  /* e: the refusal */
+		}
 		goto fail;
+	}
 	snprintf(label, sizeof label, "%s:model.weights.h5", a->path);
 	if (kx_weights_load(m, label, w->data, w->size, lim, e) != 0)
 		goto fail;
 	if (finish(m, lim->weight_bytes, e) != 0)
 		goto fail;
-	if (gate && kx_model_gate(m, e) != 0)
+	if (mode == LOAD_GATE && kx_model_gate(m, e) != 0)
 		goto fail;
 	return m;
 fail:
@@ -360,7 +420,7 @@ fail:
 }
 
 static struct kx_model *
-load_path(const char *path, const struct kx_limits *lim, int gate, struct kx_err *e)
+load_path(const char *path, const struct kx_limits *lim, enum load_mode mode, struct kx_err *e)
 {
 	struct kx_archive *a;
 	struct kx_model *m;
@@ -369,7 +429,7 @@ load_path(const char *path, const struct kx_limits *lim, int gate, struct kx_err
 	a = kx_archive_read(path, lim, e);
 	if (!a)
 		return NULL;
-	m = load_archive(a, lim, gate, e);
+	m = load_archive(a, lim, mode, e);
 	kx_archive_free(a);
 	return m;
 }
@@ -377,13 +437,19 @@ load_path(const char *path, const struct kx_limits *lim, int gate, struct kx_err
 struct kx_model *
 kx_model_load(const char *path, const struct kx_limits *lim, struct kx_err *e)
 {
-	return load_path(path, lim, 1, e);
+	return load_path(path, lim, LOAD_GATE, e);
 }
 
 struct kx_model *
 kx_model_load_unchecked(const char *path, const struct kx_limits *lim, struct kx_err *e)
 {
-	return load_path(path, lim, 0, e);
+	return load_path(path, lim, LOAD_UNCHECKED, e);
+}
+
+struct kx_model *
+kx_model_load_describe(const char *path, const struct kx_limits *lim, struct kx_err *e)
+{
+	return load_path(path, lim, LOAD_DESCRIBE, e);
 }
 
 struct kx_model *
@@ -397,25 +463,69 @@ kx_model_load_mem(const char *name, const void *buf, size_t len, const struct kx
 	a = kx_archive_read_mem(name, buf, len, lim, e);
 	if (!a)
 		return NULL;
-	m = load_archive(a, lim, 1, e);
+	m = load_archive(a, lim, LOAD_GATE, e);
 	kx_archive_free(a);
 	return m;
+}
+
+void
+kx_layer_param_counts(const struct kx_layer *l, struct kx_params *p)
+{
+	struct kx_tensor t[KX_MAX_TENSORS];
+	size_t nt, i, n;
+	int d;
+
+	if (l->shapes_only) {
+		/* what the file holds; which of it Keras trains, only a frozen
+		 * layer says */
+		p->total = l->file_params;
+		p->trainable = l->frozen ? 0 : KX_PARAMS_UNKNOWN;
+		p->non_trainable = l->frozen ? l->file_params : KX_PARAMS_UNKNOWN;
+		return;
+	}
+	nt = l->ops->tensors ? l->ops->tensors(l, t) : 0;
+	for (i = 0, p->total = 0; i < nt; i++) {
+		for (n = 1, d = 0; d < t[i].rank; d++)
+			n *= t[i].dims[d];     /* bounded by the weight limit (spec.c) */
+		p->total += n;
+	}
+	if (l->ops->loaded_params)
+		p->total += l->ops->loaded_params(l);
+	p->trainable = l->frozen || !l->ops->params ? 0 : l->ops->params(l);
+	p->non_trainable = p->total > p->trainable ? p->total - p->trainable : 0;
+}
+
+void
+kx_model_param_counts(const struct kx_model *m, struct kx_params *p)
+{
+	struct kx_params lp;
+	size_t i;
+
+	memset(p, 0, sizeof *p);
+	for (i = 0; i < m->n_layers; i++) {
+		kx_layer_param_counts(&m->layers[i], &lp);
+		p->total += lp.total;
+		p->trainable += lp.trainable != KX_PARAMS_UNKNOWN ? lp.trainable : 0;
+		p->non_trainable += lp.non_trainable != KX_PARAMS_UNKNOWN ? lp.non_trainable : 0;
+	}
 }
 
 size_t
 kx_layer_params(const struct kx_layer *l)
 {
-	return l->ops->params && !l->frozen ? l->ops->params(l) : 0;
+	struct kx_params p;
+
+	kx_layer_param_counts(l, &p);
+	return p.trainable != KX_PARAMS_UNKNOWN ? p.trainable : 0;
 }
 
 size_t
 kx_model_params(const struct kx_model *m)
 {
-	size_t i, n = 0;
+	struct kx_params p;
 
-	for (i = 0; i < m->n_layers; i++)
-		n += kx_layer_params(&m->layers[i]);
-	return n;
+	kx_model_param_counts(m, &p);
+	return p.trainable;
 }
 
 /* A graph's node buffers for n rows: the floats of every layer's output

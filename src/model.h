@@ -32,8 +32,6 @@ struct kx_layer {
 	unsigned char dtype_implicit; /* its config names none: the model's, unless its
 	                        * weights are float64 (built under the float64 global
 	                        * policy: weights.c makes it float64) */
-	unsigned char frozen;  /* trainable: false in its config or an enclosing model's:
-	                        * Keras counts none of its weights as trainable */
 	double *w64[4];        /* float64 policy: its weights as read, in the order of its
 	                        * tensors hook (KX_MAX_TENSORS); the float fields hold
 	                        * them rounded, for the checks and inspect */
@@ -56,6 +54,20 @@ struct kx_layer {
 	                        * adapters, merged into it in the file, are trainable */
 	float *kernel;         /* (in, units) */
 	float *bias;           /* (units) or NULL */
+
+	unsigned char frozen;  /* trainable false in its config, or in the config of the
+	                        * Functional model at the top (a nested model's flag Keras
+	                        * does not apply to its layers when it loads the file): all
+	                        * its weights are non-trainable */
+
+	/* inspect of a model kanx cannot run (kx_model_load_describe) */
+	unsigned char shapes_only; /* none of its weights read, only their shapes counted
+	                        * (file_params): a placeholder for a class kanx does not know
+	                        * (ops->placeholder), or a layer whose input width is unknown */
+	size_t file_params;    /* shapes_only: the elements of every dataset the file holds
+	                        * under its group */
+	size_t *in_decl;       /* the width of each input its config declares (build_config;
+	                        * a kanx>KAN's widths), 0 where none; NULL outside describe mode */
 
 	void *priv;            /* a kind's own state (its layer_*.c allocates and frees it) */
 	struct kx_prep *prep;  /* what the model's kernel made of the weights (kernel.h), or
@@ -80,6 +92,8 @@ struct kx_model {
 	size_t *outputs;
 	size_t n_outputs;
 	char **output_names;
+	size_t n_unsupported;       /* kx_model_load_describe: layers of classes kanx does not
+	                             * know, each a placeholder node (never run such a model) */
 	int dag;                    /* 1: not a chain of layers each reading the one before,
 	                             * with the last one the only output (a graph) */
 	int has_optimizer;          /* an /optimizer group with variables is present */
@@ -118,6 +132,17 @@ struct kx_model *kx_model_load_unchecked(const char *path, const struct kx_limit
  * message kx_model_load would refuse the model with. */
 int kx_model_gate(const struct kx_model *m, struct kx_err *e);
 
+/* For inspect: as kx_model_load_unchecked, except that a model refused
+ * only for layers of classes kanx does not know is still returned, with a
+ * placeholder node for each (m->n_unsupported > 0; their widths where the
+ * config declares them, 0 where unknown, and the elements of the weights
+ * the file holds under their groups, shapes read, never values) and e
+ * holding the refusal, validate's words. Anything else wrong (bad JSON,
+ * a layer's bad config, a corrupt HDF5 file, ...) is refused as
+ * kx_model_load_unchecked refuses it. Never run such a model. */
+struct kx_model *kx_model_load_describe(const char *path, const struct kx_limits *lim,
+                                        struct kx_err *e);
+
 /* Load from an in-memory .keras image (fuzzing, tests), through the gate. */
 struct kx_model *kx_model_load_mem(const char *name, const void *buf, size_t len,
                                    const struct kx_limits *lim, struct kx_err *e);
@@ -138,9 +163,23 @@ void kx_model_free(struct kx_model *m);
  * changed in place (tests). Returns -1 on allocation failure. */
 int kx_layer_prepare(const struct kx_model *m, struct kx_layer *l);
 
-/* Trainable parameter count, as Keras counts it (kanx: in*out*(G+k+1) per
- * KAN layer, plus in*(G+1) with a trainable grid; Dense: in*out + bias;
- * none for a frozen layer). */
+/* Parameters as Keras counts them (model.summary()): total, every element
+ * of the layer's weights; trainable, its row's params hook (KANLinear:
+ * in*out*(G+k+1), plus in*(G+1) with a trainable grid), 0 for a frozen
+ * layer; non-trainable, the rest (a KANLinear's grid, BatchNormalization's
+ * moving statistics, an adapted Normalization's mean, variance and count).
+ * KX_PARAMS_UNKNOWN where kanx cannot tell: a shapes_only layer's split
+ * (its total is what the file holds) unless it is frozen. A model's
+ * counts are the sums of the known ones. */
+#define KX_PARAMS_UNKNOWN SIZE_MAX
+struct kx_params {
+	size_t trainable, non_trainable, total;
+};
+void kx_layer_param_counts(const struct kx_layer *l, struct kx_params *p);
+void kx_model_param_counts(const struct kx_model *m, struct kx_params *p);
+
+/* The trainable count of kx_layer_param_counts (0 where unknown), and the
+ * model's sum. */
 size_t kx_layer_params(const struct kx_layer *l);
 size_t kx_model_params(const struct kx_model *m);
 

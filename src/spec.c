@@ -10,9 +10,11 @@
 #include "cfgscan.h"
 #include "dtype.h"
 #include "json.h"
+#include "jsonconf.h"
 #include "err.h"
 #include "layer.h"
 #include "spec.h"
+#include "widths.h"
 
 #define KX_MAX_NAME 128
 
@@ -23,71 +25,11 @@ jstr(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* A non-negative integer-valued number within [lo, hi]. */
-int
-kx_json_size(const cJSON *v, size_t lo, size_t hi, size_t *out)
-{
-	double d;
-
-	if (!cJSON_IsNumber(v))
-		return -1;
-	d = v->valuedouble;
-	if (!(d >= (double)lo && d <= (double)hi) || d != floor(d))
-		return -1;
-	*out = (size_t)d;
-	return 0;
-}
-
-static cJSON *
-parse_json(const char *label, const char *json, size_t len, const struct kx_limits *lim,
-           struct kx_err *e)
-{
-	const char *end = NULL;
-	struct kx_json_fault f;
-	size_t start, line, col;
-	cJSON *root;
-	int r;
-
-	if (len > lim->config_bytes) {
-		kx_err_set(e, KX_EXIT_BADMODEL, "%s: %zu bytes, over the limit of %zu", label, len,
-		           lim->config_bytes);
-		return NULL;
-	}
-	if (memchr(json, '\0', len)) {
-		kx_err_set(e, KX_EXIT_BADMODEL, "%s: contains a NUL byte", label);
-		return NULL;
-	}
-	if (kx_json_depth_ok(json, len, lim->json_depth) != 0) {
-		kx_err_set(e, KX_EXIT_BADMODEL, "%s: JSON nested deeper than %zu levels", label,
-		           lim->json_depth);
-		return NULL;
-	}
-	/* The text as Python's json reads it, or refused where cJSON would
-	 * read it otherwise (duplicate keys, "\u0000", lax numbers, ...). */
-	r = kx_json_strict(json, len, lim->json_depth, &start, &f);
-	if (r == -2) {
-		kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
-		return NULL;
-	}
-	if (r != 0) {
-		kx_text_pos(json, len, f.off, &line, &col);
-		kx_err_set(e, KX_EXIT_BADMODEL, "%s:%zu:%zu: %s", label, line, col, f.msg);
-		return NULL;
-	}
-	root = cJSON_ParseWithLengthOpts(json + start, len - start, &end, 0);
-	if (!root) {
-		kx_text_pos(json, len, end ? (size_t)(end - json) : 0, &line, &col);
-		kx_err_set(e, KX_EXIT_BADMODEL, "%s:%zu:%zu: invalid JSON", label, line, col);
-		return NULL;
-	}
-	return root;
-}
-
 int
 kx_spec_metadata(struct kx_model *m, const char *label, const char *json, size_t len,
                  const struct kx_limits *lim, struct kx_err *e)
 {
-	cJSON *root = parse_json(label, json, len, lim, e);
+	cJSON *root = kx_json_parse_member(label, json, len, lim, e);
 	const char *v;
 
 	if (!root)
@@ -142,14 +84,19 @@ struct builder {
 	size_t cap;
 	enum kx_dtype dtype;   /* the policy of the model being built: a layer's when its config
 	                        * names none */
-	int frozen;            /* how many models around the layer being built have trainable: false */
+	int frozen;            /* in a top-level Functional model saved with trainable false */
+	int describe;          /* kx_spec_parse_describe: placeholders for unknown classes */
 };
+
+/* Saved with trainable false (Keras's default is true). */
+static int
+cfg_frozen(const cJSON *cfg)
+{
+	return cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "trainable"));
+}
 
 static void bad(struct builder *b, const char *lname, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-static void
-bad(struct builder *b, const char *lname, const char *fmt, ...);
 
 /* The dtype policy cfg["dtype"] names, into *out (absent or null: dflt,
  * and *implicit set); -1 after a message naming the layer (lname) for a
@@ -282,17 +229,6 @@ parse_ctx(struct builder *b, const char *lname, const struct kx_layer *kan_defau
 	return c;
 }
 
-/* The last dimension of a shape list like [null, 3]. */
-int
-kx_json_shape_last(const cJSON *shape, const struct kx_limits *lim, size_t *out)
-{
-	int n;
-
-	if (!cJSON_IsArray(shape) || (n = cJSON_GetArraySize(shape)) != 2)
-		return -1;
-	return kx_json_size(cJSON_GetArrayItem(shape, n - 1), 1, lim->max_width, out);
-}
-
 /* The kanx defaults a KANLinear falls back to outside a kanx>KAN. */
 static void
 kan_defaults(struct kx_layer *d)
@@ -365,7 +301,7 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 	if (model_kind(lo) != NOT_MODEL) {
 		size_t *o = NULL, n = 0;
 		char *prefix = path ? malloc(strlen(path) + 2) : NULL;
-		int rc, fz = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "trainable"));
+		int rc;
 		if (!prefix) {
 			free(path);
 			oom(b);
@@ -378,9 +314,7 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 			free(prefix);
 			return -1;
 		}
-		b->frozen += fz;        /* Keras: nothing is trainable under a model of trainable: false */
 		rc = build_model(b, lo, prefix, in[0], depth + 1, &o, &n, NULL);
-		b->frozen -= fz;
 		free(prefix);
 		if (rc == 0 && n != 1) {
 			bad(b, lname, "a nested model with %zu outputs is not supported (one only)", n);
@@ -396,9 +330,12 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 		return -1;
 	}
 	if (!(ops = kx_layer_find(cls, custom))) {
-		bad(b, lname, "unsupported layer class '%.100s'", cls);
-		free(path);
-		return -1;
+		if (!b->describe) {
+			bad(b, lname, "unsupported layer class '%.100s'", cls);
+			free(path);
+			return -1;
+		}
+		ops = &kx_layer_unsupported;
 	}
 	if (ops->is_input) {
 		bad(b, lname, "an InputLayer inside the model, read by another layer: kanx runs models "
@@ -412,11 +349,16 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 		return -1;
 	l->dtype = (unsigned char)dt;
 	l->dtype_implicit = implicit;
-	l->frozen = (unsigned char)(b->frozen > 0 ||
-	                            cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "trainable")));
+	l->frozen = b->frozen || cfg_frozen(cfg);
+	*out = b->m->n_layers;
+	if (b->describe && kx_describe_entry(b->m, l, lo, cls, b->lim) != 0) {
+		oom(b);
+		return -1;
+	}
+	if (ops->placeholder)
+		return 0;
 	ops->parse(l, cfg, &ctx);
 	b->bad |= ctx.bad;
-	*out = b->m->n_layers;
 	return ctx.bad ? -1 : 0;
 }
 
@@ -511,7 +453,12 @@ build_kan(struct builder *b, const cJSON *cfg, struct scope *sc, size_t in, size
 				l->out = w;
 				l->dtype = (unsigned char)b->dtype;
 				l->dtype_implicit = 1;  /* KAN builds them under its policy */
+				l->frozen = (unsigned char)b->frozen;
 				kx_kan_params(l, NULL, &dflt, &ctx);  /* the model-wide settings */
+				if (b->describe && kx_describe_kan(l) != 0) {
+					oom(b);
+					return -1;
+				}
 				cur = b->m->n_layers;
 			}
 			prev = w;
@@ -533,8 +480,13 @@ build_kan(struct builder *b, const cJSON *cfg, struct scope *sc, size_t in, size
 			return -1;
 		l->dtype = (unsigned char)dt_l;
 		l->dtype_implicit = implicit_l;
+		l->frozen = b->frozen || cfg_frozen(v);
 		kx_layer_kan.parse(l, v, &ctx);
 		b->bad |= ctx.bad;
+		if (!ctx.bad && b->describe && kx_describe_kan(l) != 0) {
+			oom(b);
+			return -1;
+		}
 		cur = b->m->n_layers;
 	}
 	*out = cur;
@@ -974,7 +926,7 @@ build_model(struct builder *b, const cJSON *lo, const char *prefix, size_t in, s
 	size_t out = in;
 	enum kx_dtype outer;
 	unsigned char implicit;
-	int rc;
+	int rc, outer_frozen = b->frozen;
 
 	*outs = NULL;
 	*n_outs = 0;
@@ -1004,9 +956,14 @@ build_model(struct builder *b, const cJSON *lo, const char *prefix, size_t in, s
 		rc = build_sequential(b, cfg, &sc, in, depth, &out, &last);
 		break;
 	case FUNCTIONAL:
+		/* Keras reloads a Functional's trainable=False on the model, not
+		 * on its layers (a Sequential's, not at all): at the top it
+		 * trains nothing; nested, its layers keep their own flags */
+		b->frozen |= depth == 0 && cfg_frozen(cfg);
 		rc = build_functional(b, cfg, &sc, in, depth, outs, n_outs, names);
 		free(sc.c);
 		b->dtype = outer;
+		b->frozen = outer_frozen;
 		return rc;
 	default:
 		rc = -1;
@@ -1037,7 +994,7 @@ static int
 layer_weight_bytes(const struct kx_layer *l, size_t *bytes)
 {
 	struct kx_tensor t[KX_MAX_TENSORS];
-	size_t n = 0, nt = l->ops->tensors ? l->ops->tensors(l, t) : 0, i, p;
+	size_t n = 0, nt = l->ops->tensors && !l->shapes_only ? l->ops->tensors(l, t) : 0, i, p;
 	int d;
 
 	for (i = 0; i < nt; i++) {
@@ -1050,47 +1007,9 @@ layer_weight_bytes(const struct kx_layer *l, size_t *bytes)
 	return kx_mul(n, sizeof(float), bytes);
 }
 
-int
-kx_spec_widths(struct kx_model *m, const char *label, struct kx_err *e)
-{
-	size_t *node_w, in_w[KX_MAX_INPUTS], i, j;
-	char msg[300];
-	int rc = 0;
-
-	if (!(node_w = kx_mallocarray(m->n_layers + 1, sizeof *node_w)))
-		return kx_err_set(e, KX_EXIT_INTERNAL, "%s: out of memory", label);
-	node_w[0] = m->in;
-	for (i = 0; i < m->n_layers; i++) {
-		struct kx_layer *l = &m->layers[i];
-		for (j = 0; j < l->n_inputs && j < KX_MAX_INPUTS; j++) {
-			in_w[j] = node_w[l->inputs[j]];
-			if (in_w[j] == 0)
-				break;
-		}
-		if (j < l->n_inputs) {
-			/* after a layer it reads was refused: nothing more to say */
-			if (rc == 0)
-				kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s': the input width is unknown",
-				           label, l->name);
-			rc = -1;
-			node_w[i + 1] = 0;
-			continue;
-		}
-		if (l->ops->shape(l, in_w, j, msg, sizeof msg) != 0) {
-			kx_err_add(e, KX_EXIT_BADMODEL, "%s: layer '%s': %s", label, l->name, msg);
-			rc = -1;
-			node_w[i + 1] = 0;
-			continue;
-		}
-		node_w[i + 1] = l->out;
-	}
-	free(node_w);
-	return rc;
-}
-
-int
-kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t len,
-              const struct kx_limits *lim, struct kx_err *e)
+static int
+spec_parse(struct kx_model *m, const char *label, const char *json, size_t len,
+           const struct kx_limits *lim, int describe, struct kx_err *e)
 {
 	struct builder *b;
 	const cJSON *cfg;
@@ -1099,7 +1018,7 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 	int custom, rc = -1;
 	size_t i, w;
 
-	root = parse_json(label, json, len, lim, e);
+	root = kx_json_parse_member(label, json, len, lim, e);
 	if (!root)
 		return -1;
 	b = calloc(1, sizeof *b);
@@ -1112,8 +1031,9 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 	b->lim = lim;
 	b->e = e;
 	b->dtype = KX_DT_FLOAT32;
+	b->describe = describe;
+
 	cfg = cJSON_GetObjectItemCaseSensitive(root, "config");
-	b->frozen = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cfg, "trainable"));
 	cls = cJSON_IsObject(root) ? layer_class(root, &custom) : NULL;
 	if (!cls || !cJSON_IsObject(cfg)) {
 		kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a Keras model config (no class_name/config)", label);
@@ -1167,7 +1087,7 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 	/* The widths, node by node, each layer's from those of its inputs. */
 	if (m->in == 0)
 		m->in = m->layers[0].in;
-	if (kx_spec_widths(m, label, e) != 0)
+	if ((describe ? kx_describe_widths(m, label, e) : kx_spec_widths(m, label, e)) != 0)
 		goto out;
 	/* The weights the config implies, against the limit, before the HDF5
 	 * file is opened and anything is allocated for them. */
@@ -1184,6 +1104,8 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 	/* the outputs side by side */
 	for (i = 0, m->out = 0; i < m->n_outputs; i++) {
 		size_t o = m->outputs[i];
+		if (kx_model_output_width(m, i) == 0)
+			break;          /* describe mode: unknown */
 		if (kx_add(m->out, o ? m->layers[o - 1].out : m->in, &m->out) != 0 ||
 		    m->out > lim->max_width) {
 			kx_err_add(e, KX_EXIT_BADMODEL, "%s: the outputs together are wider than %zu", label,
@@ -1191,6 +1113,8 @@ kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t le
 			goto out;
 		}
 	}
+	if (i < m->n_outputs)
+		m->out = 0;
 	rc = 0;
 	goto out;
 nomem:
@@ -1199,4 +1123,18 @@ out:
 	free(b);
 	cJSON_Delete(root);
 	return rc;
+}
+
+int
+kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t len,
+              const struct kx_limits *lim, struct kx_err *e)
+{
+	return spec_parse(m, label, json, len, lim, 0, e);
+}
+
+int
+kx_spec_parse_describe(struct kx_model *m, const char *label, const char *json, size_t len,
+                       const struct kx_limits *lim, struct kx_err *e)
+{
+	return spec_parse(m, label, json, len, lim, 1, e);
 }

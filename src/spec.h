@@ -17,10 +17,14 @@
 int kx_spec_parse(struct kx_model *m, const char *label, const char *json, size_t len,
                   const struct kx_limits *lim, struct kx_err *e);
 
-/* Set every layer's in and out from the widths of the nodes it reads
- * (m->in for node 0), in order, through its row's shape hook. -1 with e
- * naming each layer whose widths do not fit its config. */
-int kx_spec_widths(struct kx_model *m, const char *label, struct kx_err *e);
+/* The same for inspect of a model kanx cannot run: a layer of a class
+ * kanx does not know becomes a placeholder node (kx_layer_unsupported,
+ * shapes_only, m->n_unsupported counts them), each layer records the
+ * widths its config declares (in_decl), and the widths are
+ * kx_describe_widths's (widths.h). Every other problem is refused as kx_spec_parse
+ * refuses it. */
+int kx_spec_parse_describe(struct kx_model *m, const char *label, const char *json, size_t len,
+                           const struct kx_limits *lim, struct kx_err *e);
 
 /* Parse metadata.json for keras_version and date_saved (both optional). */
 int kx_spec_metadata(struct kx_model *m, const char *label, const char *json, size_t len,

@@ -718,15 +718,123 @@ fail:
 	return -1;
 }
 
+#define KX_COUNT_LINKS 4096   /* links a shapes_only layer's group may hold, at any depth */
+#define KX_COUNT_DEPTH 16     /* groups in groups under it (sublayers' weights) */
+
+/* The elements of every dataset under group g (path: for messages), at
+ * any depth: the shapes only, never a value. Each link a hard one; *links
+ * counts them against KX_COUNT_LINKS. 0, or -1 with a problem recorded. */
+static int
+count_group(struct wctx *c, hid_t g, const char *path, int depth, size_t *n, size_t *links)
+{
+	H5G_info_t gi;
+	hsize_t i;
+
+	if (depth > KX_COUNT_DEPTH) {
+		problem(c, path, "groups nested more than %d deep", KX_COUNT_DEPTH);
+		return -1;
+	}
+	if (H5Gget_info(g, &gi) < 0) {
+		problem(c, path, "unreadable group");
+		return -1;
+	}
+	for (i = 0; i < gi.nlinks; i++) {
+		char name[256], sub[600];
+		hsize_t dims[H5S_MAX_RANK];
+		ssize_t len;
+		hid_t o, sp;
+		size_t p;
+		int lk, r, d, rc = 0;
+
+		if (++*links > KX_COUNT_LINKS) {
+			problem(c, path, "more than %d links under the layer's group", KX_COUNT_LINKS);
+			return -1;
+		}
+		len = H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
+		if (len < 0 || (size_t)len >= sizeof name) {
+			H5Eclear2(H5E_DEFAULT);
+			problem(c, path, "a link name is unreadable or longer than %zu bytes", sizeof name - 1);
+			return -1;
+		}
+		snprintf(sub, sizeof sub, "%s/%s", path, name);
+		if ((lk = hard_link(g, name)) <= 0) {
+			problem(c, sub, "%s", lk < 0 ? link_problem(lk) : "vanished");
+			return -1;
+		}
+		if ((o = H5Oopen(g, name, H5P_DEFAULT)) < 0) {
+			H5Eclear2(H5E_DEFAULT);
+			problem(c, sub, "unreadable object");
+			return -1;
+		}
+		if (H5Iget_type(o) == H5I_GROUP) {
+			rc = count_group(c, o, sub, depth + 1, n, links);
+		} else if (H5Iget_type(o) == H5I_DATASET) {
+			sp = H5Dget_space(o);
+			r = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+			if (r < 0 || r > H5S_MAX_RANK || H5Sget_simple_extent_dims(sp, dims, NULL) != r) {
+				problem(c, sub, "unreadable shape");
+				rc = -1;
+			}
+			for (p = 1, d = 0; rc == 0 && d < r; d++)
+				if ((size_t)dims[d] != dims[d] || kx_mul(p, (size_t)dims[d], &p) != 0) {
+					problem(c, sub, "a shape whose size overflows");
+					rc = -1;
+				}
+			if (rc == 0 && H5Sget_simple_extent_type(sp) == H5S_NULL)
+				p = 0;
+			if (rc == 0 && kx_add(*n, p, n) != 0) {
+				problem(c, sub, "the sizes overflow");
+				rc = -1;
+			}
+			if (sp >= 0)
+				H5Sclose(sp);
+		}
+		H5Oclose(o);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A shapes_only layer: the elements of the weights under its group
+ * (absent: none), into l->file_params. */
+static void
+count_layer(struct wctx *c, hid_t layers, struct kx_layer *l)
+{
+	hid_t grp = -1;
+	size_t links = 0, n = 0;
+	int lk = 0;
+
+	l->file_params = 0;
+	if (layers >= 0)
+		grp = open_group_path(layers, l->h5_group + strlen("layers/"), &lk);
+	if (lk < 0) {
+		problem(c, l->h5_group, "%s", link_problem(lk));
+		return;
+	}
+	if (grp < 0) {
+		if (lk)
+			problem(c, l->h5_group, "not a group");
+		return;
+	}
+	if (count_group(c, grp, l->h5_group, 0, &n, &links) == 0)
+		l->file_params = n;
+	H5Gclose(grp);
+}
+
 static void
 load_layer(struct wctx *c, hid_t layers, struct kx_layer *l)
 {
 	const char *gname = l->h5_group + strlen("layers/");
 	struct kx_tensor t[KX_MAX_TENSORS];
-	size_t want = l->ops->tensors ? l->ops->tensors(l, t) : 0;
+	size_t want = l->ops->tensors && !l->shapes_only ? l->ops->tensors(l, t) : 0;
 	hid_t grp = -1, vars = -1;
 	int lk = 0;
 
+	if (l->shapes_only) {
+		count_layer(c, layers, l);
+		return;
+	}
 	if (layers >= 0)
 		grp = open_group_path(layers, gname, &lk);
 	if (lk < 0) {
@@ -903,7 +1011,7 @@ static size_t
 layer_arrays(struct kx_layer *l, float **ptr[KX_MAX_TENSORS], size_t n[KX_MAX_TENSORS])
 {
 	struct kx_tensor t[KX_MAX_TENSORS];
-	size_t nt = l->ops->tensors ? l->ops->tensors(l, t) : 0, i;
+	size_t nt = l->ops->tensors && !l->shapes_only ? l->ops->tensors(l, t) : 0, i;
 	int d;
 
 	for (i = 0; i < nt; i++) {
@@ -953,6 +1061,11 @@ child(int fd, struct kx_model *m, const char *label, const void *buf, size_t len
 	/* the policies the weights settled (dtype_implicit), before the arrays */
 	for (i = 0; r.rc == 0 && i < m->n_layers; i++)
 		if (write_all(fd, &m->layers[i].dtype, 1) != 0)
+			_exit(1);
+	/* the weights counted of the layers none are read of (inspect) */
+	for (i = 0; r.rc == 0 && i < m->n_layers; i++)
+		if (m->layers[i].shapes_only &&
+		    write_all(fd, &m->layers[i].file_params, sizeof m->layers[i].file_params) != 0)
 			_exit(1);
 	for (i = 0; r.rc == 0 && i < m->n_layers; i++) {
 		k = layer_arrays(&m->layers[i], ptr, n);
@@ -1023,6 +1136,11 @@ load_isolated(struct kx_model *m, const char *label, const void *buf, size_t len
 			else
 				m->layers[i].dtype = dt;
 		}
+		for (i = 0; got == 0 && i < m->n_layers; i++)
+			if (m->layers[i].shapes_only &&
+			    (rd = read_all(fd[0], &m->layers[i].file_params, sizeof m->layers[i].file_params,
+			                   &deadline)) != 0)
+				got = -1;
 		for (i = 0; got == 0 && i < m->n_layers; i++) {
 			struct kx_layer *l = &m->layers[i];
 			k = layer_arrays(l, ptr, n);

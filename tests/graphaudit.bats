@@ -32,13 +32,14 @@ setup() {
 	done
 }
 
-@test "inspect: Keras's outputs (names, widths, in flattened order) and trainable count" {
+@test "inspect: Keras's outputs (names, widths, in flattened order) and trainable, non-trainable and total counts" {
 	local v n bad=0 got want
 	for v in 3.3 3.8 3.16; do
 		for n in $(jq -r '.fixtures[] | select(.must_refuse | not) | .name' "$AUD/keras-$v/manifest.json"); do
 			kanx inspect --json "$AUD/keras-$v/$n.keras" >"$T/j"
-			got=$(jq -c '[.params, [.outputs[] | {name, width}]]' "$T/j")
-			want=$(jq -c --arg n "$n" '.fixtures[] | select(.name == $n) | [.params.trainable, .outputs]' \
+			got=$(jq -c '[.params, .non_trainable_params, .total_params, [.outputs[] | {name, width}]]' "$T/j")
+			want=$(jq -c --arg n "$n" '.fixtures[] | select(.name == $n) |
+				[.params.trainable, .params.non_trainable, .params.total, .outputs]' \
 				"$AUD/keras-$v/manifest.json")
 			[ "$got" = "$want" ] || { echo "$v $n: kanx $got, Keras $want"; bad=$((bad + 1)); }
 		done

@@ -41,6 +41,14 @@ bounded() {
 	err=$(grep -v '^==[0-9]*==WARNING: AddressSanitizer failed to allocate' "$BATS_TEST_TMPDIR/err" || true)
 }
 
+# A model refused only for layers of classes kanx does not know is
+# described before the refusal (kanx-inspect(1)): stdout is that
+# description, without a control character of the file's.
+described() {
+	[[ "$1" == *"unsupported layer class"* ]] && [[ "$2" == *"kanx cannot run this model"* ]] &&
+		! grep -q $'[\x01-\x08\x0b-\x1f\x7f]' <<<"$2"
+}
+
 # Check every manifest line whose file starts with PREFIX; print each
 # failure and fail at the end, so one run shows all broken cases.
 check_cases() {
@@ -69,7 +77,8 @@ check_cases() {
 		if [[ "$err" != "kanx: $HOSTILE/cases/$f"* ]] || [[ "$err" != *"$frag"* ]]; then
 			echo "$f ($what): message '$err' lacks '$frag'"
 			bad=$((bad + 1))
-		elif [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ] || [[ "$err" == *HDF5-DIAG* ]] || [ -n "$out" ]; then
+		elif [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ] || [[ "$err" == *HDF5-DIAG* ]] ||
+			{ [ -n "$out" ] && ! described "$err" "$out"; }; then
 			echo "$f ($what): more than our one line: stdout '$out', stderr '$err'"
 			bad=$((bad + 1))
 		fi

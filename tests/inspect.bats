@@ -50,14 +50,14 @@ kan_params() { echo $(( $1 * $2 * ($3 + $4 + 1) )); }
 
 @test "inspect: uniform is yes only for grids on the lattice the closed form assumes; near and no grids run on their knots" {
 	N=$FIX/keras-3.16-numeric
-	# text: the column before params, one word per KAN layer
+	# text: the column before params and non-train, one word per KAN layer
 	run kanx inspect "$N/mixed_gk.keras"
 	[ "$status" -eq 0 ]
-	[ "$(awk '$2 ~ /^kan_linear/ { printf "%s ", $(NF-1) }' <<<"$output")" = "yes yes near yes " ]
+	[ "$(awk '$2 ~ /^kan_linear/ { printf "%s ", $(NF-2) }' <<<"$output")" = "yes yes near yes " ]
 	run kanx inspect "$N/near_uniform_k3.keras"
-	[ "$(awk '$2 ~ /^kan_linear/ { printf "%s ", $(NF-1) }' <<<"$output")" = "near near " ]
+	[ "$(awk '$2 ~ /^kan_linear/ { printf "%s ", $(NF-2) }' <<<"$output")" = "near near " ]
 	run kanx inspect "$FIX/keras-3.16/kan_e.keras"
-	[ "$(awk '$2 ~ /^kan_/ { printf "%s ", $(NF-1) }' <<<"$output")" = "no no " ]
+	[ "$(awk '$2 ~ /^kan_/ { printf "%s ", $(NF-2) }' <<<"$output")" = "no no " ]
 	# JSON: uniform and how far the knots are from the lattice, in units of h
 	run kanx inspect --json "$FIX/models/quickstart.keras"
 	[ "$(jq -c '[.layers[] | [.uniform, .knot_deviation]]' <<<"$output")" = '[[true,2.24e-07],[true,2.24e-07],[true,2.24e-07]]' ]
