@@ -906,7 +906,11 @@ load_here(struct kx_model *m, const char *label, const void *buf, size_t len,
 		kx_err_set(e, KX_EXIT_INTERNAL, "%s: cannot set up HDF5 in memory", label);
 		goto out;
 	}
-	f = H5Fopen("model.weights.h5", H5F_ACC_RDONLY, fapl);
+	/* The core driver opens a file image only when open(2) of the name
+	 * fails ("file already exists" otherwise, and a FIFO of that name
+	 * would block): a name under /dev/null, which is no directory, can
+	 * never be opened, whatever the current directory holds. */
+	f = H5Fopen("/dev/null/model.weights.h5", H5F_ACC_RDONLY, fapl);
 	if (f < 0) {
 		char why[160];
 		kx_err_set(e, KX_EXIT_BADMODEL, "%s: not a readable HDF5 file (%s)", label, h5_reason(why));

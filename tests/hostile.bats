@@ -357,3 +357,24 @@ replay() {
 @test "fuzz corpus replay: request (API request documents)" {
 	replay request "$KANX_SRCDIR/fuzz/corpus/request"
 }
+
+@test "what the current directory holds never reaches the model: a file, a FIFO, a directory named model.weights.h5 or config.json" {
+	local q="$FIX/models/quickstart.keras" qin="$FIX/models/quickstart_input.csv" d
+	for kind in file fifo dir; do
+		d="$BATS_TEST_TMPDIR/$kind"
+		mkdir -p "$d"
+		for n in model.weights.h5 config.json metadata.json; do
+			case $kind in
+			file) printf 'not this\n' >"$d/$n" ;;
+			fifo) mkfifo "$d/$n" ;;
+			dir) mkdir "$d/$n" ;;
+			esac
+		done
+		# each run bounded: a FIFO opened by mistake would block
+		(cd "$d" && timeout 20 "$KANX" predict -m "$q" "$qin") >"$BATS_TEST_TMPDIR/got.csv"
+		csv_close "$BATS_TEST_TMPDIR/got.csv" "$FIX/models/quickstart_expected.csv"
+		(cd "$d" && timeout 20 "$KANX" validate -m "$q")
+		(cd "$d" && timeout 20 "$KANX" inspect "$q") | grep -q '^  layers'
+		echo '{"op": "load", "path": "'"$q"'"}' | (cd "$d" && timeout 20 "$KANX" serve-stdin) 2>/dev/null | grep -q '"loaded": true'
+	done
+}
