@@ -28,11 +28,12 @@ csv_close() {
 	' "$1" "$2"
 }
 
-# Run the fixtures of tests/fixtures/layers/keras-$1 whose names match the
-# regex $2 (from the manifest) on every kernel against Keras's outputs;
+# Run the fixtures of tests/fixtures/layers/keras-$1 (or $3-$1: audit-keras-3.16
+# for make_audit_fixtures.py's) whose names match the regex $2 (from the
+# manifest) on every kernel against Keras's outputs;
 # print each failure, then "N runs, M bad" on the last line.
 layer_fixtures() {
-	local v=$1 d="$FIX/layers/keras-$1" n k runs=0 bad=0 msg
+	local v=$1 d="$FIX/layers/${3:-keras}-$1" n k runs=0 bad=0 msg
 	for n in $(jq -r --arg re "$2" '.fixtures[] | select(.name | test($re)) | .name' "$d/manifest.json"); do
 		for k in $(kernels); do
 			if ! KANX_KERNEL=$k kanx predict -m "$d/$n.keras" "$d/${n}_input.csv" \
