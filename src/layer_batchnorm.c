@@ -3,7 +3,7 @@
  * (-moving_mean * inv (+ beta)), in float32 in that order (Keras's
  * batch_normalization, NumPy backend). Variables gamma, beta (each only
  * when scale, center), moving_mean, moving_variance, in that order; with
- * renorm (Keras 3.10+) three more that only training uses (moving_stddev,
+ * renorm (Keras 3.16 has it, 3.8 not) three more that only training uses (moving_stddev,
  * renorm_mean, renorm_stddev): inference reads the moving mean and
  * variance as without it (renorm keeps moving_variance in step). */
 #include <tgmath.h>
