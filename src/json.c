@@ -218,6 +218,29 @@ keys_rc(struct scan *c, int rc, const struct kx_jdup *d)
 
 static int value(struct scan *c);
 
+/* NaN, Infinity, -Infinity at c->i: Python's json reads and writes them
+ * (Keras writes them for a parameter such as ReLU(max_value=inf) or
+ * Masking(mask_value=nan)), JSON and cJSON do not. Refused by name, with
+ * the key they follow, rather than as a stray character: -1 (fail), or 0
+ * when none is there. */
+static int
+nonfinite(struct scan *c)
+{
+	static const char *const tok[] = { "NaN", "Infinity", "-Infinity" };
+	size_t j, n, k;
+
+	for (j = 0; j < 3; j++) {
+		n = strlen(tok[j]);
+		if (c->len - c->i < n || memcmp(c->s + c->i, tok[j], n) != 0)
+			continue;
+		k = c->keys && c->nb < 60 ? c->nb : c->keys ? 60 : 0;
+		return fail(c, c->i, "non-finite number %s%s%.*s%s: Python's json writes it, kanx "
+		            "reads only finite numbers in a config", tok[j], k ? " (after the key '" : "",
+		            (int)k, k ? (const char *)c->keys : "", k ? "')" : "");
+	}
+	return 0;
+}
+
 /* Past the '{' or '[' at c->i: 1 when the object or array is empty (its
  * CLOSE consumed too), 0 when an item follows. */
 static int
@@ -306,6 +329,8 @@ value(struct scan *c)
 	}
 	if (b == '"')
 		return string(c, 0);
+	if ((r = nonfinite(c)) != 0)
+		return r;
 	if (b == '-' || (b >= '0' && b <= '9'))
 		return number(c);
 	for (j = 0; j < 3; j++) {

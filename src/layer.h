@@ -66,7 +66,7 @@ struct kx_tensor {
 	int integer;                    /* an integer variable (Normalization's count), read
 	                                 * as float32; else the dataset must be floats */
 };
-#define KX_MAX_TENSORS 4
+#define KX_MAX_TENSORS 7
 /* inputs of one layer (a merge layer's) */
 #define KX_MAX_INPUTS 64
 
@@ -204,6 +204,15 @@ int kx_layer_last_axis(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *k
 int kx_layer_bool(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, int dflt);
 int kx_layer_float(struct kx_parse_ctx *ctx, const cJSON *cfg, const char *key, float dflt,
                    float *out);
+
+/* A config value that holds numbers for the features: a number, a list of
+ * numbers, a list holding one such list (an array of shape (1, n)), or one
+ * of these as Keras serializes a NumPy array or a tensor ({"class_name":
+ * "__numpy__" or "__tensor__", "config": {"value": ...}}; Keras 3 on the
+ * NumPy backend writes "__tensor__" for a NumPy array). The number itself
+ * (*n = 1) or the list of *n >= 1 numbers, or NULL if it is none of
+ * these (layers.c). */
+const cJSON *kx_layer_numbers(const cJSON *v, size_t *n);
 
 /* cfg[key] as the config writes it (a layer under the float64 policy
  * computes with it unrounded), dflt when it is not a number: for a key

@@ -2,7 +2,10 @@
  * inv = 1 / sqrt(moving_variance + epsilon) (* gamma), y = x * inv +
  * (-moving_mean * inv (+ beta)), in float32 in that order (Keras's
  * batch_normalization, NumPy backend). Variables gamma, beta (each only
- * when scale, center), moving_mean, moving_variance, in that order. */
+ * when scale, center), moving_mean, moving_variance, in that order; with
+ * renorm (Keras 3.16 has it, 3.8 not) three more that only training uses (moving_stddev,
+ * renorm_mean, renorm_stddev): inference reads the moving mean and
+ * variance as without it (renorm keeps moving_variance in step). */
 #include <tgmath.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,17 +14,17 @@
 #include "model.h"
 
 struct batchnorm {
-	int center, scale;
+	int center, scale, renorm;
 	float epsilon;
 	double epsilon64;         /* as the config writes it (float64 policy) */
 	float *gamma, *beta, *mean, *var;
+	float *renorm_w[3];       /* renorm: read, not used at inference */
 };
 
 static int
 parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 {
 	struct batchnorm *b;
-	const cJSON *v;
 
 	if (!(b = kx_layer_priv(l, sizeof *b, ctx)))
 		return -1;
@@ -30,9 +33,7 @@ parse(struct kx_layer *l, const cJSON *cfg, struct kx_parse_ctx *ctx)
 	b->scale = kx_layer_bool(ctx, cfg, "scale", 1);
 	kx_layer_float(ctx, cfg, "epsilon", 1e-3f, &b->epsilon);
 	b->epsilon64 = kx_layer_double(cfg, "epsilon", 1e-3);
-	if ((v = cJSON_GetObjectItemCaseSensitive(cfg, "renorm")) && cJSON_IsTrue(v))
-		kx_parse_bad(ctx, "renorm=True is not supported (it saves renorm statistics kanx "
-		             "does not read)");
+	b->renorm = kx_layer_bool(ctx, cfg, "renorm", 0);
 	return ctx->bad ? -1 : 0;
 }
 
@@ -48,6 +49,11 @@ tensors(const struct kx_layer *l, struct kx_tensor *t)
 		t[n++] = (struct kx_tensor){ "beta", 1, { l->in, 0, 0 }, &b->beta, 0 };
 	t[n++] = (struct kx_tensor){ "moving_mean", 1, { l->in, 0, 0 }, &b->mean, 0 };
 	t[n++] = (struct kx_tensor){ "moving_variance", 1, { l->in, 0, 0 }, &b->var, 0 };
+	if (b->renorm) {
+		t[n++] = (struct kx_tensor){ "moving_stddev", 1, { l->in, 0, 0 }, &b->renorm_w[0], 0 };
+		t[n++] = (struct kx_tensor){ "renorm_mean", 1, { l->in, 0, 0 }, &b->renorm_w[1], 0 };
+		t[n++] = (struct kx_tensor){ "renorm_stddev", 1, { l->in, 0, 0 }, &b->renorm_w[2], 0 };
+	}
 	return n;
 }
 

@@ -21,7 +21,8 @@ struct normalization {
 	double *mean64, *var64;  /* given: the config's values as written (float64 policy) */
 };
 
-/* cfg[key]: a number or a list of numbers, into a new array, and as
+/* cfg[key]: a number or a list of numbers (kx_layer_numbers: an array of
+ * shape (1, n) or as Keras serializes one too), into a new array, and as
  * written into *a64 (Keras casts them to the compute dtype) */
 static float *
 given(struct kx_parse_ctx *ctx, const cJSON *v, const char *key, size_t *n, double **a64)
@@ -30,30 +31,22 @@ given(struct kx_parse_ctx *ctx, const cJSON *v, const char *key, size_t *n, doub
 	float *a;
 	size_t i = 0;
 
-	*n = cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 1;
-	if (*n < 1 || *n > ctx->lim->max_width || !(a = kx_mallocarray(*n, sizeof *a)) ||
-	    !(*a64 = kx_mallocarray(*n, sizeof **a64))) {
+	if (!(v = kx_layer_numbers(v, n)) || *n > ctx->lim->max_width ||
+	    !(a = kx_mallocarray(*n, sizeof *a)) || !(*a64 = kx_mallocarray(*n, sizeof **a64))) {
 		kx_parse_bad(ctx, "%s must be a number or a list of 1 to %zu numbers", key,
 		             ctx->lim->max_width);
 		return NULL;
 	}
-	cJSON_ArrayForEach(e, v) {
-		if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || fabs(e->valuedouble) > FLT_MAX)
-			goto bad;
+	for (e = cJSON_IsArray(v) ? v->child : v; e; e = cJSON_IsArray(v) ? e->next : NULL) {
+		if (!isfinite(e->valuedouble) || fabs(e->valuedouble) > FLT_MAX) {
+			kx_parse_bad(ctx, "%s must hold finite numbers", key);
+			free(a);
+			return NULL;
+		}
 		(*a64)[i] = e->valuedouble;
 		a[i++] = (float)e->valuedouble;
 	}
-	if (!cJSON_IsArray(v)) {
-		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || fabs(v->valuedouble) > FLT_MAX)
-			goto bad;
-		(*a64)[0] = v->valuedouble;
-		a[0] = (float)v->valuedouble;
-	}
 	return a;
-bad:
-	kx_parse_bad(ctx, "%s must hold finite numbers", key);
-	free(a);
-	return NULL;
 }
 
 static int

@@ -16,25 +16,17 @@ struct rescaling {
 	size_t n_scale, n_offset;
 };
 
-/* A number, a list of numbers, or a NumPy array as Keras 3.8+ serializes
- * one ({"class_name": "__numpy__", "config": {"value": ...}}), into a new
- * array of float32 (Keras casts to the layer's dtype). -1 if it is none
- * of these, or has more than max values. */
+/* scale or offset (kx_layer_numbers: a number, one per feature, or an
+ * array as Keras serializes one), into new arrays of float32 (Keras casts
+ * to the layer's dtype) and as written. -1 if it is none of these, or has
+ * more than max values. */
 static int
 values(const cJSON *v, size_t max, float **out, double **out64, size_t *n)
 {
 	const cJSON *c;
 	size_t i = 0;
 
-	if (cJSON_IsObject(v)) {
-		const cJSON *cls = cJSON_GetObjectItemCaseSensitive(v, "class_name");
-		if (!cJSON_IsString(cls) || strcmp(cls->valuestring, "__numpy__") != 0)
-			return -1;
-		v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "config"), "value");
-	}
-	if (cJSON_IsNumber(v))
-		*n = 1;
-	else if (!cJSON_IsArray(v) || (*n = (size_t)cJSON_GetArraySize(v)) < 1 || *n > max)
+	if (!(v = kx_layer_numbers(v, n)) || *n > max)
 		return -1;
 	if (!(*out = kx_mallocarray(*n, sizeof **out)) || !(*out64 = kx_mallocarray(*n, sizeof **out64)))
 		return -1;
@@ -44,8 +36,6 @@ values(const cJSON *v, size_t max, float **out, double **out64, size_t *n)
 		return 0;
 	}
 	cJSON_ArrayForEach(c, v) {
-		if (!cJSON_IsNumber(c))
-			return -1;   /* freed with the layer */
 		(*out64)[i] = c->valuedouble;
 		(*out)[i++] = (float)c->valuedouble;
 	}

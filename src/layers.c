@@ -196,6 +196,33 @@ kx_layer_double(const cJSON *cfg, const char *key, double dflt)
 	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
+const cJSON *
+kx_layer_numbers(const cJSON *v, size_t *n)
+{
+	const cJSON *c;
+
+	if (cJSON_IsObject(v)) {
+		const cJSON *cls = cJSON_GetObjectItemCaseSensitive(v, "class_name");
+		if (!cJSON_IsString(cls) || (strcmp(cls->valuestring, "__numpy__") != 0 &&
+		                             strcmp(cls->valuestring, "__tensor__") != 0))
+			return NULL;
+		v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "config"),
+		                                     "value");
+	}
+	if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == 1 && cJSON_IsArray(v->child))
+		v = v->child;  /* shape (1, n): broadcast over the rows as (n,) */
+	if (cJSON_IsNumber(v)) {
+		*n = 1;
+		return v;
+	}
+	if (!cJSON_IsArray(v) || (*n = (size_t)cJSON_GetArraySize(v)) < 1)
+		return NULL;
+	cJSON_ArrayForEach(c, v)
+		if (!cJSON_IsNumber(c))
+			return NULL;
+	return v;
+}
+
 const double *
 kx_layer_w64(const struct kx_layer *l, float *const *field)
 {

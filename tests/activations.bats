@@ -84,7 +84,8 @@ check_version() {
 		run kanx predict -m "$d/$name.keras" "$LAYERS/keras-3.16/act_relu_input.csv"
 		echo "$name: $output"
 		[ "$status" -eq 4 ]
-		[[ "$output" == *"$d/$name.keras:config.json: "*"$msg"* ]]
+		[[ "$output" == *"$d/$name.keras:config.json: "*"$msg"* ||
+		   "$output" == *"$d/$name.keras:model.weights.h5: "*"$msg"* ]]
 		run kanx validate -m "$d/$name.keras"
 		[ "$status" -ne 0 ]
 		[[ "$output" == *"$msg"* ]]

@@ -29,20 +29,23 @@ csv_close() {
 }
 
 # Run the fixtures of tests/fixtures/layers/keras-$1 (of $LAYER_FIX/keras-$1
-# when set) whose names match the regex $2 (from the manifest), but those
+# when set; $3-$1 instead of keras-$1 when $3 is given: audit-keras-3.16
+# for make_audit_fixtures.py's) whose names match the regex $2 (from the manifest), but those
 # marked must_refuse, on every kernel against Keras's outputs (its float32
 # ones where the manifest names them: kanx computes float16 in float32);
 # several outputs are compared by value (Keras's CSV is headed y0..). Print
 # each failure, then "N runs, M bad" on the last line.
 layer_fixtures() {
-	local v=$1 d="${LAYER_FIX:-$FIX/layers}/keras-$1" n w k e runs=0 bad=0 msg names
+	local v=$1 d="${LAYER_FIX:-$FIX/layers}/${3:-keras}-$1" n w k e st runs=0 bad=0 msg names
 	while read -r n w k e; do
 		names=()
 		[ "$k" -gt 1 ] && names=(--output-names "$(seq -s, -f 'y%g' 0 $((w - 1)))")
 		for k in $(kernels); do
-			if ! KANX_KERNEL=$k kanx predict "${names[@]}" -m "$d/$n.keras" "$d/${n}_input.csv" \
-				>"$BATS_TEST_TMPDIR/got.csv" 2>"$BATS_TEST_TMPDIR/err"; then
-				echo "$v $n $k: exit $?: $(head -c 300 "$BATS_TEST_TMPDIR/err")"
+			st=0
+			KANX_KERNEL=$k kanx predict "${names[@]}" -m "$d/$n.keras" "$d/${n}_input.csv" \
+				>"$BATS_TEST_TMPDIR/got.csv" 2>"$BATS_TEST_TMPDIR/err" || st=$?
+			if [ "$st" -ne 0 ]; then
+				echo "$v $n $k: exit $st: $(head -c 300 "$BATS_TEST_TMPDIR/err")"
 				bad=$((bad + 1))
 			elif ! msg=$(csv_close "$BATS_TEST_TMPDIR/got.csv" "$d/$e"); then
 				echo "$v $n $k: $msg"

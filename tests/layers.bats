@@ -122,7 +122,9 @@ PY
 	for case in 'scale|[1, 2]|scale has 2 values and offset 3, but the input has 3 features' \
 	            'offset|[1, 2, 3, 4]|scale has 3 values and offset 4, but the input has 3 features' \
 	            'scale|"big"|scale must be a number or a list of numbers' \
-	            'scale|[[1, 2, 3]]|scale must be a number or a list of numbers' \
+	            'scale|[[1, 2, 3], [4, 5, 6]]|scale must be a number or a list of numbers' \
+	            'scale|[[[1, 2, 3]]]|scale must be a number or a list of numbers' \
+	            'offset|{"class_name": "__tensor__", "config": {"value": [[1], [2], [3]]}}|offset must be a number or a list of numbers' \
 	            'scale|[]|scale must be a number or a list of numbers' \
 	            'offset|{"a": 1}|offset must be a number or a list of numbers' \
 	            'scale|delete|scale must be a number or a list of numbers'; do

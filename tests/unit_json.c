@@ -39,7 +39,12 @@ test_json(void)
 	CHECK(json_fails_at("[1.]", 1, "invalid number"));
 	CHECK(json_fails_at("[-.5]", 1, "invalid number"));
 	CHECK(json_fails_at("[1e]", 1, "invalid number"));
-	CHECK(json_fails_at("[NaN]", 1, "expecting a value"));
+	/* Python's non-finite spellings (Keras writes them): refused by name */
+	CHECK(json_fails_at("[NaN]", 1, "non-finite number NaN: Python's json writes it"));
+	CHECK(json_fails_at("[1, -Infinity]", 4, "non-finite number -Infinity"));
+	CHECK(json_fails_at("{\"max_value\": Infinity}", 14,
+	                    "non-finite number Infinity (after the key 'max_value')"));
+	CHECK(json_fails_at("[Nan]", 1, "expecting a value"));
 	CHECK(json_fails_at("{} {}", 3, "extra data"));
 	CHECK(json_fails_at("[1,\x0b" "2]", 3, "expecting a value"));
 	CHECK(json_fails_at("[\"a\tb\"]", 3, "control character"));

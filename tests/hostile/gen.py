@@ -837,7 +837,8 @@ cfg_case("cfg-vtab-space.keras", CFG_TEXT.replace(b', "grid_size"', b',\x0b"grid
          "a vertical tab between tokens (whitespace to cJSON, not to JSON)", b"\x0b")
 
 cfg_case("cfg-nan-literal.keras", CFG_TEXT.replace(b'[-1.0, 1.0]', b'[NaN, 1.0]'),
-         "invalid JSON: expecting a value", "grid_range [NaN, 1.0] (Python reads NaN; kanx refuses)",
+         "non-finite number NaN (after the key 'grid_range')",
+         "grid_range [NaN, 1.0] (Python reads NaN; kanx refuses)",
          b"NaN")
 
 META_DUP = BASE["metadata.json"].replace(b'"keras_version": ', b'"keras_version": "1.0", "keras_version": ')
