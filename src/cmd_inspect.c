@@ -380,7 +380,7 @@ print_text(struct kx_sink *out, const struct kx_model *m)
 {
 	char hex[65], lo[KX_FLOAT_BUF], hi[KX_FLOAT_BUF], range[80], b1[24], b2[24], b3[24], b4[24];
 	struct kx_params pc;
-	size_t i, j, unsplit = 0;
+	size_t i, j, wn, wc, unsplit = 0;
 
 	kx_sha256_hex(m->sha256, hex);
 	kx_sink_printf(out, "%s\n", m->path);
@@ -401,8 +401,15 @@ print_text(struct kx_sink *out, const struct kx_model *m)
 	       m->compiled ? "compiled, no state saved" : "none");
 	print_train_text(out, &m->train);
 	kx_sink_printf(out, "  layers\n");
-	kx_sink_printf(out, "    %-3s %-16s %-10s %6s %6s %4s %3s %-12s %-20s %-7s %10s %10s\n", "#", "name",
-	       "class", "in", "out", "G", "k", "activation", "grid range", "uniform", "params", "non-train");
+	/* the name and class columns as wide as the longest (tx: at most 199 bytes) */
+	for (i = 0, wn = 16, wc = 10; i < m->n_layers; i++) {
+		size_t a = strlen(tx(m->layers[i].name)), c = strlen(tx(kind_class(&m->layers[i])));
+		wn = a > wn ? a : wn;
+		wc = c > wc ? c : wc;
+	}
+	kx_sink_printf(out, "    %-3s %-*s %-*s %6s %6s %4s %3s %-12s %-20s %-7s %10s %10s\n", "#",
+	       (int)wn, "name", (int)wc, "class", "in", "out", "G", "k", "activation", "grid range",
+	       "uniform", "params", "non-train");
 	for (i = 0; i < m->n_layers; i++) {
 		const struct kx_layer *l = &m->layers[i];
 		struct kx_layer_desc d;
@@ -422,8 +429,8 @@ print_text(struct kx_sink *out, const struct kx_model *m)
 		kx_layer_param_counts(l, &pc);
 		if (pc.trainable == KX_PARAMS_UNKNOWN)
 			unsplit += pc.total;
-		kx_sink_printf(out, "    %-3zu %-16s %-10s %6s %6s %4s %3s %-12s %-20s %-7s %10s %10s\n", i,
-		       tx(l->name), tx(kind_class(l)), text_size(l->in, !l->in, b1, sizeof b1),
+		kx_sink_printf(out, "    %-3zu %-*s %-*s %6s %6s %4s %3s %-12s %-20s %-7s %10s %10s\n", i,
+		       (int)wn, tx(l->name), (int)wc, tx(kind_class(l)), text_size(l->in, !l->in, b1, sizeof b1),
 		       text_size(l->out, !l->out, b2, sizeof b2), g, k, d.activation ? d.activation : "-",
 		       range, d.uniform ? d.uniform : "-",
 		       text_size(pc.trainable, pc.trainable == KX_PARAMS_UNKNOWN, b3, sizeof b3),

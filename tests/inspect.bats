@@ -394,3 +394,17 @@ Q="$KANX_SRCDIR/share/quickstart.keras"
 		[ "$(png_size "$BATS_TEST_TMPDIR/$f.png")" = "$(png_size "$D/quickstart-$f.png")" ]
 	done
 }
+
+@test "inspect: the name and class columns are as wide as the longest, so every row's columns line up" {
+	local m
+	for m in "$FIX/layers/keras-3.16/batchnorm.keras" "$FIX/layers/keras-3.16/id_activity_regularization.keras" \
+		"$FIX/models/quickstart.keras"; do
+		# where the 5th field (out) ends, on the header and every layer row
+		run bash -c 'set -o pipefail; "$1" inspect "$2" | grep -E "^    (#|[0-9]+) " |
+			awk "{ p = 0; s = \$0; for (i = 1; i <= 5; i++) { match(s, /[^ ]+/); p += RSTART + RLENGTH - 1;
+				s = substr(s, RSTART + RLENGTH) } print p }" | sort -u' _ "$KANX" "$m"
+		[ "$status" -eq 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+	done
+	kanx inspect "$FIX/layers/keras-3.16/batchnorm.keras" | grep -q ' BatchNormalization  '
+}
