@@ -357,31 +357,10 @@ x_value(struct jp *p, size_t d, size_t depth)
 			p->i = e;
 			return 0;
 		}
-		if (r->nx == (r->f64 ? r->cap_x64 : r->cap_x)) {
-			size_t nc = r->nx ? r->nx * 2 : 64;
-			if (r->f64) {
-				double *nd = kx_mallocarray(nc, sizeof *nd);
-				if (nd == NULL) {
-					p->oom = 1;
-					return -1;
-				}
-				if (r->nx)
-					memcpy(nd, r->x64, r->nx * sizeof *nd);
-				free(r->x64);
-				r->x64 = nd;
-				r->cap_x64 = nc;
-			} else {
-				float *nx = kx_mallocarray(nc, sizeof *nx);
-				if (nx == NULL) {
-					p->oom = 1;
-					return -1;
-				}
-				if (r->nx)
-					memcpy(nx, r->x, r->nx * sizeof *nx);
-				free(r->x);
-				r->x = nx;
-				r->cap_x = nc;
-			}
+		if (r->f64 ? kx_grow(&r->x64, &r->cap_x64, r->nx + 1, sizeof *r->x64)
+		           : kx_grow(&r->x, &r->cap_x, r->nx + 1, sizeof *r->x)) {
+			p->oom = 1;
+			return -1;
 		}
 		if (r->f64)
 			r->x64[r->nx++] = dv;
