@@ -261,9 +261,9 @@ parse_class(const char *c, const cJSON *cfg, int mul_threshold, struct kx_act *o
 		return 0;
 	}
 	if (strcmp(c, "PReLU") == 0)
-		snprintf(why, whylen, "a PReLU as an activation is not supported: its alpha is a weight "
-		         "of its own (Keras 3.9+ saves it under the layer's activation/vars), which "
-		         "kanx does not read");
+		snprintf(why, whylen, "a PReLU as an activation is supported as a layer's activation "
+		         "only (its alpha, under the layer's activation/vars, is a node of its own), "
+		         "not inside a layer such as a KANLinear base activation");
 	else
 		snprintf(why, whylen, "unsupported activation object '%.60s'", c);
 	return -1;

@@ -9,6 +9,7 @@
  *   json.c      JSON text checked as Python's json reads it (UTF-8, duplicate keys, ...)
  *   jsonconf.c  an archive's JSON member as a cJSON tree under the limits; config helpers
  *   spec.c      config.json / metadata.json -> layer specs (cJSON)
+ *   graphrefs.c a Functional config's tensor references, input/output lists, call kwargs
  *   weights.c   model.weights.h5 -> float arrays, from memory (HDF5)
  *   act.c       Keras activations
  *   bspline.c   the KANLinear B-spline math: extended grids, Cox-de Boor, local de Boor

@@ -11,6 +11,7 @@
 #include "dtype.h"
 #include "json.h"
 #include "jsonconf.h"
+#include "graphrefs.h"
 #include "err.h"
 #include "layer.h"
 #include "spec.h"
@@ -270,6 +271,73 @@ py_class(const cJSON *lo, const struct kx_layer_ops *ops)
 	return c ? c : ops ? ops->kind : "?";
 }
 
+/* The activation of a layer config when it is a layer object with
+ * weights of its own (a PReLU passed as activation=), or NULL. */
+static const cJSON *
+weighted_act(const cJSON *cfg)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(cfg, "activation");
+	const struct kx_layer_ops *ops;
+	const char *cls;
+	int custom;
+
+	if (!cJSON_IsObject(a) || !(cls = layer_class(a, &custom)) ||
+	    !(ops = kx_layer_find(cls, custom)) || !ops->tensors || ops->is_input)
+		return NULL;
+	return cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(a, "config")) ? a : NULL;
+}
+
+/* Layer k (just added) whose activation is such an object: Keras saves
+ * the object's weights under the layer's group, at activation/vars. The
+ * layer is parsed without its activation, and the object runs as a node
+ * of its own after it, "NAME/activation", which *out becomes. */
+static int
+split_act(struct builder *b, size_t k, const cJSON *cfg, struct kx_parse_ctx *ctx, size_t *out)
+{
+	const cJSON *ao = weighted_act(cfg);
+	cJSON *c = cJSON_Duplicate(cfg, 1), *lin = cJSON_CreateString("linear");
+	const struct kx_layer_ops *aops;
+	struct kx_parse_ctx actx;
+	struct kx_layer *l, *a;
+	size_t node = k + 1;
+	char *path, *name;
+	int custom = 0;
+
+	if (!c || !lin || !cJSON_ReplaceItemInObjectCaseSensitive(c, "activation", lin)) {
+		cJSON_Delete(c);
+		if (!c || !cJSON_GetObjectItemCaseSensitive(c, "activation"))
+			cJSON_Delete(lin);
+		oom(b);
+		return -1;
+	}
+	l = &b->m->layers[k];
+	l->ops->parse(l, c, ctx);
+	cJSON_Delete(c);
+	b->bad |= ctx->bad;
+	if (ctx->bad)
+		return -1;
+	aops = kx_layer_find(layer_class(ao, &custom), custom);
+	path = malloc(strlen(l->h5_group) + sizeof "/activation");
+	name = malloc(strlen(l->name) + sizeof "/activation");
+	if (path)
+		sprintf(path, "%s/activation", l->h5_group);
+	if (name)
+		sprintf(name, "%s/activation", l->name);
+	a = name ? new_layer(b, aops, path, name, &node, 1) : (free(path), oom(b), NULL);
+	free(name);
+	if (!a)
+		return -1;
+	l = &b->m->layers[k];   /* new_layer may have moved the array */
+	a->dtype = l->dtype;
+	a->dtype_implicit = l->dtype_implicit;
+	a->frozen = l->frozen;
+	actx = parse_ctx(b, a->name, NULL);
+	aops->parse(a, cJSON_GetObjectItemCaseSensitive(ao, "config"), &actx);
+	b->bad |= actx.bad;
+	*out = b->m->n_layers;
+	return actx.bad ? -1 : 0;
+}
+
 static int build_model(struct builder *b, const cJSON *lo, const char *prefix, size_t in,
                        size_t depth, size_t **outs, size_t *n_outs, char ***names);
 
@@ -357,6 +425,8 @@ add_entry(struct builder *b, const cJSON *lo, char *path, const size_t *in, size
 	}
 	if (ops->placeholder)
 		return 0;
+	if (weighted_act(cfg))
+		return split_act(b, b->m->n_layers - 1, cfg, &ctx, out);
 	ops->parse(l, cfg, &ctx);
 	b->bad |= ctx.bad;
 	return ctx.bad ? -1 : 0;
@@ -533,74 +603,6 @@ build_sequential(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 	return rc;
 }
 
-/* A tensor reference [layer name, node index, tensor index]: the layer's
- * name, or NULL. *node and *idx: the call of the layer and which of its
- * outputs (kanx supports 0 and 0: one call, one output). */
-static const char *
-tensor_ref(const cJSON *t, size_t *node, size_t *idx)
-{
-	const cJSON *n = cJSON_GetArrayItem(t, 0);
-
-	if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) < 3 || cJSON_GetArraySize(t) > 4 ||
-	    !cJSON_IsString(n) ||
-	    kx_json_size(cJSON_GetArrayItem(t, 1), 0, SIZE_MAX / 2, node) != 0 ||
-	    kx_json_size(cJSON_GetArrayItem(t, 2), 0, SIZE_MAX / 2, idx) != 0)
-		return NULL;
-	return n->valuestring;
-}
-
-/* input_layers / output_layers in keras.tree.flatten's order: a [name, 0, 0]
- * triple, or a list or dict of such (Model(x, {"b": y, "a": z}), dict values
- * by sorted key; Model(x, [y, [z, w]])). The names into names[*n ..) (at
- * most max). -1 when it is none of these. */
-static int
-io_refs(const cJSON *v, const char **names, size_t max, size_t *n, size_t depth)
-{
-	const cJSON *t, *kids[KX_MAX_INPUTS];
-	size_t node, idx, nk = 0, i, j;
-
-	if (depth > KX_MAX_NEST)
-		return -1;
-	if (cJSON_IsArray(v) && cJSON_IsString(cJSON_GetArrayItem(v, 0))) {
-		if (*n >= max || !(names[*n] = tensor_ref(v, &node, &idx)) || node || idx)
-			return -1;
-		(*n)++;
-		return 0;
-	}
-	if ((!cJSON_IsArray(v) && !cJSON_IsObject(v)) || !v->child)
-		return -1;
-	cJSON_ArrayForEach(t, v) {
-		if (nk >= max || (cJSON_IsObject(v) && !t->string))
-			return -1;      /* a dict's by key: Python's code-point order is UTF-8's */
-		for (j = nk; cJSON_IsObject(v) && j > 0 && strcmp(kids[j - 1]->string, t->string) > 0; j--)
-			kids[j] = kids[j - 1];
-		kids[j] = t;
-		nk++;
-	}
-	for (i = 0; i < nk; i++)
-		if (io_refs(kids[i], names, max, n, depth + 1) != 0)
-			return -1;
-	return 0;
-}
-
-/* A kwargs object kanx can ignore: absent, every value null ({"mask": null}
- * for a nested model's call) or training=False (base(x, training=False), as
- * inference does). Else the first key that is set. */
-static const char *
-kwargs_set(const cJSON *kw)
-{
-	const cJSON *c;
-
-	if (!kw || cJSON_IsNull(kw))
-		return NULL;
-	if (!cJSON_IsObject(kw))
-		return "?";
-	cJSON_ArrayForEach(c, kw)
-		if (!cJSON_IsNull(c) && !(c->string && !strcmp(c->string, "training") && cJSON_IsFalse(c)))
-			return c->string ? c->string : "?";
-	return NULL;
-}
-
 /* One tensor an inbound node reads: a __keras_tensor__ object (Keras 3)
  * or [name, node, index, kwargs] (the tf.keras format). */
 static const char *
@@ -609,7 +611,7 @@ arg_tensor(struct builder *b, const char *lname, const cJSON *a)
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(a, "config");
 	const cJSON *hist = cJSON_IsObject(a) ? cJSON_GetObjectItemCaseSensitive(cfg, "keras_history") : a;
 	size_t node = 0, idx = 0;
-	const char *from = tensor_ref(hist, &node, &idx);
+	const char *from = kx_tensor_ref(hist, &node, &idx);
 
 	if (!from) {
 		bad(b, lname, "an inbound tensor is not a Keras tensor [layer, node, index]");
@@ -620,9 +622,9 @@ arg_tensor(struct builder *b, const char *lname, const cJSON *a)
 		    "called once with one output", idx, node, from);
 		return NULL;
 	}
-	if (cJSON_IsArray(a) && cJSON_GetArraySize(a) == 4 && kwargs_set(cJSON_GetArrayItem(a, 3))) {
+	if (cJSON_IsArray(a) && cJSON_GetArraySize(a) == 4 && kx_kwargs_set(cJSON_GetArrayItem(a, 3))) {
 		bad(b, lname, "the layer is called with arguments (kwargs '%.60s'); kanx supports plain "
-		    "calls only", kwargs_set(cJSON_GetArrayItem(a, 3)));
+		    "calls only", kx_kwargs_set(cJSON_GetArrayItem(a, 3)));
 		return NULL;
 	}
 	return from;
@@ -651,7 +653,7 @@ inbound(struct builder *b, const cJSON *lo, const char *lname, const char **name
 	if (cJSON_IsArray(node)) {              /* [[name, node, index, kwargs], ...] */
 		args = node;
 	} else {
-		const char *kw = kwargs_set(cJSON_GetObjectItemCaseSensitive(node, "kwargs"));
+		const char *kw = kx_kwargs_set(cJSON_GetObjectItemCaseSensitive(node, "kwargs"));
 		if (kw) {
 			bad(b, lname, "the layer is called with arguments (kwargs '%.60s'); kanx supports "
 			    "plain calls only", kw);
@@ -783,7 +785,7 @@ build_functional(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 	}
 	/* the input */
 	n_io = 0;
-	if (io_refs(cJSON_GetObjectItemCaseSensitive(cfg, "input_layers"), io, KX_MAX_INPUTS, &n_io, 0) != 0) {
+	if (kx_io_refs(cJSON_GetObjectItemCaseSensitive(cfg, "input_layers"), io, KX_MAX_INPUTS, &n_io, 0) != 0) {
 		kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: Functional model '%.100s': input_layers must "
 		           "name the input as [layer, 0, 0]", b->label, fname ? fname : "?");
 		b->bad = 1;
@@ -839,7 +841,7 @@ build_functional(struct builder *b, const cJSON *cfg, struct scope *sc, size_t i
 	 * by depth from the outputs, the deepest first, then by traversal);
 	 * Keras names the weights in that order, and builds nothing else */
 	n_io = 0;
-	if (io_refs(cJSON_GetObjectItemCaseSensitive(cfg, "output_layers"), io, KX_MAX_INPUTS, &n_io, 0) != 0) {
+	if (kx_io_refs(cJSON_GetObjectItemCaseSensitive(cfg, "output_layers"), io, KX_MAX_INPUTS, &n_io, 0) != 0) {
 		kx_err_add(b->e, KX_EXIT_BADMODEL, "%s: Functional model '%.100s': output_layers must "
 		           "name each output as [layer, 0, 0]", b->label, fname ? fname : "?");
 		b->bad = 1;

@@ -16,7 +16,7 @@ AUD="$FIX/layers"
 # The audit fixtures of Keras $1 kanx must compute: no failure, at least
 # $2 fixtures per kernel.
 check_version() {
-	run layer_fixtures "$1" '^(?!obj_dense_prelu$)' audit-keras
+	run layer_fixtures "$1" '' audit-keras
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "${lines[-1]}" =~ ^[0-9]+\ runs,\ 0\ bad$ ]]
@@ -45,13 +45,17 @@ check_version() {
 	done
 }
 
-@test "audit: a PReLU activation object (Keras 3.16 saves its alpha) is refused by validate and predict alike" {
-	local d="$AUD/audit-keras-3.16" msg="layer 'dense': activation: a PReLU as an activation is not supported"
-	[ "$(jq '.fixtures[] | select(.name == "obj_dense_prelu") | .must_refuse' "$d/manifest.json")" = true ]
-	run kanx validate -m "$d/obj_dense_prelu.keras"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"obj_dense_prelu.keras:config.json: $msg"* ]]
-	run kanx predict -m "$d/obj_dense_prelu.keras" "$d/obj_dense_prelu_input.csv"
-	[ "$status" -eq 4 ]
-	[[ "$output" == *"$msg"* ]]
+@test "audit: a PReLU activation object (Keras 3.16 saves its alpha under activation/vars) runs as a node of its own; counts are Keras's" {
+	local d="$AUD/audit-keras-3.16" n
+	for n in obj_dense_prelu obj_dense_prelu_alpha; do
+		run kanx validate -m "$d/$n.keras"
+		[ "$status" -eq 0 ]
+		kanx inspect "$d/$n.keras" | grep -Eq '^ +1 +dense/activation +PReLU +'
+		[ "$(kanx inspect --json "$d/$n.keras" | jq -c '[.params, .non_trainable_params, .total_params]')" = \
+		  "$(jq -c --arg n "$n" '.fixtures[] | select(.name == $n) | [.params.trainable, .params.non_trainable, .params.total]' "$d/manifest.json")" ]
+	done
+	# its five alphas, one per unit, are the PReLU node's parameters
+	[ "$(kanx inspect --json "$d/obj_dense_prelu_alpha.keras" | jq '.layers[1].params')" -eq 5 ]
+	run kanx predict -m "$d/obj_dense_prelu_alpha.keras" "$d/obj_dense_prelu_alpha_input.csv"
+	[ "$status" -eq 0 ]
 }
