@@ -17,6 +17,9 @@
  * a layer of another, inside another, ...): the config parser recurses
  * once a level. */
 #define KX_MAX_NEST 16
+/* the most weight tensors one layer has (BatchNormalization with renorm:
+ * 7); struct kx_layer's w64 and every tensors hook are sized by it */
+#define KX_MAX_TENSORS 7
 
 struct kx_limits {
 	size_t max_batch;         /* KANX_MAX_BATCH: rows per request (API 413), default 4096 */

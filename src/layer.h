@@ -66,7 +66,7 @@ struct kx_tensor {
 	int integer;                    /* an integer variable (Normalization's count), read
 	                                 * as float32; else the dataset must be floats */
 };
-#define KX_MAX_TENSORS 7
+/* KX_MAX_TENSORS (kxlimits.h): the most weight tensors a layer has */
 /* inputs of one layer (a merge layer's) */
 #define KX_MAX_INPUTS 64
 

@@ -32,7 +32,7 @@ struct kx_layer {
 	unsigned char dtype_implicit; /* its config names none: the model's, unless its
 	                        * weights are float64 (built under the float64 global
 	                        * policy: weights.c makes it float64) */
-	double *w64[4];        /* float64 policy: its weights as read, in the order of its
+	double *w64[KX_MAX_TENSORS]; /* float64 policy: its weights as read, in the order of its
 	                        * tensors hook (KX_MAX_TENSORS); the float fields hold
 	                        * them rounded, for the checks and inspect */
 
